@@ -1,0 +1,2 @@
+// Package analytics turns raw WhatsApp Business activity into metrics.
+package analytics

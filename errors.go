@@ -1,0 +1,56 @@
+package analytics
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every error the library returns wraps one of these (or a
+// context error), so callers test with errors.Is. Messages are prefixed
+// "analytics: ".
+var (
+	// ErrInvalidArgument reports bad input: an empty team ID, an unknown
+	// snapshot type, a period that has not ended, an unknown time zone, a nil
+	// dependency. The error message names the offending field.
+	ErrInvalidArgument = errors.New("analytics: invalid argument")
+
+	// ErrNotFound reports that a team, snapshot or job does not exist.
+	ErrNotFound = errors.New("analytics: not found")
+
+	// ErrCorrupt reports stored data that cannot be decoded, such as a
+	// snapshot whose metrics JSON is malformed. It concerns that one record.
+	ErrCorrupt = errors.New("analytics: corrupt data")
+
+	// ErrClosed reports use of a component after Close or Stop.
+	ErrClosed = errors.New("analytics: closed")
+)
+
+// FieldError is an ErrInvalidArgument that names the field at fault.
+// errors.Is(err, ErrInvalidArgument) is true for every *FieldError.
+type FieldError struct {
+	// Field is the name of the argument or struct field, e.g. "TeamID" or
+	// "Config.BatchSize".
+	Field string
+	// Reason says what is wrong with it, in lower case.
+	Reason string
+}
+
+// Error implements error.
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("analytics: invalid argument: %s: %s", e.Field, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrInvalidArgument) hold.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalidArgument }
+
+// invalid returns a *FieldError for field, with a formatted reason.
+func invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// InvalidArgument returns an error naming field that wraps
+// ErrInvalidArgument. Store and cache implementations use it so their
+// validation errors read like the library's own.
+func InvalidArgument(field, format string, args ...any) error {
+	return invalid(field, format, args...)
+}

@@ -1,0 +1,3 @@
+module github.com/msgstats/analytics
+
+go 1.26
