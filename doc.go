@@ -1,2 +1,114 @@
-// Package analytics turns raw WhatsApp Business activity into metrics.
+// Package analytics turns raw WhatsApp Business activity (messages,
+// campaigns, contacts and conversations, per team and per WhatsApp account)
+// into metrics: delivery, read, reply and failure rates, response times,
+// growth, campaign and contact scores. It pre-aggregates daily, weekly and
+// monthly snapshots into a store and serves real-time and dashboard reads
+// through a cache.
+//
+// # Packages
+//
+// This package holds the domain: the pure calculation functions
+// (DeliveryRate, GrowthRate, CampaignScore, …), period math (Period,
+// SnapshotType, Date), the Metrics type and its exact Merge, the reference
+// aggregation ComputeMetrics, the Store interface, and the Snapshotter that
+// generates snapshots. It imports no database driver. Implementations live
+// in subpackages named for what they depend on:
+//
+//   - store/pgstore: the production Store on Postgres 15+ through Bun.
+//   - store/memstore: an in-memory Store for tests and the quickstart.
+//   - store/storetest: the conformance suite every Store passes.
+//   - scheduler: the daily, weekly and monthly jobs.
+//
+// # Periods
+//
+// Every period is a half-open interval [Start, End) of instants, computed in
+// the team's IANA time zone: a day runs from local midnight to the next
+// local midnight (23 or 25 hours on daylight-saving days), a week is an ISO
+// week from Monday to Sunday, a month a calendar month. A snapshot's date is
+// the local date of its period's start.
+//
+// # Scopes
+//
+// A Scope is a team (team-wide: every account of the team and activity with
+// no account) or one WhatsApp account of a team. Team-wide snapshots are
+// stored apart from per-account ones and never summed with them.
+//
+// # Metric definitions
+//
+// The reply window W defaults to 24 hours (DefaultReplyWindow, the WhatsApp
+// customer-service window) and is set per AggregateRequest. The messages of
+// a conversation are ordered by (created_at, id). A message is in a scope
+// when its team matches and, for an account scope, its account does.
+//
+// Messages, over messages created in the period:
+//
+//   - total: every message; inbound: sent by the contact; outbound: every other.
+//   - sent: status sent, delivered or read; delivered: delivered or read;
+//     read: read; failed: failed. Other statuses count towards total only.
+//   - replied: an outbound message whose next message in the same
+//     conversation is inbound and arrives within W of it. The reply may fall
+//     after the period's end; the message counts in the period it was sent.
+//     A message without a conversation is never replied.
+//   - deliveryRate = delivered/sent, readRate = read/delivered,
+//     replyRate = replied/sent, failureRate = failed/total: percent 0–100,
+//     rounded to 2 decimals, 0 when the denominator is 0.
+//
+// Conversations:
+//
+//   - total, open, closed: conversations created in the period, by their
+//     current status ("open", "closed"; others count towards total only).
+//   - customer turn: an inbound message (in the scope and period) whose
+//     previous message in the conversation is outbound, or does not exist,
+//     or arrived more than W before it. Consecutive inbound messages within
+//     W of each other belong to one turn.
+//   - response time of a turn: the time from its first inbound message to
+//     the next outbound message of the conversation, in whole milliseconds,
+//     counted when that outbound message arrives within W. A turn with no
+//     such message is unanswered (unansweredTurns).
+//   - avgResponseTime: the mean response time in seconds; medianResponseTime
+//     and p90ResponseTime: quantiles read from a fixed-bucket histogram
+//     (HistogramBounds) that is kept in the snapshot, so weekly, monthly
+//     and multi-day quantiles are computed from summed histograms. A
+//     quantile is exact to within its bucket: it is interpolated inside
+//     the bucket that holds the true value.
+//   - first response time: for each conversation created in the period (in
+//     the scope), the response time of its first inbound message that
+//     arrives in [created_at, created_at+W), when answered within W.
+//     avgFirstResponseTime is their mean in seconds.
+//
+// Contacts: a contact belongs to a team-wide scope when it is the team's,
+// and to an account scope when it has a conversation on that account
+// created before the period's end.
+//
+//   - total: contacts created before the period's end; blocked: those of
+//     them currently blocked; avgEngagementScore: the mean of their stored
+//     engagement scores (each rounded to hundredths).
+//   - new: contacts created in the period.
+//   - active: distinct contacts of the conversations of the scope's
+//     messages created in the period.
+//
+// Campaigns, over campaigns created in the period: total; active (status
+// "Running"), completed ("Completed"), failed ("Failed"); sums of total
+// recipients, messages sent, delivered and read; avgDeliveryRate and
+// avgReadRate pooled over the campaigns (sum delivered / sum sent, sum
+// read / sum delivered), never averaged per campaign.
+//
+// # Exact roll-ups
+//
+// Metrics store counts, sums and histograms; rates and averages are derived
+// from them (Metrics.Derive). Merge adds two Metrics, so a week merged from
+// its seven days has the same rates, averages and quantiles as the week
+// aggregated directly. The one exception is contacts.active, a distinct
+// count, which Merge can only bound from below; see Merge.
+//
+// # Errors
+//
+// Errors wrap one of the sentinels ErrInvalidArgument, ErrNotFound,
+// ErrCorrupt and ErrClosed; test them with errors.Is. Validation errors are
+// *FieldError values that name the field at fault.
+//
+// # Time
+//
+// Nothing in the library reads the wall clock directly: components take a
+// Clock in their Config (SystemClock by default), and tests use FakeClock.
 package analytics

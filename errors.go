@@ -54,3 +54,5 @@ func invalid(field, format string, args ...any) error {
 func InvalidArgument(field, format string, args ...any) error {
 	return invalid(field, format, args...)
 }
+
+func fmtIndex(name string, i int) string { return fmt.Sprintf("%s[%d]", name, i) }

@@ -1,0 +1,286 @@
+package analytics
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Metrics are the measures of one scope over one period. Counts, sums and
+// the histogram are stored; every rate and average is derived from them by
+// Derive, so merging periods or scopes never averages averages.
+//
+// JSON field names follow the original system's output (messages.total,
+// campaigns.avgDeliveryRate, …); fields added for exact roll-ups sit beside
+// them. Rates are percentages 0–100 rounded to 2 decimals; times are seconds.
+type Metrics struct {
+	// Period is the half-open interval [Start, End) the metrics cover.
+	Period Range `json:"period"`
+	// GeneratedAt is when the metrics were computed. Zero until a Snapshotter
+	// or Service stamps it.
+	GeneratedAt   time.Time           `json:"generatedAt"`
+	Messages      MessageMetrics      `json:"messages"`
+	Campaigns     CampaignMetrics     `json:"campaigns"`
+	Contacts      ContactMetrics      `json:"contacts"`
+	Conversations ConversationMetrics `json:"conversations"`
+}
+
+// Range is a half-open interval of time [Start, End).
+type Range struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+}
+
+// MessageMetrics count messages created in the period. See the package
+// documentation for the exact definitions.
+type MessageMetrics struct {
+	Total     int64 `json:"total"`
+	Sent      int64 `json:"sent"`      // status sent, delivered or read
+	Delivered int64 `json:"delivered"` // status delivered or read
+	Read      int64 `json:"read"`      // status read
+	Failed    int64 `json:"failed"`    // status failed
+	Replied   int64 `json:"replied"`   // outbound messages answered within the reply window
+	Inbound   int64 `json:"inbound"`   // sent by the contact
+	Outbound  int64 `json:"outbound"`  // sent by anyone else
+
+	// Derived, percent 0–100.
+	DeliveryRate float64 `json:"deliveryRate"` // Delivered / Sent
+	ReadRate     float64 `json:"readRate"`     // Read / Delivered
+	ReplyRate    float64 `json:"replyRate"`    // Replied / Sent
+	FailureRate  float64 `json:"failureRate"`  // Failed / Total
+}
+
+// CampaignMetrics describe campaigns created in the period.
+type CampaignMetrics struct {
+	Total             int64 `json:"total"`
+	Active            int64 `json:"active"`    // status Running
+	Completed         int64 `json:"completed"` // status Completed
+	Failed            int64 `json:"failed"`    // status Failed
+	TotalRecipients   int64 `json:"totalRecipients"`
+	MessagesSent      int64 `json:"messagesSent"`
+	MessagesDelivered int64 `json:"messagesDelivered"`
+	MessagesRead      int64 `json:"messagesRead"`
+
+	// Derived, percent 0–100, pooled over the campaigns (not an average of
+	// per-campaign rates): MessagesDelivered / MessagesSent and
+	// MessagesRead / MessagesDelivered.
+	AvgDeliveryRate float64 `json:"avgDeliveryRate"`
+	AvgReadRate     float64 `json:"avgReadRate"`
+}
+
+// ContactMetrics describe the contacts of the scope. Total, Blocked and the
+// engagement score are as of the end of the period; New counts contacts
+// created in it; Active counts distinct contacts with a message in it.
+type ContactMetrics struct {
+	Total   int64 `json:"total"`
+	New     int64 `json:"new"`
+	Active  int64 `json:"active"`
+	Blocked int64 `json:"blocked"`
+	// EngagementScoreCenti is the sum over Total contacts of their engagement
+	// score, each rounded to hundredths of a point and counted in hundredths.
+	EngagementScoreCenti int64 `json:"engagementScoreCenti"`
+
+	// Derived: EngagementScoreCenti / Total / 100, rounded to 2 decimals.
+	AvgEngagementScore float64 `json:"avgEngagementScore"`
+}
+
+// ConversationMetrics describe conversations created in the period and the
+// customer turns that started in it.
+type ConversationMetrics struct {
+	Total  int64 `json:"total"`
+	Open   int64 `json:"open"`
+	Closed int64 `json:"closed"`
+
+	// ResponseCount is the number of customer turns answered within the
+	// reply window; ResponseTimeMs the sum of their response times in
+	// milliseconds; Unanswered the turns not answered within the window.
+	ResponseCount  int64     `json:"responseCount"`
+	ResponseTimeMs int64     `json:"responseTimeMs"`
+	Unanswered     int64     `json:"unansweredTurns"`
+	Histogram      Histogram `json:"responseHistogram"`
+	// FirstResponseCount and FirstResponseTimeMs are the same for the first
+	// customer turn of each conversation created in the period.
+	FirstResponseCount  int64 `json:"firstResponseCount"`
+	FirstResponseTimeMs int64 `json:"firstResponseTimeMs"`
+
+	// Derived, in seconds rounded to 2 decimals. Median and P90 are read
+	// from Histogram (see Histogram.Quantile).
+	AvgResponseTime      float64 `json:"avgResponseTime"`
+	MedianResponseTime   float64 `json:"medianResponseTime"`
+	P90ResponseTime      float64 `json:"p90ResponseTime"`
+	AvgFirstResponseTime float64 `json:"avgFirstResponseTime"`
+}
+
+// Derive recomputes every derived field (rates, averages, quantiles) from
+// the stored counts. Aggregation, Merge and DecodeMetrics call it; call it
+// after changing counts by hand.
+func (m *Metrics) Derive() {
+	msg := &m.Messages
+	msg.DeliveryRate = DeliveryRate(msg.Delivered, msg.Sent)
+	msg.ReadRate = ReadRate(msg.Read, msg.Delivered)
+	msg.ReplyRate = ReplyRate(msg.Replied, msg.Sent)
+	msg.FailureRate = FailureRate(msg.Failed, msg.Total)
+
+	c := &m.Campaigns
+	c.AvgDeliveryRate = DeliveryRate(c.MessagesDelivered, c.MessagesSent)
+	c.AvgReadRate = ReadRate(c.MessagesRead, c.MessagesDelivered)
+
+	ct := &m.Contacts
+	ct.AvgEngagementScore = 0
+	if ct.Total > 0 {
+		ct.AvgEngagementScore = round2(float64(ct.EngagementScoreCenti) / float64(ct.Total) / 100)
+	}
+
+	cv := &m.Conversations
+	cv.AvgResponseTime = avgSeconds(cv.ResponseTimeMs, cv.ResponseCount)
+	cv.AvgFirstResponseTime = avgSeconds(cv.FirstResponseTimeMs, cv.FirstResponseCount)
+	cv.MedianResponseTime = cv.Histogram.Quantile(0.5)
+	cv.P90ResponseTime = cv.Histogram.Quantile(0.9)
+}
+
+func avgSeconds(totalMs, count int64) float64 {
+	if count <= 0 || totalMs <= 0 {
+		return 0
+	}
+	return round2(float64(totalMs) / float64(count) / 1000)
+}
+
+// Merge returns the metrics of the union of a and b: two adjacent periods of
+// one scope (days into a week), or two disjoint scopes of one period.
+//
+// Counts, sums and histograms add, so every rate, average and quantile of
+// the result is exactly what aggregating the union directly would give.
+// The as-of fields (Contacts.Total, Blocked, EngagementScoreCenti) are taken
+// from the input whose period ends later (b on a tie), which is exact for
+// adjacent periods of one scope. Contacts.Active is a distinct count and
+// cannot be merged from counts: Merge keeps the larger of the two, a lower
+// bound of the true value; readers that need it exact recount it over the
+// merged period. Period becomes the span of both, GeneratedAt the later.
+// A zero Metrics is the identity.
+func Merge(a, b Metrics) Metrics {
+	if a.Period == (Range{}) && a.GeneratedAt.IsZero() && a.isEmpty() {
+		return withDerived(b)
+	}
+	if b.Period == (Range{}) && b.GeneratedAt.IsZero() && b.isEmpty() {
+		return withDerived(a)
+	}
+	out := a
+	out.Period = Range{Start: minTime(a.Period.Start, b.Period.Start), End: maxTime(a.Period.End, b.Period.End)}
+	out.GeneratedAt = maxTime(a.GeneratedAt, b.GeneratedAt)
+
+	m, bm := &out.Messages, b.Messages
+	m.Total += bm.Total
+	m.Sent += bm.Sent
+	m.Delivered += bm.Delivered
+	m.Read += bm.Read
+	m.Failed += bm.Failed
+	m.Replied += bm.Replied
+	m.Inbound += bm.Inbound
+	m.Outbound += bm.Outbound
+
+	c, bc := &out.Campaigns, b.Campaigns
+	c.Total += bc.Total
+	c.Active += bc.Active
+	c.Completed += bc.Completed
+	c.Failed += bc.Failed
+	c.TotalRecipients += bc.TotalRecipients
+	c.MessagesSent += bc.MessagesSent
+	c.MessagesDelivered += bc.MessagesDelivered
+	c.MessagesRead += bc.MessagesRead
+
+	ct, bct := &out.Contacts, b.Contacts
+	ct.New += bct.New
+	ct.Active = max(ct.Active, bct.Active)
+	if !b.Period.End.Before(a.Period.End) {
+		ct.Total, ct.Blocked, ct.EngagementScoreCenti = bct.Total, bct.Blocked, bct.EngagementScoreCenti
+	}
+
+	cv, bcv := &out.Conversations, b.Conversations
+	cv.Total += bcv.Total
+	cv.Open += bcv.Open
+	cv.Closed += bcv.Closed
+	cv.ResponseCount += bcv.ResponseCount
+	cv.ResponseTimeMs += bcv.ResponseTimeMs
+	cv.Unanswered += bcv.Unanswered
+	cv.Histogram.Add(bcv.Histogram)
+	cv.FirstResponseCount += bcv.FirstResponseCount
+	cv.FirstResponseTimeMs += bcv.FirstResponseTimeMs
+
+	out.Derive()
+	return out
+}
+
+func withDerived(m Metrics) Metrics { m.Derive(); return m }
+
+func (m Metrics) isEmpty() bool {
+	z := Metrics{Period: m.Period, GeneratedAt: m.GeneratedAt}
+	z.Derive()
+	mm := m
+	mm.Derive()
+	return mm == z
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// Validate reports counts that cannot be right: negative values, a subset
+// larger than its set (Delivered > Sent, Read > Delivered, Replied >
+// Outbound, Inbound+Outbound ≠ Total, …), or a histogram whose count is not
+// ResponseCount. The error wraps ErrCorrupt.
+func (m Metrics) Validate() error {
+	msg, cv, ct := m.Messages, m.Conversations, m.Contacts
+	checks := []struct {
+		ok   bool
+		what string
+	}{
+		{msg.Total >= 0 && msg.Sent >= 0 && msg.Delivered >= 0 && msg.Read >= 0 && msg.Failed >= 0 &&
+			msg.Replied >= 0 && msg.Inbound >= 0 && msg.Outbound >= 0, "negative message count"},
+		{msg.Read <= msg.Delivered && msg.Delivered <= msg.Sent && msg.Sent+msg.Failed <= msg.Total, "message status counts exceed their sets"},
+		{msg.Inbound+msg.Outbound == msg.Total, "inbound + outbound != total"},
+		{msg.Replied <= msg.Outbound, "replied > outbound"},
+		{m.Campaigns.Total >= 0 && m.Campaigns.Active >= 0 && m.Campaigns.Completed >= 0 && m.Campaigns.Failed >= 0 &&
+			m.Campaigns.Active+m.Campaigns.Completed+m.Campaigns.Failed <= m.Campaigns.Total, "campaign counts"},
+		{ct.Total >= 0 && ct.New >= 0 && ct.Active >= 0 && ct.Blocked >= 0 && ct.Blocked <= ct.Total && ct.New <= ct.Total, "contact counts"},
+		{cv.Total >= 0 && cv.Open >= 0 && cv.Closed >= 0 && cv.Open+cv.Closed <= cv.Total, "conversation counts"},
+		{cv.ResponseCount >= 0 && cv.ResponseTimeMs >= 0 && cv.Unanswered >= 0 && cv.FirstResponseCount >= 0 &&
+			cv.FirstResponseTimeMs >= 0, "negative response counts"},
+		{cv.Histogram.Count() == cv.ResponseCount, "histogram count != responseCount"},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			return fmt.Errorf("%w: metrics: %s", ErrCorrupt, c.what)
+		}
+	}
+	return nil
+}
+
+// DecodeMetrics parses stored metrics JSON, validates it (see Validate) and
+// derives the rates from the counts rather than trusting stored ones. A
+// document without a period (such as "{}") is corrupt too. Any
+// problem gives an error wrapping ErrCorrupt; it never returns zeros for
+// data it could not read.
+func DecodeMetrics(b []byte) (Metrics, error) {
+	var m Metrics
+	if err := json.Unmarshal(b, &m); err != nil {
+		return Metrics{}, fmt.Errorf("%w: metrics: %v", ErrCorrupt, err)
+	}
+	if m.Period.Start.IsZero() || !m.Period.Start.Before(m.Period.End) {
+		return Metrics{}, fmt.Errorf("%w: metrics: missing or empty period", ErrCorrupt)
+	}
+	if err := m.Validate(); err != nil {
+		return Metrics{}, err
+	}
+	m.Derive()
+	return m, nil
+}

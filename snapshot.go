@@ -1,0 +1,329 @@
+package analytics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// SnapshotterConfig configures a Snapshotter. A nil *SnapshotterConfig, and
+// every zero field, means the default stated on the field.
+type SnapshotterConfig struct {
+	// Clock stamps GeneratedAt and CreatedAt and decides which periods have
+	// ended. Defaults to SystemClock().
+	Clock Clock
+	// BatchSize is how many teams are aggregated and upserted together, in
+	// one Aggregate call and one all-or-nothing UpsertSnapshots call.
+	// Defaults to 200. Must not be negative.
+	BatchSize int
+	// ReplyWindow is passed to every AggregateRequest. Defaults to
+	// DefaultReplyWindow (24 h). Must not be negative.
+	ReplyWindow time.Duration
+	// Logger receives one line per failed team and per run. Defaults to a
+	// logger that discards everything.
+	Logger *slog.Logger
+	// AfterBatch, if set, is called after each batch of snapshots has been
+	// stored, with the snapshots written. The Service uses it to invalidate
+	// and warm the teams' cached reads. It runs on the generating goroutine;
+	// its duration adds to the run's.
+	AfterBatch func(ctx context.Context, snaps []Snapshot)
+}
+
+func (c *SnapshotterConfig) withDefaults() (SnapshotterConfig, error) {
+	var out SnapshotterConfig
+	if c != nil {
+		out = *c
+	}
+	if out.Clock == nil {
+		out.Clock = SystemClock()
+	}
+	if out.BatchSize < 0 {
+		return out, invalid("SnapshotterConfig.BatchSize", "must not be negative, got %d", out.BatchSize)
+	}
+	if out.BatchSize == 0 {
+		out.BatchSize = 200
+	}
+	if out.ReplyWindow < 0 {
+		return out, invalid("SnapshotterConfig.ReplyWindow", "must not be negative, got %v", out.ReplyWindow)
+	}
+	if out.ReplyWindow == 0 {
+		out.ReplyWindow = DefaultReplyWindow
+	}
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return out, nil
+}
+
+// Snapshotter aggregates activity into snapshots and stores them. It is safe
+// for concurrent use; it holds no goroutines and needs no Close.
+type Snapshotter struct {
+	store Store
+	cfg   SnapshotterConfig
+}
+
+// NewSnapshotter returns a Snapshotter over store. A nil store or an invalid
+// config gives ErrInvalidArgument.
+func NewSnapshotter(store Store, cfg *SnapshotterConfig) (*Snapshotter, error) {
+	if store == nil {
+		return nil, invalid("store", "must not be nil")
+	}
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &Snapshotter{store: store, cfg: c}, nil
+}
+
+// Generate aggregates one scope over one period and upserts its snapshot,
+// replacing any earlier version. The period must have ended by the clock's
+// now and must be computed in the team's time zone (PeriodForDate or
+// PeriodOf with Team.Location); otherwise, or for a bad scope, it returns
+// ErrInvalidArgument. An unknown team or an account that is not the team's
+// gives ErrNotFound.
+func (s *Snapshotter) Generate(ctx context.Context, scope Scope, period Period) (Snapshot, error) {
+	if err := scope.Validate(); err != nil {
+		return Snapshot{}, err
+	}
+	if err := period.Validate(); err != nil {
+		return Snapshot{}, err
+	}
+	now := s.cfg.Clock.Now()
+	if !period.Ended(now) {
+		return Snapshot{}, invalid("period", "%s has not ended at %s", period, now.Format(time.RFC3339))
+	}
+	team, err := s.store.Team(ctx, scope.TeamID)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	if !scope.TeamWide() && !team.HasAccount(scope.AccountID) {
+		return Snapshot{}, fmt.Errorf("%w: account %q of team %q", ErrNotFound, scope.AccountID, scope.TeamID)
+	}
+	loc, err := team.Location()
+	if err != nil {
+		return Snapshot{}, err
+	}
+	want, err := PeriodForDate(period.Type, period.Date, loc)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	if !want.Start.Equal(period.Start) || !want.End.Equal(period.End) {
+		return Snapshot{}, invalid("period", "%s is not a period of team %q's time zone %s", period, team.ID, loc)
+	}
+	snaps, err := s.generate(ctx, []ScopePeriod{{Scope: scope, Period: period}})
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return snaps[0], nil
+}
+
+// generate aggregates items, stamps and upserts them in one batch.
+func (s *Snapshotter) generate(ctx context.Context, items []ScopePeriod) ([]Snapshot, error) {
+	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow})
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) != len(items) {
+		return nil, fmt.Errorf("analytics: store returned %d metrics for %d items", len(ms), len(items))
+	}
+	now := s.cfg.Clock.Now()
+	snaps := make([]Snapshot, len(items))
+	for i, it := range items {
+		m := ms[i]
+		m.GeneratedAt = now
+		snaps[i] = Snapshot{Scope: it.Scope, Type: it.Period.Type, Date: it.Period.Date, Metrics: m, CreatedAt: now}
+	}
+	if err := s.store.UpsertSnapshots(ctx, snaps); err != nil {
+		return nil, err
+	}
+	if s.cfg.AfterBatch != nil {
+		s.cfg.AfterBatch(ctx, snaps)
+	}
+	return snaps, nil
+}
+
+// Report describes one run over many teams.
+type Report struct {
+	Type SnapshotType
+	// At is the instant the run's periods were chosen for.
+	At time.Time
+	// Teams is how many teams were seen; Scopes how many snapshots were
+	// attempted (team-wide plus one per account, per period).
+	Teams  int
+	Scopes int
+	// Succeeded and Failed count snapshots written and not written.
+	Succeeded int
+	Failed    int
+	// Errors has one entry per team that failed, in team order.
+	Errors []TeamError
+	// Duration is the run's wall time by the Snapshotter's clock.
+	Duration time.Duration
+}
+
+// TeamError is the failure of one team in a run.
+type TeamError struct {
+	TeamID string
+	Err    error
+}
+
+// Error implements error.
+func (e TeamError) Error() string { return fmt.Sprintf("team %q: %v", e.TeamID, e.Err) }
+
+// Unwrap returns the team's error.
+func (e TeamError) Unwrap() error { return e.Err }
+
+// Err joins the per-team errors, or returns nil if every team succeeded.
+func (r Report) Err() error {
+	errs := make([]error, len(r.Errors))
+	for i, e := range r.Errors {
+		errs[i] = e
+	}
+	return errors.Join(errs...)
+}
+
+// GenerateAll generates, for every team, the last period of type typ that
+// is complete at instant at in the team's own time zone, team-wide and for
+// each account. Teams are processed in batches (BatchSize); when a batch
+// fails, its teams are retried one by one so that a failing team never
+// stops the others. Per-team failures are in the report; the returned error
+// is non-nil only when the run itself could not go on (listing teams failed,
+// or ctx ended), and the report then covers what was done. at after the
+// clock's now, or an invalid typ, gives ErrInvalidArgument.
+func (s *Snapshotter) GenerateAll(ctx context.Context, typ SnapshotType, at time.Time) (Report, error) {
+	if !typ.Valid() {
+		return Report{}, invalid("SnapshotType", "unknown snapshot type %d", typ)
+	}
+	if at.After(s.cfg.Clock.Now()) {
+		return Report{}, invalid("at", "%s is in the future", at.Format(time.RFC3339))
+	}
+	return s.Run(ctx, typ, func(_ Team, loc *time.Location) ([]Period, error) {
+		p, err := LastCompletePeriod(typ, at, loc)
+		return []Period{p}, err
+	})
+}
+
+// PeriodPicker chooses, for one team and its time zone, the periods a run
+// generates for it. Returning an error fails that team alone.
+type PeriodPicker func(team Team, loc *time.Location) ([]Period, error)
+
+// Run is the general form of GenerateAll: for every team, in batches, it
+// generates the periods pick chooses (every scope of the team for each),
+// skipping periods that have not ended. The scheduler uses it for catch-up
+// and the trailing re-generation window; hosts use it for backfills.
+func (s *Snapshotter) Run(ctx context.Context, typ SnapshotType, pick PeriodPicker) (Report, error) {
+	started := s.cfg.Clock.Now()
+	rep := Report{Type: typ, At: started}
+	defer func() { rep.Duration = s.cfg.Clock.Now().Sub(started) }()
+	after := ""
+	for {
+		teams, err := s.store.Teams(ctx, after, s.cfg.BatchSize)
+		if err != nil {
+			rep.Duration = s.cfg.Clock.Now().Sub(started)
+			return rep, fmt.Errorf("analytics: listing teams after %q: %w", after, err)
+		}
+		if len(teams) == 0 {
+			break
+		}
+		after = teams[len(teams)-1].ID
+		rep.Teams += len(teams)
+		if err := s.runBatch(ctx, typ, teams, pick, &rep); err != nil {
+			rep.Duration = s.cfg.Clock.Now().Sub(started)
+			return rep, err
+		}
+		if len(teams) < s.cfg.BatchSize {
+			break
+		}
+	}
+	rep.Duration = s.cfg.Clock.Now().Sub(started)
+	s.cfg.Logger.InfoContext(ctx, "analytics: snapshot run finished", "type", typ.String(),
+		"teams", rep.Teams, "scopes", rep.Scopes, "succeeded", rep.Succeeded, "failed", rep.Failed, "duration", rep.Duration)
+	return rep, nil
+}
+
+type teamItems struct {
+	team  Team
+	items []ScopePeriod
+}
+
+// runBatch generates one batch of teams; it returns an error only when ctx
+// has ended.
+func (s *Snapshotter) runBatch(ctx context.Context, typ SnapshotType, teams []Team, pick PeriodPicker, rep *Report) error {
+	now := s.cfg.Clock.Now()
+	var work []teamItems
+	var all []ScopePeriod
+	for _, t := range teams {
+		items, err := s.itemsFor(t, typ, now, pick)
+		if err != nil {
+			rep.Scopes += len(t.Scopes())
+			s.fail(ctx, rep, t.ID, len(t.Scopes()), err)
+			continue
+		}
+		if len(items) == 0 {
+			continue
+		}
+		work = append(work, teamItems{team: t, items: items})
+		all = append(all, items...)
+	}
+	if len(all) == 0 {
+		return ctx.Err()
+	}
+	rep.Scopes += len(all)
+	if _, err := s.generate(ctx, all); err == nil {
+		rep.Succeeded += len(all)
+		return nil
+	} else if ctx.Err() != nil {
+		rep.Failed += len(all)
+		return ctx.Err()
+	} else if len(work) == 1 {
+		s.fail(ctx, rep, work[0].team.ID, len(all), err)
+		return nil
+	}
+	// The batch failed as a whole: find the teams at fault one by one.
+	for i, w := range work {
+		if _, err := s.generate(ctx, w.items); err != nil {
+			if ctx.Err() != nil {
+				for _, rest := range work[i:] {
+					rep.Failed += len(rest.items)
+				}
+				return ctx.Err()
+			}
+			s.fail(ctx, rep, w.team.ID, len(w.items), err)
+			continue
+		}
+		rep.Succeeded += len(w.items)
+	}
+	return nil
+}
+
+func (s *Snapshotter) itemsFor(t Team, typ SnapshotType, now time.Time, pick PeriodPicker) ([]ScopePeriod, error) {
+	loc, err := t.Location()
+	if err != nil {
+		return nil, err
+	}
+	periods, err := pick(t, loc)
+	if err != nil {
+		return nil, err
+	}
+	var items []ScopePeriod
+	for _, p := range periods {
+		if p.Type != typ {
+			return nil, invalid("period", "%s is not of type %s", p, typ)
+		}
+		if !p.Ended(now) {
+			continue
+		}
+		for _, sc := range t.Scopes() {
+			items = append(items, ScopePeriod{Scope: sc, Period: p})
+		}
+	}
+	return items, nil
+}
+
+func (s *Snapshotter) fail(ctx context.Context, rep *Report, teamID string, scopes int, err error) {
+	rep.Failed += scopes
+	rep.Errors = append(rep.Errors, TeamError{TeamID: teamID, Err: err})
+	s.cfg.Logger.WarnContext(ctx, "analytics: team snapshot failed", "team", teamID, "error", err)
+}

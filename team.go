@@ -1,0 +1,61 @@
+package analytics
+
+import (
+	"slices"
+	"sync"
+	"time"
+)
+
+// Team is a tenant as the library needs to know it: its ID, the IANA time
+// zone its days are counted in, and its WhatsApp accounts.
+type Team struct {
+	// ID identifies the team.
+	ID string
+	// TimeZone is an IANA zone name such as "Europe/Berlin". Empty means UTC.
+	TimeZone string
+	// AccountIDs lists the team's WhatsApp accounts, sorted. A team may have
+	// none; it still gets team-wide metrics.
+	AccountIDs []string
+}
+
+// Location loads the team's time zone. An unknown zone gives an error
+// wrapping ErrInvalidArgument that names "Team.TimeZone". Zones are loaded
+// once per process and cached.
+func (t Team) Location() (*time.Location, error) { return LoadLocation(t.TimeZone) }
+
+// Scopes returns the team-wide scope followed by one scope per account, in
+// AccountIDs order.
+func (t Team) Scopes() []Scope {
+	out := make([]Scope, 0, 1+len(t.AccountIDs))
+	out = append(out, TeamScope(t.ID))
+	for _, a := range t.AccountIDs {
+		out = append(out, AccountScope(t.ID, a))
+	}
+	return out
+}
+
+// HasAccount reports whether accountID is one of the team's accounts.
+func (t Team) HasAccount(accountID string) bool {
+	_, ok := slices.BinarySearch(t.AccountIDs, accountID)
+	return ok
+}
+
+var locations sync.Map // zone name -> *time.Location
+
+// LoadLocation is time.LoadLocation with a process-wide cache, since zone
+// files are read from disk. "" and "UTC" give time.UTC. An unknown name
+// gives an error wrapping ErrInvalidArgument that names "Team.TimeZone".
+func LoadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "UTC" {
+		return time.UTC, nil
+	}
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, invalid("Team.TimeZone", "unknown time zone %q", name)
+	}
+	locations.Store(name, loc)
+	return loc, nil
+}
