@@ -1,0 +1,16 @@
+# make test   — start Postgres and Redis if needed, run every test with -race.
+# make fuzz   — run each fuzz target for FUZZTIME (default 60s).
+# make bench  — the performance suite (see README "Performance").
+
+FUZZTIME ?= 60s
+
+.PHONY: test fuzz quickstart
+
+test:
+	./scripts/test.sh
+
+fuzz:
+	./scripts/fuzz.sh $(FUZZTIME)
+
+quickstart:
+	go run ./examples/quickstart

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command: starts what the tests need, then runs every test with
+# the race detector against real Postgres and Redis. Integration tests that
+# would skip for want of a service fail instead (ANALYTICS_REQUIRE_SERVICES),
+# and the summary fails the run if any test was skipped at all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/services.sh
+export ANALYTICS_REQUIRE_SERVICES=1
+
+go vet ./...
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+[ -z "$unformatted" ] || { echo "gofmt would change: $unformatted" >&2; exit 1; }
+
+go build -o /tmp/analytics-testreport ./internal/testreport
+set +e
+go test -race -count=1 -timeout 20m -json "$@" ./... | /tmp/analytics-testreport -fail-on-skip
+status=${PIPESTATUS[0]}
+report=${PIPESTATUS[1]}
+set -e
+[ "$report" -eq 0 ] || exit "$report"
+exit "$status"
