@@ -24,8 +24,8 @@ type env struct {
 }
 
 type envOptions struct {
-	params map[string]string // run-time parameters, e.g. TimeZone
-	schema string            // source DDL; defaults to synth.SchemaSQL
+	params   map[string]string // run-time parameters, e.g. TimeZone
+	schema   string            // source DDL; defaults to synth.SchemaSQL
 	cfg      *pgstore.Config
 	noMig    bool
 	collated bool // text columns collated linguistically (see collatedSchema)

@@ -30,12 +30,12 @@ type Migration struct {
 
 // migrationNames are the names templates refer to, quoted and ready to use.
 type migrationNames struct {
-	Snapshots, SnapshotsLit         string
-	SnapshotType, SnapshotTypeLit   string
-	PKeyName, FKeyName, UniqueName  string
-	TeamIndex, AccountIndex         string
-	Teams, TeamsID                  string
-	JobRuns, JobRunsPKeyName        string
+	Snapshots, SnapshotsLit        string
+	SnapshotType, SnapshotTypeLit  string
+	PKeyName, FKeyName, UniqueName string
+	TeamIndex, AccountIndex        string
+	Teams, TeamsID                 string
+	JobRuns, JobRunsPKeyName       string
 }
 
 // objectName returns table+suffix, shortening table so that the whole fits
