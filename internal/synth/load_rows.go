@@ -21,16 +21,39 @@ const insertChunk = 500
 
 // InsertRows writes teams (with their accounts) and the activity a into
 // the reference schema (SchemaSQL) in db's search_path, with row-by-row
-// INSERTs in chunks: meant for the small datasets of tests. Empty account,
+// INSERTs in chunks, in one transaction: meant for the small datasets of
+// tests. Empty account,
 // conversation and contact IDs and a zero LastContactedAt are stored as
 // NULL; Inbound becomes sender_type InboundSenderType, outbound
 // OutboundSenderType. Timestamps are stored as UTC wall time; since the
 // reference columns are TIMESTAMP(3), a timestamp that is not a whole
 // millisecond is an error rather than silently rounded.
 func InsertRows(ctx context.Context, db bun.IDB, teams []analytics.Team, a *analytics.Activity) error {
+	return InsertRowsPrecision(ctx, db, teams, a, time.Millisecond)
+}
+
+// InsertRowsPrecision is InsertRows for a variant of the reference schema
+// whose timestamps hold the given precision (time.Microsecond for
+// TIMESTAMP(6) or TIMESTAMPTZ columns): a timestamp that is not a whole
+// multiple of it is an error.
+func InsertRowsPrecision(ctx context.Context, db bun.IDB, teams []analytics.Team, a *analytics.Activity, precision time.Duration) error {
+	if precision < time.Microsecond {
+		return fmt.Errorf("synth: precision %v is finer than Postgres's microsecond", precision)
+	}
 	if a == nil {
 		a = &analytics.Activity{}
 	}
+	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// Timestamps go in as timestamptz; with the transaction's zone at
+		// UTC, columns without time zone get the UTC wall time.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL TIME ZONE 'UTC'`); err != nil {
+			return fmt.Errorf("synth: %w", err)
+		}
+		return insertRows(ctx, tx, teams, a, precision)
+	})
+}
+
+func insertRows(ctx context.Context, db bun.Tx, teams []analytics.Team, a *analytics.Activity, precision time.Duration) error {
 	var rows [][]any
 	flush := func(table string, cols ...string) error {
 		defer func() { rows = rows[:0] }()
@@ -49,7 +72,7 @@ func InsertRows(ctx context.Context, db bun.IDB, teams []analytics.Team, a *anal
 						b.WriteString(", ")
 					}
 					if _, ok := v.(time.Time); ok {
-						b.WriteString("(?::timestamptz AT TIME ZONE 'UTC')")
+						b.WriteString("?::timestamptz")
 					} else {
 						b.WriteString("?")
 					}
@@ -68,8 +91,8 @@ func InsertRows(ctx context.Context, db bun.IDB, teams []analytics.Team, a *anal
 		if t.IsZero() {
 			return sql.NullTime{}
 		}
-		if t.Truncate(time.Millisecond) != t.Round(0) && bad == nil {
-			bad = fmt.Errorf("synth: %s %s is not a whole millisecond; the reference schema stores TIMESTAMP(3)", what, t.Format(time.RFC3339Nano))
+		if !t.Truncate(precision).Equal(t) && bad == nil {
+			bad = fmt.Errorf("synth: %s %s is not a whole multiple of %v, the precision of the columns", what, t.Format(time.RFC3339Nano), precision)
 		}
 		return t.UTC()
 	}

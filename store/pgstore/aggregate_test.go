@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/internal/synth"
 )
 
 // TestAggregateMatchesComputeMetrics is the cross-check: for a random
@@ -26,18 +27,23 @@ func TestAggregateMatchesComputeMetrics(t *testing.T) {
 	const days = 36
 	short := 90 * time.Minute
 	tests := []struct {
-		name string
-		seed uint64
-		opts envOptions
+		name  string
+		seed  uint64
+		micro bool
+		opts  envOptions
 	}{
-		{"reference schema", 1, envOptions{}},
-		{"session zone Pacific/Chatham", 2, envOptions{params: map[string]string{"TimeZone": "Pacific/Chatham"}}},
-		{"linguistic collation", 3, envOptions{collated: true}},
+		{"reference schema", 1, false, envOptions{}},
+		{"session zone Pacific/Chatham", 2, false, envOptions{params: map[string]string{"TimeZone": "Pacific/Chatham"}}},
+		{"linguistic collation", 3, false, envOptions{collated: true}},
+		// timestamptz columns holding microseconds, read under a session
+		// zone with a DST change in the range.
+		{"timestamptz microseconds", 4, true, envOptions{params: map[string]string{"TimeZone": "America/Sao_Paulo"},
+			schema: strings.ReplaceAll(synth.SchemaSQL, "TIMESTAMP(3)", "TIMESTAMPTZ"), precision: time.Microsecond}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			teams, act := genDataset(tt.seed, from, days, analytics.DefaultReplyWindow, short)
+			teams, act := genDataset(tt.seed, from, days, tt.micro, analytics.DefaultReplyWindow, short)
 			e := newEnv(t, teams, act, tt.opts)
 			items, err := allItems(teams, from, days)
 			if err != nil {

@@ -26,8 +26,17 @@ var awkwardIDs = []string{
 // crossZones, between from and from+days, with message gaps chosen around
 // the reply windows ws (exact, one ms less, one ms more) so that every
 // boundary of the definitions is hit.
-func genDataset(seed uint64, from time.Time, days int, ws ...time.Duration) ([]analytics.Team, *analytics.Activity) {
+//
+// With micro set, message and conversation times get a random number of
+// microseconds added, for sources whose columns hold microseconds.
+func genDataset(seed uint64, from time.Time, days int, micro bool, ws ...time.Duration) ([]analytics.Team, *analytics.Activity) {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	jitter := func(t time.Time) time.Time {
+		if !micro {
+			return t
+		}
+		return t.Add(time.Duration(r.IntN(1000)) * time.Microsecond)
+	}
 	span := time.Duration(days) * 24 * time.Hour
 	ms := func(d time.Duration) time.Duration { return d.Truncate(time.Millisecond) }
 	at := func(lo, hi time.Time) time.Time {
@@ -37,8 +46,11 @@ func genDataset(seed uint64, from time.Time, days int, ws ...time.Duration) ([]a
 
 	gaps := []time.Duration{0, time.Millisecond, time.Second, 4999 * time.Millisecond, 5 * time.Second,
 		59 * time.Second, 10 * time.Minute, time.Hour, 2 * time.Hour, 25 * time.Hour, 49 * time.Hour}
+	// Where a conversation's first message falls relative to its creation.
+	firsts := []time.Duration{-time.Millisecond, 0, time.Millisecond}
 	for _, w := range ws {
 		gaps = append(gaps, w, w-time.Millisecond, w+time.Millisecond)
+		firsts = append(firsts, w, w-time.Millisecond, w+time.Millisecond)
 	}
 
 	var teams []analytics.Team
@@ -82,13 +94,16 @@ func genDataset(seed uint64, from time.Time, days int, ws ...time.Duration) ([]a
 				ID: id("cv"), TeamID: team.ID,
 				AccountID: accounts[r.IntN(len(accounts))],
 				Status:    pick(analytics.ConversationOpen, analytics.ConversationClosed, "pending"),
-				CreatedAt: at(from.Add(-3*24*time.Hour), from.Add(span)),
+				CreatedAt: jitter(at(from.Add(-3*24*time.Hour), from.Add(span))),
 			}
 			if r.IntN(8) > 0 {
 				cv.ContactID = contacts[r.IntN(len(contacts))]
 			}
 			a.Conversations = append(a.Conversations, cv)
 			t := cv.CreatedAt.Add(ms(time.Duration(r.Int64N(int64(2*time.Hour))) - time.Hour))
+			if r.IntN(2) == 0 {
+				t = cv.CreatedAt.Add(firsts[r.IntN(len(firsts))])
+			}
 			for range r.IntN(14) {
 				m := analytics.Message{
 					ID: id("m"), TeamID: team.ID, ConversationID: cv.ID, AccountID: cv.AccountID,
@@ -100,7 +115,7 @@ func genDataset(seed uint64, from time.Time, days int, ws ...time.Duration) ([]a
 					m.AccountID = accounts[r.IntN(len(accounts))]
 				}
 				a.Messages = append(a.Messages, m)
-				t = t.Add(gaps[r.IntN(len(gaps))])
+				t = jitter(t.Add(gaps[r.IntN(len(gaps))]))
 			}
 		}
 		for range 15 { // messages outside any conversation, or in another team's or an unknown one

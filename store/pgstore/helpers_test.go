@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -29,6 +30,8 @@ type envOptions struct {
 	cfg      *pgstore.Config
 	noMig    bool
 	collated bool // text columns collated linguistically (see collatedSchema)
+	// precision of the source timestamps; defaults to a millisecond.
+	precision time.Duration
 }
 
 func newEnv(t *testing.T, teams []analytics.Team, a *analytics.Activity, o envOptions) *env {
@@ -45,7 +48,10 @@ func newEnv(t *testing.T, teams []analytics.Team, a *analytics.Activity, o envOp
 	if _, err := db.ExecContext(ctx, ddl); err != nil {
 		t.Fatalf("creating the source schema: %v", err)
 	}
-	if err := synth.InsertRows(ctx, db, teams, a); err != nil {
+	if o.precision == 0 {
+		o.precision = time.Millisecond
+	}
+	if err := synth.InsertRowsPrecision(ctx, db, teams, a, o.precision); err != nil {
 		t.Fatalf("loading rows: %v", err)
 	}
 	st, err := pgstore.New(ctx, db, o.cfg)
