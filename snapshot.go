@@ -216,7 +216,6 @@ type PeriodPicker func(team Team, loc *time.Location) ([]Period, error)
 func (s *Snapshotter) Run(ctx context.Context, typ SnapshotType, pick PeriodPicker) (Report, error) {
 	started := s.cfg.Clock.Now()
 	rep := Report{Type: typ, At: started}
-	defer func() { rep.Duration = s.cfg.Clock.Now().Sub(started) }()
 	after := ""
 	for {
 		teams, err := s.store.Teams(ctx, after, s.cfg.BatchSize)
