@@ -158,10 +158,10 @@ func avgSeconds(totalMs, count int64) float64 {
 // merged period. Period becomes the span of both, GeneratedAt the later.
 // A zero Metrics is the identity.
 func Merge(a, b Metrics) Metrics {
-	if a.Period == (Range{}) && a.GeneratedAt.IsZero() && a.isEmpty() {
+	if a == (Metrics{}) {
 		return withDerived(b)
 	}
-	if b.Period == (Range{}) && b.GeneratedAt.IsZero() && b.isEmpty() {
+	if b == (Metrics{}) {
 		return withDerived(a)
 	}
 	out := a
@@ -211,14 +211,6 @@ func Merge(a, b Metrics) Metrics {
 }
 
 func withDerived(m Metrics) Metrics { m.Derive(); return m }
-
-func (m Metrics) isEmpty() bool {
-	z := Metrics{Period: m.Period, GeneratedAt: m.GeneratedAt}
-	z.Derive()
-	mm := m
-	mm.Derive()
-	return mm == z
-}
 
 func minTime(a, b time.Time) time.Time {
 	if a.IsZero() || (!b.IsZero() && b.Before(a)) {

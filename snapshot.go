@@ -148,7 +148,8 @@ func (s *Snapshotter) generate(ctx context.Context, items []ScopePeriod) ([]Snap
 // Report describes one run over many teams.
 type Report struct {
 	Type SnapshotType
-	// At is the instant the run's periods were chosen for.
+	// At is the instant the run's periods were chosen for: GenerateAll's at,
+	// or the clock's now when Run started.
 	At time.Time
 	// Teams is how many teams were seen; Scopes how many snapshots were
 	// attempted (team-wide plus one per account, per period).
@@ -199,10 +200,12 @@ func (s *Snapshotter) GenerateAll(ctx context.Context, typ SnapshotType, at time
 	if at.After(s.cfg.Clock.Now()) {
 		return Report{}, invalid("at", "%s is in the future", at.Format(time.RFC3339))
 	}
-	return s.Run(ctx, typ, func(_ Team, loc *time.Location) ([]Period, error) {
+	rep, err := s.Run(ctx, typ, func(_ Team, loc *time.Location) ([]Period, error) {
 		p, err := LastCompletePeriod(typ, at, loc)
 		return []Period{p}, err
 	})
+	rep.At = at
+	return rep, err
 }
 
 // PeriodPicker chooses, for one team and its time zone, the periods a run
@@ -216,7 +219,6 @@ type PeriodPicker func(team Team, loc *time.Location) ([]Period, error)
 func (s *Snapshotter) Run(ctx context.Context, typ SnapshotType, pick PeriodPicker) (Report, error) {
 	started := s.cfg.Clock.Now()
 	rep := Report{Type: typ, At: started}
-	defer func() { rep.Duration = s.cfg.Clock.Now().Sub(started) }()
 	after := ""
 	for {
 		teams, err := s.store.Teams(ctx, after, s.cfg.BatchSize)
