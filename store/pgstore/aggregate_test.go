@@ -154,7 +154,8 @@ func TestAggregateEdges(t *testing.T) {
 	a1 := analytics.Metrics{Period: team.Period}
 	a1.Messages = analytics.MessageMetrics{Total: 2, Sent: 2, Delivered: 2, Read: 2, Replied: 1, Inbound: 1, Outbound: 1}
 	a1.Conversations = team.Conversations
-	a1.Contacts = analytics.ContactMetrics{Total: 1, Active: 1, EngagementScoreCenti: 5000}
+	// k1, created the day before, joins A1 with c1 during the day: new there.
+	a1.Contacts = analytics.ContactMetrics{Total: 1, New: 1, Active: 1, EngagementScoreCenti: 5000}
 	a1.Derive()
 	a2 := analytics.Metrics{Period: team.Period}
 	a2.Messages = analytics.MessageMetrics{Total: 2, Failed: 1, Outbound: 2}
