@@ -226,17 +226,20 @@ WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
 GROUP BY GROUPING SETS ((` + col("c", cv.TeamID) + `), (` + col("c", cv.TeamID) + `, ` + col("c", cv.AccountID) + `))`
 }
 
-// contactsSQL computes the contact metrics as of the period's end: every
-// contact of the team for the team-wide scope, and for an account the
-// contacts with a conversation on it created before the period's end.
+// contactsSQL computes the contact metrics as of the period's end. A
+// contact joins the team-wide scope when it is created, and an account
+// scope at the later of its creation and its first conversation on the
+// account; it counts towards total when it joined before the period's end,
+// and towards new when it joined in the period.
 func contactsSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(string, string) string) string {
 	ct, cv := src.Contacts, src.Conversations
 	ctTZ := kinds[ct.Table+"."+ct.CreatedAt]
 	cvTZ := kinds[cv.Table+"."+cv.CreatedAt]
 	score := col("k", ct.EngagementScore) + "::float8"
+	contact := "NULLIF(" + col("c", cv.ContactID) + "::text, '')"
 	return `WITH k AS (
 	SELECT ` + col("k", ct.TeamID) + `::text AS team_id, ` + col("k", ct.ID) + `::text AS id,
-		` + col("k", ct.CreatedAt) + ` >= ` + bound(ctTZ, argStart) + ` AS is_new,
+		` + epochUs(col("k", ct.CreatedAt)) + ` AS cts,
 		COALESCE(` + col("k", ct.Blocked) + `, false) AS blocked,
 		CASE WHEN ` + score + ` IS NULL OR ` + score + ` = 'NaN'::float8 OR ` + score + ` <= 0 THEN 0
 			WHEN ` + score + ` >= 100 THEN 10000
@@ -245,19 +248,22 @@ func contactsSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(s
 	WHERE ` + col("k", ct.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
 		AND ` + col("k", ct.CreatedAt) + ` < ` + bound(ctTZ, argEnd) + `
 ), acc AS (
-	SELECT DISTINCT ` + col("c", cv.TeamID) + `::text AS team_id, ` + col("c", cv.AccountID) + `::text AS account_id,
-		` + col("c", cv.ContactID) + `::text AS contact_id
+	SELECT ` + col("c", cv.TeamID) + `::text AS team_id, ` + col("c", cv.AccountID) + `::text AS account_id,
+		` + contact + ` AS contact_id, min(` + epochUs(col("c", cv.CreatedAt)) + `) AS first_us
 	FROM ` + tbl(cv.Table) + ` c
 	WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
 		AND ` + col("c", cv.CreatedAt) + ` < ` + bound(cvTZ, argEnd) + `
-		AND ` + col("c", cv.AccountID) + ` IS NOT NULL AND ` + col("c", cv.ContactID) + ` IS NOT NULL
+		AND ` + col("c", cv.AccountID) + ` IS NOT NULL AND ` + contact + ` IS NOT NULL
+	GROUP BY 1, 2, 3
 )
 SELECT k.team_id, NULL::text, 1,
-	count(*), count(*) FILTER (WHERE k.is_new), count(*) FILTER (WHERE k.blocked), COALESCE(sum(k.centi), 0)::bigint
+	count(*), count(*) FILTER (WHERE k.cts >= ` + ph(argStartUs) + `),
+	count(*) FILTER (WHERE k.blocked), COALESCE(sum(k.centi), 0)::bigint
 FROM k GROUP BY k.team_id
 UNION ALL
 SELECT acc.team_id, acc.account_id, 0,
-	count(*), count(*) FILTER (WHERE k.is_new), count(*) FILTER (WHERE k.blocked), COALESCE(sum(k.centi), 0)::bigint
+	count(*), count(*) FILTER (WHERE GREATEST(k.cts, acc.first_us) >= ` + ph(argStartUs) + `),
+	count(*) FILTER (WHERE k.blocked), COALESCE(sum(k.centi), 0)::bigint
 FROM acc JOIN k ON k.team_id = acc.team_id AND k.id = acc.contact_id
 GROUP BY acc.team_id, acc.account_id`
 }
