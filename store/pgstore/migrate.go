@@ -30,6 +30,7 @@ type Migration struct {
 
 // migrationNames are the names templates refer to, quoted and ready to use.
 type migrationNames struct {
+	Schema                         string // quoted Config.Schema, or ""
 	Snapshots, SnapshotsLit        string
 	SnapshotType, SnapshotTypeLit  string
 	PKeyName, FKeyName, UniqueName string
@@ -50,7 +51,12 @@ func objectName(table, suffix string) string {
 func namesFor(c *Config) migrationNames {
 	snap := qualify(c.Schema, c.SnapshotTable)
 	typ := qualify(c.Schema, "SnapshotType")
+	schema := ""
+	if c.Schema != "" {
+		schema = quoteIdent(c.Schema)
+	}
 	return migrationNames{
+		Schema:          schema,
 		Snapshots:       snap,
 		SnapshotsLit:    quoteLiteral(snap),
 		SnapshotType:    typ,
@@ -125,9 +131,7 @@ func renderMigrations(c *Config) ([]Migration, error) {
 	return out, nil
 }
 
-// migrateLockName names the advisory lock Migrate takes; the current schema
-// is appended in SQL so that stores in different schemas do not wait on
-// each other.
+// migrateLockName prefixes the name of the advisory lock Migrate takes.
 const migrateLockName = "github.com/msgstats/analytics/store/pgstore: migrate "
 
 // Migrate applies the migrations that Config.MigrationsTable does not list
@@ -145,12 +149,26 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return s.wrap(ctx, "migrate: begin", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	lockKey := qualify(s.cfg.Schema, s.cfg.MigrationsTable)
-	if _, err := tx.ExecContext(ctx,
-		`SELECT pg_advisory_xact_lock(hashtextextended(?0 || ?1 || coalesce(current_schema(), ''), 0))`,
-		migrateLockName, lockKey); err != nil {
+	done := false
+	defer func() {
+		if !done {
+			tx.Rollback() //nolint:errcheck // the error that got us here matters more
+		}
+	}()
+	// The lock is named after the migrations table, qualified by
+	// Config.Schema or, when that is empty, by the schema the unqualified
+	// names resolve to.
+	lockSQL := `SELECT pg_advisory_xact_lock(hashtextextended(?0 || ?1 || coalesce(current_schema(), ''), 0))`
+	if s.cfg.Schema != "" {
+		lockSQL = `SELECT pg_advisory_xact_lock(hashtextextended(?0 || ?1, 0))`
+	}
+	if _, err := tx.ExecContext(ctx, lockSQL, migrateLockName, qualify(s.cfg.Schema, s.cfg.MigrationsTable)); err != nil {
 		return s.wrap(ctx, "migrate: lock", err)
+	}
+	if s.cfg.Schema != "" {
+		if _, err := tx.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+quoteIdent(s.cfg.Schema)); err != nil {
+			return s.wrap(ctx, "migrate: creating schema", err)
+		}
 	}
 	table := qualify(s.cfg.Schema, s.cfg.MigrationsTable)
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+table+` (
@@ -189,6 +207,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return s.wrap(ctx, "migrate: recording "+m.Name, err)
 		}
 	}
+	done = true
 	if err := tx.Commit(); err != nil {
 		return s.wrap(ctx, "migrate: commit", err)
 	}

@@ -85,7 +85,12 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 	if err != nil {
 		return s.wrap(ctx, "upserting snapshots", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	done := false
+	defer func() {
+		if !done {
+			tx.Rollback() //nolint:errcheck // the error that got us here matters more
+		}
+	}()
 	size := s.cfg.UpsertBatchSize
 	var sqlb strings.Builder
 	for lo := 0; lo < len(rows); lo += size {
@@ -107,6 +112,7 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 			return s.upsertError(ctx, err)
 		}
 	}
+	done = true
 	if err := tx.Commit(); err != nil {
 		return s.wrap(ctx, "upserting snapshots: commit", err)
 	}

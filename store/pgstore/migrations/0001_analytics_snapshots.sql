@@ -8,7 +8,9 @@
 -- each set (latest created_at, then greatest id), and swaps the old unique
 -- constraint or unique index for the new one.
 
-DO $pgstore$
+{{if .Schema}}CREATE SCHEMA IF NOT EXISTS {{.Schema}};
+
+{{end}}DO $pgstore$
 BEGIN
 	IF to_regtype({{.SnapshotTypeLit}}) IS NULL THEN
 		CREATE TYPE {{.SnapshotType}} AS ENUM ('Daily', 'Weekly', 'Monthly');
