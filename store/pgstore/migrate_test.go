@@ -426,4 +426,3 @@ func sorted(xs []string) []string {
 	slices.Sort(out)
 	return out
 }
-
