@@ -165,9 +165,13 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 		if m == nil {
 			return nil
 		}
-		if kind == "f" {
+		switch kind {
+		case "f":
 			m.Conversations.FirstResponseCount = v[12]
 			m.Conversations.FirstResponseTimeMs = v[13]
+			return nil
+		case "a":
+			m.Contacts.Active = v[11]
 			return nil
 		}
 		msg := &m.Messages
@@ -176,7 +180,6 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 		cv := &m.Conversations
 		cv.ResponseCount, cv.ResponseTimeMs, cv.Unanswered = v[8], v[9], v[10]
 		cv.Histogram = hist
-		m.Contacts.Active = v[11]
 		return nil
 	})
 	if err != nil {

@@ -190,13 +190,12 @@ SELECT 'm', h.team_id, h.account_id, GROUPING(h.account_id),
 	count(*) FILTER (WHERE h.turn AND h.resp_ms IS NOT NULL),
 	COALESCE(sum(h.resp_ms) FILTER (WHERE h.turn), 0)::bigint,
 	count(*) FILTER (WHERE h.turn AND h.resp_ms IS NULL),
-	count(DISTINCT NULLIF(` + col("c", cv.ContactID) + `::text, '')),
-	0::bigint, 0::bigint`)
+	0::bigint, 0::bigint, 0::bigint`)
 	for i := range analytics.HistogramBuckets {
 		fmt.Fprintf(&b, ",\n\tcount(*) FILTER (WHERE h.turn AND h.bucket = %d)", i)
 	}
 	b.WriteString(`
-FROM h LEFT JOIN ` + tbl(cv.Table) + ` c ON ` + col("c", cv.TeamID) + ` = h.team_id AND ` + col("c", cv.ID) + ` = h.conv
+FROM h
 GROUP BY GROUPING SETS ((h.team_id), (h.team_id, h.account_id))
 UNION ALL
 SELECT 'f', fr.team_id, fr.account_id, GROUPING(fr.account_id),
@@ -207,7 +206,22 @@ SELECT 'f', fr.team_id, fr.account_id, GROUPING(fr.account_id),
 	}
 	b.WriteString(`
 FROM fr
-GROUP BY GROUPING SETS ((fr.team_id), (fr.team_id, fr.account_id))`)
+GROUP BY GROUPING SETS ((fr.team_id), (fr.team_id, fr.account_id))
+UNION ALL
+SELECT 'a', ac.team_id, ac.account_id, GROUPING(ac.account_id),
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(DISTINCT ac.contact_id), 0, 0`)
+	for range analytics.HistogramBuckets {
+		b.WriteString(", 0")
+	}
+	// Active contacts: the distinct contacts of the conversations of the
+	// period's messages, looked up once per (scope, conversation).
+	b.WriteString(`
+FROM (
+	SELECT d.team_id, d.account_id, NULLIF(` + col("c", cv.ContactID) + `::text, '') AS contact_id
+	FROM (SELECT DISTINCT f.team_id, f.account_id, f.conv FROM f WHERE f.conv IS NOT NULL) d
+	JOIN ` + tbl(cv.Table) + ` c ON ` + col("c", cv.TeamID) + ` = d.team_id AND ` + col("c", cv.ID) + ` = d.conv
+) ac
+GROUP BY GROUPING SETS ((ac.team_id), (ac.team_id, ac.account_id))`)
 	return b.String()
 }
 
