@@ -59,7 +59,7 @@ func acme() Dataset {
 			conv("k4", T, "wa-2", "c1", "open", "2026-03-08T12:00:00.000Z"),
 			conv("k5", T, "", "c3", "closed", "2026-03-10T16:00:00.000Z"), // no account: team-wide only
 			conv("k6", T, "wa-1", "c6", "open", "2026-03-12T10:00:00.000Z"),
-			conv("k7", T, "wa-2", "c2", "open", "2026-03-10T20:00:00.000Z"), // no messages
+			conv("k7", T, "wa-2", "c2", "open", "2026-03-10T20:00:00.000Z"),
 		},
 		Messages: []analytics.Message{
 			// k1: two inbound messages 3.5 s apart are one turn, answered
@@ -85,11 +85,11 @@ func acme() Dataset {
 			msg("m12", T, "wa-2", "k3", out, "sent", "2026-03-10T00:41:30.000Z"),
 			msg("m13", T, "wa-2", "k3", in, "read", "2026-03-10T06:00:00.000Z"),
 			msg("m14", T, "wa-2", "k3", out, "delivered", "2026-03-11T06:00:00.001Z"),
-			// k4: m16 continues m15's turn of the day before (15 min apart);
-			// m16 and m17 share an instant and are ordered by ID, so m17
-			// comes after m16 and is replied by m18, a turn answered exactly
-			// W later by m19.
-			msg("m15", T, "wa-2", "k4", in, "read", "2026-03-09T23:50:00.000Z"),
+			// k4: m16 continues m15's turn of the day before, exactly W
+			// later; m16 and m17 share an instant and are ordered by ID, so
+			// m17 comes after m16 and is replied by m18, a turn answered
+			// exactly W later by m19.
+			msg("m15", T, "wa-2", "k4", in, "read", "2026-03-09T00:05:00.000Z"),
 			msg("m16", T, "wa-2", "k4", in, "read", "2026-03-10T00:05:00.000Z"),
 			msg("m17", T, "wa-2", "k4", out, "read", "2026-03-10T00:05:00.000Z"),
 			msg("m18", T, "wa-2", "k4", in, "read", "2026-03-10T12:00:00.000Z"),
@@ -108,6 +108,10 @@ func acme() Dataset {
 			msg("m27", T, "wa-1", "", out, "sent", "2026-03-09T23:59:59.999Z"),
 			// c6 first talks to wa-1 on 03-12.
 			msg("m28", T, "wa-1", "k6", in, "read", "2026-03-12T10:05:00.000Z"),
+			// k7's first inbound message comes exactly W after k7 was
+			// created: too late to be a first response.
+			msg("m29", T, "wa-2", "k7", in, "read", "2026-03-11T20:00:00.000Z"),
+			msg("m30", T, "wa-2", "k7", out, "read", "2026-03-11T20:00:10.000Z"),
 		},
 		Campaigns: []analytics.Campaign{
 			campaign("p1", T, "wa-1", "Running", 100, 90, 85, 40, "2026-03-10T10:00:00.000Z"),
@@ -193,8 +197,8 @@ func acmeDay() analytics.Metrics {
 			// [120,300) = 5; 900 s in [900,1800) = 8; 86400 s is the last.
 			Histogram: analytics.Histogram{0: 1, 4: 1, 5: 1, 8: 1, 15: 1},
 			// k1: m01 at creation, answered in 4.25 s; k2: m08 3 h after
-			// creation, answered in 1800 s; k5: m23, answered in 900 s; k7
-			// has no messages.
+			// creation, answered in 1800 s; k5: m23, answered in 900 s; k7:
+			// m29 comes exactly W after creation, too late.
 			FirstResponseCount:  3,
 			FirstResponseTimeMs: 2704250,  // 4250 + 1800000 + 900000
 			AvgResponseTime:     17502.85, // 87514250/5 ms
@@ -303,7 +307,8 @@ func acmeDayWA2() analytics.Metrics {
 			AvgResponseTime:    43245, // 86490000/2 ms
 			MedianResponseTime: 120,   // rank 1: bucket 4, upper bound 120 s
 			P90ResponseTime:    86400, // rank 2: the last bucket's lower bound
-			// k7 has no messages: no first response.
+			// k7's first inbound message, m29, comes exactly W after its
+			// creation: no first response.
 		},
 	}
 }
@@ -341,7 +346,7 @@ func testReplyWindow(t *testing.T, open Open) {
 	want.Conversations = analytics.ConversationMetrics{
 		Total: 4, Open: 2, Closed: 2,
 		// Turns: m01 (4.25 s), m04 (120 s), m11 (90 s), m13 (unanswered),
-		// m16 — now its own turn, 15 min after m15 — answered by m17 at
+		// m16 — now its own turn, 24 h after m15 — answered by m17 at
 		// the same instant (0 s), m18 (unanswered: 24 h), m23 (unanswered:
 		// 15 min > 10 min).
 		ResponseCount: 4, ResponseTimeMs: 214250, Unanswered: 3, // 4250 + 120000 + 90000 + 0
@@ -394,7 +399,7 @@ func testContacts(t *testing.T, open Open) {
 		{analytics.AccountScope("acme", "wa-2"), utc(analytics.Weekly, "2026-03-09"), analytics.ContactMetrics{
 			// c5 joins wa-2 with k3 (03-09), c2 with k7 (03-10); c1 joined
 			// with k4 on 03-08, the Sunday before.
-			Total: 3, New: 2, Active: 2, // k3 → c5, k4 → c1
+			Total: 3, New: 2, Active: 3, // k3 → c5, k4 → c1, k7 → c2 (m29, m30)
 			Blocked: 2, EngagementScoreCenti: 12620, AvgEngagementScore: 42.07,
 		}},
 		{analytics.AccountScope("acme", "wa-2"), utc(analytics.Daily, "2026-03-08"), analytics.ContactMetrics{
@@ -573,6 +578,7 @@ func tenants() Dataset {
 				msg("tb1", B, "b-wa", "conv-1", out, "sent", "2026-03-10T10:00:30.000Z"),
 				msg("tb2", B, "b-wa", "conv-1", in, "read", "2026-03-10T10:00:45.000Z"),
 				msg("ta2", A, "a-wa", "conv-1", out, "read", "2026-03-10T10:01:00.000Z"),
+				msg("ta3", A, "a-wa", "conv-1", in, "read", "2026-03-11T10:01:00.000Z"), // exactly W after ta2
 			},
 			Campaigns: []analytics.Campaign{
 				campaign("camp-b", B, "b-wa", "Running", 10, 10, 9, 3, "2026-03-10T12:00:00.000Z"),
@@ -584,12 +590,13 @@ func tenants() Dataset {
 func testTenants(t *testing.T, open Open) {
 	s := open(t, tenants())
 	day := period(analytics.Daily, "2026-03-10", "UTC")
-	// tenant-a: ta1 is a turn answered by ta2 in 60 s; ta2 is not replied.
+	// tenant-a: ta1 is a turn answered by ta2 in 60 s; ta2 is replied by
+	// ta3 exactly W later, on 03-11.
 	a := analytics.Metrics{
 		Period: rangeOf(day),
 		Messages: analytics.MessageMetrics{
-			Total: 2, Sent: 2, Delivered: 2, Read: 2, Inbound: 1, Outbound: 1,
-			DeliveryRate: 100, ReadRate: 100,
+			Total: 2, Sent: 2, Delivered: 2, Read: 2, Replied: 1, Inbound: 1, Outbound: 1,
+			DeliveryRate: 100, ReadRate: 100, ReplyRate: 50,
 		},
 		Contacts: analytics.ContactMetrics{
 			Total: 1, Active: 1, EngagementScoreCenti: 9000, AvgEngagementScore: 90,
