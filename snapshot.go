@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -83,7 +85,9 @@ func NewSnapshotter(store Store, cfg *SnapshotterConfig) (*Snapshotter, error) {
 // now and must be computed in the team's time zone (PeriodForDate or
 // PeriodOf with Team.Location); otherwise, or for a bad scope, it returns
 // ErrInvalidArgument. An unknown team or an account that is not the team's
-// gives ErrNotFound.
+// gives ErrNotFound. The returned snapshot is the one written, except that
+// its ID is empty: the store assigns a new row's ID and keeps an existing
+// row's (read it back with Snapshots when it matters).
 func (s *Snapshotter) Generate(ctx context.Context, scope Scope, period Period) (Snapshot, error) {
 	if err := scope.Validate(); err != nil {
 		return Snapshot{}, err
@@ -199,10 +203,12 @@ func (s *Snapshotter) GenerateAll(ctx context.Context, typ SnapshotType, at time
 	if at.After(s.cfg.Clock.Now()) {
 		return Report{}, invalid("at", "%s is in the future", at.Format(time.RFC3339))
 	}
-	return s.Run(ctx, typ, func(_ Team, loc *time.Location) ([]Period, error) {
+	rep, err := s.Run(ctx, typ, func(_ Team, loc *time.Location) ([]Period, error) {
 		p, err := LastCompletePeriod(typ, at, loc)
 		return []Period{p}, err
 	})
+	rep.At = at
+	return rep, err
 }
 
 // PeriodPicker chooses, for one team and its time zone, the periods a run
@@ -251,6 +257,12 @@ type teamItems struct {
 // runBatch generates one batch of teams; it returns an error only when ctx
 // has ended.
 func (s *Snapshotter) runBatch(ctx context.Context, typ SnapshotType, teams []Team, pick PeriodPicker, rep *Report) error {
+	// Teams that cannot be planned fail before those whose generation
+	// fails; keep the report's errors in team (ID) order all the same.
+	first := len(rep.Errors)
+	defer func() {
+		slices.SortStableFunc(rep.Errors[first:], func(a, b TeamError) int { return strings.Compare(a.TeamID, b.TeamID) })
+	}()
 	now := s.cfg.Clock.Now()
 	var work []teamItems
 	var all []ScopePeriod
