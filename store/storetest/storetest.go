@@ -19,6 +19,19 @@
 // upserts of one key, all-or-nothing batches, date order and limits, IDs
 // that need quoting). Every subtest opens its own store and runs in
 // parallel with the others.
+//
+// Beyond what the interface documents, a store passes only if it:
+//
+//   - lists teams in byte order of their IDs (in Postgres, COLLATE "C") and
+//     looks IDs up exactly (case-sensitive, no LIKE patterns);
+//   - keys conversations and contacts by team as well as ID: the two
+//     tenants' dataset reuses "conv-1" and "contact-1";
+//   - orders a conversation's messages by (created_at, id), the id compared
+//     byte-wise, so that messages of one instant follow each other by ID;
+//   - checks every ID it is given, a snapshot's ID included, with
+//     analytics.ValidateID (1025 bytes give ErrInvalidArgument);
+//   - returns an error wrapping context.Canceled, and writes nothing, when
+//     called with a cancelled context.
 package storetest
 
 import (
