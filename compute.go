@@ -153,15 +153,27 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration) Metrics {
 		}
 	}
 
-	contactIn := func(Contact) bool { return true }
+	// joined returns when contact c joined the scope: its creation for a
+	// team-wide scope; for an account scope, the later of its creation and
+	// its first conversation on the account (false: it has none). A contact
+	// is the scope's as of the end when it joined before the end, and new
+	// when it joined in the period, so the new contacts of the days of a
+	// week add up to those of the week.
+	joined := func(c Contact) (time.Time, bool) { return c.CreatedAt, true }
 	if !sp.Scope.TeamWide() {
-		withConv := map[string]struct{}{}
+		firstConv := map[string]time.Time{}
 		for _, c := range t.conversations {
-			if c.AccountID == sp.Scope.AccountID && c.CreatedAt.Before(end) {
-				withConv[c.ContactID] = struct{}{}
+			if c.AccountID != sp.Scope.AccountID || c.ContactID == "" {
+				continue
+			}
+			if f, ok := firstConv[c.ContactID]; !ok || c.CreatedAt.Before(f) {
+				firstConv[c.ContactID] = c.CreatedAt
 			}
 		}
-		contactIn = func(c Contact) bool { _, ok := withConv[c.ID]; return ok }
+		joined = func(c Contact) (time.Time, bool) {
+			f, ok := firstConv[c.ID]
+			return maxTime(c.CreatedAt, f), ok
+		}
 	}
 	for _, c := range t.conversations {
 		if !inScope(c.AccountID) || !in(c.CreatedAt) {
@@ -193,11 +205,12 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration) Metrics {
 	ct := &m.Contacts
 	ct.Active = int64(len(active))
 	for _, c := range t.contacts {
-		if !c.CreatedAt.Before(end) || !contactIn(c) {
+		at, ok := joined(c)
+		if !ok || !at.Before(end) {
 			continue
 		}
 		ct.Total++
-		if !c.CreatedAt.Before(start) {
+		if !at.Before(start) {
 			ct.New++
 		}
 		if c.Blocked {

@@ -83,7 +83,12 @@
 //   - total: contacts created before the period's end; blocked: those of
 //     them currently blocked; avgEngagementScore: the mean of their stored
 //     engagement scores (each rounded to hundredths).
-//   - new: contacts created in the period.
+//   - new: contacts that joined the scope in the period. A contact joins
+//     a team-wide scope when it is created, and an account scope at the
+//     later of its creation and its first conversation on the account, so
+//     a contact created on Monday that first writes to an account on
+//     Wednesday is new to that account on Wednesday. New contacts of the
+//     days of a week add up to those of the week.
 //   - active: distinct contacts of the conversations of the scope's
 //     messages created in the period.
 //

@@ -70,7 +70,9 @@ type CampaignMetrics struct {
 
 // ContactMetrics describe the contacts of the scope. Total, Blocked and the
 // engagement score are as of the end of the period; New counts contacts
-// created in it; Active counts distinct contacts with a message in it.
+// that joined the scope in it (created in it, or for an account scope first
+// in conversation on the account in it; see the package documentation);
+// Active counts distinct contacts with a message in it.
 type ContactMetrics struct {
 	Total   int64 `json:"total"`
 	New     int64 `json:"new"`
