@@ -3,6 +3,7 @@ package analytics_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -271,5 +272,42 @@ func TestComputeMetricsArguments(t *testing.T) {
 	var fe *analytics.FieldError
 	if !errors.As(err, &fe) || fe.Field != "Items[0].Scope.TeamID" {
 		t.Errorf("ComputeMetrics with no team: %v, want a FieldError naming Items[0].Scope.TeamID", err)
+	}
+}
+
+func TestScoreCenti(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		score float64
+		want  int64
+	}{
+		{0, 0},
+		{80.51, 8051},
+		{50.5, 5050},
+		// Halves round away from zero, read at 15 significant digits as
+		// Postgres' round((score*100)::numeric) does: 12.345*100 is
+		// 1234.4999999999998 in binary, 1234.5 to 15 digits.
+		{12.345, 1235},
+		{0.125, 13},    // exactly 12.5
+		{33.335, 3334}, // 3333.4999999999995
+		{2.675, 268},   // 267.49999999999997
+		{1.005, 101},   // 100.49999999999999
+		{0.005, 1},
+		{0.004, 0},
+		{99.995, 10000},
+		{100, 10000},
+		// Out of range: clamped to [0, 100].
+		{100.7, 10000},
+		{1e300, 10000},
+		{math.Inf(1), 10000},
+		{-0.001, 0},
+		{-50, 0},
+		{math.Inf(-1), 0},
+		{math.NaN(), 0},
+	}
+	for _, tt := range tests {
+		if got := analytics.ScoreCenti(tt.score); got != tt.want {
+			t.Errorf("ScoreCenti(%v) = %d, want %d", tt.score, got, tt.want)
+		}
 	}
 }

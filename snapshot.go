@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -83,7 +85,9 @@ func NewSnapshotter(store Store, cfg *SnapshotterConfig) (*Snapshotter, error) {
 // now and must be computed in the team's time zone (PeriodForDate or
 // PeriodOf with Team.Location); otherwise, or for a bad scope, it returns
 // ErrInvalidArgument. An unknown team or an account that is not the team's
-// gives ErrNotFound.
+// gives ErrNotFound. The returned snapshot is the one written, except that
+// its ID is empty: the store assigns a new row's ID and keeps an existing
+// row's (read it back with Snapshots when it matters).
 func (s *Snapshotter) Generate(ctx context.Context, scope Scope, period Period) (Snapshot, error) {
 	if err := scope.Validate(); err != nil {
 		return Snapshot{}, err
@@ -253,6 +257,12 @@ type teamItems struct {
 // runBatch generates one batch of teams; it returns an error only when ctx
 // has ended.
 func (s *Snapshotter) runBatch(ctx context.Context, typ SnapshotType, teams []Team, pick PeriodPicker, rep *Report) error {
+	// Teams that cannot be planned fail before those whose generation
+	// fails; keep the report's errors in team (ID) order all the same.
+	first := len(rep.Errors)
+	defer func() {
+		slices.SortStableFunc(rep.Errors[first:], func(a, b TeamError) int { return strings.Compare(a.TeamID, b.TeamID) })
+	}()
 	now := s.cfg.Clock.Now()
 	var work []teamItems
 	var all []ScopePeriod

@@ -15,8 +15,9 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 go build -o /tmp/analytics-testreport ./internal/testreport
 set +e
 go test -race -count=1 -timeout 20m -json "$@" ./... | /tmp/analytics-testreport -fail-on-skip
-status=${PIPESTATUS[0]}
-report=${PIPESTATUS[1]}
+statuses=("${PIPESTATUS[@]}") # read both at once: any command resets PIPESTATUS
+status=${statuses[0]}
+report=${statuses[1]}
 set -e
 [ "$report" -eq 0 ] || exit "$report"
 exit "$status"

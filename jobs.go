@@ -1,0 +1,73 @@
+package analytics
+
+import (
+	"context"
+	"time"
+)
+
+// JobRunStore is an optional capability of a Store, found by type
+// assertion: durable claims on scheduled runs, so that replicas sharing the
+// store run each (job, period) once. store/pgstore keeps them in the job-runs
+// table; store/memstore keeps them in memory, for one process.
+type JobRunStore interface {
+	// ClaimJobRun tries to claim c.Job for c.Period on behalf of c.Owner at
+	// c.Now. It succeeds (returning the run, now running, and true) when no
+	// run exists; when the run failed; when it is running but its heartbeat
+	// is older than c.StaleAfter (its holder died); or, with c.Force, when it
+	// succeeded. Otherwise it returns the existing run and false. Claims are
+	// atomic: of many concurrent callers exactly one gets true.
+	ClaimJobRun(ctx context.Context, c JobClaim) (JobRun, bool, error)
+	// HeartbeatJobRun records at now that owner still holds the run. It
+	// returns ErrNotFound when owner no longer holds it (the run was taken
+	// over, or is finished).
+	HeartbeatJobRun(ctx context.Context, job string, period Date, owner string, now time.Time) error
+	// FinishJobRun records the outcome of a run that run.Owner holds: its
+	// Status (JobSucceeded or JobFailed), FinishedAt, counts and Error. It
+	// returns ErrNotFound when run.Owner no longer holds it.
+	FinishJobRun(ctx context.Context, run JobRun) error
+	// JobRuns returns the runs of job whose Period is in [from, to], both
+	// inclusive, in Period order.
+	JobRuns(ctx context.Context, job string, from, to Date) ([]JobRun, error)
+}
+
+// JobClaim asks a JobRunStore for a run; see JobRunStore.ClaimJobRun.
+type JobClaim struct {
+	Job    string
+	Period Date
+	// Owner identifies the claiming process, e.g. "host-a/1234".
+	Owner string
+	Now   time.Time
+	// StaleAfter is how old a running claim's heartbeat must be before
+	// another owner may take it over. Must be positive.
+	StaleAfter time.Duration
+	// Force also takes over a run that succeeded (a manual re-run).
+	Force bool
+}
+
+// JobStatus is the state of a job run.
+type JobStatus string
+
+// Job run states.
+const (
+	JobRunning   JobStatus = "running"
+	JobSucceeded JobStatus = "succeeded"
+	JobFailed    JobStatus = "failed"
+)
+
+// JobRun is one run of a scheduled job for one period, as a JobRunStore
+// records it. Period is the run's key: the local date (in the scheduler's
+// zone) of the period the run was scheduled for.
+type JobRun struct {
+	Job         string
+	Period      Date
+	Status      JobStatus
+	Owner       string
+	ClaimedAt   time.Time
+	HeartbeatAt time.Time
+	FinishedAt  time.Time // zero while running
+	Teams       int
+	Scopes      int
+	Succeeded   int
+	Failed      int
+	Error       string // empty when none
+}

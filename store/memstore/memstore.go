@@ -1,0 +1,522 @@
+// Package memstore is an in-memory analytics.Store: raw activity (messages,
+// conversations, contacts, campaigns, as a host keeps them) and snapshots,
+// held in maps behind one sync.RWMutex.
+//
+// It is the store of the quickstart and the one hosts use in their own
+// tests: build a Store with New, add teams with AddTeams, add activity with
+// Add (or AddMessages and friends), and hand it to analytics.NewSnapshotter
+// or the Service. It passes the conformance suite in store/storetest, so it
+// aggregates exactly as analytics.ComputeMetrics defines and as the Postgres
+// store does.
+//
+// Snapshots are kept as encoded JSON and decoded with analytics.DecodeMetrics
+// on every read, the same round trip the Postgres store's JSONB column makes.
+//
+// Records are identified by (team, ID) per kind: two teams may use the same
+// conversation or contact ID without their data mixing. Timestamps are kept
+// as given; Postgres keeps only whole milliseconds, so tests meant to pass on
+// both stores should use millisecond timestamps.
+package memstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/msgstats/analytics"
+)
+
+// Config configures a Store. A nil *Config means every default.
+type Config struct {
+	// Clock stamps CreatedAt on snapshots upserted without one. Defaults to
+	// analytics.SystemClock().
+	Clock analytics.Clock
+}
+
+// Store is an in-memory analytics.Store. It is safe for concurrent use. The
+// zero value is not usable; call New.
+type Store struct {
+	clock analytics.Clock
+
+	mu      sync.RWMutex
+	teams   map[string]analytics.Team // team ID -> team, AccountIDs sorted
+	ids     []string                  // team IDs, sorted by byte order
+	data    map[string]*teamData      // team ID -> its raw activity
+	snaps   map[scopeType]map[analytics.Date]*snapRow
+	snapIDs map[string]analytics.SnapshotKey // snapshot ID -> key
+}
+
+var _ analytics.Store = (*Store)(nil)
+
+// teamData is one team's raw activity. The indexes map a record ID to its
+// position in the slice.
+type teamData struct {
+	messages      []analytics.Message
+	messageIdx    map[string]int
+	conversations []analytics.Conversation
+	convIdx       map[string]int
+	contacts      []analytics.Contact
+	contactIdx    map[string]int
+	campaigns     []analytics.Campaign
+	campaignIdx   map[string]int
+}
+
+func newTeamData() *teamData {
+	return &teamData{
+		messageIdx:  map[string]int{},
+		convIdx:     map[string]int{},
+		contactIdx:  map[string]int{},
+		campaignIdx: map[string]int{},
+	}
+}
+
+// scopeType is the part of a snapshot key that a query fixes.
+type scopeType struct {
+	scope analytics.Scope
+	typ   analytics.SnapshotType
+}
+
+// snapRow is one stored snapshot; metrics holds the encoded JSON.
+type snapRow struct {
+	id        string
+	key       analytics.SnapshotKey
+	metrics   []byte
+	createdAt time.Time
+}
+
+// New returns an empty Store. A nil cfg means the defaults.
+func New(cfg *Config) *Store {
+	s := &Store{
+		clock:   analytics.SystemClock(),
+		teams:   map[string]analytics.Team{},
+		data:    map[string]*teamData{},
+		snaps:   map[scopeType]map[analytics.Date]*snapRow{},
+		snapIDs: map[string]analytics.SnapshotKey{},
+	}
+	if cfg != nil && cfg.Clock != nil {
+		s.clock = cfg.Clock
+	}
+	return s
+}
+
+// AddTeams adds teams, all or none. Each ID must pass analytics.ValidateID
+// and be new (not already added, not repeated in teams); TimeZone must be
+// empty (UTC) or a zone analytics.LoadLocation knows; every account ID must
+// pass ValidateID. AccountIDs are stored sorted, without duplicates. Any
+// problem gives an error wrapping analytics.ErrInvalidArgument and nothing
+// is added.
+func (s *Store) AddTeams(teams ...analytics.Team) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[string]bool{}
+	clean := make([]analytics.Team, len(teams))
+	for i, t := range teams {
+		field := fmt.Sprintf("teams[%d]", i)
+		if err := analytics.ValidateID(field+".ID", t.ID); err != nil {
+			return fmt.Errorf("memstore: %w", err)
+		}
+		if _, ok := s.teams[t.ID]; ok || seen[t.ID] {
+			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "team %q already exists", t.ID))
+		}
+		seen[t.ID] = true
+		if _, err := analytics.LoadLocation(t.TimeZone); err != nil {
+			return fmt.Errorf("memstore: %s: %w", field, err)
+		}
+		accounts := slices.Clone(t.AccountIDs)
+		for j, a := range accounts {
+			if err := analytics.ValidateID(fmt.Sprintf("%s.AccountIDs[%d]", field, j), a); err != nil {
+				return fmt.Errorf("memstore: %w", err)
+			}
+		}
+		slices.Sort(accounts)
+		clean[i] = analytics.Team{ID: t.ID, TimeZone: t.TimeZone, AccountIDs: slices.Compact(accounts)}
+	}
+	for _, t := range clean {
+		s.teams[t.ID] = t
+		s.ids = append(s.ids, t.ID)
+	}
+	slices.Sort(s.ids)
+	return nil
+}
+
+// Add adds raw activity, all or none. Every record is checked before any is
+// added:
+//
+//   - ID and TeamID pass analytics.ValidateID, and CreatedAt is set;
+//   - the team has been added (else the error wraps analytics.ErrNotFound);
+//   - a non-empty AccountID is one of the team's AccountIDs (else
+//     ErrNotFound), as a foreign key to the team's accounts would demand;
+//   - a non-empty ConversationID or ContactID passes ValidateID (they need
+//     not refer to records added so far);
+//   - the ID is not used by another record of the same kind and team, in
+//     the store or in a (else ErrInvalidArgument).
+//
+// Errors name the record, e.g. "Messages[3].AccountID".
+func (s *Store) Add(a analytics.Activity) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(a); err != nil {
+		return err
+	}
+	for _, m := range a.Messages {
+		d := s.team(m.TeamID)
+		d.messageIdx[m.ID] = len(d.messages)
+		d.messages = append(d.messages, m)
+	}
+	for _, c := range a.Conversations {
+		d := s.team(c.TeamID)
+		d.convIdx[c.ID] = len(d.conversations)
+		d.conversations = append(d.conversations, c)
+	}
+	for _, c := range a.Contacts {
+		d := s.team(c.TeamID)
+		d.contactIdx[c.ID] = len(d.contacts)
+		d.contacts = append(d.contacts, c)
+	}
+	for _, c := range a.Campaigns {
+		d := s.team(c.TeamID)
+		d.campaignIdx[c.ID] = len(d.campaigns)
+		d.campaigns = append(d.campaigns, c)
+	}
+	return nil
+}
+
+// team returns the activity of team id, creating it. Callers hold s.mu.
+func (s *Store) team(id string) *teamData {
+	d := s.data[id]
+	if d == nil {
+		d = newTeamData()
+		s.data[id] = d
+	}
+	return d
+}
+
+// record is what check needs to know of any kind of record.
+type record struct {
+	id, teamID, accountID string
+	refs                  [][2]string // (field suffix, ID) of optional references
+	createdAt             time.Time
+}
+
+// check validates a against the store. Callers hold s.mu.
+func (s *Store) check(a analytics.Activity) error {
+	kinds := []struct {
+		name    string
+		records []record
+		index   func(*teamData) map[string]int
+	}{
+		{"Messages", mapRecords(a.Messages, func(m analytics.Message) record {
+			return record{m.ID, m.TeamID, m.AccountID, [][2]string{{"ConversationID", m.ConversationID}}, m.CreatedAt}
+		}), func(d *teamData) map[string]int { return d.messageIdx }},
+		{"Conversations", mapRecords(a.Conversations, func(c analytics.Conversation) record {
+			return record{c.ID, c.TeamID, c.AccountID, [][2]string{{"ContactID", c.ContactID}}, c.CreatedAt}
+		}), func(d *teamData) map[string]int { return d.convIdx }},
+		{"Contacts", mapRecords(a.Contacts, func(c analytics.Contact) record {
+			return record{c.ID, c.TeamID, "", nil, c.CreatedAt}
+		}), func(d *teamData) map[string]int { return d.contactIdx }},
+		{"Campaigns", mapRecords(a.Campaigns, func(c analytics.Campaign) record {
+			return record{c.ID, c.TeamID, c.AccountID, nil, c.CreatedAt}
+		}), func(d *teamData) map[string]int { return d.campaignIdx }},
+	}
+	for _, k := range kinds {
+		seen := map[[2]string]bool{}
+		for i, r := range k.records {
+			field := fmt.Sprintf("%s[%d]", k.name, i)
+			if err := analytics.ValidateID(field+".ID", r.id); err != nil {
+				return fmt.Errorf("memstore: %w", err)
+			}
+			if err := analytics.ValidateID(field+".TeamID", r.teamID); err != nil {
+				return fmt.Errorf("memstore: %w", err)
+			}
+			team, ok := s.teams[r.teamID]
+			if !ok {
+				return fmt.Errorf("memstore: %s.TeamID: team %q: %w", field, r.teamID, analytics.ErrNotFound)
+			}
+			if r.accountID != "" && !team.HasAccount(r.accountID) {
+				return fmt.Errorf("memstore: %s.AccountID: account %q of team %q: %w", field, r.accountID, r.teamID, analytics.ErrNotFound)
+			}
+			for _, ref := range r.refs {
+				if ref[1] == "" {
+					continue
+				}
+				if err := analytics.ValidateID(field+"."+ref[0], ref[1]); err != nil {
+					return fmt.Errorf("memstore: %w", err)
+				}
+			}
+			if r.createdAt.IsZero() {
+				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".CreatedAt", "must be set"))
+			}
+			key := [2]string{r.teamID, r.id}
+			exists := false
+			if d := s.data[r.teamID]; d != nil {
+				_, exists = k.index(d)[r.id]
+			}
+			if exists || seen[key] {
+				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "team %q already has %s %q", r.teamID, k.name, r.id))
+			}
+			seen[key] = true
+		}
+	}
+	return nil
+}
+
+func mapRecords[T any](xs []T, f func(T) record) []record {
+	out := make([]record, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
+// AddMessages adds messages, all or none; see Add.
+func (s *Store) AddMessages(ms ...analytics.Message) error {
+	return s.Add(analytics.Activity{Messages: ms})
+}
+
+// AddConversations adds conversations, all or none; see Add.
+func (s *Store) AddConversations(cs ...analytics.Conversation) error {
+	return s.Add(analytics.Activity{Conversations: cs})
+}
+
+// AddContacts adds contacts, all or none; see Add.
+func (s *Store) AddContacts(cs ...analytics.Contact) error {
+	return s.Add(analytics.Activity{Contacts: cs})
+}
+
+// AddCampaigns adds campaigns, all or none; see Add.
+func (s *Store) AddCampaigns(cs ...analytics.Campaign) error {
+	return s.Add(analytics.Activity{Campaigns: cs})
+}
+
+// SetMessageStatus changes the status of one message, as a late delivery or
+// read receipt does. An unknown team or message gives an error wrapping
+// analytics.ErrNotFound.
+func (s *Store) SetMessageStatus(teamID, messageID, status string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.data[teamID]
+	if d == nil {
+		return fmt.Errorf("memstore: message %q of team %q: %w", messageID, teamID, analytics.ErrNotFound)
+	}
+	i, ok := d.messageIdx[messageID]
+	if !ok {
+		return fmt.Errorf("memstore: message %q of team %q: %w", messageID, teamID, analytics.ErrNotFound)
+	}
+	d.messages[i].Status = status
+	return nil
+}
+
+// Teams implements analytics.TeamReader: up to limit teams whose ID sorts
+// after after in byte order, in that order. limit ≤ 0 gives
+// analytics.ErrInvalidArgument. The returned teams are copies.
+func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics.Team, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memstore: %w", err)
+	}
+	if limit <= 0 {
+		return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument("limit", "must be positive, got %d", limit))
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	i := sort.Search(len(s.ids), func(i int) bool { return s.ids[i] > after })
+	var out []analytics.Team
+	for ; i < len(s.ids) && len(out) < limit; i++ {
+		out = append(out, cloneTeam(s.teams[s.ids[i]]))
+	}
+	return out, nil
+}
+
+// Team implements analytics.TeamReader. An ID that fails
+// analytics.ValidateID gives ErrInvalidArgument; an unknown one ErrNotFound.
+func (s *Store) Team(ctx context.Context, id string) (analytics.Team, error) {
+	if err := ctx.Err(); err != nil {
+		return analytics.Team{}, fmt.Errorf("memstore: %w", err)
+	}
+	if err := analytics.ValidateID("id", id); err != nil {
+		return analytics.Team{}, fmt.Errorf("memstore: %w", err)
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t, ok := s.teams[id]
+	if !ok {
+		return analytics.Team{}, fmt.Errorf("memstore: team %q: %w", id, analytics.ErrNotFound)
+	}
+	return cloneTeam(t), nil
+}
+
+func cloneTeam(t analytics.Team) analytics.Team {
+	t.AccountIDs = slices.Clone(t.AccountIDs)
+	return t
+}
+
+// Aggregate implements analytics.ActivityReader with
+// analytics.ComputeMetrics over the activity of the teams req names, and
+// only theirs. A team that has not been added, or has no activity, gives
+// zero counts.
+func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) ([]analytics.Metrics, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memstore: %w", err)
+	}
+	if err := req.Validate(); err != nil {
+		return nil, fmt.Errorf("memstore: %w", err)
+	}
+	// Copy the teams' records under the lock: SetMessageStatus changes
+	// messages in place, and ComputeMetrics should not hold the lock.
+	var a analytics.Activity
+	seen := map[string]bool{}
+	s.mu.RLock()
+	for _, it := range req.Items {
+		id := it.Scope.TeamID
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if d := s.data[id]; d != nil {
+			a.Messages = append(a.Messages, d.messages...)
+			a.Conversations = append(a.Conversations, d.conversations...)
+			a.Contacts = append(a.Contacts, d.contacts...)
+			a.Campaigns = append(a.Campaigns, d.campaigns...)
+		}
+	}
+	s.mu.RUnlock()
+	ms, err := analytics.ComputeMetrics(&a, req)
+	if err != nil {
+		return nil, fmt.Errorf("memstore: %w", err)
+	}
+	return ms, nil
+}
+
+// UpsertSnapshots implements analytics.SnapshotStore. Beyond the interface's
+// rules, every snapshot's team must have been added (else the error wraps
+// analytics.ErrNotFound, as the Postgres foreign key would have it); its
+// Metrics must be what analytics.DecodeMetrics accepts (a non-empty Period
+// and counts that pass Metrics.Validate), so that no write can make a later
+// read fail; and a given ID must not belong to a snapshot with another key.
+// Those give ErrInvalidArgument. Nothing is written unless all is well.
+func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memstore: %w", err)
+	}
+	rows := make([]snapRow, len(snaps))
+	keys := map[analytics.SnapshotKey]int{}
+	ids := map[string]int{}
+	for i, sn := range snaps {
+		field := fmt.Sprintf("snaps[%d]", i)
+		if err := sn.Validate(); err != nil {
+			return fmt.Errorf("memstore: %s: %w", field, err)
+		}
+		k := sn.Key()
+		if j, ok := keys[k]; ok {
+			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field,
+				"has the key of snaps[%d] (%s %s %s)", j, k.Scope, k.Type, k.Date))
+		}
+		keys[k] = i
+		if sn.ID != "" {
+			if err := analytics.ValidateID(field+".ID", sn.ID); err != nil {
+				return fmt.Errorf("memstore: %w", err)
+			}
+			if j, ok := ids[sn.ID]; ok {
+				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "%q is also the ID of snaps[%d]", sn.ID, j))
+			}
+			ids[sn.ID] = i
+		}
+		if sn.Metrics.Period.Start.IsZero() || !sn.Metrics.Period.Start.Before(sn.Metrics.Period.End) {
+			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics.Period", "must be a non-empty range"))
+		}
+		if err := sn.Metrics.Validate(); err != nil {
+			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics", "%v", err))
+		}
+		b, err := json.Marshal(sn.Metrics)
+		if err != nil {
+			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics", "cannot encode: %v", err))
+		}
+		rows[i] = snapRow{id: sn.ID, key: k, metrics: b, createdAt: sn.CreatedAt}
+	}
+
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range rows {
+		r := &rows[i]
+		if _, ok := s.teams[r.key.Scope.TeamID]; !ok {
+			return fmt.Errorf("memstore: snaps[%d]: team %q: %w", i, r.key.Scope.TeamID, analytics.ErrNotFound)
+		}
+		if r.id == "" {
+			continue
+		}
+		if k, ok := s.snapIDs[r.id]; ok && k != r.key {
+			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(fmt.Sprintf("snaps[%d].ID", i),
+				"%q is the ID of the snapshot %s %s %s", r.id, k.Scope, k.Type, k.Date))
+		}
+	}
+	for i := range rows {
+		r := rows[i]
+		if r.createdAt.IsZero() {
+			r.createdAt = now
+		}
+		st := scopeType{r.key.Scope, r.key.Type}
+		byDate := s.snaps[st]
+		if byDate == nil {
+			byDate = map[analytics.Date]*snapRow{}
+			s.snaps[st] = byDate
+		}
+		if old := byDate[r.key.Date]; old != nil {
+			old.metrics, old.createdAt = r.metrics, r.createdAt
+			continue
+		}
+		if r.id == "" {
+			r.id = newID()
+		}
+		byDate[r.key.Date] = &r
+		s.snapIDs[r.id] = r.key
+	}
+	return nil
+}
+
+// Snapshots implements analytics.SnapshotStore. Every row is decoded with
+// analytics.DecodeMetrics; one that fails gives an error wrapping
+// analytics.ErrCorrupt that names its ID and key.
+func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]analytics.Snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memstore: %w", err)
+	}
+	if err := q.Validate(); err != nil {
+		return nil, fmt.Errorf("memstore: %w", err)
+	}
+	s.mu.RLock()
+	var rows []snapRow
+	for d, r := range s.snaps[scopeType{q.Scope, q.Type}] {
+		if !d.Before(q.From) && !d.After(q.To) {
+			rows = append(rows, *r)
+		}
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(rows, func(a, b snapRow) int { return a.key.Date.Compare(b.key.Date) })
+	if q.Limit > 0 && len(rows) > q.Limit {
+		rows = rows[:q.Limit]
+	}
+	out := make([]analytics.Snapshot, len(rows))
+	for i, r := range rows {
+		m, err := analytics.DecodeMetrics(r.metrics)
+		if err != nil {
+			return nil, fmt.Errorf("memstore: snapshot %q (%s %s %s): %w", r.id, r.key.Scope, r.key.Type, r.key.Date, err)
+		}
+		out[i] = analytics.Snapshot{ID: r.id, Scope: r.key.Scope, Type: r.key.Type, Date: r.key.Date, Metrics: m, CreatedAt: r.createdAt}
+	}
+	return out, nil
+}
+
+// newID returns 32 random hex digits.
+func newID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand.Read does not fail on supported platforms
+	}
+	return hex.EncodeToString(b[:])
+}

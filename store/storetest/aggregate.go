@@ -1,0 +1,251 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/msgstats/analytics"
+)
+
+var aggregateTests = []subtest{
+	{"HandComputed", testHandComputed},
+	{"ReplyWindow", testReplyWindow},
+	{"Contacts", testContacts},
+	{"TimeZones", testTimeZones},
+	{"Tenants", testTenants},
+	{"MatchesComputeMetrics", testMatchesComputeMetrics},
+	{"NoActivity", testNoActivity},
+	{"InvalidRequest", testInvalidAggregate},
+}
+
+// merge joins datasets whose team IDs differ.
+func merge(ds ...Dataset) Dataset {
+	var out Dataset
+	for _, d := range ds {
+		out.Teams = append(out.Teams, d.Teams...)
+		a := &out.Activity
+		a.Messages = append(a.Messages, d.Activity.Messages...)
+		a.Conversations = append(a.Conversations, d.Activity.Conversations...)
+		a.Contacts = append(a.Contacts, d.Activity.Contacts...)
+		a.Campaigns = append(a.Campaigns, d.Activity.Campaigns...)
+	}
+	return out
+}
+
+// generated returns pseudo-random activity of three teams in zones with and
+// without daylight saving, from 2026-02-16 to 2026-04-13, built to hit the
+// edges of the definitions: reply gaps of exactly the window and a
+// millisecond more, simultaneous messages, conversations created before or
+// after their contact, messages on another account than their
+// conversation's, with no conversation or a conversation that does not
+// exist. The same seed gives the same dataset.
+func generated(seed uint64) Dataset {
+	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	start := ts("2026-02-16T00:00:00.000Z")
+	const span = 8 * 7 * 24 * time.Hour
+	randTime := func(from time.Time, d time.Duration) time.Time {
+		return from.Add(time.Duration(r.Int64N(int64(d/time.Millisecond))) * time.Millisecond)
+	}
+	pick := func(xs ...string) string { return xs[r.IntN(len(xs))] }
+	var d Dataset
+	for _, team := range []struct{ id, zone string }{
+		{"gen-kolkata", "Asia/Kolkata"}, {"gen-new-york", "America/New_York"}, {"gen-berlin", "Europe/Berlin"},
+	} {
+		T := team.id
+		accounts := []string{T + "-wa2", T + "-wa1"}
+		d.Teams = append(d.Teams, analytics.Team{ID: T, TimeZone: team.zone, AccountIDs: accounts})
+		account := func() string {
+			if r.IntN(8) == 0 {
+				return ""
+			}
+			return accounts[r.IntN(len(accounts))]
+		}
+		a := &d.Activity
+		const contacts = 30
+		for i := range contacts {
+			a.Contacts = append(a.Contacts, analytics.Contact{
+				ID: fmt.Sprintf("%s-c%d", T, i), TeamID: T,
+				CreatedAt:       randTime(start.Add(-14*24*time.Hour), span),
+				Blocked:         r.IntN(5) == 0,
+				EngagementScore: float64(r.IntN(100_001)) / 1000, // three decimals, 0–100
+			})
+		}
+		mid := 0
+		newMsg := func(conv, acc string, at time.Time) {
+			a.Messages = append(a.Messages, analytics.Message{
+				ID: fmt.Sprintf("%s-m%04d", T, mid), TeamID: T, AccountID: acc, ConversationID: conv,
+				Status:  pick("sent", "delivered", "read", "read", "failed", "pending", "received"),
+				Inbound: r.IntN(2) == 0, CreatedAt: at,
+			})
+			mid++
+		}
+		for i := range 40 {
+			c := analytics.Conversation{
+				ID: fmt.Sprintf("%s-k%d", T, i), TeamID: T, AccountID: account(),
+				Status:    pick("open", "closed", "pending"),
+				CreatedAt: randTime(start, span),
+			}
+			if r.IntN(20) != 0 {
+				c.ContactID = fmt.Sprintf("%s-c%d", T, r.IntN(contacts))
+			}
+			a.Conversations = append(a.Conversations, c)
+			at := c.CreatedAt
+			if r.IntN(10) == 0 {
+				at = at.Add(-time.Hour) // a message older than its conversation
+			}
+			for range r.IntN(12) {
+				acc := c.AccountID
+				if r.IntN(20) == 0 {
+					acc = account()
+				}
+				newMsg(c.ID, acc, at)
+				switch r.IntN(10) {
+				case 0:
+					at = at.Add(analytics.DefaultReplyWindow) // exactly the window
+				case 1:
+					at = at.Add(analytics.DefaultReplyWindow + time.Millisecond)
+				case 2:
+					// the same instant: order by ID
+				case 3, 4:
+					at = randTime(at, 30*time.Hour)
+				default:
+					at = randTime(at, 20*time.Minute)
+				}
+			}
+		}
+		for range 30 {
+			conv := ""
+			if r.IntN(5) == 0 {
+				conv = T + "-missing" // a conversation the team does not have
+			}
+			newMsg(conv, account(), randTime(start, span))
+		}
+		for i := range 10 {
+			sent := r.Int64N(1000)
+			delivered := r.Int64N(sent + 1)
+			a.Campaigns = append(a.Campaigns, analytics.Campaign{
+				ID: fmt.Sprintf("%s-p%d", T, i), TeamID: T, AccountID: account(),
+				Status:          pick("Running", "Completed", "Failed", "Draft"),
+				TotalRecipients: sent + r.Int64N(100), MessagesSent: sent,
+				MessagesDelivered: delivered, MessagesRead: r.Int64N(delivered + 1),
+				CreatedAt: randTime(start, span),
+			})
+		}
+	}
+	return d
+}
+
+// items returns, for every team of d, each scope (team-wide, each account
+// and an account the team does not have) over a set of days (including
+// daylight-saving days), weeks and months in the team's zone.
+func items(t *testing.T, d Dataset) []analytics.ScopePeriod {
+	var out []analytics.ScopePeriod
+	days := []string{"2026-03-07", "2026-03-08", "2026-03-09", "2026-03-10", "2026-03-11", "2026-03-12",
+		"2026-03-28", "2026-03-29", "2026-03-30", "2026-11-01"}
+	weeks := []string{"2026-03-02", "2026-03-09", "2026-03-23", "2026-10-26"}
+	months := []string{"2026-02-01", "2026-03-01", "2026-11-01"}
+	for _, team := range d.Teams {
+		scopes := append(analytics.Team{ID: team.ID, AccountIDs: team.AccountIDs}.Scopes(),
+			analytics.AccountScope(team.ID, "no-such-account"))
+		for _, sc := range scopes {
+			for _, set := range []struct {
+				typ   analytics.SnapshotType
+				dates []string
+			}{{analytics.Daily, days}, {analytics.Weekly, weeks}, {analytics.Monthly, months}} {
+				for _, day := range set.dates {
+					tz := team.TimeZone
+					if tz == "" {
+						tz = "UTC"
+					}
+					out = append(out, analytics.ScopePeriod{Scope: sc, Period: period(set.typ, day, tz)})
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no items")
+	}
+	return out
+}
+
+// testMatchesComputeMetrics checks Aggregate against the reference
+// definition on generated activity and on the hand-computed datasets
+// together, with every item in one call.
+func testMatchesComputeMetrics(t *testing.T, open Open) {
+	d := merge(acme(), zones(), generated(1))
+	s := open(t, d)
+	for _, window := range []time.Duration{0, time.Hour} {
+		req := analytics.AggregateRequest{Items: items(t, d), ReplyWindow: window}
+		want, err := analytics.ComputeMetrics(&d.Activity, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := aggregate(t, s, req)
+		bad := 0
+		for i := range want {
+			if dd := diff(want[i], got[i]); dd != "" {
+				bad++
+				if bad <= 5 {
+					t.Errorf("Aggregate %s, window %v, differs from ComputeMetrics (-want +got):\n%s", describe(req.Items[i]), req.Window(), dd)
+				}
+			}
+		}
+		if bad > 5 {
+			t.Errorf("... and %d more of %d items differ", bad-5, len(want))
+		}
+	}
+}
+
+// testNoActivity checks that a team with no activity, and an account a
+// team does not have, give zero counts, and that no items give no metrics.
+func testNoActivity(t *testing.T, open Open) {
+	d := acme()
+	d.Teams = append(d.Teams, analytics.Team{ID: "quiet", TimeZone: "Europe/Berlin"})
+	s := open(t, d)
+	day := period(analytics.Daily, "2026-03-29", "Europe/Berlin") // 23 h
+	utcDay := period(analytics.Daily, "2026-03-10", "UTC")
+	req := analytics.AggregateRequest{Items: []analytics.ScopePeriod{
+		{Scope: analytics.TeamScope("quiet"), Period: day},
+		{Scope: analytics.AccountScope("acme", "wa-3"), Period: utcDay},
+	}}
+	got := aggregate(t, s, req)
+	for i, it := range req.Items {
+		want := analytics.Metrics{Period: rangeOf(it.Period)}
+		if d := diff(want, got[i]); d != "" {
+			t.Errorf("Aggregate %s: want zero counts (-want +got):\n%s", describe(it), d)
+		}
+	}
+	got, err := s.Aggregate(context.Background(), analytics.AggregateRequest{})
+	if err != nil || len(got) != 0 {
+		t.Errorf("Aggregate with no items = %v, %v; want no metrics and no error", got, err)
+	}
+}
+
+func testInvalidAggregate(t *testing.T, open Open) {
+	s := open(t, acme())
+	day := period(analytics.Daily, "2026-03-10", "UTC")
+	ok := analytics.ScopePeriod{Scope: analytics.TeamScope("acme"), Period: day}
+	tests := []struct {
+		name string
+		req  analytics.AggregateRequest
+	}{
+		{"empty team", analytics.AggregateRequest{Items: []analytics.ScopePeriod{ok, {Period: day}}}},
+		{"team ID of 1025 bytes", analytics.AggregateRequest{Items: []analytics.ScopePeriod{
+			{Scope: analytics.TeamScope(strings.Repeat("t", analytics.MaxIDLength+1)), Period: day}}}},
+		{"account ID of 1025 bytes", analytics.AggregateRequest{Items: []analytics.ScopePeriod{
+			{Scope: analytics.AccountScope("acme", strings.Repeat("a", analytics.MaxIDLength+1)), Period: day}}}},
+		{"empty period", analytics.AggregateRequest{Items: []analytics.ScopePeriod{
+			{Scope: ok.Scope, Period: analytics.Period{Type: analytics.Daily, Start: day.Start, End: day.Start, Date: day.Date}}}}},
+		{"reversed period", analytics.AggregateRequest{Items: []analytics.ScopePeriod{
+			{Scope: ok.Scope, Period: analytics.Period{Type: analytics.Daily, Start: day.End, End: day.Start, Date: day.Date}}}}},
+		{"negative window", analytics.AggregateRequest{Items: []analytics.ScopePeriod{ok}, ReplyWindow: -time.Second}},
+	}
+	for _, tt := range tests {
+		_, err := s.Aggregate(context.Background(), tt.req)
+		wantErr(t, "Aggregate with "+tt.name, err, analytics.ErrInvalidArgument)
+	}
+}
