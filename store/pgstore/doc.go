@@ -93,7 +93,8 @@
 //	whatsapp_accounts (team_id)
 //	teams ((id::text COLLATE "C"))
 //
-// plus the conversations primary key on id.
+// plus a unique index on the conversations' (team_id, id), such as the
+// reference schema's primary key, for looking up a message's conversation.
 //
 // # Snapshots
 //

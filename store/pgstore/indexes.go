@@ -40,8 +40,8 @@ func (ix Index) Concurrently() string {
 //   - whatsapp_accounts (team_id): the accounts of each team listed;
 //   - teams ((id::text COLLATE "C")): Teams pages in byte order of IDs.
 //
-// Conversation IDs are looked up by the conversations table's primary key
-// (id), which the store assumes exists.
+// A message's conversation is looked up by (team_id, id), which the
+// conversations table's primary key (or a unique index) should cover.
 func (s *Store) RecommendedIndexes() []Index {
 	src := &s.cfg.Source
 	tbl := func(name string) string { return qualify(src.Schema, name) }
