@@ -38,7 +38,10 @@
 //     (team_id, snapshot_type, date) and (whatsapp_account_id,
 //     snapshot_type, date);
 //   - the job-runs table (Config.JobRunsTable) in which schedulers claim a
-//     (job, period_start) pair.
+//     (job, period_start) pair through the optional analytics.JobRunStore
+//     capability, which Store implements: one INSERT … ON CONFLICT DO
+//     UPDATE … WHERE statement per claim, so that of many replicas exactly
+//     one wins.
 //
 // On a database where the original system already made the snapshots table,
 // with its NULLs-distinct unique constraint or index (whatever its name),
