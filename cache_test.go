@@ -464,12 +464,15 @@ func TestCacheLoadSingleFlight(t *testing.T) {
 				return []byte("metrics"), nil
 			}
 
+			// The caller that will give up comes first, so the load runs
+			// on its behalf.
 			quitter, quit := context.WithCancel(context.Background())
 			quitErr := make(chan error, 1)
 			go func() {
 				_, err := c.Load(quitter, k, 0, load)
 				quitErr <- err
 			}()
+			waitFor(t, "the load to start", func() bool { return calls.Load() == 1 })
 
 			var wg sync.WaitGroup
 			results := make([]string, callers-1)
