@@ -513,7 +513,7 @@ type TieredCache struct {
 	rdb   redis.UniversalClient
 
 	gens       genTable
-	flights    singleflight.Group // loads, by memory-less key
+	flights    singleflight.Group // loads, by memory-tier key
 	genFlights singleflight.Group // generation reads, by team
 
 	// health of the Redis tier; see redisUsable.
@@ -639,10 +639,13 @@ func (c *TieredCache) Load(ctx context.Context, key CacheKey, ttl time.Duration,
 	if err != nil {
 		return nil, err
 	}
-	if val, ok, _ := c.lookup(ctx, key, true); ok {
+	val, ok, s := c.lookup(ctx, key, true)
+	if ok {
 		return val, nil
 	}
-	ch := c.flights.DoChan(valueKey(c.cfg.Prefix, key, 0, false, 0), func() (any, error) {
+	// The flight is keyed by the stamp too: a caller that comes after an
+	// invalidation must not join a load that began before it.
+	ch := c.flights.DoChan(valueKey(c.cfg.Prefix, key, s.gen, true, s.epoch), func() (any, error) {
 		return c.runLoad(ctx, key, ttl, load)
 	})
 	c.stats.loadWaiters.Add(1)

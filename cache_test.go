@@ -625,6 +625,8 @@ func TestCacheLoadRacingInvalidation(t *testing.T) {
 
 	for _, invalidator := range []*analytics.TieredCache{a, b} {
 		started, release := make(chan struct{}), make(chan struct{})
+		var releaseOnce sync.Once
+		defer releaseOnce.Do(func() { close(release) }) // if the test fails early
 		got := make(chan string, 1)
 		go func() {
 			v, err := a.Load(ctx, k, 0, func(context.Context) ([]byte, error) {
@@ -641,14 +643,25 @@ func TestCacheLoadRacingInvalidation(t *testing.T) {
 		if err := invalidator.InvalidateTeam(ctx, "team"); err != nil {
 			t.Fatal(err)
 		}
-		close(release)
+		clock.Advance(analytics.DefaultInvalidationBound)
+		// A Load that comes after the invalidation does not join the
+		// running one: it computes its own value.
+		// (Joining it would wait for release, and so time out.)
+		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		v, err := a.Load(lctx, k, time.Second, func(context.Context) ([]byte, error) { return []byte("after"), nil })
+		cancel()
+		if err != nil || string(v) != "after" {
+			t.Fatalf("Load after the invalidation = %q, %v; want its own value", v, err)
+		}
+		releaseOnce.Do(func() { close(release) })
 		if v := <-got; v != "computed before the invalidation" {
 			t.Fatalf("Load returned %q", v)
 		}
+		// Let "after" expire: what remains must not be the older value.
+		clock.Advance(time.Second)
+		wantMiss(t, a, k)
 		wantMiss(t, b, k)
 		wantMiss(t, r, k)
-		clock.Advance(analytics.DefaultInvalidationBound)
-		wantMiss(t, a, k)
 	}
 }
 
