@@ -103,7 +103,16 @@ const MaxCacheQueryLength = 4096
 const maxKindLength = 64
 
 // CacheKey names one cached value. Two CacheKeys that differ in any field
-// never share storage, whatever bytes the fields hold.
+// never share storage, whatever bytes the fields hold. In Redis, a
+// TieredCache stores it under
+//
+//	{prefix}:{kind}:{{team}}:g{generation}:{account|all}[:{query}]
+//
+// e.g. analytics:realtime:{team_1}:g0:all or
+// analytics:dashboard:{team_1}:g3:all:30d, with every byte of the IDs
+// outside A–Z a–z 0–9 '-' '_' written as %XX, and an account named "all"
+// as %61ll. The braces are a Redis Cluster hash tag: one team's keys share
+// a slot.
 type CacheKey struct {
 	// Kind is what is cached: KindRealTime, KindDashboard, KindSnapshots, or
 	// a host's own kind. 1–64 bytes of a–z, 0–9, '-' and '_'.
