@@ -13,23 +13,45 @@ import (
 // definition of every metric (see the package documentation): a Store's
 // Aggregate must return exactly what it returns for the same activity.
 // a may hold many teams; each item sees only its own team's records.
-// GeneratedAt is left zero. It does no I/O; it costs O(n log n) in the size
-// of a, plus, per item, time in proportion to the activity of the item's
-// period and the team's contacts.
+// GeneratedAt is left zero. It does no I/O. It is IndexActivity(a) followed
+// by Compute; to aggregate the same activity repeatedly, keep the index.
 func ComputeMetrics(a *Activity, req AggregateRequest) ([]Metrics, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	return IndexActivity(a).Compute(req)
+}
+
+// ActivityIndex is raw activity indexed for aggregation: building it costs
+// O(n log n) in the size of the activity; then each item of a Compute costs
+// time in proportion to the activity of the item's period (and the team's
+// contacts), not the team's whole history. It is immutable, and safe for
+// concurrent use. store/memstore keeps one per team.
+type ActivityIndex struct {
+	teams map[string]*teamActivity
+}
+
+// IndexActivity indexes a. The index keeps its own copies of the records;
+// later changes to a do not show in it. A nil a is empty activity.
+func IndexActivity(a *Activity) *ActivityIndex {
 	if a == nil {
 		a = &Activity{}
 	}
-	idx := indexActivity(a)
+	return &ActivityIndex{teams: indexActivity(a)}
+}
+
+// Compute is ComputeMetrics over the indexed activity.
+func (x *ActivityIndex) Compute(req AggregateRequest) ([]Metrics, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
 	w := req.Window()
 	out := make([]Metrics, len(req.Items))
+	empty := &teamActivity{}
 	for i, it := range req.Items {
-		t := idx[it.Scope.TeamID]
+		t := x.teams[it.Scope.TeamID]
 		if t == nil {
-			t = &teamActivity{}
+			t = empty
 		}
 		out[i] = t.metrics(it, w)
 	}
@@ -47,9 +69,9 @@ type teamActivity struct {
 	conversations []Conversation // one per ID (the last given), by created_at
 	contacts      []Contact
 	campaigns     []Campaign // by created_at
-	// joinedByAccount caches, per account, when each contact joined it:
-	// its first conversation on the account (see metrics).
-	joinedByAccount map[string]map[string]time.Time
+	// firstConv holds, per account, when each contact had its first
+	// conversation on it (see metrics).
+	firstConv map[string]map[string]time.Time
 }
 
 // thread is one conversation's messages in (created_at, id) order.
@@ -117,6 +139,20 @@ func indexActivity(a *Activity) map[string]*teamActivity {
 			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 		})
 		slices.SortFunc(t.campaigns, func(a, b Campaign) int { return a.CreatedAt.Compare(b.CreatedAt) })
+		t.firstConv = map[string]map[string]time.Time{}
+		for _, c := range t.conversations { // by created_at: the first seen is the first
+			if c.ContactID == "" {
+				continue
+			}
+			f := t.firstConv[c.AccountID]
+			if f == nil {
+				f = map[string]time.Time{}
+				t.firstConv[c.AccountID] = f
+			}
+			if _, ok := f[c.ContactID]; !ok {
+				f[c.ContactID] = c.CreatedAt
+			}
+		}
 	}
 	return idx
 }
@@ -247,7 +283,7 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration) Metrics {
 	// week add up to those of the week.
 	joined := func(c Contact) (time.Time, bool) { return c.CreatedAt, true }
 	if !sp.Scope.TeamWide() {
-		firstConv := t.firstConversations(sp.Scope.AccountID)
+		firstConv := t.firstConv[sp.Scope.AccountID]
 		joined = func(c Contact) (time.Time, bool) {
 			f, ok := firstConv[c.ID]
 			return maxTime(c.CreatedAt, f), ok
@@ -293,28 +329,6 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration) Metrics {
 
 	m.Derive()
 	return m
-}
-
-// firstConversations returns, for account, when each contact had its first
-// conversation on it. The result is cached on t.
-func (t *teamActivity) firstConversations(account string) map[string]time.Time {
-	if f, ok := t.joinedByAccount[account]; ok {
-		return f
-	}
-	first := map[string]time.Time{}
-	for _, c := range t.conversations { // by created_at: the first seen is the first
-		if c.AccountID != account || c.ContactID == "" {
-			continue
-		}
-		if _, ok := first[c.ContactID]; !ok {
-			first[c.ContactID] = c.CreatedAt
-		}
-	}
-	if t.joinedByAccount == nil {
-		t.joinedByAccount = map[string]map[string]time.Time{}
-	}
-	t.joinedByAccount[account] = first
-	return first
 }
 
 // nextOutbound returns, for each position j, the index of the first outbound
