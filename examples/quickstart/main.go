@@ -29,7 +29,7 @@ func main() {
 func run(ctx context.Context, out io.Writer) error {
 	// The data: 8 teams in several time zones, 3 WhatsApp accounts each,
 	// 46 local days from 2026-10-01 (the last day is "today").
-	data := synth.Config{Seed: 1, Teams: 8, AccountsPerTeam: 3, Start: analytics.NewDate(2026, 10, 1), Days: 46, MessagesPerDay: 4000}
+	data := synth.Config{Seed: 1, Teams: 8, AccountsPerTeam: 3, Start: analytics.NewDate(2026, 10, 1), Days: 46, MessagesPerDay: 2500}
 	// A fixed clock makes the output the same on every run: 15:00 UTC on the
 	// last day of the data.
 	clock := analytics.NewFakeClock(time.Date(2026, 11, 15, 15, 0, 0, 0, time.UTC))
