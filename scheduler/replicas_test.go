@@ -356,4 +356,3 @@ func testTimeZones(t *testing.T, b backend, loc *time.Location, dailySpec string
 		t.Logf("ticks: %v", ticks)
 	}
 }
-
