@@ -85,6 +85,7 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, at time.Time, m mode, qu
 	}
 
 	var res RunResult
+	var catchUp []RunResult
 	var errs []error
 	for i, p := range window {
 		last := i == len(window)-1
@@ -117,9 +118,10 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, at time.Time, m mode, qu
 		if last {
 			res = r
 		} else if !r.Skipped {
-			res.CatchUp = append(res.CatchUp, r)
+			catchUp = append(catchUp, r)
 		}
 	}
+	res.CatchUp = catchUp
 	return res, errors.Join(errs...)
 }
 
