@@ -1,0 +1,18 @@
+package pgstore_test
+
+import (
+	"testing"
+
+	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store/storetest"
+)
+
+// TestConformance runs the Store conformance suite on Postgres: each
+// subtest gets a schema of its own holding the reference source tables
+// with the dataset, and a migrated Store on it.
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T, d storetest.Dataset) analytics.Store {
+		return newEnv(t, d.Teams, &d.Activity, envOptions{}).store
+	})
+}

@@ -1,0 +1,86 @@
+package pgstore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store/memstore"
+)
+
+// TestCrossCheckWithMemstore loads one generated dataset (60 teams in the
+// generator's zones, with half-hour offsets, +14:00, and both 2026 daylight
+// saving changes inside its five weeks) into Postgres and into memstore, and
+// requires the two stores to return identical Metrics for every scope of
+// every team and every daily, weekly and monthly period of the range.
+func TestCrossCheckWithMemstore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cfg := synth.Config{Seed: 7, Teams: 60, AccountsPerTeam: 3, Start: analytics.NewDate(2026, 3, 2), Days: 35, MessagesPerDay: 6000}
+	teams, act, err := synth.Build(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zones := map[string]bool{}
+	for _, tm := range teams {
+		zones[tm.TimeZone] = true
+	}
+	for _, z := range []string{"Asia/Kolkata", "America/New_York", "Europe/Berlin", "Pacific/Kiritimati"} {
+		if !zones[z] {
+			t.Fatalf("the dataset has no team in %s; zones: %v", z, zones)
+		}
+	}
+
+	mem := memstore.New(nil)
+	if err := mem.AddTeams(teams...); err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.Add(act); err != nil {
+		t.Fatal(err)
+	}
+	pg := newEnv(t, teams, &act, envOptions{}).store
+
+	items, err := allItems(teams, analytics.NewDate(2026, 3, 2).In(time.UTC), cfg.Days)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := analytics.AggregateRequest{Items: items}
+	t0 := time.Now()
+	want, err := mem.Aggregate(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := time.Now()
+	got, err := pg.Aggregate(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("memstore %v, pgstore %v", t1.Sub(t0), time.Since(t1))
+	var messages int64
+	diffs := 0
+	for i, it := range items {
+		if it.Scope.TeamWide() && it.Period.Type == analytics.Daily {
+			messages += want[i].Messages.Total
+		}
+		if d := cmp.Diff(want[i], got[i]); d != "" {
+			diffs++
+			if diffs <= 3 {
+				t.Errorf("%s %s: memstore (-) vs pgstore (+):\n%s", it.Scope, it.Period, d)
+			}
+		}
+	}
+	if diffs > 0 {
+		t.Fatalf("%d of %d items differ", diffs, len(items))
+	}
+	// The comparison is only as good as the data: most messages of the
+	// dataset must have been counted, in both stores.
+	if messages < int64(len(act.Messages))*9/10 {
+		t.Fatalf("daily team-wide items count %d of %d messages", messages, len(act.Messages))
+	}
+	t.Log(fmt.Sprintf("%d items over %d teams and %d messages: identical", len(items), len(teams), len(act.Messages)))
+}

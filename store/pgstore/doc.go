@@ -1,0 +1,109 @@
+// Package pgstore is the production analytics.Store on Postgres 15 or later,
+// through Bun (github.com/uptrace/bun with dialect/pgdialect). It reads the
+// host's own activity tables, which it never writes, and keeps the
+// snapshots in a table of its own.
+//
+// # Use
+//
+//	sqldb := sql.OpenDB(stdlib.GetConnector(*pgxConfig)) // or Bun's pgdriver
+//	db := bun.NewDB(sqldb, pgdialect.New())
+//	store, err := pgstore.New(ctx, db, nil) // nil: the reference schema's names
+//	if err != nil { … }
+//	if err := store.Migrate(ctx); err != nil { … }
+//
+// New checks the source mapping (Config.Source) against the database and
+// returns an error wrapping analytics.ErrInvalidArgument that names the
+// Config field, table and column of any mismatch. Every identifier is
+// validated and double-quoted; every value is a placeholder, which Bun
+// fills client-side with its own escaping. Results never depend on the
+// session's TimeZone: timestamp columns without time zone are read as UTC
+// wall time, columns with time zone as instants.
+//
+// # Tables
+//
+// Migrate applies embedded migrations (migrations/*.sql) in one
+// transaction under a transaction-level advisory lock, so it is safe to run
+// twice, or from many replicas at once. It records what it applied in
+// Config.MigrationsTable. Hosts with their own migration tool take the same
+// SQL from Migrations or MigrationSQL instead. The migrations create:
+//
+//   - the "SnapshotType" enum ('Daily', 'Weekly', 'Monthly');
+//   - the snapshots table (Config.SnapshotTable) exactly as the original
+//     system had it (id TEXT primary key; team_id TEXT NOT NULL referencing
+//     the teams table ON DELETE CASCADE; whatsapp_account_id TEXT, NULL for
+//     team-wide rows; date DATE; snapshot_type; metrics JSONB; created_at
+//     TIMESTAMP(3), written by the store as UTC wall time) but with
+//     UNIQUE NULLS NOT DISTINCT (team_id, whatsapp_account_id, date,
+//     snapshot_type), so that team-wide rows are unique too, and indexes on
+//     (team_id, snapshot_type, date) and (whatsapp_account_id,
+//     snapshot_type, date);
+//   - the job-runs table (Config.JobRunsTable) in which schedulers claim a
+//     (job, period_start) pair through the optional analytics.JobRunStore
+//     capability, which Store implements: one INSERT … ON CONFLICT DO
+//     UPDATE … WHERE statement per claim, so that of many replicas exactly
+//     one wins.
+//
+// On a database where the original system already made the snapshots table,
+// with its NULLs-distinct unique constraint or index (whatever its name),
+// the first migration adopts it: of every set of team-wide rows sharing a
+// key it keeps the newest (latest created_at, NULL oldest, then greatest
+// id in byte order) and deletes the others, drops the old key, and adds the
+// new one. No other row is touched. The teams table must be a table (not a
+// view) for the foreign key.
+//
+// # Aggregation
+//
+// Aggregate groups the request's items by their period's (start, end)
+// instants, so that teams whose zones share local midnight share a group,
+// and runs four statements per group, one per source table (messages,
+// conversations, contacts, campaigns), whatever the number of teams and
+// accounts. Each statement reads the group's teams at once (team_id =
+// ANY(array)) and computes the team-wide and every per-account scope
+// together with GROUPING SETS ((team_id), (team_id, account_id)). Scopes
+// with no rows get zero metrics.
+//
+// Replies and response times use window functions over each (team,
+// conversation)'s messages in (created_at, id COLLATE "C") order: lag()
+// and lead() give a message's neighbours and a running min() in reverse
+// order the next outbound message. The messages statement scans
+// [start−W, end+2W), W being the reply window: a message of the period
+// needs its predecessor only when it is within W before it (so from
+// start−W), its successor and next outbound message only within W after
+// it (so until end+W), and a conversation created in the period needs its
+// first inbound message within W of its creation and that message's answer
+// within W more (so until end+2W). A contiguous slice of a conversation's
+// order gives each message in it its true neighbour whenever the neighbour
+// is close enough to matter. The results equal analytics.ComputeMetrics
+// over the same rows; the tests cross-check them on random data in several
+// zones, under odd session time zones, with linguistic collations and with
+// timestamptz sources holding microseconds.
+//
+// IDs are compared and ordered in byte order (COLLATE "C"), as Go compares
+// strings, whatever the columns' collation. Conversation and contact IDs
+// are matched within their team, so hosts may reuse them across teams.
+//
+// # Indexes on the host's tables
+//
+// The statements are written for these indexes, which RecommendedIndexes
+// lists and CreateRecommendedIndexes creates (CREATE INDEX IF NOT EXISTS;
+// Index.Concurrently gives the CREATE INDEX CONCURRENTLY form for busy
+// databases, to run outside a transaction):
+//
+//	messages (team_id, created_at)
+//	conversations (team_id, created_at)
+//	contacts (team_id, created_at)
+//	campaigns (team_id, created_at)
+//	whatsapp_accounts (team_id)
+//	teams ((id::text COLLATE "C"))
+//
+// plus a unique index on the conversations' (team_id, id), such as the
+// reference schema's primary key, for looking up a message's conversation.
+//
+// # Snapshots
+//
+// UpsertSnapshots writes a batch in one transaction as INSERT … ON
+// CONFLICT (team_id, whatsapp_account_id, date, snapshot_type) DO UPDATE
+// statements of Config.UpsertBatchSize rows: all or nothing. Snapshots reads
+// through the indexes and decodes with analytics.DecodeMetrics; a row it
+// cannot decode gives ErrCorrupt naming its id.
+package pgstore

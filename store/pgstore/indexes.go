@@ -1,0 +1,78 @@
+package pgstore
+
+import (
+	"context"
+	"strings"
+)
+
+// Index is an index on a host table that the store's reads use.
+type Index struct {
+	// Name is the index's name, prefixed "analytics_" so that it never
+	// clashes with the host's own indexes.
+	Name string
+	// Table is the quoted, possibly schema-qualified table.
+	Table string
+	// Columns is the quoted key, e.g. `"team_id", "created_at"`.
+	Columns string
+}
+
+// SQL returns CREATE INDEX IF NOT EXISTS for the index. It locks the table
+// against writes while it builds; see Concurrently.
+func (ix Index) SQL() string {
+	return "CREATE INDEX IF NOT EXISTS " + quoteIdent(ix.Name) + " ON " + ix.Table + " (" + ix.Columns + ")"
+}
+
+// Concurrently returns CREATE INDEX CONCURRENTLY IF NOT EXISTS for the
+// index, which builds without blocking writes. It cannot run inside a
+// transaction block (so not in most migration tools' transactions), and a
+// failed build leaves an INVALID index to drop before retrying.
+func (ix Index) Concurrently() string {
+	return strings.Replace(ix.SQL(), "CREATE INDEX", "CREATE INDEX CONCURRENTLY", 1)
+}
+
+// RecommendedIndexes returns the indexes on the host's tables that the
+// store's statements are written for:
+//
+//   - messages (team_id, created_at), conversations (team_id, created_at),
+//     contacts (team_id, created_at) and campaigns (team_id, created_at):
+//     every aggregation statement reads a range of created_at for a set of
+//     teams (team_id = ANY(…) AND created_at >= … AND created_at < …);
+//   - whatsapp_accounts (team_id): the accounts of each team listed;
+//   - teams ((id::text COLLATE "C")): Teams pages in byte order of IDs.
+//
+// A message's conversation is looked up by (team_id, id), which the
+// conversations table's primary key (or a unique index) should cover.
+func (s *Store) RecommendedIndexes() []Index {
+	src := &s.cfg.Source
+	tbl := func(name string) string { return qualify(src.Schema, name) }
+	name := func(table, suffix string) string {
+		n := "analytics_" + table + suffix
+		if len(n) > maxIdentLen {
+			n = n[:maxIdentLen]
+		}
+		return n
+	}
+	tc := func(a, b string) string { return quoteIdent(a) + ", " + quoteIdent(b) }
+	return []Index{
+		{name(src.Messages.Table, "_team_created_idx"), tbl(src.Messages.Table), tc(src.Messages.TeamID, src.Messages.CreatedAt)},
+		{name(src.Conversations.Table, "_team_created_idx"), tbl(src.Conversations.Table), tc(src.Conversations.TeamID, src.Conversations.CreatedAt)},
+		{name(src.Contacts.Table, "_team_created_idx"), tbl(src.Contacts.Table), tc(src.Contacts.TeamID, src.Contacts.CreatedAt)},
+		{name(src.Campaigns.Table, "_team_created_idx"), tbl(src.Campaigns.Table), tc(src.Campaigns.TeamID, src.Campaigns.CreatedAt)},
+		{name(src.Accounts.Table, "_team_idx"), tbl(src.Accounts.Table), quoteIdent(src.Accounts.TeamID)},
+		{name(src.Teams.Table, "_id_c_idx"), tbl(src.Teams.Table), "(" + quoteIdent(src.Teams.ID) + `::text COLLATE "C")`},
+	}
+}
+
+// CreateRecommendedIndexes creates every index of RecommendedIndexes that
+// does not exist yet (CREATE INDEX IF NOT EXISTS, one statement each). This
+// is the only method that writes to the host's tables' definitions; on a
+// large, busy database prefer running each Index.Concurrently through the
+// host's own tooling.
+func (s *Store) CreateRecommendedIndexes(ctx context.Context) error {
+	for _, ix := range s.RecommendedIndexes() {
+		if _, err := s.db.ExecContext(ctx, ix.SQL()); err != nil {
+			return s.wrap(ctx, "creating index "+ix.Name, err)
+		}
+	}
+	return nil
+}

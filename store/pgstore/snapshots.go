@@ -1,0 +1,189 @@
+package pgstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/msgstats/analytics"
+)
+
+// UpsertSnapshots implements analytics.SnapshotStore. The whole batch is
+// written in one transaction, as INSERT … ON CONFLICT (team_id,
+// whatsapp_account_id, date, snapshot_type) DO UPDATE statements of at most
+// Config.UpsertBatchSize rows each: either every snapshot is written or
+// none is. Team-wide snapshots have whatsapp_account_id NULL, which the
+// NULLS NOT DISTINCT unique constraint matches like any other value.
+//
+// An existing row keeps its ID and gets the new metrics and created_at. A
+// new row gets snap.ID, or a random one ("snap_" and 32 hex digits) when it
+// is empty. CreatedAt is stored to the millisecond (truncated); a zero
+// CreatedAt means the Clock's now. Invalid snapshots, or two with one key,
+// give ErrInvalidArgument before the database is touched; a snapshot of a
+// team that does not exist gives ErrNotFound; an ID already used by a row
+// with another key gives ErrInvalidArgument.
+func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot) error {
+	if len(snaps) == 0 {
+		return nil
+	}
+	type row struct {
+		id, team  string
+		account   sql.NullString
+		date, typ string
+		metrics   string
+		created   time.Time
+	}
+	rows := make([]row, len(snaps))
+	seen := make(map[analytics.SnapshotKey]int, len(snaps))
+	now := s.cfg.Clock.Now()
+	for i, sn := range snaps {
+		field := fmt.Sprintf("snaps[%d]", i)
+		if err := sn.Validate(); err != nil {
+			if fe, ok := err.(*analytics.FieldError); ok {
+				return analytics.InvalidArgument(field+"."+fe.Field, "%s", fe.Reason)
+			}
+			return err
+		}
+		if sn.ID != "" {
+			if err := analytics.ValidateID(field+".ID", sn.ID); err != nil {
+				return err
+			}
+		}
+		if j, ok := seen[sn.Key()]; ok {
+			return analytics.InvalidArgument(field, "has the same key (%s, %s, %s) as snaps[%d]", sn.Scope, sn.Type, sn.Date, j)
+		}
+		seen[sn.Key()] = i
+		b, err := json.Marshal(sn.Metrics)
+		if err != nil {
+			return analytics.InvalidArgument(field+".Metrics", "cannot be encoded: %v", err)
+		}
+		id := sn.ID
+		if id == "" {
+			id = newID()
+		}
+		created := sn.CreatedAt
+		if created.IsZero() {
+			created = now
+		}
+		rows[i] = row{
+			id:      id,
+			team:    sn.Scope.TeamID,
+			account: sql.NullString{String: sn.Scope.AccountID, Valid: !sn.Scope.TeamWide()},
+			date:    sn.Date.String(),
+			typ:     sn.Type.String(),
+			metrics: string(b),
+			created: created.UTC().Truncate(time.Millisecond),
+		}
+	}
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrap(ctx, "upserting snapshots", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tx.Rollback() //nolint:errcheck // the error that got us here matters more
+		}
+	}()
+	size := s.cfg.UpsertBatchSize
+	var sqlb strings.Builder
+	for lo := 0; lo < len(rows); lo += size {
+		chunk := rows[lo:min(lo+size, len(rows))]
+		sqlb.Reset()
+		sqlb.WriteString(s.q.upsertHead)
+		args := make([]any, 0, 7*len(chunk))
+		for i, r := range chunk {
+			if i > 0 {
+				sqlb.WriteString(",\n")
+			}
+			n := len(args)
+			fmt.Fprintf(&sqlb, "(?%d, ?%d, ?%d, ?%d::date, ?%d, ?%d::jsonb, ?%d::timestamptz AT TIME ZONE 'UTC')",
+				n, n+1, n+2, n+3, n+4, n+5, n+6)
+			args = append(args, r.id, r.team, r.account, r.date, r.typ, r.metrics, r.created)
+		}
+		sqlb.WriteString(s.q.upsertTail)
+		if _, err := tx.ExecContext(ctx, sqlb.String(), args...); err != nil {
+			return s.upsertError(ctx, err)
+		}
+	}
+	done = true
+	if err := tx.Commit(); err != nil {
+		return s.wrap(ctx, "upserting snapshots: commit", err)
+	}
+	return nil
+}
+
+func (s *Store) upsertError(ctx context.Context, err error) error {
+	switch sqlState(err) {
+	case "23503": // foreign_key_violation: the team does not exist
+		return fmt.Errorf("pgstore: upserting snapshots: %w: a snapshot's team does not exist (%v)", analytics.ErrNotFound, err)
+	case "23505": // unique_violation: only the primary key can clash here
+		return fmt.Errorf("pgstore: upserting snapshots: %w: a snapshot ID is already used by a row with another key (%v)",
+			analytics.ErrInvalidArgument, err)
+	}
+	return s.wrap(ctx, "upserting snapshots", err)
+}
+
+// newID returns "snap_" and 32 random hex digits.
+func newID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return "snap_" + hex.EncodeToString(b[:])
+}
+
+// Snapshots implements analytics.SnapshotStore, reading through the
+// (team_id, snapshot_type, date) or (whatsapp_account_id, snapshot_type,
+// date) index. A row whose metrics cannot be decoded (see
+// analytics.DecodeMetrics) gives an error wrapping ErrCorrupt that names
+// its ID, and no snapshots.
+func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]analytics.Snapshot, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	query := s.q.snapshotsTeam
+	if !q.Scope.TeamWide() {
+		query = s.q.snapshotsAccount
+	}
+	args := []any{q.Scope.TeamID, q.Scope.AccountID, q.Type.String(), q.From.String(), q.To.String()}
+	if q.Limit > 0 {
+		query += "\nLIMIT ?5"
+		args = append(args, q.Limit)
+	}
+	var out []analytics.Snapshot
+	err := s.query(ctx, "reading snapshots", query, args, func(rows *sql.Rows) error {
+		var id, team, date, typ, metrics string
+		var account sql.NullString
+		var created sql.NullInt64
+		if err := rows.Scan(&id, &team, &account, &date, &typ, &metrics, &created); err != nil {
+			return err
+		}
+		sn := analytics.Snapshot{ID: id, Scope: analytics.Scope{TeamID: team, AccountID: account.String}}
+		var err error
+		if sn.Date, err = analytics.ParseDate(date); err != nil {
+			return fmt.Errorf("%w: snapshot %q: date %q", analytics.ErrCorrupt, id, date)
+		}
+		if sn.Type, err = analytics.ParseSnapshotType(typ); err != nil {
+			return fmt.Errorf("%w: snapshot %q: snapshot_type %q", analytics.ErrCorrupt, id, typ)
+		}
+		if sn.Metrics, err = analytics.DecodeMetrics([]byte(metrics)); err != nil {
+			return fmt.Errorf("snapshot %q (%s %s %s): %w", id, sn.Scope, sn.Type, sn.Date, err)
+		}
+		if created.Valid {
+			sn.CreatedAt = time.UnixMicro(created.Int64).UTC()
+		}
+		out = append(out, sn)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

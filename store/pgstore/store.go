@@ -1,0 +1,317 @@
+package pgstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/msgstats/analytics"
+)
+
+var _ analytics.Store = (*Store)(nil)
+
+// Store is the production analytics.Store on Postgres 15 or later. It reads
+// the host's activity tables (never writing them) and owns the snapshot,
+// job-run and migration tables. It is safe for concurrent use; it holds no
+// connection of its own beyond the *bun.DB it was given.
+type Store struct {
+	db  *bun.DB
+	cfg Config
+	q   queries
+}
+
+// New returns a Store on db, which must use Bun's pgdialect (with any driver:
+// pgx's stdlib or Bun's pgdriver). cfg may be nil for the defaults.
+//
+// New checks the configuration and then the source mapping against the
+// database: every mapped table must exist (through the search_path, or in
+// Source.Schema) and have every mapped column, with a suitable type. A
+// problem gives an error wrapping analytics.ErrInvalidArgument that names
+// the Config field, the table and the column. The store's own tables need
+// not exist yet: run Migrate (or MigrationSQL through the host's tool).
+func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
+	if db == nil {
+		return nil, analytics.InvalidArgument("db", "must not be nil")
+	}
+	if db.Dialect().Name() != dialect.PG {
+		return nil, analytics.InvalidArgument("db", "must use the Postgres dialect (pgdialect), got %s", db.Dialect().Name())
+	}
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	kinds, err := checkSource(ctx, db, &c.Source)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, cfg: c}
+	s.q = buildQueries(&c, kinds)
+	return s, nil
+}
+
+// Config returns the store's configuration with every default filled in.
+func (s *Store) Config() Config { return s.cfg }
+
+// DB returns the *bun.DB the store uses.
+func (s *Store) DB() *bun.DB { return s.db }
+
+// colKind is what a mapped column must be.
+type colKind int
+
+const (
+	kindAny colKind = iota
+	kindID
+	kindTime
+	kindBool
+	kindNumber
+)
+
+type colCheck struct {
+	field, name string
+	kind        colKind
+}
+
+type tableCheck struct {
+	field, name string
+	cols        []colCheck
+}
+
+// tsKinds records, per timestamp column ("table.column"), whether it is
+// timestamp with time zone.
+type tsKinds map[string]bool
+
+func sourceChecks(s *Source) []tableCheck {
+	p := "Config.Source."
+	return []tableCheck{
+		{p + "Teams.Table", s.Teams.Table, []colCheck{
+			{p + "Teams.ID", s.Teams.ID, kindID},
+			{p + "Teams.TimeZone", s.Teams.TimeZone, kindAny},
+		}},
+		{p + "Accounts.Table", s.Accounts.Table, []colCheck{
+			{p + "Accounts.ID", s.Accounts.ID, kindID},
+			{p + "Accounts.TeamID", s.Accounts.TeamID, kindID},
+		}},
+		{p + "Messages.Table", s.Messages.Table, []colCheck{
+			{p + "Messages.ID", s.Messages.ID, kindID},
+			{p + "Messages.TeamID", s.Messages.TeamID, kindID},
+			{p + "Messages.AccountID", s.Messages.AccountID, kindID},
+			{p + "Messages.ConversationID", s.Messages.ConversationID, kindID},
+			{p + "Messages.Status", s.Messages.Status, kindAny},
+			{p + "Messages.SenderType", s.Messages.SenderType, kindAny},
+			{p + "Messages.CreatedAt", s.Messages.CreatedAt, kindTime},
+		}},
+		{p + "Conversations.Table", s.Conversations.Table, []colCheck{
+			{p + "Conversations.ID", s.Conversations.ID, kindID},
+			{p + "Conversations.TeamID", s.Conversations.TeamID, kindID},
+			{p + "Conversations.AccountID", s.Conversations.AccountID, kindID},
+			{p + "Conversations.ContactID", s.Conversations.ContactID, kindID},
+			{p + "Conversations.Status", s.Conversations.Status, kindAny},
+			{p + "Conversations.CreatedAt", s.Conversations.CreatedAt, kindTime},
+		}},
+		{p + "Contacts.Table", s.Contacts.Table, []colCheck{
+			{p + "Contacts.ID", s.Contacts.ID, kindID},
+			{p + "Contacts.TeamID", s.Contacts.TeamID, kindID},
+			{p + "Contacts.CreatedAt", s.Contacts.CreatedAt, kindTime},
+			{p + "Contacts.Blocked", s.Contacts.Blocked, kindBool},
+			{p + "Contacts.EngagementScore", s.Contacts.EngagementScore, kindNumber},
+		}},
+		{p + "Campaigns.Table", s.Campaigns.Table, []colCheck{
+			{p + "Campaigns.TeamID", s.Campaigns.TeamID, kindID},
+			{p + "Campaigns.AccountID", s.Campaigns.AccountID, kindID},
+			{p + "Campaigns.Status", s.Campaigns.Status, kindAny},
+			{p + "Campaigns.TotalRecipients", s.Campaigns.TotalRecipients, kindNumber},
+			{p + "Campaigns.MessagesSent", s.Campaigns.MessagesSent, kindNumber},
+			{p + "Campaigns.MessagesDelivered", s.Campaigns.MessagesDelivered, kindNumber},
+			{p + "Campaigns.MessagesRead", s.Campaigns.MessagesRead, kindNumber},
+			{p + "Campaigns.CreatedAt", s.Campaigns.CreatedAt, kindTime},
+		}},
+	}
+}
+
+// checkSource resolves every source table the way queries will (to_regclass
+// follows the search_path) and checks its columns in information_schema.
+func checkSource(ctx context.Context, db *bun.DB, src *Source) (tsKinds, error) {
+	checks := sourceChecks(src)
+	names := make([]string, len(checks))
+	for i, t := range checks {
+		names[i] = qualify(src.Schema, t.name)
+	}
+	rows, err := db.QueryContext(ctx, `
+SELECT t.ord::int, n.nspname::text, c.relname::text, col.column_name::text, col.data_type::text
+FROM unnest(?::text[]) WITH ORDINALITY AS t(name, ord)
+LEFT JOIN pg_catalog.pg_class c ON c.oid = to_regclass(t.name)
+LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col.table_name = c.relname`,
+		pgdialect.Array(names))
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+	}
+	defer rows.Close()
+	type tableInfo struct {
+		found bool
+		where string
+		cols  map[string]string
+	}
+	infos := make([]tableInfo, len(checks))
+	for rows.Next() {
+		var ord int
+		var nsp, rel, col, typ sql.NullString
+		if err := rows.Scan(&ord, &nsp, &rel, &col, &typ); err != nil {
+			return nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+		}
+		ti := &infos[ord-1]
+		if rel.Valid {
+			ti.found = true
+			ti.where = nsp.String + "." + rel.String
+		}
+		if col.Valid {
+			if ti.cols == nil {
+				ti.cols = map[string]string{}
+			}
+			ti.cols[col.String] = typ.String
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+	}
+	kinds := tsKinds{}
+	for i, t := range checks {
+		ti := infos[i]
+		if !ti.found {
+			where := "in the search_path"
+			if src.Schema != "" {
+				where = "in schema " + quoteIdent(src.Schema)
+			}
+			return nil, analytics.InvalidArgument(t.field, "table %s does not exist %s", quoteIdent(t.name), where)
+		}
+		for _, c := range t.cols {
+			typ, ok := ti.cols[c.name]
+			if !ok {
+				return nil, analytics.InvalidArgument(c.field, "table %s has no column %s (or it is not readable)", ti.where, quoteIdent(c.name))
+			}
+			if err := checkType(c, ti.where, typ); err != nil {
+				return nil, err
+			}
+			if c.kind == kindTime {
+				kinds[t.name+"."+c.name] = typ == "timestamp with time zone"
+			}
+		}
+	}
+	return kinds, nil
+}
+
+func checkType(c colCheck, table, typ string) error {
+	var ok bool
+	var want string
+	switch c.kind {
+	case kindAny:
+		return nil
+	case kindID:
+		ok, want = typ == "text" || typ == "character varying" || typ == "character", "text, varchar or char"
+	case kindTime:
+		ok, want = typ == "timestamp without time zone" || typ == "timestamp with time zone", "a timestamp"
+	case kindBool:
+		ok, want = typ == "boolean", "boolean"
+	case kindNumber:
+		switch typ {
+		case "smallint", "integer", "bigint", "numeric", "real", "double precision":
+			ok = true
+		}
+		want = "numeric"
+	}
+	if !ok {
+		return analytics.InvalidArgument(c.field, "column %s of %s is %s; it must be %s", quoteIdent(c.name), table, typ, want)
+	}
+	return nil
+}
+
+// Teams implements analytics.TeamReader: up to limit teams whose ID sorts
+// after the given one in byte order (COLLATE "C", as Go compares strings),
+// each with its account IDs sorted the same way.
+func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics.Team, error) {
+	if limit <= 0 {
+		return nil, analytics.InvalidArgument("limit", "must be positive, got %d", limit)
+	}
+	if after != "" {
+		if err := analytics.ValidateID("after", after); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, s.q.teams, after, limit)
+	if err != nil {
+		return nil, s.wrap(ctx, "listing teams", err)
+	}
+	return scanTeams(ctx, s, rows)
+}
+
+// Team implements analytics.TeamReader. An unknown ID gives an error
+// wrapping analytics.ErrNotFound.
+func (s *Store) Team(ctx context.Context, id string) (analytics.Team, error) {
+	if err := analytics.ValidateID("id", id); err != nil {
+		return analytics.Team{}, err
+	}
+	rows, err := s.db.QueryContext(ctx, s.q.team, id)
+	if err != nil {
+		return analytics.Team{}, s.wrap(ctx, "reading team", err)
+	}
+	teams, err := scanTeams(ctx, s, rows)
+	if err != nil {
+		return analytics.Team{}, err
+	}
+	if len(teams) == 0 {
+		return analytics.Team{}, fmt.Errorf("%w: team %q", analytics.ErrNotFound, id)
+	}
+	return teams[0], nil
+}
+
+func scanTeams(ctx context.Context, s *Store, rows *sql.Rows) ([]analytics.Team, error) {
+	defer rows.Close()
+	var out []analytics.Team
+	for rows.Next() {
+		var t analytics.Team
+		var accounts string
+		if err := rows.Scan(&t.ID, &t.TimeZone, &accounts); err != nil {
+			return nil, s.wrap(ctx, "reading teams", err)
+		}
+		if err := json.Unmarshal([]byte(accounts), &t.AccountIDs); err != nil {
+			return nil, fmt.Errorf("pgstore: accounts of team %q: %w", t.ID, err)
+		}
+		if len(t.AccountIDs) == 0 {
+			t.AccountIDs = nil
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap(ctx, "reading teams", err)
+	}
+	return out, nil
+}
+
+// wrap prefixes err and, when ctx has ended, makes sure the result also
+// wraps ctx's error, whatever the driver returned.
+func (s *Store) wrap(ctx context.Context, what string, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("pgstore: %s: %w (%v)", what, cerr, err)
+	}
+	return fmt.Errorf("pgstore: %s: %w", what, err)
+}
+
+// sqlState returns the SQLSTATE of a Postgres error from pgx or Bun's
+// pgdriver, or "".
+func sqlState(err error) string {
+	var pgx interface{ SQLState() string }
+	if errors.As(err, &pgx) {
+		return pgx.SQLState()
+	}
+	var pgdrv interface{ Field(byte) string }
+	if errors.As(err, &pgdrv) {
+		return pgdrv.Field('C')
+	}
+	return ""
+}
