@@ -68,6 +68,12 @@ type Config struct {
 	// Logger receives a line per run and per problem. Defaults to a logger
 	// that discards everything.
 	Logger *slog.Logger
+	// OnIdle, if set, is called by the loop Start launches each time it has
+	// run what was due and is about to wait for the instant next (its
+	// timer is already set, so a clock moved from OnIdle's caller on is
+	// seen). It must not block. Tests and simulations use it to know when
+	// to move an analytics.FakeClock; monitoring may log next.
+	OnIdle func(next time.Time)
 }
 
 // JobConfig configures one job. Zero fields take the job's defaults.

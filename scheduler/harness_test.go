@@ -118,17 +118,15 @@ func (h *harness) newScheduler(cfg scheduler.Config) *replica {
 	if cfg.Owner == "" {
 		cfg.Owner = fmt.Sprintf("replica-%d", id)
 	}
+	// Each wake-up is handled by one waitIdle; the buffer keeps the loop
+	// from ever blocking on it.
+	idle := make(chan time.Time, 64)
+	cfg.OnIdle = func(next time.Time) { idle <- next }
 	s, err := scheduler.New(snap, h.runs, &cfg)
 	if err != nil {
 		h.t.Fatalf("scheduler.New: %v", err)
 	}
-	r := &replica{s: s, idle: make(chan time.Time)}
-	scheduler.SetIdleHook(s, func(quit <-chan struct{}, next time.Time) {
-		select {
-		case r.idle <- next:
-		case <-quit:
-		}
-	})
+	r := &replica{s: s, idle: idle}
 	return r
 }
 

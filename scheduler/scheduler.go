@@ -26,10 +26,6 @@ type Scheduler struct {
 	cancel  context.CancelFunc // cancels the running job (hard stop)
 	done    chan struct{}      // closed when the loop has returned
 	running bool
-
-	// idleHook, if set, is called each time the loop has handled a wake-up
-	// and is about to wait for next. Tests set it through export_test.go.
-	idleHook func(quit <-chan struct{}, next time.Time)
 }
 
 // job is one configured job.
@@ -250,8 +246,8 @@ func (s *Scheduler) loop(ctx context.Context, quit <-chan struct{}, done chan<- 
 		// Register the wait before telling anyone the loop is idle, so that
 		// a clock moved right after is seen.
 		wake := s.after(next.Sub(s.cfg.Clock.Now()))
-		if s.idleHook != nil {
-			s.idleHook(quit, next)
+		if s.cfg.OnIdle != nil {
+			s.cfg.OnIdle(next)
 		}
 		select {
 		case <-wake:
