@@ -344,4 +344,3 @@ func redact(url string) string {
 	}
 	return strings.Replace(url, ":"+cfg.Password+"@", ":***@", 1)
 }
-
