@@ -13,35 +13,73 @@ import (
 // definition of every metric (see the package documentation): a Store's
 // Aggregate must return exactly what it returns for the same activity.
 // a may hold many teams; each item sees only its own team's records.
-// GeneratedAt is left zero. It does no I/O; cost is O(n log n) in the size
-// of a plus O(n) per item.
+// GeneratedAt is left zero. It does no I/O. It is IndexActivity(a) followed
+// by Compute; to aggregate the same activity repeatedly, keep the index.
 func ComputeMetrics(a *Activity, req AggregateRequest) ([]Metrics, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	return IndexActivity(a).Compute(req)
+}
+
+// ActivityIndex is raw activity indexed for aggregation: building it costs
+// O(n log n) in the size of the activity; then each item of a Compute costs
+// time in proportion to the activity of the item's period (and the team's
+// contacts), not the team's whole history. It is immutable, and safe for
+// concurrent use. store/memstore keeps one per team.
+type ActivityIndex struct {
+	teams map[string]*teamActivity
+}
+
+// IndexActivity indexes a. The index keeps its own copies of the records;
+// later changes to a do not show in it. A nil a is empty activity.
+func IndexActivity(a *Activity) *ActivityIndex {
 	if a == nil {
 		a = &Activity{}
 	}
-	idx := indexActivity(a)
+	return &ActivityIndex{teams: indexActivity(a)}
+}
+
+// Compute is ComputeMetrics over the indexed activity.
+func (x *ActivityIndex) Compute(req AggregateRequest) ([]Metrics, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
 	w := req.Window()
 	out := make([]Metrics, len(req.Items))
+	empty := &teamActivity{}
 	for i, it := range req.Items {
-		t := idx[it.Scope.TeamID]
+		t := x.teams[it.Scope.TeamID]
 		if t == nil {
-			t = &teamActivity{}
+			t = empty
 		}
 		out[i] = t.metrics(it, w)
 	}
 	return out, nil
 }
 
-// teamActivity is one team's records, indexed for ComputeMetrics.
+// teamActivity is one team's records, indexed for ComputeMetrics so that an
+// item costs time in proportion to the activity of its period, not the
+// team's whole history.
 type teamActivity struct {
-	messages      []Message
-	byConv        map[string][]Message // conversation ID -> messages in (created_at, id) order
-	conversations map[string]Conversation
+	messages      []Message // in (created_at, id) order
+	threads       []*thread // parallel to messages: the message's conversation, nil if none
+	positions     []int     // parallel to messages: its index in that thread
+	byConv        map[string]*thread
+	conversations []Conversation // one per ID (the last given), by created_at
 	contacts      []Contact
-	campaigns     []Campaign
+	campaigns     []Campaign // by created_at
+	// firstConv holds, per account, when each contact had its first
+	// conversation on it (see metrics).
+	firstConv map[string]map[string]time.Time
+}
+
+// thread is one conversation's messages in (created_at, id) order.
+type thread struct {
+	msgs    []Message
+	nextOut []int // see nextOutbound
+	conv    Conversation
+	hasConv bool
 }
 
 func indexActivity(a *Activity) map[string]*teamActivity {
@@ -49,7 +87,7 @@ func indexActivity(a *Activity) map[string]*teamActivity {
 	team := func(id string) *teamActivity {
 		t := idx[id]
 		if t == nil {
-			t = &teamActivity{byConv: map[string][]Message{}, conversations: map[string]Conversation{}}
+			t = &teamActivity{byConv: map[string]*thread{}}
 			idx[id] = t
 		}
 		return t
@@ -57,17 +95,14 @@ func indexActivity(a *Activity) map[string]*teamActivity {
 	for _, m := range a.Messages {
 		t := team(m.TeamID)
 		t.messages = append(t.messages, m)
-		if m.ConversationID != "" {
-			t.byConv[m.ConversationID] = append(t.byConv[m.ConversationID], m)
-		}
 	}
-	for _, t := range idx {
-		for _, msgs := range t.byConv {
-			slices.SortFunc(msgs, CompareMessages)
-		}
-	}
+	convs := map[string]map[string]Conversation{}
 	for _, c := range a.Conversations {
-		team(c.TeamID).conversations[c.ID] = c
+		team(c.TeamID)
+		if convs[c.TeamID] == nil {
+			convs[c.TeamID] = map[string]Conversation{}
+		}
+		convs[c.TeamID][c.ID] = c
 	}
 	for _, c := range a.Contacts {
 		t := team(c.TeamID)
@@ -76,6 +111,48 @@ func indexActivity(a *Activity) map[string]*teamActivity {
 	for _, c := range a.Campaigns {
 		t := team(c.TeamID)
 		t.campaigns = append(t.campaigns, c)
+	}
+	for id, t := range idx {
+		slices.SortFunc(t.messages, CompareMessages)
+		t.threads = make([]*thread, len(t.messages))
+		t.positions = make([]int, len(t.messages))
+		for k, m := range t.messages {
+			if m.ConversationID == "" {
+				continue
+			}
+			th := t.byConv[m.ConversationID]
+			if th == nil {
+				th = &thread{}
+				th.conv, th.hasConv = convs[id][m.ConversationID]
+				t.byConv[m.ConversationID] = th
+			}
+			t.threads[k], t.positions[k] = th, len(th.msgs)
+			th.msgs = append(th.msgs, m) // in order, since t.messages is
+		}
+		for _, th := range t.byConv {
+			th.nextOut = nextOutbound(th.msgs)
+		}
+		for _, c := range convs[id] {
+			t.conversations = append(t.conversations, c)
+		}
+		slices.SortFunc(t.conversations, func(a, b Conversation) int {
+			return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+		})
+		slices.SortFunc(t.campaigns, func(a, b Campaign) int { return a.CreatedAt.Compare(b.CreatedAt) })
+		t.firstConv = map[string]map[string]time.Time{}
+		for _, c := range t.conversations { // by created_at: the first seen is the first
+			if c.ContactID == "" {
+				continue
+			}
+			f := t.firstConv[c.AccountID]
+			if f == nil {
+				f = map[string]time.Time{}
+				t.firstConv[c.AccountID] = f
+			}
+			if _, ok := f[c.ContactID]; !ok {
+				f[c.ContactID] = c.CreatedAt
+			}
+		}
 	}
 	return idx
 }
@@ -89,16 +166,36 @@ func CompareMessages(a, b Message) int {
 	return cmp.Compare(a.ID, b.ID)
 }
 
+// span returns the indexes [lo, hi) of the elements of xs (sorted by time)
+// whose time is in [start, end).
+func span[T any](xs []T, at func(T) time.Time, start, end time.Time) (int, int) {
+	lo, _ := slices.BinarySearchFunc(xs, start, func(x T, t time.Time) int {
+		if at(x).Before(t) {
+			return -1
+		}
+		return 1
+	})
+	hi, _ := slices.BinarySearchFunc(xs, end, func(x T, t time.Time) int {
+		if at(x).Before(t) {
+			return -1
+		}
+		return 1
+	})
+	return lo, hi
+}
+
 func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration) Metrics {
 	start, end := sp.Period.Start, sp.Period.End
-	in := func(ts time.Time) bool { return !ts.Before(start) && ts.Before(end) }
 	inScope := func(account string) bool { return sp.Scope.TeamWide() || account == sp.Scope.AccountID }
 
 	m := Metrics{Period: Range{Start: start, End: end}}
 
-	msg := &m.Messages
-	for _, x := range t.messages {
-		if !inScope(x.AccountID) || !in(x.CreatedAt) {
+	msg, cv := &m.Messages, &m.Conversations
+	active := map[string]struct{}{}
+	lo, hi := span(t.messages, func(x Message) time.Time { return x.CreatedAt }, start, end)
+	for k := lo; k < hi; k++ {
+		x := t.messages[k]
+		if !inScope(x.AccountID) {
 			continue
 		}
 		msg.Total++
@@ -120,36 +217,61 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration) Metrics {
 		case StatusFailed:
 			msg.Failed++
 		}
+
+		th, j := t.threads[k], t.positions[k]
+		if th == nil {
+			continue
+		}
+		msgs := th.msgs
+		if th.hasConv && th.conv.ContactID != "" {
+			active[th.conv.ContactID] = struct{}{}
+		}
+		if !x.Inbound {
+			if j+1 < len(msgs) && msgs[j+1].Inbound && msgs[j+1].CreatedAt.Sub(x.CreatedAt) <= w {
+				msg.Replied++
+			}
+			continue
+		}
+		if j > 0 && msgs[j-1].Inbound && x.CreatedAt.Sub(msgs[j-1].CreatedAt) <= w {
+			continue // same customer turn as the previous inbound message
+		}
+		if d, ok := responseTime(msgs, th.nextOut, j, w); ok {
+			cv.ResponseCount++
+			cv.ResponseTimeMs += d.Milliseconds()
+			cv.Histogram.Observe(d)
+		} else {
+			cv.Unanswered++
+		}
 	}
 
-	cv := &m.Conversations
-	active := map[string]struct{}{}
-	for convID, msgs := range t.byConv {
-		conv, hasConv := t.conversations[convID]
-		nextOut := nextOutbound(msgs)
-		for j, x := range msgs {
-			if !inScope(x.AccountID) || !in(x.CreatedAt) {
+	lo, hi = span(t.conversations, func(c Conversation) time.Time { return c.CreatedAt }, start, end)
+	for _, c := range t.conversations[lo:hi] {
+		if !inScope(c.AccountID) {
+			continue
+		}
+		cv.Total++
+		switch c.Status {
+		case ConversationOpen:
+			cv.Open++
+		case ConversationClosed:
+			cv.Closed++
+		}
+		th := t.byConv[c.ID]
+		if th == nil {
+			continue
+		}
+		for j, x := range th.msgs {
+			if x.CreatedAt.Before(c.CreatedAt) || !x.Inbound {
 				continue
 			}
-			if hasConv && conv.ContactID != "" {
-				active[conv.ContactID] = struct{}{}
+			if x.CreatedAt.Sub(c.CreatedAt) >= w {
+				break
 			}
-			if !x.Inbound {
-				if j+1 < len(msgs) && msgs[j+1].Inbound && msgs[j+1].CreatedAt.Sub(x.CreatedAt) <= w {
-					msg.Replied++
-				}
-				continue
+			if d, ok := responseTime(th.msgs, th.nextOut, j, w); ok {
+				cv.FirstResponseCount++
+				cv.FirstResponseTimeMs += d.Milliseconds()
 			}
-			if j > 0 && msgs[j-1].Inbound && x.CreatedAt.Sub(msgs[j-1].CreatedAt) <= w {
-				continue // same customer turn as the previous inbound message
-			}
-			if d, ok := responseTime(msgs, nextOut, j, w); ok {
-				cv.ResponseCount++
-				cv.ResponseTimeMs += d.Milliseconds()
-				cv.Histogram.Observe(d)
-			} else {
-				cv.Unanswered++
-			}
+			break
 		}
 	}
 
@@ -161,47 +283,12 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration) Metrics {
 	// week add up to those of the week.
 	joined := func(c Contact) (time.Time, bool) { return c.CreatedAt, true }
 	if !sp.Scope.TeamWide() {
-		firstConv := map[string]time.Time{}
-		for _, c := range t.conversations {
-			if c.AccountID != sp.Scope.AccountID || c.ContactID == "" {
-				continue
-			}
-			if f, ok := firstConv[c.ContactID]; !ok || c.CreatedAt.Before(f) {
-				firstConv[c.ContactID] = c.CreatedAt
-			}
-		}
+		firstConv := t.firstConv[sp.Scope.AccountID]
 		joined = func(c Contact) (time.Time, bool) {
 			f, ok := firstConv[c.ID]
 			return maxTime(c.CreatedAt, f), ok
 		}
 	}
-	for _, c := range t.conversations {
-		if !inScope(c.AccountID) || !in(c.CreatedAt) {
-			continue
-		}
-		cv.Total++
-		switch c.Status {
-		case ConversationOpen:
-			cv.Open++
-		case ConversationClosed:
-			cv.Closed++
-		}
-		msgs := t.byConv[c.ID]
-		for j, x := range msgs {
-			if x.CreatedAt.Before(c.CreatedAt) || !x.Inbound {
-				continue
-			}
-			if x.CreatedAt.Sub(c.CreatedAt) >= w {
-				break
-			}
-			if d, ok := responseTime(msgs, nextOutbound(msgs), j, w); ok {
-				cv.FirstResponseCount++
-				cv.FirstResponseTimeMs += d.Milliseconds()
-			}
-			break
-		}
-	}
-
 	ct := &m.Contacts
 	ct.Active = int64(len(active))
 	for _, c := range t.contacts {
@@ -220,8 +307,9 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration) Metrics {
 	}
 
 	cp := &m.Campaigns
-	for _, c := range t.campaigns {
-		if !inScope(c.AccountID) || !in(c.CreatedAt) {
+	lo, hi = span(t.campaigns, func(c Campaign) time.Time { return c.CreatedAt }, start, end)
+	for _, c := range t.campaigns[lo:hi] {
+		if !inScope(c.AccountID) {
 			continue
 		}
 		cp.Total++

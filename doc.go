@@ -10,14 +10,26 @@
 // This package holds the domain: the pure calculation functions
 // (DeliveryRate, GrowthRate, CampaignScore, …), period math (Period,
 // SnapshotType, Date), the Metrics type and its exact Merge, the reference
-// aggregation ComputeMetrics, the Store interface, and the Snapshotter that
-// generates snapshots. It imports no database driver. Implementations live
-// in subpackages named for what they depend on:
+// aggregation ComputeMetrics, the Store interface, the Snapshotter that
+// generates snapshots, and the Service that serves reads. It imports no
+// database driver; the one piece of infrastructure it holds is the tiered
+// cache (TieredCache: bigcache in front of Redis through go-redis).
+// Implementations live in subpackages named for what they depend on:
 //
 //   - store/pgstore: the production Store on Postgres 15+ through Bun.
 //   - store/memstore: an in-memory Store for tests and the quickstart.
 //   - store/storetest: the conformance suite every Store passes.
-//   - scheduler: the daily, weekly and monthly jobs.
+//   - prometheus: a Prometheus collector for the cache's statistics.
+//
+// # Reading metrics
+//
+// A Service (New) answers a host's handlers: RealTime (today so far, live,
+// cached 30 s), Dashboard (the last N days from team-wide daily snapshots
+// plus today, with the previous N days and growth, cached 5 min) and
+// Snapshots (stored snapshots, cached 1 h). Snapshot runs made through
+// Service.Snapshotter invalidate the teams they touch and warm their
+// dashboards. InvalidateTeam is one Redis operation that every replica
+// sharing the Redis honours within CacheConfig.InvalidationBound (1 s).
 //
 // # Periods
 //

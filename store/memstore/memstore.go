@@ -27,6 +27,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/msgstats/analytics"
@@ -67,6 +68,9 @@ type teamData struct {
 	contactIdx    map[string]int
 	campaigns     []analytics.Campaign
 	campaignIdx   map[string]int
+	// index is the activity indexed for aggregation, built on the first
+	// Aggregate after a change and dropped by every change (under s.mu).
+	index atomic.Pointer[analytics.ActivityIndex]
 }
 
 func newTeamData() *teamData {
@@ -189,13 +193,15 @@ func (s *Store) Add(a analytics.Activity) error {
 	return nil
 }
 
-// team returns the activity of team id, creating it. Callers hold s.mu.
+// team returns the activity of team id, creating it, for a change: it drops
+// the team's aggregation index. Callers hold s.mu for writing.
 func (s *Store) team(id string) *teamData {
 	d := s.data[id]
 	if d == nil {
 		d = newTeamData()
 		s.data[id] = d
 	}
+	d.index.Store(nil)
 	return d
 }
 
@@ -311,6 +317,7 @@ func (s *Store) SetMessageStatus(teamID, messageID, status string) error {
 		return fmt.Errorf("memstore: message %q of team %q: %w", messageID, teamID, analytics.ErrNotFound)
 	}
 	d.messages[i].Status = status
+	d.index.Store(nil)
 	return nil
 }
 
@@ -368,30 +375,49 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	if err := req.Validate(); err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
-	// Copy the teams' records under the lock: SetMessageStatus changes
-	// messages in place, and ComputeMetrics should not hold the lock.
-	var a analytics.Activity
-	seen := map[string]bool{}
+	// Each team's items are computed on its own index, built under the
+	// read lock from the team's records (the index copies them) and kept
+	// until the team changes.
+	byTeam := map[string][]int{}
+	for i, it := range req.Items {
+		byTeam[it.Scope.TeamID] = append(byTeam[it.Scope.TeamID], i)
+	}
+	indexes := make(map[string]*analytics.ActivityIndex, len(byTeam))
 	s.mu.RLock()
-	for _, it := range req.Items {
-		id := it.Scope.TeamID
-		if seen[id] {
+	for id := range byTeam {
+		d := s.data[id]
+		if d == nil {
 			continue
 		}
-		seen[id] = true
-		if d := s.data[id]; d != nil {
-			a.Messages = append(a.Messages, d.messages...)
-			a.Conversations = append(a.Conversations, d.conversations...)
-			a.Contacts = append(a.Contacts, d.contacts...)
-			a.Campaigns = append(a.Campaigns, d.campaigns...)
+		x := d.index.Load()
+		if x == nil {
+			x = analytics.IndexActivity(&analytics.Activity{
+				Messages: d.messages, Conversations: d.conversations, Contacts: d.contacts, Campaigns: d.campaigns,
+			})
+			d.index.Store(x)
 		}
+		indexes[id] = x
 	}
 	s.mu.RUnlock()
-	ms, err := analytics.ComputeMetrics(&a, req)
-	if err != nil {
-		return nil, fmt.Errorf("memstore: %w", err)
+	out := make([]analytics.Metrics, len(req.Items))
+	for id, is := range byTeam {
+		x := indexes[id]
+		if x == nil {
+			x = analytics.IndexActivity(nil)
+		}
+		sub := analytics.AggregateRequest{Items: make([]analytics.ScopePeriod, len(is)), ReplyWindow: req.ReplyWindow}
+		for j, i := range is {
+			sub.Items[j] = req.Items[i]
+		}
+		ms, err := x.Compute(sub)
+		if err != nil {
+			return nil, fmt.Errorf("memstore: %w", err)
+		}
+		for j, i := range is {
+			out[i] = ms[j]
+		}
 	}
-	return ms, nil
+	return out, nil
 }
 
 // UpsertSnapshots implements analytics.SnapshotStore. Beyond the interface's

@@ -345,3 +345,40 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("after 8×50 concurrent adds and receipts: %+v, want 400 messages, all read", m.Messages)
 	}
 }
+
+// TestAggregateSeesChanges checks that the per-team aggregation index is
+// dropped by every change: a status update and new records made after an
+// Aggregate show in the next one, and another team's index is unaffected.
+func TestAggregateSeesChanges(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	at := ts("2026-03-10T12:00:00Z")
+	if err := s.AddMessages(
+		analytics.Message{ID: "m1", TeamID: "t1", Status: analytics.StatusSent, CreatedAt: at},
+		analytics.Message{ID: "m1", TeamID: "t2", Status: analytics.StatusSent, CreatedAt: at},
+	); err != nil {
+		t.Fatal(err)
+	}
+	day := func(team string) analytics.MessageMetrics {
+		return dayMetrics(t, s, analytics.TeamScope(team), "2026-03-10", "UTC").Messages
+	}
+	if m := day("t1"); m.Total != 1 || m.Read != 0 {
+		t.Fatalf("before changes: %+v", m)
+	}
+	day("t2")
+	if err := s.SetMessageStatus("t1", "m1", analytics.StatusRead); err != nil {
+		t.Fatal(err)
+	}
+	if m := day("t1"); m.Read != 1 {
+		t.Errorf("after a status update: %+v, want 1 read", m)
+	}
+	if err := s.AddMessages(analytics.Message{ID: "m2", TeamID: "t1", Inbound: true, CreatedAt: at.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if m := day("t1"); m.Total != 2 || m.Inbound != 1 {
+		t.Errorf("after adding a message: %+v, want 2 messages, 1 inbound", m)
+	}
+	if m := day("t2"); m.Total != 1 || m.Read != 0 {
+		t.Errorf("t2 changed with t1: %+v", m)
+	}
+}

@@ -1,0 +1,221 @@
+package analytics
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+)
+
+// Config configures a Service. A nil *Config, and every zero field, means the
+// default stated on the field.
+type Config struct {
+	// Clock tells the time for "today", "as of" and which days have ended.
+	// Defaults to SystemClock().
+	Clock Clock
+	// Cache serves repeated reads. TTLs are the cache's own tiers (see
+	// CacheTTLs: real-time 30 s, dashboard 5 min, snapshots 1 h). Defaults
+	// to nil: every read goes to the store.
+	Cache Cache
+	// ReplyWindow is the reply window of every aggregation. Defaults to
+	// DefaultReplyWindow (24 h).
+	ReplyWindow time.Duration
+	// BatchSize is the Snapshotter's batch size. Defaults to 200.
+	BatchSize int
+	// WarmDashboards lists the dashboard lengths, in days, that are
+	// recomputed and cached for every team a snapshot run touched. Defaults
+	// to [7, 30, 90] when nil; an empty non-nil slice turns warming off.
+	// Warming runs on the generating goroutine after each batch, and only
+	// when Cache is set.
+	WarmDashboards []int
+	// Logger receives structured logs. Defaults to discarding them.
+	Logger *slog.Logger
+}
+
+// MaxDashboardDays is the longest dashboard window, in days.
+const MaxDashboardDays = 366
+
+// Service is what a host's handlers call: real-time, dashboard and snapshot
+// reads, served through the Cache, and snapshot generation that keeps the
+// cache fresh. It is safe for concurrent use. Close releases nothing of the
+// host's: the store and the cache stay open.
+type Service struct {
+	store Store
+	cache Cache
+	clock Clock
+	cfg   Config
+	snap  *Snapshotter
+	log   *slog.Logger
+}
+
+// New returns a Service over store. A nil store or an invalid config gives
+// ErrInvalidArgument naming the field.
+func New(store Store, cfg *Config) (*Service, error) {
+	if store == nil {
+		return nil, invalid("store", "must not be nil")
+	}
+	var c Config
+	if cfg != nil {
+		c = *cfg
+	}
+	if c.Clock == nil {
+		c.Clock = SystemClock()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.WarmDashboards == nil {
+		c.WarmDashboards = []int{7, 30, 90}
+	}
+	for i, d := range c.WarmDashboards {
+		if d <= 0 || d > MaxDashboardDays {
+			return nil, invalid(fmtIndex("Config.WarmDashboards", i), "%d is not in 1..%d", d, MaxDashboardDays)
+		}
+	}
+	s := &Service{store: store, cache: c.Cache, clock: c.Clock, cfg: c, log: c.Logger}
+	snap, err := NewSnapshotter(store, &SnapshotterConfig{
+		Clock: c.Clock, BatchSize: c.BatchSize, ReplyWindow: c.ReplyWindow, Logger: c.Logger,
+		AfterBatch: s.afterBatch,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.snap = snap
+	s.cfg.ReplyWindow = snap.cfg.ReplyWindow
+	return s, nil
+}
+
+// Snapshotter returns the Service's Snapshotter: snapshots it generates
+// invalidate the cached reads of the teams they touch and warm their
+// dashboards (Config.WarmDashboards).
+func (s *Service) Snapshotter() *Snapshotter { return s.snap }
+
+// afterBatch invalidates and warms every team of a stored batch.
+func (s *Service) afterBatch(ctx context.Context, snaps []Snapshot) {
+	if s.cache == nil {
+		return // nothing cached, nothing to invalidate or warm
+	}
+	seen := map[string]bool{}
+	for _, sn := range snaps {
+		if seen[sn.Scope.TeamID] {
+			continue
+		}
+		seen[sn.Scope.TeamID] = true
+		if err := s.InvalidateTeam(ctx, sn.Scope.TeamID); err != nil {
+			s.log.WarnContext(ctx, "analytics: invalidating team after snapshot run", "team", sn.Scope.TeamID, "error", err)
+		}
+		for _, days := range s.cfg.WarmDashboards {
+			if _, err := s.Dashboard(ctx, sn.Scope.TeamID, days); err != nil {
+				s.log.WarnContext(ctx, "analytics: warming dashboard", "team", sn.Scope.TeamID, "days", days, "error", err)
+			}
+		}
+	}
+}
+
+// InvalidateTeam drops every cached read of the team, on every replica
+// sharing the cache (see Cache.InvalidateTeam). Without a cache it does
+// nothing.
+func (s *Service) InvalidateTeam(ctx context.Context, teamID string) error {
+	if err := ValidateID("teamID", teamID); err != nil {
+		return err
+	}
+	if s.cache == nil {
+		return nil
+	}
+	return s.cache.InvalidateTeam(ctx, teamID)
+}
+
+// cached returns the value under key, computing it with compute on a miss
+// (once for all concurrent callers when a cache is set).
+func cached[T any](ctx context.Context, s *Service, key CacheKey, compute func(ctx context.Context) (T, error)) (T, error) {
+	var zero T
+	if s.cache == nil {
+		return compute(ctx)
+	}
+	b, err := s.cache.Load(ctx, key, 0, func(ctx context.Context) ([]byte, error) {
+		v, err := compute(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	})
+	if err != nil {
+		return zero, err
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return zero, fmt.Errorf("%w: cached %s value: %v", ErrCorrupt, key.Kind, err)
+	}
+	return v, nil
+}
+
+// teamLocation returns the team and its zone; the scope's account must be
+// one of the team's.
+func (s *Service) teamLocation(ctx context.Context, scope Scope) (Team, *time.Location, error) {
+	team, err := s.store.Team(ctx, scope.TeamID)
+	if err != nil {
+		return Team{}, nil, err
+	}
+	if !scope.TeamWide() && !team.HasAccount(scope.AccountID) {
+		return Team{}, nil, fmt.Errorf("%w: account %q of team %q", ErrNotFound, scope.AccountID, scope.TeamID)
+	}
+	loc, err := team.Location()
+	return team, loc, err
+}
+
+// RealTime returns the metrics of scope for the team's current local day so
+// far: Period is [local midnight, now) and GeneratedAt is now, the instant
+// the data is as of (activity stamped after it is not counted). It is computed live from raw activity and
+// cached for the real-time TTL (30 s by default), so it may be that old. An
+// unknown team, or an account not of the team, gives ErrNotFound.
+func (s *Service) RealTime(ctx context.Context, scope Scope) (Metrics, error) {
+	if err := scope.Validate(); err != nil {
+		return Metrics{}, err
+	}
+	return cached(ctx, s, RealTimeKey(scope), func(ctx context.Context) (Metrics, error) {
+		_, loc, err := s.teamLocation(ctx, scope)
+		if err != nil {
+			return Metrics{}, err
+		}
+		now := s.clock.Now()
+		today, err := PeriodOf(Daily, now, loc)
+		if err != nil {
+			return Metrics{}, err
+		}
+		ms, err := s.store.Aggregate(ctx, AggregateRequest{
+			Items: []ScopePeriod{{Scope: scope, Period: soFar(today, now)}}, ReplyWindow: s.cfg.ReplyWindow,
+		})
+		if err != nil {
+			return Metrics{}, err
+		}
+		m := ms[0]
+		m.GeneratedAt = now
+		return m, nil
+	})
+}
+
+// Snapshots returns the stored snapshots of scope and typ dated from from to
+// to (both inclusive local dates), in date order, cached for the snapshot
+// TTL (1 h by default). Exactly the scope's rows are returned: team-wide
+// rows for a team-wide scope. from after to, an invalid scope or type gives
+// ErrInvalidArgument.
+func (s *Service) Snapshots(ctx context.Context, scope Scope, typ SnapshotType, from, to Date) ([]Snapshot, error) {
+	q := SnapshotQuery{Scope: scope, Type: typ, From: from, To: to}
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	return cached(ctx, s, SnapshotsKey(scope, typ, from, to), func(ctx context.Context) ([]Snapshot, error) {
+		return s.store.Snapshots(ctx, q)
+	})
+}
+
+// soFar cuts period p at now: [p.Start, now), at least one millisecond long.
+func soFar(p Period, now time.Time) Period {
+	p.End = now
+	if !p.End.After(p.Start) {
+		p.End = p.Start.Add(time.Millisecond)
+	}
+	return p
+}

@@ -1,0 +1,191 @@
+package analytics
+
+import (
+	"context"
+	"time"
+)
+
+// Dashboard is a team-wide summary of the last Days local days, today
+// included, compared with the Days before them.
+type Dashboard struct {
+	TeamID string `json:"teamId"`
+	Days   int    `json:"days"`
+	// AsOf is the instant the live part (today, and any finished day whose
+	// snapshot is missing) was computed; the dashboard may be cached for up
+	// to the dashboard TTL (5 min by default) after it.
+	AsOf time.Time `json:"asOf"`
+	// Current covers [the start of the day Days-1 days before today, AsOf):
+	// Days-1 finished days from team-wide daily snapshots plus today so far.
+	Current Metrics `json:"current"`
+	// Previous covers the Days days before Current, of the same length: its
+	// last day is cut at the same local time of day as AsOf, so a partial
+	// today is compared with an equally partial day.
+	Previous Metrics `json:"previous"`
+	// Growth compares Current with Previous.
+	Growth Growth `json:"growth"`
+	// Series has one entry per day of Current, oldest first; the last is
+	// today so far.
+	Series []DayMetrics `json:"series"`
+	// LiveDays lists the finished days of both windows that had no snapshot
+	// and were aggregated live instead (for example before the 02:00 daily
+	// run), oldest first.
+	LiveDays []Date `json:"liveDays,omitempty"`
+}
+
+// DayMetrics are the metrics of one local day.
+type DayMetrics struct {
+	Date    Date    `json:"date"`
+	Metrics Metrics `json:"metrics"`
+}
+
+// Growth compares two windows. Counts are percent changes (GrowthRate: 100
+// when the previous count is 0 and the current one is not); rates are
+// differences in percentage points, positive when the current rate is
+// higher; response times are percent changes of the averages.
+type Growth struct {
+	Messages         float64 `json:"messages"`
+	Sent             float64 `json:"sent"`
+	Delivered        float64 `json:"delivered"`
+	Read             float64 `json:"read"`
+	Replied          float64 `json:"replied"`
+	Failed           float64 `json:"failed"`
+	Inbound          float64 `json:"inbound"`
+	Outbound         float64 `json:"outbound"`
+	Conversations    float64 `json:"conversations"`
+	NewContacts      float64 `json:"newContacts"`
+	Campaigns        float64 `json:"campaigns"`
+	DeliveryRate     float64 `json:"deliveryRate"`
+	ReadRate         float64 `json:"readRate"`
+	ReplyRate        float64 `json:"replyRate"`
+	FailureRate      float64 `json:"failureRate"`
+	AvgResponseTime  float64 `json:"avgResponseTime"`
+	CampaignDelivery float64 `json:"campaignDeliveryRate"`
+}
+
+// GrowthOf compares cur with prev; see Growth.
+func GrowthOf(cur, prev Metrics) Growth {
+	g := func(c, p int64) float64 { return GrowthRate(float64(c), float64(p)) }
+	pts := func(c, p float64) float64 { return round2(c - p) }
+	cm, pm := cur.Messages, prev.Messages
+	return Growth{
+		Messages:         g(cm.Total, pm.Total),
+		Sent:             g(cm.Sent, pm.Sent),
+		Delivered:        g(cm.Delivered, pm.Delivered),
+		Read:             g(cm.Read, pm.Read),
+		Replied:          g(cm.Replied, pm.Replied),
+		Failed:           g(cm.Failed, pm.Failed),
+		Inbound:          g(cm.Inbound, pm.Inbound),
+		Outbound:         g(cm.Outbound, pm.Outbound),
+		Conversations:    g(cur.Conversations.Total, prev.Conversations.Total),
+		NewContacts:      g(cur.Contacts.New, prev.Contacts.New),
+		Campaigns:        g(cur.Campaigns.Total, prev.Campaigns.Total),
+		DeliveryRate:     pts(cm.DeliveryRate, pm.DeliveryRate),
+		ReadRate:         pts(cm.ReadRate, pm.ReadRate),
+		ReplyRate:        pts(cm.ReplyRate, pm.ReplyRate),
+		FailureRate:      pts(cm.FailureRate, pm.FailureRate),
+		AvgResponseTime:  GrowthRate(cur.Conversations.AvgResponseTime, prev.Conversations.AvgResponseTime),
+		CampaignDelivery: pts(cur.Campaigns.AvgDeliveryRate, prev.Campaigns.AvgDeliveryRate),
+	}
+}
+
+// Dashboard returns the team-wide dashboard of the last days local days
+// (1 ≤ days ≤ MaxDashboardDays), cached for the dashboard TTL (5 min by
+// default). Finished days come from team-wide daily snapshots only (never
+// summed with per-account rows); today, and finished days whose snapshot is
+// missing, are aggregated live in one store call. contacts.active of a
+// multi-day window is the largest daily count (see Merge). An unknown team
+// gives ErrNotFound; days out of range ErrInvalidArgument.
+func (s *Service) Dashboard(ctx context.Context, teamID string, days int) (Dashboard, error) {
+	if err := ValidateID("teamID", teamID); err != nil {
+		return Dashboard{}, err
+	}
+	if days <= 0 || days > MaxDashboardDays {
+		return Dashboard{}, invalid("days", "%d is not in 1..%d", days, MaxDashboardDays)
+	}
+	return cached(ctx, s, DashboardKey(teamID, days), func(ctx context.Context) (Dashboard, error) {
+		return s.dashboard(ctx, teamID, days)
+	})
+}
+
+func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashboard, error) {
+	scope := TeamScope(teamID)
+	_, loc, err := s.teamLocation(ctx, scope)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	now := s.clock.Now()
+	today, err := PeriodOf(Daily, now, loc)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	// Days of both windows, oldest first: previous window then current.
+	first := today.Date.AddDays(-(2*days - 1))
+	stored, err := s.store.Snapshots(ctx, SnapshotQuery{Scope: scope, Type: Daily, From: first, To: today.Date.AddDays(-1)})
+	if err != nil {
+		return Dashboard{}, err
+	}
+	byDate := make(map[Date]Metrics, len(stored))
+	for _, sn := range stored {
+		byDate[sn.Date] = sn.Metrics
+	}
+
+	// The previous window's last day is cut at today's elapsed local time.
+	prevLast, err := PeriodForDate(Daily, today.Date.AddDays(-days), loc)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	cut := prevLast.Start.Add(now.Sub(today.Start))
+	if cut.After(prevLast.End) {
+		cut = prevLast.End
+	}
+	prevLast = soFar(prevLast, cut)
+
+	periods := make([]Period, 2*days)
+	p := today
+	for i := 2*days - 1; i >= 0; i-- {
+		periods[i] = p
+		p = p.Prev()
+	}
+	var live []ScopePeriod
+	liveAt := map[int]int{} // period index -> item index
+	var liveDays []Date
+	for i, p := range periods {
+		switch {
+		case i == 2*days-1: // today so far
+			p = soFar(p, now)
+		case i == days-1: // the previous window's last day, cut
+			p = prevLast
+		default:
+			if _, ok := byDate[p.Date]; ok {
+				continue
+			}
+			liveDays = append(liveDays, p.Date)
+		}
+		liveAt[i] = len(live)
+		live = append(live, ScopePeriod{Scope: scope, Period: p})
+	}
+	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.cfg.ReplyWindow})
+	if err != nil {
+		return Dashboard{}, err
+	}
+
+	d := Dashboard{TeamID: teamID, Days: days, AsOf: now, LiveDays: liveDays, Series: make([]DayMetrics, 0, days)}
+	for i, p := range periods {
+		var m Metrics
+		if j, ok := liveAt[i]; ok {
+			m = ms[j]
+		} else {
+			m = byDate[p.Date]
+		}
+		if i < days {
+			d.Previous = Merge(d.Previous, m)
+			continue
+		}
+		d.Current = Merge(d.Current, m)
+		d.Series = append(d.Series, DayMetrics{Date: p.Date, Metrics: m})
+	}
+	d.Current.Period.End = now
+	d.Current.GeneratedAt = now
+	d.Growth = GrowthOf(d.Current, d.Previous)
+	return d, nil
+}
