@@ -83,6 +83,10 @@
 // failing thus costs one attempt per tick for as long as its key stays in
 // the lookback window, without regenerating the teams that succeeded.
 //
+// If the job-runs store cannot be reached when the loop wakes (after the
+// retries), the loop logs the error and waits for the next tick, whose
+// catch-up covers what was missed.
+//
 // A run before its key's tick (a TriggerJob or Job.Run at an unusual time)
 // leaves out teams whose period has not ended yet; they are listed in the
 // report's Errors and the run is recorded as failed, so the scheduled tick
