@@ -51,6 +51,8 @@ type Store struct {
 	data    map[string]*teamData      // team ID -> its raw activity
 	snaps   map[scopeType]map[analytics.Date]*snapRow
 	snapIDs map[string]analytics.SnapshotKey // snapshot ID -> key
+
+	jobs jobTable // job runs; see jobruns.go
 }
 
 var _ analytics.Store = (*Store)(nil)

@@ -1,0 +1,346 @@
+// Command cron runs the built-in scheduler in three replicas against one
+// Postgres, the way a host runs it in three processes, and shows that every
+// (job, period) is run by exactly one of them, that no snapshot is written
+// twice, and that periods missed while every replica was down are
+// caught up on at the restart.
+//
+// Time is simulated: the replicas share an analytics.FakeClock that the
+// program moves from tick to tick as soon as all three are idle, so ten
+// days take a few seconds. The daily job's trailing re-generation is
+// turned off, so that "each period once" holds for the whole run. The program works in a schema of its own, which
+// it drops at the end (unless -keep).
+//
+//	go run ./examples/cron
+//	go run ./examples/cron -database postgres://user@host:5432/db -days 14
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/scheduler"
+	"github.com/msgstats/analytics/store/pgstore"
+)
+
+const defaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+func main() {
+	if err := run(context.Background(), os.Stdout, os.Args[1:]); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// options are the command's flags.
+type options struct {
+	url      string
+	days     int
+	teams    int
+	replicas int
+	keep     bool
+}
+
+func parse(args []string, out io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("cron", flag.ContinueOnError)
+	fs.SetOutput(out)
+	url := os.Getenv("DATABASE_URL")
+	if url == "" {
+		url = defaultURL
+	}
+	fs.StringVar(&o.url, "database", url, "Postgres URL (default: $DATABASE_URL, else "+defaultURL+")")
+	fs.IntVar(&o.days, "days", 10, "simulated days to run, from 2026-03-02")
+	fs.IntVar(&o.teams, "teams", 6, "synthetic teams, in several time zones")
+	fs.IntVar(&o.replicas, "replicas", 3, "scheduler replicas")
+	fs.BoolVar(&o.keep, "keep", false, "keep the example's schema instead of dropping it")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.days < 7 || o.teams < 1 || o.replicas < 1 {
+		return o, errors.New("cron: -days must be at least 7 (the outage ends on day 7), -teams and -replicas at least 1")
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, out io.Writer, args []string) error {
+	o, err := parse(args, out)
+	if err != nil {
+		return err
+	}
+	db, schema, closeDB, err := openSchema(ctx, o.url, o.keep)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	fmt.Fprintf(out, "schema %s on %s\n", schema, redact(o.url))
+
+	// The host's tables, with two weeks of synthetic activity, and the
+	// store's own tables (snapshots, job runs).
+	start := analytics.NewDate(2026, 3, 1)
+	data := synth.Config{Seed: 7, Teams: o.teams, AccountsPerTeam: 2, Start: start, Days: o.days + 2, MessagesPerDay: 100 * o.teams}
+	teams, activity, err := synth.Build(data)
+	if err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, synth.SchemaSQL); err != nil {
+		return fmt.Errorf("creating the source tables: %w", err)
+	}
+	if err := synth.InsertRows(ctx, db, teams, &activity); err != nil {
+		return fmt.Errorf("loading the synthetic data: %w", err)
+	}
+	store, err := pgstore.New(ctx, db, nil)
+	if err != nil {
+		return err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	var zones []string
+	for _, t := range teams {
+		zones = append(zones, t.TimeZone)
+	}
+	fmt.Fprintf(out, "%d teams (%s), %d messages\n\n", len(teams), strings.Join(zones, ", "), len(activity.Messages))
+
+	sim := &simulation{out: out, store: store, clock: analytics.NewFakeClock(time.Date(2026, 3, 2, 0, 30, 0, 0, time.UTC))}
+	end := sim.clock.Now().AddDate(0, 0, o.days)
+	outage := sim.clock.Now().AddDate(0, 0, 3).Add(12 * time.Hour)
+	restart := outage.AddDate(0, 0, 3).Add(-3 * time.Hour)
+
+	if err := sim.startAll(ctx, o.replicas, "start"); err != nil {
+		return err
+	}
+	if err := sim.until(ctx, outage); err != nil {
+		return err
+	}
+	if err := sim.stopAll(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "--- every replica down from %s to %s ---\n", stamp(outage), stamp(restart))
+	sim.clock.Set(restart)
+	if err := sim.startAll(ctx, o.replicas, "restart"); err != nil {
+		return err
+	}
+	if err := sim.until(ctx, end); err != nil {
+		return err
+	}
+	if err := sim.stopAll(ctx); err != nil {
+		return err
+	}
+	return sim.summary()
+}
+
+// simulation drives the replicas on one fake clock.
+type simulation struct {
+	out      io.Writer
+	store    *pgstore.Store
+	clock    *analytics.FakeClock
+	replicas []*replica
+
+	mu     sync.Mutex
+	writes map[analytics.SnapshotKey][]string // snapshots -> the replicas that wrote them
+	// totals
+	runs      map[string]int // job -> runs
+	byReplica map[string]int // owner -> runs
+	snapshots int
+}
+
+type replica struct {
+	name string
+	s    *scheduler.Scheduler
+	idle chan time.Time
+	next time.Time
+}
+
+func (sim *simulation) startAll(ctx context.Context, n int, what string) error {
+	if sim.runs == nil {
+		sim.runs, sim.byReplica = map[string]int{}, map[string]int{}
+	}
+	if sim.writes == nil {
+		sim.writes = map[analytics.SnapshotKey][]string{}
+	}
+	for i := range n {
+		name := fmt.Sprintf("replica-%d", i+1)
+		snap, err := analytics.NewSnapshotter(sim.store, &analytics.SnapshotterConfig{
+			Clock: sim.clock,
+			AfterBatch: func(_ context.Context, snaps []analytics.Snapshot) {
+				sim.mu.Lock()
+				defer sim.mu.Unlock()
+				for _, s := range snaps {
+					sim.writes[s.Key()] = append(sim.writes[s.Key()], name)
+				}
+			},
+		})
+		if err != nil {
+			return err
+		}
+		idle := make(chan time.Time, 16)
+		s, err := scheduler.New(snap, sim.store, &scheduler.Config{
+			Clock: sim.clock,
+			Owner: name,
+			// Catch up on at most a week of days, two weeks, two months.
+			// The daily job's trailing re-generation (by default each run
+			// also regenerates the two days before, for late receipts) is
+			// off, so that every period is generated exactly once and the
+			// program can check it.
+			Daily:   scheduler.JobConfig{Lookback: 7, Trailing: -1},
+			Weekly:  scheduler.JobConfig{Lookback: 2},
+			Monthly: scheduler.JobConfig{Lookback: 2},
+			OnIdle:  func(next time.Time) { idle <- next },
+		})
+		if err != nil {
+			return err
+		}
+		if err := s.Start(ctx); err != nil {
+			return err
+		}
+		sim.replicas = append(sim.replicas, &replica{name: name, s: s, idle: idle})
+	}
+	fmt.Fprintf(sim.out, "%s: %d replicas started at %s\n", what, n, stamp(sim.clock.Now()))
+	return sim.settle(ctx)
+}
+
+// settle waits until every replica is idle, then reports and checks what
+// was done at this instant.
+func (sim *simulation) settle(ctx context.Context) error {
+	for _, r := range sim.replicas {
+		select {
+		case r.next = <-r.idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	now := sim.clock.Now()
+	sim.mu.Lock()
+	defer sim.mu.Unlock()
+	for k, by := range sim.writes {
+		if len(by) > 1 {
+			return fmt.Errorf("cron: by %s, %s %s %s was written %d times, by %v", stamp(now), k.Scope, k.Type, k.Date, len(by), by)
+		}
+	}
+	sim.snapshots = len(sim.writes)
+	// The runs that finished now, in job order.
+	for _, job := range []string{scheduler.DailyJob, scheduler.WeeklyJob, scheduler.MonthlyJob} {
+		runs, err := sim.store.JobRuns(ctx, job, analytics.NewDate(2025, 12, 1), analytics.NewDate(2026, 12, 31))
+		if err != nil {
+			return err
+		}
+		for _, r := range runs {
+			if !r.FinishedAt.Equal(now) {
+				continue
+			}
+			sim.runs[job]++
+			sim.byReplica[r.Owner]++
+			fmt.Fprintf(sim.out, "  %s  %-27s %s  %-9s by %s: %d teams, %d snapshots\n",
+				stamp(now), job, r.Period, r.Status, r.Owner, r.Teams, r.Succeeded)
+			if r.Status != analytics.JobSucceeded {
+				return fmt.Errorf("cron: run %s %s failed: %s", job, r.Period, r.Error)
+			}
+		}
+	}
+	return nil
+}
+
+// until moves the clock from tick to tick up to end.
+func (sim *simulation) until(ctx context.Context, end time.Time) error {
+	for {
+		next := sim.replicas[0].next
+		for _, r := range sim.replicas[1:] {
+			if r.next.Before(next) {
+				next = r.next
+			}
+		}
+		if next.After(end) {
+			return nil
+		}
+		sim.clock.Set(next)
+		if err := sim.settle(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+func (sim *simulation) stopAll(ctx context.Context) error {
+	var errs []error
+	for _, r := range sim.replicas {
+		errs = append(errs, r.s.Stop(ctx))
+	}
+	sim.replicas = nil
+	return errors.Join(errs...)
+}
+
+func (sim *simulation) summary() error {
+	fmt.Fprintf(sim.out, "\n%d daily, %d weekly and %d monthly runs, each by exactly one replica (",
+		sim.runs[scheduler.DailyJob], sim.runs[scheduler.WeeklyJob], sim.runs[scheduler.MonthlyJob])
+	var names []string
+	for n := range sim.byReplica {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		if i > 0 {
+			fmt.Fprint(sim.out, ", ")
+		}
+		fmt.Fprintf(sim.out, "%s: %d", n, sim.byReplica[n])
+	}
+	fmt.Fprintf(sim.out, ");\n%d snapshots written, each once.\n", sim.snapshots)
+	return nil
+}
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+
+// openSchema connects to url with a new schema of the program's own as the
+// search_path; the returned func drops it (unless keep) and closes the pool.
+func openSchema(ctx context.Context, url string, keep bool) (*bun.DB, string, func(), error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("cron: parsing the database URL: %w", err)
+	}
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, "", nil, err
+	}
+	schema := "cron_example_" + hex.EncodeToString(b[:])
+	cfg.RuntimeParams["search_path"] = schema
+	sqldb := sql.OpenDB(stdlib.GetConnector(*cfg))
+	sqldb.SetMaxOpenConns(8)
+	db := bun.NewDB(sqldb, pgdialect.New())
+	if _, err := db.ExecContext(ctx, `CREATE SCHEMA "`+schema+`"`); err != nil {
+		db.Close()
+		return nil, "", nil, fmt.Errorf("cron: creating schema %s (is Postgres up at %s?): %w", schema, redact(url), err)
+	}
+	return db, schema, func() {
+		if !keep {
+			if _, err := db.ExecContext(context.WithoutCancel(ctx), `DROP SCHEMA "`+schema+`" CASCADE`); err != nil {
+				log.Printf("cron: dropping schema %s: %v", schema, err)
+			}
+		}
+		db.Close()
+	}, nil
+}
+
+// redact hides a password in a URL.
+func redact(url string) string {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil || cfg.Password == "" {
+		return url
+	}
+	return strings.Replace(url, ":"+cfg.Password+"@", ":***@", 1)
+}

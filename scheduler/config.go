@@ -1,0 +1,259 @@
+package scheduler
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/msgstats/analytics"
+)
+
+// The names of the three jobs, as TriggerJob accepts them and as the
+// job-runs store records them.
+const (
+	DailyJob   = "daily-analytics-snapshot"
+	WeeklyJob  = "weekly-analytics-snapshot"
+	MonthlyJob = "monthly-analytics-snapshot"
+)
+
+// The default cron expressions of the jobs, read in Config.Location: the
+// daily job at 02:00 (for the day before), the weekly one at 03:00 on
+// Mondays (for the ISO week before), the monthly one at 04:00 on the 1st
+// (for the month before).
+const (
+	DefaultDailySpec   = "0 2 * * *"
+	DefaultWeeklySpec  = "0 3 * * 1"
+	DefaultMonthlySpec = "0 4 1 * *"
+)
+
+// Config configures a Scheduler. A nil *Config, and every zero field, means
+// the default stated on the field.
+type Config struct {
+	// Clock tells the time and, if it has a method
+	// After(time.Duration) <-chan time.Time (as *analytics.FakeClock
+	// does), drives every wait: the next tick, heartbeats and retry
+	// backoff. Other clocks wait on real timers. It must be the
+	// Snapshotter's clock too, since the Snapshotter skips the periods that
+	// have not ended by its own. Defaults to analytics.SystemClock().
+	Clock analytics.Clock
+	// Location is the time zone the cron expressions are read in and whose
+	// calendar keys the runs: a daily run's key is the date, in Location,
+	// of the day it is for. Teams' own periods are always computed in each
+	// team's zone. Defaults to UTC.
+	Location *time.Location
+	// Owner identifies this scheduler in the job-runs store. It must be
+	// unique among the schedulers sharing a store: two schedulers with one
+	// Owner could finish each other's runs. Defaults to
+	// "HOSTNAME/PID/RANDOM", with 8 random hex digits.
+	Owner string
+	// Daily, Weekly and Monthly configure the three jobs.
+	Daily, Weekly, Monthly JobConfig
+	// StaleAfter is how old the heartbeat of a running claim must be before
+	// another scheduler takes the run over, its holder being presumed dead.
+	// Defaults to 2 minutes.
+	StaleAfter time.Duration
+	// HeartbeatEvery is how often a running job renews its claim. It must
+	// be less than StaleAfter. Defaults to 30 seconds, or StaleAfter/4 if
+	// that is less.
+	HeartbeatEvery time.Duration
+	// Retry is how transient failures are retried within a run.
+	Retry Retry
+	// Logger receives a line per run and per problem. Defaults to a logger
+	// that discards everything.
+	Logger *slog.Logger
+	// OnIdle, if set, is called by the loop Start launches each time it has
+	// run what was due and is about to wait for the instant next (its
+	// timer is already set, so a clock moved from OnIdle's caller on is
+	// seen). It must not block. Tests and simulations use it to know when
+	// to move an analytics.FakeClock; monitoring may log next.
+	OnIdle func(next time.Time)
+}
+
+// JobConfig configures one job. Zero fields take the job's defaults.
+type JobConfig struct {
+	// Spec is a standard five-field cron expression (minute hour
+	// day-of-month month day-of-week) or a descriptor such as "@daily",
+	// as github.com/robfig/cron/v3's ParseStandard reads it, in
+	// Config.Location. A TZ= or CRON_TZ= prefix is refused: set
+	// Config.Location instead. Defaults to DefaultDailySpec,
+	// DefaultWeeklySpec or DefaultMonthlySpec.
+	Spec string
+	// Lookback is how many periods, counting back from the latest one that
+	// is due, each run checks for a missing or failed run and catches up
+	// on. Defaults to 35 for the daily job, 8 for the weekly one and 3 for
+	// the monthly one. -1 means 1: no catch-up beyond the latest period.
+	Lookback int
+	// Trailing is how many periods before each team's latest complete one
+	// a run regenerates too, so that late status updates reach the
+	// snapshots. With Trailing > 0 a run regenerates, for every team, its
+	// latest complete period and the Trailing before it. Defaults to 2 for
+	// the daily job and none for the others; -1 means none.
+	Trailing int
+}
+
+// Retry says how many times, and after what waits, a transient failure is
+// retried within a run: the listing of teams failing, a team whose
+// snapshots could not be written for a reason other than bad data (see
+// Scheduler), or a job-runs store call. Waits double from Backoff up to
+// MaxBackoff and are measured on Config.Clock.
+type Retry struct {
+	// Attempts is how many times a failing step is tried in all. 1 means
+	// no retry. Defaults to 3.
+	Attempts int
+	// Backoff is the wait before the first retry. Defaults to 1 second.
+	Backoff time.Duration
+	// MaxBackoff caps each wait. Defaults to 1 minute.
+	MaxBackoff time.Duration
+}
+
+// jobDefaults are a job's fixed traits and default settings.
+type jobDefaults struct {
+	name     string
+	typ      analytics.SnapshotType
+	spec     string
+	lookback int
+	trailing int
+}
+
+var allJobs = []jobDefaults{
+	{DailyJob, analytics.Daily, DefaultDailySpec, 35, 2},
+	{WeeklyJob, analytics.Weekly, DefaultWeeklySpec, 8, 0},
+	{MonthlyJob, analytics.Monthly, DefaultMonthlySpec, 3, 0},
+}
+
+// jobNames lists the valid job names for error messages.
+func jobNames() string {
+	names := make([]string, len(allJobs))
+	for i, j := range allJobs {
+		names[i] = j.name
+	}
+	return strings.Join(names, ", ")
+}
+
+func (c *Config) jobConfig(name string) *JobConfig {
+	switch name {
+	case DailyJob:
+		return &c.Daily
+	case WeeklyJob:
+		return &c.Weekly
+	default:
+		return &c.Monthly
+	}
+}
+
+// withDefaults validates c and fills in its defaults.
+func (c *Config) withDefaults() (Config, error) {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	if out.Clock == nil {
+		out.Clock = analytics.SystemClock()
+	}
+	if out.Location == nil {
+		out.Location = time.UTC
+	}
+	if out.Owner == "" {
+		out.Owner = defaultOwner()
+	}
+	if err := analytics.ValidateID("Config.Owner", out.Owner); err != nil {
+		return out, err
+	}
+	if out.StaleAfter < 0 {
+		return out, analytics.InvalidArgument("Config.StaleAfter", "must not be negative, got %v", out.StaleAfter)
+	}
+	if out.StaleAfter == 0 {
+		out.StaleAfter = 2 * time.Minute
+	}
+	if out.HeartbeatEvery < 0 {
+		return out, analytics.InvalidArgument("Config.HeartbeatEvery", "must not be negative, got %v", out.HeartbeatEvery)
+	}
+	if out.HeartbeatEvery == 0 {
+		out.HeartbeatEvery = min(30*time.Second, out.StaleAfter/4)
+	}
+	if out.HeartbeatEvery >= out.StaleAfter {
+		return out, analytics.InvalidArgument("Config.HeartbeatEvery", "%v must be less than StaleAfter %v", out.HeartbeatEvery, out.StaleAfter)
+	}
+	r := &out.Retry
+	switch {
+	case r.Attempts < 0:
+		return out, analytics.InvalidArgument("Config.Retry.Attempts", "must not be negative, got %d", r.Attempts)
+	case r.Backoff < 0:
+		return out, analytics.InvalidArgument("Config.Retry.Backoff", "must not be negative, got %v", r.Backoff)
+	case r.MaxBackoff < 0:
+		return out, analytics.InvalidArgument("Config.Retry.MaxBackoff", "must not be negative, got %v", r.MaxBackoff)
+	}
+	if r.Attempts == 0 {
+		r.Attempts = 3
+	}
+	if r.Backoff == 0 {
+		r.Backoff = time.Second
+	}
+	if r.MaxBackoff == 0 {
+		r.MaxBackoff = time.Minute
+	}
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	for _, d := range allJobs {
+		jc := out.jobConfig(d.name)
+		field := "Config." + d.typ.String()
+		if jc.Spec == "" {
+			jc.Spec = d.spec
+		}
+		switch {
+		case jc.Lookback < -1:
+			return out, analytics.InvalidArgument(field+".Lookback", "must be -1 or more, got %d", jc.Lookback)
+		case jc.Lookback == -1:
+			jc.Lookback = 1
+		case jc.Lookback == 0:
+			jc.Lookback = d.lookback
+		}
+		switch {
+		case jc.Trailing < -1:
+			return out, analytics.InvalidArgument(field+".Trailing", "must be -1 or more, got %d", jc.Trailing)
+		case jc.Trailing == -1:
+			jc.Trailing = 0
+		case jc.Trailing == 0:
+			jc.Trailing = d.trailing
+		}
+	}
+	return out, nil
+}
+
+// parseSpec parses a job's cron expression and checks that it fires.
+func parseSpec(field, spec string) (cron.Schedule, error) {
+	s := strings.TrimSpace(spec)
+	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
+		return nil, analytics.InvalidArgument(field, "%q sets a time zone; set Config.Location instead", spec)
+	}
+	sched, err := cron.ParseStandard(s)
+	if err != nil {
+		return nil, analytics.InvalidArgument(field, "%q is not a cron expression: %v", spec, err)
+	}
+	ref := time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
+	if sched.Next(ref).IsZero() {
+		return nil, analytics.InvalidArgument(field, "%q never fires", spec)
+	}
+	return sched, nil
+}
+
+// defaultOwner returns "HOSTNAME/PID/RANDOM".
+func defaultOwner() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand.Read does not fail on supported platforms
+	}
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}

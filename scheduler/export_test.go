@@ -1,0 +1,7 @@
+package scheduler
+
+// FailureText and FailedTeams expose the JobRun.Error encoding.
+var (
+	FailureText = failureText
+	FailedTeams = failedTeams
+)
