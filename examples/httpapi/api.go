@@ -413,7 +413,9 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 		a.mu.Unlock()
 	}()
 	if err := job(r.Context()); err != nil {
-		a.fail(w, r, fmt.Errorf("job %q: %w", name, err))
+		// %v, not %w: whatever the job's error wraps (ErrNotFound of some
+		// team, say), the trigger itself failed, which is a 500.
+		a.fail(w, r, fmt.Errorf("job %q: %v", name, err))
 		return
 	}
 	a.reply(w, r, http.StatusOK, map[string]string{"job": name, "status": "succeeded"})

@@ -93,7 +93,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(testNow)
 	store := memstore.New(&memstore.Config{Clock: clock})
-	data := synth.Config{Seed: 7, Teams: 2, AccountsPerTeam: 2, MessagesPerDay: 300, Start: dataStart,
+	data := synth.Config{Seed: 7, Teams: 2, AccountsPerTeam: 2, MessagesPerDay: 200, Start: dataStart,
 		Days: int(analytics.NewDate(2026, 3, 20).In(time.UTC).Sub(dataStart.In(time.UTC)) / (24 * time.Hour))}
 	if err := synth.LoadMemstore(data, store); err != nil {
 		t.Fatal(err)
