@@ -1,0 +1,566 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/msgstats/analytics"
+)
+
+// Snapshot pages.
+const (
+	// defaultLimit is the default page length of the snapshots route, in
+	// periods.
+	defaultLimit = 31
+	// maxLimit is the longest page of the snapshots route, in periods.
+	maxLimit = 366
+	// defaultDashboardDays is the dashboard length when ?days is absent.
+	defaultDashboardDays = 30
+)
+
+// api serves the routes of NewAPI.
+type api struct {
+	svc   *analytics.Service
+	teams map[[sha256.Size]byte]string // SHA-256 of a token -> its team
+	admin *[sha256.Size]byte           // SHA-256 of the admin token; nil: none
+	jobs  map[string]func(context.Context) error
+	names []string // job names, sorted
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	running map[string]bool // jobs being run by a trigger
+}
+
+// NewAPI returns the HTTP handler of the analytics API, backed by svc:
+//
+//	GET  /v1/teams/{team}/analytics/realtime?account=
+//	GET  /v1/teams/{team}/analytics/dashboard?days=30
+//	GET  /v1/teams/{team}/analytics/snapshots?type=Daily&from=&to=&limit=31&cursor=
+//	POST /v1/jobs/{name}/trigger
+//
+// Every route needs "Authorization: Bearer <token>". tokens maps a token to
+// the one team it may read; adminToken (if not empty) may read every team
+// and is the only token that may trigger jobs. jobs maps a job name to the
+// function a trigger runs, on the request's context (it stops if the client
+// goes away) while the client waits. Empty tokens are ignored. logger (nil:
+// slog.Default()) receives the real error of every 500 response, with the
+// reference the response body gives.
+//
+// Errors are JSON bodies {"error": {"code": "...", "message": "..."}}: 401
+// for a missing or unknown token, 403 for another team's data or a job
+// triggered without the admin token, 400 for an invalid path or query
+// parameter (unknown and repeated parameters included), 404 for an unknown
+// team, account, job or route, 405 for a wrong method, 409 for a job that
+// is already running, 500 with a generic message for anything else.
+//
+// Team IDs are path segments, percent-decoded: "acme/eu" is sent as
+// acme%2Feu, and the segments "." and ".." must be sent as %2E and %2E%2E
+// (a client or proxy would otherwise resolve them as dot segments).
+func NewAPI(svc *analytics.Service, tokens map[string]string, adminToken string, jobs map[string]func(context.Context) error, logger *slog.Logger) http.Handler {
+	if svc == nil {
+		panic("httpapi: NewAPI with a nil Service")
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	a := &api{
+		svc:     svc,
+		teams:   make(map[[sha256.Size]byte]string, len(tokens)),
+		jobs:    make(map[string]func(context.Context) error, len(jobs)),
+		log:     logger,
+		running: map[string]bool{},
+	}
+	for tok, team := range tokens {
+		if tok != "" {
+			a.teams[sha256.Sum256([]byte(tok))] = team
+		}
+	}
+	if adminToken != "" {
+		sum := sha256.Sum256([]byte(adminToken))
+		a.admin = &sum
+	}
+	for name, f := range jobs {
+		a.jobs[name] = f
+		a.names = append(a.names, name)
+	}
+	slices.Sort(a.names)
+
+	mux := http.NewServeMux()
+	route := func(method, pattern string, h http.HandlerFunc) {
+		mux.HandleFunc(method+" "+pattern, h)
+		// The same path with any other method: 405 in JSON, not the mux's
+		// plain-text one.
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			allow := method
+			if method == http.MethodGet {
+				allow += ", " + http.MethodHead
+			}
+			w.Header().Set("Allow", allow)
+			a.fail(w, r, &apiError{http.StatusMethodNotAllowed, "method_not_allowed", r.Method + " is not allowed here; use " + method})
+		})
+	}
+	route(http.MethodGet, "/v1/teams/{team}/analytics/realtime", a.team(a.realTime))
+	route(http.MethodGet, "/v1/teams/{team}/analytics/dashboard", a.team(a.dashboard))
+	route(http.MethodGet, "/v1/teams/{team}/analytics/snapshots", a.team(a.snapshots))
+	route(http.MethodPost, "/v1/jobs/{name}/trigger", a.trigger)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, r, &apiError{http.StatusNotFound, "not_found", "no such route"})
+	})
+	return a.recover(mux)
+}
+
+// apiError is an error with the response it gets.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func badRequest(format string, args ...any) error {
+	return &apiError{http.StatusBadRequest, "invalid_argument", fmt.Sprintf(format, args...)}
+}
+
+// errorBody is the JSON of every error response.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// principal is who a token belongs to.
+type principal struct {
+	admin bool
+	team  string // for a team token
+}
+
+// authenticate reads the bearer token.
+func (a *api) authenticate(r *http.Request) (principal, error) {
+	h := r.Header.Get("Authorization")
+	scheme, tok, ok := strings.Cut(h, " ")
+	tok = strings.TrimSpace(tok)
+	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return principal{}, &apiError{http.StatusUnauthorized, "unauthenticated", "send Authorization: Bearer <token>"}
+	}
+	// Tokens are compared by their SHA-256, so that neither the map lookup
+	// nor the comparison takes a time that depends on how much of a guess
+	// matches a real token.
+	sum := sha256.Sum256([]byte(tok))
+	if a.admin != nil && subtle.ConstantTimeCompare(sum[:], a.admin[:]) == 1 {
+		return principal{admin: true}, nil
+	}
+	if team, ok := a.teams[sum]; ok {
+		return principal{team: team}, nil
+	}
+	return principal{}, &apiError{http.StatusUnauthorized, "unauthenticated", "the token is not valid"}
+}
+
+// team wraps a team route: it authenticates, checks that the token may
+// read the team, validates the team ID, and writes h's result as JSON.
+func (a *api) team(h func(r *http.Request, team string) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.authenticate(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		team := r.PathValue("team")
+		if !p.admin && p.team != team {
+			a.fail(w, r, &apiError{http.StatusForbidden, "forbidden", "the token may not read this team"})
+			return
+		}
+		if err := analytics.ValidateID("team", team); err != nil {
+			a.fail(w, r, badRequest("team: %s", reason(err)))
+			return
+		}
+		v, err := h(r, team)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		a.reply(w, r, http.StatusOK, v)
+	}
+}
+
+// realTimeResponse is the body of the real-time route.
+type realTimeResponse struct {
+	TeamID    string            `json:"teamId"`
+	AccountID string            `json:"accountId,omitempty"`
+	Metrics   analytics.Metrics `json:"metrics"`
+}
+
+func (a *api) realTime(r *http.Request, team string) (any, error) {
+	q, err := query(r, "account")
+	if err != nil {
+		return nil, err
+	}
+	scope, err := scopeOf(team, q)
+	if err != nil {
+		return nil, err
+	}
+	m, err := a.svc.RealTime(r.Context(), scope)
+	if err != nil {
+		return nil, err
+	}
+	return realTimeResponse{TeamID: team, AccountID: scope.AccountID, Metrics: m}, nil
+}
+
+func (a *api) dashboard(r *http.Request, team string) (any, error) {
+	q, err := query(r, "days")
+	if err != nil {
+		return nil, err
+	}
+	days := defaultDashboardDays
+	if s, ok := q["days"]; ok {
+		if days, err = intParam("days", s, 1, analytics.MaxDashboardDays); err != nil {
+			return nil, err
+		}
+	}
+	return a.svc.Dashboard(r.Context(), team, days)
+}
+
+// snapshotsResponse is the body of the snapshots route.
+type snapshotsResponse struct {
+	TeamID    string                 `json:"teamId"`
+	AccountID string                 `json:"accountId,omitempty"`
+	Type      analytics.SnapshotType `json:"type"`
+	// From and To are the dates this page covers, both inclusive.
+	From      analytics.Date `json:"from"`
+	To        analytics.Date `json:"to"`
+	Snapshots []snapshotJSON `json:"snapshots"`
+	// NextCursor, when present, fetches the next page.
+	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+// snapshotJSON is one stored snapshot.
+type snapshotJSON struct {
+	ID        string                 `json:"id"`
+	TeamID    string                 `json:"teamId"`
+	AccountID string                 `json:"accountId,omitempty"`
+	Type      analytics.SnapshotType `json:"type"`
+	Date      analytics.Date         `json:"date"`
+	Metrics   analytics.Metrics      `json:"metrics"`
+	CreatedAt time.Time              `json:"createdAt"`
+}
+
+func toSnapshotJSON(s analytics.Snapshot) snapshotJSON {
+	return snapshotJSON{ID: s.ID, TeamID: s.Scope.TeamID, AccountID: s.Scope.AccountID, Type: s.Type, Date: s.Date,
+		Metrics: s.Metrics, CreatedAt: s.CreatedAt}
+}
+
+// snapshots serves one page of a date range. A page covers limit periods
+// of the range (limit days, weeks or months from its first date), so it
+// holds at most limit snapshots, and fewer where periods have none; the
+// cursor carries the first date of the next page. Pages partition the
+// range: walking them gives every snapshot of it once.
+func (a *api) snapshots(r *http.Request, team string) (any, error) {
+	q, err := query(r, "account", "type", "from", "to", "limit", "cursor")
+	if err != nil {
+		return nil, err
+	}
+	scope, err := scopeOf(team, q)
+	if err != nil {
+		return nil, err
+	}
+	typ := analytics.Daily
+	if s, ok := q["type"]; ok {
+		if typ, err = analytics.ParseSnapshotType(s); err != nil {
+			return nil, badRequest("type: %q is not one of Daily, Weekly, Monthly", s)
+		}
+	}
+	limit := defaultLimit
+	if s, ok := q["limit"]; ok {
+		if limit, err = intParam("limit", s, 1, maxLimit); err != nil {
+			return nil, err
+		}
+	}
+	to, err := dateParam(q, "to")
+	if err != nil {
+		return nil, err
+	}
+	fp := fingerprint(scope, typ, to)
+	var from analytics.Date
+	if c, ok := q["cursor"]; ok {
+		// The cursor replaces from.
+		if from, err = decodeCursor(c, fp); err != nil {
+			return nil, err
+		}
+	} else if from, err = dateParam(q, "from"); err != nil {
+		return nil, err
+	}
+	if from.After(to) {
+		return nil, badRequest("from: %s is after to %s", from, to)
+	}
+	end := pageEnd(typ, from, limit)
+	if end.After(to) {
+		end = to
+	}
+	snaps, err := a.svc.Snapshots(r.Context(), scope, typ, from, end)
+	if err != nil {
+		return nil, err
+	}
+	resp := snapshotsResponse{TeamID: team, AccountID: scope.AccountID, Type: typ, From: from, To: end,
+		Snapshots: make([]snapshotJSON, len(snaps))}
+	for i, s := range snaps {
+		resp.Snapshots[i] = toSnapshotJSON(s)
+	}
+	if end.Before(to) {
+		resp.NextCursor = encodeCursor(end.AddDays(1), fp)
+	}
+	return resp, nil
+}
+
+// pageEnd returns the last date of the page of limit periods of typ that
+// starts at from: it holds at most limit period start dates (days, Mondays,
+// firsts of the month).
+func pageEnd(typ analytics.SnapshotType, from analytics.Date, limit int) analytics.Date {
+	switch typ {
+	case analytics.Weekly:
+		return from.AddDays(7*limit - 1)
+	case analytics.Monthly:
+		return analytics.NewDate(from.Year, from.Month+time.Month(limit), 1).AddDays(-1)
+	default:
+		return from.AddDays(limit - 1)
+	}
+}
+
+// A cursor is base64url("v1|<next date>|<fingerprint>"): the first date of
+// the next page, and a fingerprint of the query it belongs to (team,
+// account, type, to), so that it cannot be replayed against another query.
+// It holds nothing secret: it only names a date the client could ask for.
+
+func fingerprint(scope analytics.Scope, typ analytics.SnapshotType, to analytics.Date) string {
+	h := sha256.New()
+	for _, s := range []string{scope.TeamID, scope.AccountID, typ.String(), to.String()} {
+		h.Write([]byte(strconv.Itoa(len(s)) + ":" + s))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+func encodeCursor(next analytics.Date, fp string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("v1|" + next.String() + "|" + fp))
+}
+
+func decodeCursor(c, fp string) (analytics.Date, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	parts := strings.Split(string(b), "|")
+	if err != nil || len(parts) != 3 || parts[0] != "v1" {
+		return analytics.Date{}, badRequest("cursor: not a cursor of this API")
+	}
+	next, err := analytics.ParseDate(parts[1])
+	if err != nil {
+		return analytics.Date{}, badRequest("cursor: not a cursor of this API")
+	}
+	if parts[2] != fp {
+		return analytics.Date{}, badRequest("cursor: it belongs to another query; repeat the query that returned it (same team, account, type and to)")
+	}
+	return next, nil
+}
+
+// trigger runs a job now; only the admin token may.
+func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
+	p, err := a.authenticate(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if !p.admin {
+		a.fail(w, r, &apiError{http.StatusForbidden, "forbidden", "triggering jobs needs the admin token"})
+		return
+	}
+	if _, err := query(r); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	name := r.PathValue("name")
+	job, ok := a.jobs[name]
+	if !ok {
+		a.fail(w, r, &apiError{http.StatusNotFound, "not_found",
+			fmt.Sprintf("no job %q; the jobs are %s", name, strings.Join(a.names, ", "))})
+		return
+	}
+	a.mu.Lock()
+	busy := a.running[name]
+	a.running[name] = true
+	a.mu.Unlock()
+	if busy {
+		a.fail(w, r, &apiError{http.StatusConflict, "conflict", fmt.Sprintf("job %q is already running", name)})
+		return
+	}
+	defer func() {
+		a.mu.Lock()
+		delete(a.running, name)
+		a.mu.Unlock()
+	}()
+	if err := job(r.Context()); err != nil {
+		// %v, not %w: whatever the job's error wraps (ErrNotFound of some
+		// team, say), the trigger itself failed, which is a 500.
+		a.fail(w, r, fmt.Errorf("job %q: %v", name, err))
+		return
+	}
+	a.reply(w, r, http.StatusOK, map[string]string{"job": name, "status": "succeeded"})
+}
+
+// query parses the query string strictly: every parameter must be one of
+// allowed and appear at most once. It returns each parameter's value.
+func query(r *http.Request, allowed ...string) (map[string]string, error) {
+	vals, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, badRequest("the query string is malformed")
+	}
+	out := make(map[string]string, len(vals))
+	for k, vs := range vals {
+		if !slices.Contains(allowed, k) {
+			if len(allowed) == 0 {
+				return nil, badRequest("unknown query parameter %q; this route takes none", k)
+			}
+			return nil, badRequest("unknown query parameter %q; this route takes %s", k, strings.Join(allowed, ", "))
+		}
+		if len(vs) > 1 {
+			return nil, badRequest("%s: given %d times", k, len(vs))
+		}
+		out[k] = vs[0]
+	}
+	return out, nil
+}
+
+// scopeOf returns the team's scope, or its account's when ?account is set
+// and not empty.
+func scopeOf(team string, q map[string]string) (analytics.Scope, error) {
+	acc := q["account"]
+	if acc == "" {
+		return analytics.TeamScope(team), nil
+	}
+	if err := analytics.ValidateID("account", acc); err != nil {
+		return analytics.Scope{}, badRequest("account: %s", reason(err))
+	}
+	return analytics.AccountScope(team, acc), nil
+}
+
+func intParam(name, s string, lo, hi int) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, badRequest("%s: %q is not a whole number in %d..%d", name, s, lo, hi)
+	}
+	return n, nil
+}
+
+func dateParam(q map[string]string, name string) (analytics.Date, error) {
+	s, ok := q[name]
+	if !ok || s == "" {
+		return analytics.Date{}, badRequest("%s: required, a date YYYY-MM-DD", name)
+	}
+	d, err := analytics.ParseDate(s)
+	if err != nil {
+		return analytics.Date{}, badRequest("%s: %q is not a date YYYY-MM-DD", name, s)
+	}
+	return d, nil
+}
+
+// reason returns the reason of a validation error, without the field the
+// library named (the API names its own parameters).
+func reason(err error) string {
+	var fe *analytics.FieldError
+	if errors.As(err, &fe) {
+		return fe.Reason
+	}
+	return "invalid"
+}
+
+// reply writes v as JSON with status.
+func (a *api) reply(w http.ResponseWriter, r *http.Request, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		if status < 400 {
+			a.fail(w, r, fmt.Errorf("encoding the response: %w", err))
+			return
+		}
+		buf.Reset()
+		buf.WriteString(`{"error":{"code":"internal","message":"internal error"}}` + "\n")
+		status = http.StatusInternalServerError
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+// fail writes the response for err. Only an *apiError's message and a few
+// fixed messages reach the client; anything else is logged with a
+// reference that the generic 500 body gives.
+func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		a.log.DebugContext(r.Context(), "httpapi: request refused", "method", r.Method, "path", r.URL.EscapedPath(), "status", ae.status, "error", ae.message)
+	case errors.Is(err, analytics.ErrNotFound):
+		// Raised only for the team or account of the path and query: the
+		// handler validated both, and the Service reports what the store
+		// has not got.
+		ae = &apiError{http.StatusNotFound, "not_found", "no such team, or no such account of the team"}
+	case r.Context().Err() != nil:
+		// The client went away (or the server is stopping); nobody reads
+		// this response.
+		a.log.DebugContext(r.Context(), "httpapi: request abandoned", "method", r.Method, "path", r.URL.EscapedPath(), "error", err)
+		ae = &apiError{http.StatusServiceUnavailable, "unavailable", "the request was cancelled"}
+	default:
+		// Every argument was validated here before the Service saw it, so
+		// even an ErrInvalidArgument from it is a server-side fault (a
+		// team's unknown time zone, say): log it, tell the client nothing.
+		ref := newRef()
+		a.log.ErrorContext(r.Context(), "httpapi: request failed", "ref", ref, "method", r.Method, "path", r.URL.EscapedPath(), "error", err)
+		ae = &apiError{http.StatusInternalServerError, "internal", "internal error (reference " + ref + ")"}
+	}
+	if ae.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="analytics"`)
+	}
+	a.reply(w, r, ae.status, errorBody{errorDetail{Code: ae.code, Message: ae.message}})
+}
+
+// recover turns a handler's panic into a logged 500.
+func (a *api) recover(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				a.fail(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// newRef returns a random reference for a logged error.
+func newRef() string {
+	var b [6]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
