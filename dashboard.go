@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -174,6 +175,9 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.cfg.ReplyWindow})
 	if err != nil {
 		return Dashboard{}, err
+	}
+	if len(ms) != len(live) {
+		return Dashboard{}, fmt.Errorf("analytics: store returned %d metrics for %d items", len(ms), len(live))
 	}
 
 	d := Dashboard{TeamID: teamID, Days: days, AsOf: now, LiveDays: liveDays, Series: make([]DayMetrics, 0, days)}
