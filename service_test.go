@@ -15,6 +15,7 @@ import (
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/internal/testenv"
 	"github.com/msgstats/analytics/store/memstore"
+	"github.com/msgstats/analytics/store/pgstore"
 )
 
 // The Service's behaviour suite runs against every cache arrangement: none,
@@ -179,15 +180,29 @@ func (f *svcFixture) sameTime(t *testing.T, team string, offset int) time.Time {
 // compute is the reference: ComputeMetrics of scope over [start, end).
 func (f *svcFixture) compute(t *testing.T, scope analytics.Scope, start, end time.Time) analytics.Metrics {
 	t.Helper()
+	return f.computeAll(t, span{scope, start, end})[0]
+}
+
+// span is a scope over [start, end).
+type span struct {
+	scope      analytics.Scope
+	start, end time.Time
+}
+
+// computeAll is compute of many spans in one ComputeMetrics call.
+func (f *svcFixture) computeAll(t *testing.T, spans ...span) []analytics.Metrics {
+	t.Helper()
+	items := make([]analytics.ScopePeriod, len(spans))
+	for i, s := range spans {
+		items[i] = analytics.ScopePeriod{Scope: s.scope, Period: analytics.Period{Type: analytics.Daily, Start: s.start, End: s.end}}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	ms, err := analytics.ComputeMetrics(&f.act, analytics.AggregateRequest{
-		Items: []analytics.ScopePeriod{{Scope: scope, Period: analytics.Period{Type: analytics.Daily, Start: start, End: end}}},
-	})
+	ms, err := analytics.ComputeMetrics(&f.act, analytics.AggregateRequest{Items: items})
 	if err != nil {
 		t.Fatalf("ComputeMetrics: %v", err)
 	}
-	return ms[0]
+	return ms
 }
 
 // wantRealTime is what RealTime must return now: the scope's metrics over
@@ -414,6 +429,10 @@ func testSnapshots(t *testing.T, setup tierSetup) {
 				t.Errorf("Snapshots(%s): %s has no ID", scope, s.Date)
 			}
 		}
+	}
+	// An unknown team has no rows.
+	if got, err := f.svc.Snapshots(ctx, analytics.TeamScope("ghost"), analytics.Daily, from, to); err != nil || len(got) != 0 {
+		t.Errorf("Snapshots of an unknown team = %v, %v; want none", got, err)
 	}
 	// No weekly rows were written; a one-day range; bad ranges.
 	if got, err := f.svc.Snapshots(ctx, analytics.TeamScope(team), analytics.Weekly, from, to); err != nil || len(got) != 0 {
@@ -685,6 +704,38 @@ func TestServiceConfig(t *testing.T) {
 	}
 }
 
+// forgetfulStore is a Store whose Aggregate breaks its contract: it
+// returns no metrics at all.
+type forgetfulStore struct{ analytics.Store }
+
+func (forgetfulStore) Aggregate(context.Context, analytics.AggregateRequest) ([]analytics.Metrics, error) {
+	return nil, nil
+}
+
+// TestServiceStoreBreaksContract: a store that returns fewer metrics than
+// asked for gives an error, not a panic, with or without a cache.
+func TestServiceStoreBreaksContract(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, setup := range serviceSetups[:2] { // no cache; memory only
+		f := newSvcFixture(t, setup, nil)
+		cfg := &analytics.Config{Clock: f.clock}
+		if f.cache != nil {
+			cfg.Cache = f.cache
+		}
+		svc, err := analytics.New(forgetfulStore{f.mem}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.RealTime(ctx, analytics.TeamScope(kolkataTeam)); err == nil {
+			t.Errorf("%s: RealTime succeeded on a store that returned no metrics", setup.name)
+		}
+		if _, err := svc.Dashboard(ctx, kolkataTeam, 7); err == nil {
+			t.Errorf("%s: Dashboard succeeded on a store that returned no metrics", setup.name)
+		}
+	}
+}
+
 // stampedeCallers is how many concurrent cold reads the stampede test makes.
 const stampedeCallers = 500
 
@@ -716,11 +767,13 @@ func TestServiceStampede(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want, err := plain.Dashboard(context.Background(), newYorkTeam, 7)
+				// One day, to keep 500 decodings of it cheap under the race
+				// detector: the path is the same for any length.
+				want, err := plain.Dashboard(context.Background(), newYorkTeam, 1)
 				if err != nil {
 					t.Fatal(err)
 				}
-				stampede(t, f, func(ctx context.Context) (analytics.Dashboard, error) { return f.svc.Dashboard(ctx, newYorkTeam, 7) },
+				stampede(t, f, func(ctx context.Context) (analytics.Dashboard, error) { return f.svc.Dashboard(ctx, newYorkTeam, 1) },
 					func(t *testing.T, got analytics.Dashboard) {
 						if diff := cmp.Diff(want, got); diff != "" {
 							t.Fatalf("Dashboard (-want +got):\n%s", diff)
@@ -988,5 +1041,114 @@ func TestServiceRedisOutage(t *testing.T) {
 	f.clock.Advance(analytics.DefaultInvalidationBound)
 	if n := aggregated(func() { got = realTime(both) }); n != 0 || !got.GeneratedAt.Equal(fresh.GeneratedAt) {
 		t.Errorf("after recovery: %d Aggregate calls, generated at %v; want the value in Redis", n, got.GeneratedAt)
+	}
+}
+
+// TestServicePostgres runs the Service end to end on Postgres with both
+// cache tiers: snapshot generation through its Snapshotter, then
+// dashboards, real-time and snapshot reads, which must equal those of a
+// Service on memstore holding the same data, and the reference.
+func TestServicePostgres(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newSvcFixture(t, tierSetup{}, nil) // memstore, no cache
+	ds, err := serviceDataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := testenv.DB(t)
+	if _, err := db.ExecContext(ctx, synth.SchemaSQL); err != nil {
+		t.Fatalf("creating the source tables: %v", err)
+	}
+	if err := synth.InsertRows(ctx, db, ds.teams, &ds.act); err != nil {
+		t.Fatalf("loading the dataset: %v", err)
+	}
+	pg, err := pgstore.New(ctx, db, &pgstore.Config{Clock: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pg.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pgStore := &countingStore{Store: pg}
+	pgSvc, err := analytics.New(pgStore, &analytics.Config{Clock: f.clock, WarmDashboards: []int{7, 30},
+		Cache: newCache(t, tierSetup{l1: true, redis: true}, f.clock, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The same snapshot run on both.
+	stored := map[analytics.Date]bool{}
+	pick := func(_ analytics.Team, loc *time.Location) ([]analytics.Period, error) {
+		var ps []analytics.Period
+		for d := svcDataStart; d.Before(analytics.DateOf(f.clock.Now().In(loc))); d = d.AddDays(1) {
+			p, err := analytics.PeriodForDate(analytics.Daily, d, loc)
+			if err != nil {
+				return nil, err
+			}
+			ps = append(ps, p)
+			stored[d] = true
+		}
+		return ps, nil
+	}
+	var reports [2]analytics.Report
+	for i, svc := range []*analytics.Service{f.svc, pgSvc} {
+		if reports[i], err = svc.Snapshotter().Run(ctx, analytics.Daily, pick); err != nil || reports[i].Failed != 0 {
+			t.Fatalf("snapshot run: %+v, %v", reports[i], err)
+		}
+	}
+	if reports[0].Succeeded != reports[1].Succeeded || reports[0].Succeeded == 0 {
+		t.Fatalf("snapshots written: memstore %d, Postgres %d", reports[0].Succeeded, reports[1].Succeeded)
+	}
+
+	// Read at the run's instant, so that the dashboards it warmed are
+	// current.
+	for _, team := range []string{kolkataTeam, newYorkTeam} {
+		for _, days := range []int{7, 30} {
+			a0, s0 := pgStore.calls()
+			got, err := pgSvc.Dashboard(ctx, team, days)
+			if err != nil {
+				t.Fatalf("Postgres: Dashboard(%s, %d): %v", team, days, err)
+			}
+			if a1, s1 := pgStore.calls(); a1 != a0 || s1 != s0 {
+				t.Errorf("Dashboard(%s, %d) was not warmed by the run: %d Aggregate and %d Snapshots calls", team, days, a1-a0, s1-s0)
+			}
+			want, err := f.svc.Dashboard(ctx, team, days)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Dashboard(%s, %d) (-memstore +Postgres):\n%s", team, days, diff)
+			}
+			checkDashboard(t, f, team, days, stored, got)
+		}
+		for _, scope := range f.teams[team].Scopes() {
+			got, err := pgSvc.RealTime(ctx, scope)
+			if err != nil {
+				t.Fatalf("Postgres: RealTime(%s): %v", scope, err)
+			}
+			want, err := f.svc.RealTime(ctx, scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("RealTime(%s) (-memstore +Postgres):\n%s", scope, diff)
+			}
+			if diff := cmp.Diff(f.wantRealTime(t, scope), got); diff != "" {
+				t.Errorf("RealTime(%s) (-reference +Postgres):\n%s", scope, diff)
+			}
+			from, to := svcDataStart, f.today(t, team).AddDays(-1)
+			gotSnaps, err := pgSvc.Snapshots(ctx, scope, analytics.Daily, from, to)
+			if err != nil {
+				t.Fatalf("Postgres: Snapshots(%s): %v", scope, err)
+			}
+			wantSnaps, err := f.svc.Snapshots(ctx, scope, analytics.Daily, from, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(wantSnaps, gotSnaps, cmpopts.IgnoreFields(analytics.Snapshot{}, "ID")); diff != "" {
+				t.Errorf("Snapshots(%s) (-memstore +Postgres):\n%s", scope, diff)
+			}
+		}
 	}
 }
