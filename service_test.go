@@ -394,7 +394,7 @@ func testRealTimeFreshness(t *testing.T, setup tierSetup) {
 	if setup.cached() {
 		f.clock.Advance(10 * time.Second)
 		expect("read 10 s after new activity", false, withM1)
-		f.clock.Advance(20 * time.Second)
+		f.clock.Advance(21 * time.Second)
 	}
 	expect("read once the TTL has passed", true, f.wantRealTime(t, scope))
 }
