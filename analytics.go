@@ -39,8 +39,8 @@ const MaxDashboardDays = 366
 
 // Service is what a host's handlers call: real-time, dashboard and snapshot
 // reads, served through the Cache, and snapshot generation that keeps the
-// cache fresh. It is safe for concurrent use. Close releases nothing of the
-// host's: the store and the cache stay open.
+// cache fresh. It is safe for concurrent use. It starts no goroutines and
+// has no Close: the store and the cache are the host's to close.
 type Service struct {
 	store Store
 	cache Cache
@@ -190,6 +190,9 @@ func (s *Service) RealTime(ctx context.Context, scope Scope) (Metrics, error) {
 		if err != nil {
 			return Metrics{}, err
 		}
+		if len(ms) != 1 {
+			return Metrics{}, fmt.Errorf("analytics: store returned %d metrics for 1 item", len(ms))
+		}
 		m := ms[0]
 		m.GeneratedAt = now
 		return m, nil
@@ -199,7 +202,8 @@ func (s *Service) RealTime(ctx context.Context, scope Scope) (Metrics, error) {
 // Snapshots returns the stored snapshots of scope and typ dated from from to
 // to (both inclusive local dates), in date order, cached for the snapshot
 // TTL (1 h by default). Exactly the scope's rows are returned: team-wide
-// rows for a team-wide scope. from after to, an invalid scope or type gives
+// rows for a team-wide scope. An unknown team or account has no rows, so
+// the result is empty. from after to, an invalid scope or type gives
 // ErrInvalidArgument.
 func (s *Service) Snapshots(ctx context.Context, scope Scope, typ SnapshotType, from, to Date) ([]Snapshot, error) {
 	q := SnapshotQuery{Scope: scope, Type: typ, From: from, To: to}

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -129,12 +130,19 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 		byDate[sn.Date] = sn.Metrics
 	}
 
-	// The previous window's last day is cut at today's elapsed local time.
+	// The previous window's last day is cut at now's local time of day (not
+	// after the time elapsed since midnight, which differs by an hour when
+	// either day is a daylight-saving change), kept within that day.
 	prevLast, err := PeriodForDate(Daily, today.Date.AddDays(-days), loc)
 	if err != nil {
 		return Dashboard{}, err
 	}
-	cut := prevLast.Start.Add(now.Sub(today.Start))
+	local := now.In(loc)
+	cut := time.Date(prevLast.Date.Year, prevLast.Date.Month, prevLast.Date.Day,
+		local.Hour(), local.Minute(), local.Second(), local.Nanosecond(), loc)
+	if cut.Before(prevLast.Start) {
+		cut = prevLast.Start
+	}
 	if cut.After(prevLast.End) {
 		cut = prevLast.End
 	}
@@ -167,6 +175,9 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.cfg.ReplyWindow})
 	if err != nil {
 		return Dashboard{}, err
+	}
+	if len(ms) != len(live) {
+		return Dashboard{}, fmt.Errorf("analytics: store returned %d metrics for %d items", len(ms), len(live))
 	}
 
 	d := Dashboard{TeamID: teamID, Days: days, AsOf: now, LiveDays: liveDays, Series: make([]DayMetrics, 0, days)}
