@@ -167,9 +167,10 @@ func (s *Service) teamLocation(ctx context.Context, scope Scope) (Team, *time.Lo
 
 // RealTime returns the metrics of scope for the team's current local day so
 // far: Period is [local midnight, now) and GeneratedAt is now, the instant
-// the data is as of (activity stamped after it is not counted). It is computed live from raw activity and
-// cached for the real-time TTL (30 s by default), so it may be that old. An
-// unknown team, or an account not of the team, gives ErrNotFound.
+// the data is as of (activity stamped after it is not counted). It is
+// computed live from raw activity and cached for the real-time TTL (30 s by
+// default), so it may be that old. An unknown team, or an account not of
+// the team, gives ErrNotFound.
 func (s *Service) RealTime(ctx context.Context, scope Scope) (Metrics, error) {
 	if err := scope.Validate(); err != nil {
 		return Metrics{}, err
