@@ -20,4 +20,9 @@ status=${statuses[0]}
 report=${statuses[1]}
 set -e
 [ "$report" -eq 0 ] || exit "$report"
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+
+# Then every fuzz target beyond its seed corpus, for a short bounded time
+# each: FUZZTIME_TEST, default 1s; 0 skips them (make fuzz runs them longer).
+fuzztime="${FUZZTIME_TEST:-1s}"
+[ "$fuzztime" = 0 ] || ./scripts/fuzz.sh "$fuzztime"
