@@ -2,7 +2,8 @@
 # The test command: starts what the tests need, then runs every test with
 # the race detector against real Postgres and Redis. Integration tests that
 # would skip for want of a service fail instead (ANALYTICS_REQUIRE_SERVICES),
-# and the summary fails the run if any test was skipped at all.
+# and the summary fails the run if any test was skipped at all. Then each
+# fuzz target runs for a second beyond its seed corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/services.sh
