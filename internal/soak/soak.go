@@ -12,16 +12,21 @@
 // # Staleness
 //
 // A read is stale when it returns data older than the invalidation bound
-// allows. Precisely, with B the caches' InvalidationBound: let t0 be the
-// wall time at which an InvalidateTeam(T) call, on either replica, returned
-// nil, and let r be the wall time at which a read of team T started, on
-// either replica, with r ≥ t0 + B. Then:
+// allows. Precisely, with B the caches' InvalidationBound: let an
+// InvalidateTeam(T) call, on either replica, start at wall time t0 and
+// return nil at t1, and let r be the wall time at which a read of team T
+// started, on either replica, with r ≥ t1 + B. Then:
 //
 //   - a RealTime read must return Metrics.GeneratedAt ≥ t0;
 //   - a Dashboard read must return Dashboard.AsOf ≥ t0;
 //   - a Snapshots read must return, for every snapshot key in its range
-//     whose write (UpsertSnapshots) returned before t0, that key, with a
+//     whose write (UpsertSnapshots) returned by t0, that key, with a
 //     CreatedAt no earlier than the last such write's.
+//
+// The line is the call's start t0, not its return t1: a value computed
+// while the call was in flight may be on either side of the invalidation
+// (another replica may see the new generation before the call returns), so
+// only values computed before the call began are certainly older.
 //
 // Reads that start within B of an invalidation may be served the team's
 // older entries by the replica that did not invalidate, as the Cache
@@ -166,30 +171,34 @@ func (r Result) String() string {
 // returned, and when each of its snapshots was written.
 type history struct {
 	mu     sync.Mutex
-	inval  []time.Time // return times, in order of recording
+	inval  []call // in order of recording
 	writes map[analytics.SnapshotKey][]write
 }
+
+// call is one InvalidateTeam call: when it started and when it returned.
+type call struct{ start, end time.Time }
 
 type write struct {
 	done      time.Time // when UpsertSnapshots returned
 	createdAt time.Time
 }
 
-// lastInvalidation returns the latest invalidation return time ≤ at.
+// lastInvalidation returns the latest start of an invalidation that
+// returned by at.
 func (h *history) lastInvalidation(at time.Time) (time.Time, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var best time.Time
-	for _, t := range h.inval {
-		if !t.After(at) && t.After(best) {
-			best = t
+	for _, c := range h.inval {
+		if !c.end.After(at) && c.start.After(best) {
+			best = c.start
 		}
 	}
 	return best, !best.IsZero()
 }
 
 // required returns, for each key of the team, the CreatedAt of its last
-// write that returned before t0.
+// write that returned by t0.
 func (h *history) required(t0 time.Time, keep func(analytics.SnapshotKey) bool) map[analytics.SnapshotKey]time.Time {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -199,7 +208,7 @@ func (h *history) required(t0 time.Time, keep func(analytics.SnapshotKey) bool) 
 			continue
 		}
 		for _, w := range ws {
-			if w.done.Before(t0) && w.createdAt.After(out[k]) {
+			if !w.done.After(t0) && w.createdAt.After(out[k]) {
 				out[k] = w.createdAt
 			}
 		}
@@ -240,19 +249,21 @@ func (w *world) staleRead(format string, args ...any) {
 	w.sample("stale: "+format, args...)
 }
 
-// recordingCache records when each successful InvalidateTeam returned.
+// recordingCache records when each successful InvalidateTeam started and
+// returned.
 type recordingCache struct {
 	analytics.Cache
 	w *world
 }
 
 func (c recordingCache) InvalidateTeam(ctx context.Context, teamID string) error {
+	start := c.w.clock.Now()
 	err := c.Cache.InvalidateTeam(ctx, teamID)
 	if err == nil {
-		done := c.w.clock.Now()
+		end := c.w.clock.Now()
 		h := c.w.hist[teamID]
 		h.mu.Lock()
-		h.inval = append(h.inval, done)
+		h.inval = append(h.inval, call{start, end})
 		h.mu.Unlock()
 	}
 	return err
@@ -463,7 +474,7 @@ func (w *world) checkAsOf(kind, team string, start, asOf time.Time, ttl time.Dur
 		w.checked.Add(1)
 	}
 	if ok && asOf.Before(t0) {
-		w.staleRead("%s of %q started %v after an invalidation returned, but is as of %v before it",
+		w.staleRead("%s of %q started %v after an invalidation began, but is as of %v before it",
 			kind, team, start.Sub(t0), t0.Sub(asOf))
 	}
 	if oldest := start.Add(-ttl - analytics.DefaultLoadTimeout); asOf.Before(oldest) {
@@ -490,9 +501,9 @@ func (w *world) checkSnapshots(scope analytics.Scope, start time.Time, snaps []a
 		have, ok := got[k]
 		switch {
 		case !ok:
-			w.staleRead("Snapshots of %s started %v after an invalidation returned, but lack %s written before it", scope, start.Sub(t0), k.Date)
+			w.staleRead("Snapshots of %s started %v after an invalidation began, but lack %s written before it", scope, start.Sub(t0), k.Date)
 		case have.Before(created):
-			w.staleRead("Snapshots of %s started %v after an invalidation returned, but hold %s as created at %v, not the %v written before it",
+			w.staleRead("Snapshots of %s started %v after an invalidation began, but hold %s as created at %v, not the %v written before it",
 				scope, start.Sub(t0), k.Date, have, created)
 		}
 	}
