@@ -736,11 +736,12 @@ func (c *TieredCache) InvalidateTeam(ctx context.Context, teamID string) error {
 	if c.redisUsable(ctx) {
 		rctx, cancel := c.redisCtx(ctx)
 		seq := c.gens.nextSeq()
+		asked := c.clock.Now() // see refreshGen
 		var n int64
 		n, err = c.rdb.Incr(rctx, genKey(c.cfg.Prefix, teamID)).Result()
 		cancel()
 		if err == nil {
-			st.observe(&c.gens, seq, n, c.clock.Now())
+			st.observe(&c.gens, seq, n, asked)
 			return nil
 		}
 	}

@@ -289,6 +289,10 @@ func (c *TieredCache) refreshGen(ctx context.Context, team string, st *genState)
 			rctx, cancel := c.redisCtx(ctx)
 			defer cancel()
 			seq := c.gens.nextSeq()
+			// The answer is as of when it was asked for: an invalidation
+			// may land between Redis answering and the answer arriving,
+			// so trusting it from its arrival would stretch the bound.
+			asked := c.clock.Now()
 			raw, err := c.rdb.Get(rctx, genKey(c.cfg.Prefix, team)).Result()
 			if errors.Is(err, redis.Nil) {
 				raw, err = "0", nil
@@ -304,7 +308,7 @@ func (c *TieredCache) refreshGen(ctx context.Context, team string, st *genState)
 				return nil, err
 			}
 			c.stats.genReads.Add(1)
-			return st.observe(&c.gens, seq, gen, c.clock.Now()), nil
+			return st.observe(&c.gens, seq, gen, asked), nil
 		})
 		if err == nil {
 			return v.(stamp), true
@@ -391,6 +395,7 @@ func (c *TieredCache) flushPending(ctx context.Context) error {
 	rctx, cancel := c.redisCtx(ctx)
 	defer cancel()
 	seq := c.gens.nextSeq()
+	asked := c.clock.Now() // see refreshGen
 	cmds := make([]*redis.IntCmd, len(teams))
 	_, err := c.rdb.Pipelined(rctx, func(p redis.Pipeliner) error {
 		for i, t := range teams {
@@ -404,9 +409,8 @@ func (c *TieredCache) flushPending(ctx context.Context) error {
 		}
 		return err
 	}
-	now := c.clock.Now()
 	for i, t := range teams {
-		c.gens.get(t).observe(&c.gens, seq, cmds[i].Val(), now)
+		c.gens.get(t).observe(&c.gens, seq, cmds[i].Val(), asked)
 	}
 	c.log.Info("analytics: cache: applied invalidations made while Redis was unreachable", "teams", len(teams))
 	return nil

@@ -240,16 +240,19 @@ func (m Metrics) Validate() error {
 	}{
 		{msg.Total >= 0 && msg.Sent >= 0 && msg.Delivered >= 0 && msg.Read >= 0 && msg.Failed >= 0 &&
 			msg.Replied >= 0 && msg.Inbound >= 0 && msg.Outbound >= 0, "negative message count"},
-		{msg.Read <= msg.Delivered && msg.Delivered <= msg.Sent && msg.Sent+msg.Failed <= msg.Total, "message status counts exceed their sets"},
-		{msg.Inbound+msg.Outbound == msg.Total, "inbound + outbound != total"},
+		// Sums are compared by subtraction: counts near the int64 limit
+		// must not wrap around and pass.
+		{msg.Read <= msg.Delivered && msg.Delivered <= msg.Sent && msg.Sent <= msg.Total && msg.Failed <= msg.Total-msg.Sent, "message status counts exceed their sets"},
+		{msg.Inbound <= msg.Total && msg.Outbound == msg.Total-msg.Inbound, "inbound + outbound != total"},
 		{msg.Replied <= msg.Outbound, "replied > outbound"},
 		{m.Campaigns.Total >= 0 && m.Campaigns.Active >= 0 && m.Campaigns.Completed >= 0 && m.Campaigns.Failed >= 0 &&
-			m.Campaigns.Active+m.Campaigns.Completed+m.Campaigns.Failed <= m.Campaigns.Total, "campaign counts"},
+			m.Campaigns.Active <= m.Campaigns.Total && m.Campaigns.Completed <= m.Campaigns.Total-m.Campaigns.Active &&
+			m.Campaigns.Failed <= m.Campaigns.Total-m.Campaigns.Active-m.Campaigns.Completed, "campaign counts"},
 		{ct.Total >= 0 && ct.New >= 0 && ct.Active >= 0 && ct.Blocked >= 0 && ct.Blocked <= ct.Total && ct.New <= ct.Total, "contact counts"},
-		{cv.Total >= 0 && cv.Open >= 0 && cv.Closed >= 0 && cv.Open+cv.Closed <= cv.Total, "conversation counts"},
+		{cv.Total >= 0 && cv.Open >= 0 && cv.Closed >= 0 && cv.Open <= cv.Total && cv.Closed <= cv.Total-cv.Open, "conversation counts"},
 		{cv.ResponseCount >= 0 && cv.ResponseTimeMs >= 0 && cv.Unanswered >= 0 && cv.FirstResponseCount >= 0 &&
 			cv.FirstResponseTimeMs >= 0, "negative response counts"},
-		{cv.Histogram.Count() == cv.ResponseCount, "histogram count != responseCount"},
+		{histogramCounts(cv.Histogram, cv.ResponseCount), "histogram count != responseCount"},
 	}
 	for _, c := range checks {
 		if !c.ok {
@@ -257,6 +260,19 @@ func (m Metrics) Validate() error {
 		}
 	}
 	return nil
+}
+
+// histogramCounts reports whether h's buckets are all non-negative and add
+// up to exactly want (≥ 0), without letting the sum wrap around.
+func histogramCounts(h Histogram, want int64) bool {
+	left := want
+	for _, c := range h {
+		if c < 0 || c > left {
+			return false
+		}
+		left -= c
+	}
+	return left == 0
 }
 
 // DecodeMetrics parses stored metrics JSON, validates it (see Validate) and

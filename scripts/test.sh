@@ -2,7 +2,8 @@
 # The test command: starts what the tests need, then runs every test with
 # the race detector against real Postgres and Redis. Integration tests that
 # would skip for want of a service fail instead (ANALYTICS_REQUIRE_SERVICES),
-# and the summary fails the run if any test was skipped at all.
+# and the summary fails the run if any test was skipped at all. Then each
+# fuzz target runs for a second beyond its seed corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/services.sh
@@ -20,4 +21,9 @@ status=${statuses[0]}
 report=${statuses[1]}
 set -e
 [ "$report" -eq 0 ] || exit "$report"
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+
+# Then every fuzz target beyond its seed corpus, for a short bounded time
+# each: FUZZTIME_TEST, default 1s; 0 skips them (make fuzz runs them longer).
+fuzztime="${FUZZTIME_TEST:-1s}"
+[ "$fuzztime" = 0 ] || ./scripts/fuzz.sh "$fuzztime"
