@@ -71,3 +71,26 @@ type JobRun struct {
 	Failed      int
 	Error       string // empty when none
 }
+
+// Validate checks the claim's fields: Job and Owner are IDs (see
+// ValidateID), Period a calendar date in years 1–9999, Now set, StaleAfter
+// positive. Errors wrap ErrInvalidArgument and name the field, e.g.
+// "JobClaim.StaleAfter". JobRunStore implementations call it first.
+func (c JobClaim) Validate() error {
+	if err := ValidateID("JobClaim.Job", c.Job); err != nil {
+		return err
+	}
+	if _, err := c.Period.MarshalText(); err != nil {
+		return invalid("JobClaim.Period", "%s is not a calendar date in years 0001 to 9999", c.Period)
+	}
+	if err := ValidateID("JobClaim.Owner", c.Owner); err != nil {
+		return err
+	}
+	if c.Now.IsZero() {
+		return invalid("JobClaim.Now", "must be set")
+	}
+	if c.StaleAfter <= 0 {
+		return invalid("JobClaim.StaleAfter", "must be positive, got %v", c.StaleAfter)
+	}
+	return nil
+}

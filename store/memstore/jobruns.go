@@ -33,7 +33,7 @@ func (s *Store) ClaimJobRun(ctx context.Context, c analytics.JobClaim) (analytic
 	if err := ctx.Err(); err != nil {
 		return analytics.JobRun{}, false, fmt.Errorf("memstore: %w", err)
 	}
-	if err := checkClaim(c); err != nil {
+	if err := c.Validate(); err != nil {
 		return analytics.JobRun{}, false, fmt.Errorf("memstore: %w", err)
 	}
 	t := &s.jobs
@@ -62,26 +62,6 @@ func (s *Store) ClaimJobRun(ctx context.Context, c analytics.JobClaim) (analytic
 	}
 	t.runs[k] = run
 	return run, true, nil
-}
-
-// checkClaim validates a JobClaim, naming the field at fault.
-func checkClaim(c analytics.JobClaim) error {
-	if err := analytics.ValidateID("JobClaim.Job", c.Job); err != nil {
-		return err
-	}
-	if _, err := c.Period.MarshalText(); err != nil {
-		return analytics.InvalidArgument("JobClaim.Period", "%s is not a calendar date in years 0001 to 9999", c.Period)
-	}
-	if err := analytics.ValidateID("JobClaim.Owner", c.Owner); err != nil {
-		return err
-	}
-	if c.Now.IsZero() {
-		return analytics.InvalidArgument("JobClaim.Now", "must be set")
-	}
-	if c.StaleAfter <= 0 {
-		return analytics.InvalidArgument("JobClaim.StaleAfter", "must be positive, got %v", c.StaleAfter)
-	}
-	return nil
 }
 
 // HeartbeatJobRun implements analytics.JobRunStore.

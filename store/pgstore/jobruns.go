@@ -29,7 +29,7 @@ func (s *Store) jobRuns() string { return qualify(s.cfg.Schema, s.cfg.JobRunsTab
 // microsecond. A bad claim (empty or invalid Job or Owner, invalid Period,
 // zero Now, StaleAfter not positive) gives ErrInvalidArgument.
 func (s *Store) ClaimJobRun(ctx context.Context, c analytics.JobClaim) (analytics.JobRun, bool, error) {
-	if err := checkClaim(c); err != nil {
+	if err := c.Validate(); err != nil {
 		return analytics.JobRun{}, false, err
 	}
 	t := s.jobRuns()
@@ -67,25 +67,6 @@ RETURNING `+jobRunColumns, c.Job, c.Period.String(), c.Owner, now, staleUs, c.Fo
 		return analytics.JobRun{}, false, fmt.Errorf("pgstore: job run %q for %s lost its claim and vanished", c.Job, c.Period)
 	}
 	return runs[0], false, nil
-}
-
-func checkClaim(c analytics.JobClaim) error {
-	if err := analytics.ValidateID("JobClaim.Job", c.Job); err != nil {
-		return err
-	}
-	if err := checkPeriod("JobClaim.Period", c.Period); err != nil {
-		return err
-	}
-	if err := analytics.ValidateID("JobClaim.Owner", c.Owner); err != nil {
-		return err
-	}
-	if c.Now.IsZero() {
-		return analytics.InvalidArgument("JobClaim.Now", "must be set")
-	}
-	if c.StaleAfter <= 0 {
-		return analytics.InvalidArgument("JobClaim.StaleAfter", "must be positive, got %v", c.StaleAfter)
-	}
-	return nil
 }
 
 func checkPeriod(field string, d analytics.Date) error {
