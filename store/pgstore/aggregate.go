@@ -220,7 +220,8 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 			_ = tx.Rollback() // read-only: nothing to undo; the statement's error is the one to report
 		}
 	}()
-	if _, err := tx.ExecContext(ctx, `SELECT set_config('work_mem', ?, true), set_config('jit', 'off', true)`, s.cfg.AggregateWorkMem); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('work_mem', ?, true), set_config('jit', 'off', true),
+	set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true)`, s.cfg.AggregateWorkMem); err != nil {
 		return nil, s.wrap(ctx, "aggregating", err)
 	}
 

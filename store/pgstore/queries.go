@@ -23,7 +23,7 @@ type queries struct {
 	upsertHead, upsertTail          string
 }
 
-// The arguments of every aggregation statement, by index. All four
+// The arguments of every aggregation statement, by index. All three
 // statements take the same list; each uses the ones it needs.
 const (
 	argTeams        = iota // text[]: the group's team IDs
@@ -125,7 +125,7 @@ DO UPDATE SET metrics = EXCLUDED.metrics, created_at = EXCLUDED.created_at`
 //     read, failed, inbound) are grouped from them directly;
 //   - a: the active conversations, those with a message in the period or
 //     created in it;
-//   - r, ci: their conversation rows (contact, account, status, creation),
+//   - ci: their conversation rows (contact, account, status, creation),
 //     one per active conversation (NULLs when the host has none): those
 //     created in the scan range through the (team_id, created_at) index
 //     and a hash join, the few older ones looked up one by one by
@@ -138,10 +138,9 @@ DO UPDATE SET metrics = EXCLUDED.metrics, created_at = EXCLUDED.created_at`
 //     serves lag (the next message), lead (the previous one), a running
 //     min (the next outbound message) and a count of the earlier inbound
 //     messages since the conversation's creation (to find its first
-//     customer turn). The partition key starts with a 64-bit hash of the
-//     conversation ID, so that the sort rarely compares the IDs themselves;
-//     the team and conversation IDs follow it, so a hash collision costs
-//     time, never correctness;
+//     customer turn). Conversations are partitioned by a number ci gives
+//     each, so that the sort compares integers rather than IDs, and the
+//     rows sorted are kept narrow: the sort is most of the cost;
 //   - then one aggregate per family, with GROUPING SETS for the team-wide
 //     and per-account scopes.
 //
@@ -180,22 +179,24 @@ func messagesSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(s
 	SELECT ` + col("c", cv.TeamID) + `::text, ` + col("c", cv.ID) + `::text
 	FROM ` + tbl(cv.Table) + ` c
 	WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[]) AND ` + inPeriod(cAt, cvTZ) + `
-), r AS MATERIALIZED (
-	SELECT a.team, a.conv, ` + ciCols + `
-	FROM a JOIN ` + tbl(cv.Table) + ` c ON ` + col("c", cv.TeamID) + ` = a.team AND ` + col("c", cv.ID) + ` = a.conv
-	WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
-		AND ` + cAt + ` >= ` + bound(cvTZ, argScanLo) + ` AND ` + cAt + ` < ` + bound(cvTZ, argScanHi) + `
 ), ci AS MATERIALIZED (
-	SELECT r.team, r.conv, r.cacct, r.contact, r.open, r.closed, r.cts FROM r
-	UNION ALL
-	SELECT a.team, a.conv, o.cacct, o.contact, o.open, o.closed, o.cts
-	FROM a LEFT JOIN LATERAL (
+	SELECT a.team, a.conv, row_number() OVER () AS k,
+		COALESCE(r.cacct, o.cacct) AS cacct, COALESCE(r.contact, o.contact) AS contact,
+		COALESCE(r.open, o.open, false) AS open, COALESCE(r.closed, o.closed, false) AS closed,
+		COALESCE(r.cts, o.cts) AS cts
+	FROM a
+	LEFT JOIN (
+		SELECT ` + col("c", cv.TeamID) + `::text AS team, ` + col("c", cv.ID) + `::text AS conv, ` + ciCols + `
+		FROM ` + tbl(cv.Table) + ` c
+		WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+			AND ` + cAt + ` >= ` + bound(cvTZ, argScanLo) + ` AND ` + cAt + ` < ` + bound(cvTZ, argScanHi) + `
+	) r ON r.team = a.team AND r.conv = a.conv
+	LEFT JOIN LATERAL (
 		SELECT ` + ciCols + ` FROM ` + tbl(cv.Table) + ` c
-		WHERE ` + col("c", cv.TeamID) + ` = a.team AND ` + col("c", cv.ID) + ` = a.conv
+		WHERE r.conv IS NULL AND ` + col("c", cv.TeamID) + ` = a.team AND ` + col("c", cv.ID) + ` = a.conv
 		LIMIT 1) o ON true
-	WHERE NOT EXISTS (SELECT FROM r WHERE r.team = a.team AND r.conv = a.conv)
 ), s AS (
-	SELECT ci.team, ci.conv, ci.cacct, ci.cts,
+	SELECT ci.k, ci.team, ci.cts,
 		` + col("m", m.AccountID) + `::text AS acct,
 		` + col("m", m.ID) + `::text COLLATE "C" AS id,
 		COALESCE(` + col("m", m.SenderType) + `::text = ANY(` + ph(argInbound) + `::text[]), false) AS inbound,
@@ -207,26 +208,35 @@ func messagesSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(s
 		AND ` + mAt + ` >= ` + bound(mTZ, argScanLo) + `
 		AND ` + mAt + ` < ` + bound(mTZ, argScanHi) + `
 ), w AS MATERIALIZED (
-	SELECT w0.team, w0.acct, w0.cacct, w0.inp,
-		w0.inp AND NOT w0.inbound AND w0.next_in_at - w0.at <= ` + wFloor + ` AS replied,
-		w0.inp AND w0.inbound AND NOT COALESCE(w0.at - w0.prev_in_at <= ` + wFloor + `, false) AS turn,
-		w0.inbound AND w0.at >= w0.cts AND w0.earlier_in = 0 AS first,
-		w0.at - w0.cts < ` + wCeil + ` AS early,
-		CASE WHEN w0.next_out - w0.at <= ` + wFloor + ` THEN ` + ms("w0.next_out - w0.at") + ` END AS resp_ms
+	SELECT y.k, y.team COLLATE "C" AS team, y.acct COLLATE "C" AS acct,
+		y.inp, y.replied, y.turn, y.first, y.early, y.resp_ms,
+		width_bucket(y.resp_ms, ` + histogramBoundsMs() + `) AS bucket
 	FROM (
-		SELECT s.*,
-			lag(CASE WHEN s.inbound THEN s.at END) OVER r AS next_in_at,
-			lead(CASE WHEN s.inbound THEN s.at END) OVER r AS prev_in_at,
-			min(CASE WHEN NOT s.inbound THEN s.at END) OVER r AS next_out,
-			count(*) FILTER (WHERE s.inbound AND s.at >= s.cts) OVER e AS earlier_in
-		FROM s
-		WINDOW o AS (PARTITION BY hashtextextended(s.conv, 0), s.team, s.conv ORDER BY s.at DESC, s.id DESC),
-			r AS (o ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-			e AS (o ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
-	) w0
-	WHERE w0.inp OR w0.cts IS NOT NULL
+		SELECT x.*,
+			CASE WHEN (x.turn OR x.first) AND x.next_out - x.at <= ` + wFloor + `
+				THEN ` + ms("x.next_out - x.at") + ` END AS resp_ms
+		FROM (
+			SELECT z.k, z.team, z.acct, z.inp, z.at, z.next_out,
+				z.inp AND NOT z.inbound AND z.next_in_at - z.at <= ` + wFloor + ` AS replied,
+				z.inp AND z.inbound AND NOT COALESCE(z.at - z.prev_in_at <= ` + wFloor + `, false) AS turn,
+				z.inbound AND z.at >= z.cts AND z.earlier_in = 0 AS first,
+				z.at - z.cts < ` + wCeil + ` AS early
+			FROM (
+				SELECT s.*,
+					lag(CASE WHEN s.inbound THEN s.at END) OVER r AS next_in_at,
+					lead(CASE WHEN s.inbound THEN s.at END) OVER r AS prev_in_at,
+					min(CASE WHEN NOT s.inbound THEN s.at END) OVER r AS next_out,
+					count(*) FILTER (WHERE s.inbound AND s.at >= s.cts) OVER e AS earlier_in
+				FROM s
+				WINDOW o AS (PARTITION BY s.k ORDER BY s.at DESC, s.id DESC),
+					r AS (o ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+					e AS (o ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+			) z
+		) x
+		WHERE x.inp OR x.first
+	) y
 ), ac AS (
-	SELECT DISTINCT d.team, d.acct, ci.contact
+	SELECT DISTINCT d.team COLLATE "C" AS team, d.acct COLLATE "C" AS acct, ci.contact COLLATE "C" AS contact
 	FROM d JOIN ci ON ci.team = d.team AND ci.conv = d.conv
 	WHERE ci.contact IS NOT NULL
 )
@@ -251,19 +261,19 @@ SELECT 't', w.team, w.acct, GROUPING(w.acct),
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "count(*) FILTER (WHERE w.turn AND width_bucket(w.resp_ms, %s) = %d)", histogramBoundsMs(), i)
+		fmt.Fprintf(&b, "count(*) FILTER (WHERE w.turn AND w.bucket = %d)", i)
 	}
 	b.WriteString(`]
 FROM w
 WHERE w.inp
 GROUP BY GROUPING SETS ((w.team), (w.team, w.acct))
 UNION ALL
-SELECT 'f', w.team, w.cacct, GROUPING(w.cacct),
+SELECT 'f', w.team, ci.cacct COLLATE "C", GROUPING(ci.cacct COLLATE "C"),
 	count(*) FILTER (WHERE w.early AND w.resp_ms IS NOT NULL),
 	COALESCE(sum(w.resp_ms) FILTER (WHERE w.early), 0)::bigint, 0, 0, 0, 0, 0, NULL
-FROM w
+FROM w JOIN ci ON ci.k = w.k
 WHERE w.first
-GROUP BY GROUPING SETS ((w.team), (w.team, w.cacct))
+GROUP BY GROUPING SETS ((w.team), (w.team, ci.cacct COLLATE "C"))
 UNION ALL
 SELECT 'c', ci.team, ci.cacct, GROUPING(ci.cacct),
 	count(*), count(*) FILTER (WHERE ci.open), count(*) FILTER (WHERE ci.closed), 0, 0, 0, 0, NULL
