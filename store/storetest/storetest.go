@@ -80,6 +80,7 @@ func Run(t *testing.T, open Open) {
 		{"Snapshots", snapshotTests},
 		{"IDs", idTests},
 		{"Context", contextTests},
+		{"RollUp", rollUpTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
