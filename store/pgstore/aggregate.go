@@ -72,12 +72,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	}
 	var units []*unit
 	for _, k := range order {
-		var teams []string
-		for _, i := range groups[k] {
-			teams = append(teams, req.Items[i].Scope.TeamID)
-		}
-		slices.Sort(teams)
-		teams = slices.Compact(teams)
+		teams := teamsOf(req.Items, groups[k])
 		for _, part := range split(teams, chunks(len(order), len(teams), s.cfg.AggregateParallelism)) {
 			units = append(units, &unit{key: k, teams: part})
 		}
@@ -210,22 +205,18 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 		return m
 	}
 
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	err := s.inTx(ctx, "aggregating", func(tx txQuerier) error {
+		return s.aggregateStatements(ctx, tx, args, get)
+	})
 	if err != nil {
-		return nil, s.wrap(ctx, "aggregating", err)
+		return nil, err
 	}
-	done := false
-	defer func() {
-		if !done {
-			_ = tx.Rollback() // read-only: nothing to undo; the statement's error is the one to report
-		}
-	}()
-	if _, err := tx.ExecContext(ctx, `SELECT set_config('work_mem', ?, true), set_config('jit', 'off', true),
-	set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true)`, s.cfg.AggregateWorkMem); err != nil {
-		return nil, s.wrap(ctx, "aggregating", err)
-	}
+	return res, nil
+}
 
-	err = s.query(ctx, tx, "aggregating messages", s.q.messages, args, func(rows *sql.Rows) error {
+// aggregateStatements runs the three statements of a group in tx.
+func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, get func(string, sql.NullString, int64) *analytics.Metrics) error {
+	err := s.query(ctx, tx, "aggregating messages", s.q.messages, args, func(rows *sql.Rows) error {
 		var kind, team string
 		var account sql.NullString
 		var g int64
@@ -266,7 +257,7 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	err = s.query(ctx, tx, "aggregating contacts", s.q.contacts, args, func(rows *sql.Rows) error {
@@ -284,7 +275,7 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	err = s.query(ctx, tx, "aggregating campaigns", s.q.campaigns, args, func(rows *sql.Rows) error {
@@ -302,13 +293,54 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
+	}
+	return nil
+}
+
+// txQuerier is what the aggregation statements run on: a transaction.
+type txQuerier = bun.IDB
+
+// inTx runs f in a read-only REPEATABLE READ transaction, so that its
+// statements see one snapshot of the data, with the aggregation settings:
+// work_mem (Config.AggregateWorkMem), no JIT (compiling these plans costs
+// more than it saves), and no nested loops or merge joins. The planner's
+// estimates of CTE sizes are guesses; a small guess once made it pick a
+// quadratic nested loop, so every join is a hash join except the gated
+// key lookups, which can only be nested loops.
+func (s *Store) inTx(ctx context.Context, what string, f func(tx txQuerier) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return s.wrap(ctx, what, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback() // read-only: nothing to undo; f's error is the one to report
+		}
+	}()
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('work_mem', ?, true), set_config('jit', 'off', true),
+	set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true)`, s.cfg.AggregateWorkMem); err != nil {
+		return s.wrap(ctx, what, err)
+	}
+	if err := f(tx); err != nil {
+		return err
 	}
 	done = true
 	if err := tx.Commit(); err != nil {
-		return nil, s.wrap(ctx, "aggregating", err)
+		return s.wrap(ctx, what, err)
 	}
-	return res, nil
+	return nil
+}
+
+// teamsOf returns the distinct teams of items[idx], sorted.
+func teamsOf(items []analytics.ScopePeriod, idx []int) []string {
+	teams := make([]string, 0, len(idx))
+	for _, i := range idx {
+		teams = append(teams, items[i].Scope.TeamID)
+	}
+	slices.Sort(teams)
+	return slices.Compact(teams)
 }
 
 // query runs one statement and calls row for each result row.

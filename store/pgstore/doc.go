@@ -88,6 +88,12 @@
 // session time zones, with linguistic collations and with timestamptz
 // sources holding microseconds.
 //
+// ActiveContacts (analytics.ActiveContactsCounter) counts contacts.active
+// alone, with one statement per group that reads the period's messages once
+// and sorts none of them, and SnapshotsOfTeams (analytics.SnapshotRangeReader)
+// reads the daily snapshots of a batch of teams in one statement: with them
+// a Snapshotter rolls weekly and monthly snapshots up from daily ones.
+//
 // IDs are compared and ordered in byte order (COLLATE "C"), as Go compares
 // strings, whatever the columns' collation. Conversation and contact IDs
 // are matched within their team, so hosts may reuse them across teams.

@@ -18,8 +18,11 @@ type queries struct {
 	// aggregation: messages and conversations together, contacts,
 	// campaigns; see aggArgs for the arguments.
 	messages, contacts, campaigns string
+	// active counts contacts.active alone (ActiveContacts).
+	active string
 
 	snapshotsTeam, snapshotsAccount string
+	snapshotsTeams                  string // of many teams, all scopes (SnapshotsOfTeams)
 	upsertHead, upsertTail          string
 }
 
@@ -96,6 +99,7 @@ WHERE ` + col("t", t.ID) + ` = ?0`
 	q.messages = messagesSQL(src, kinds, tbl, col)
 	q.contacts = contactsSQL(src, kinds, tbl, col)
 	q.campaigns = campaignsSQL(src, kinds, tbl, col)
+	q.active = activeSQL(src, kinds, tbl, col)
 
 	snap := qualify(c.Schema, c.SnapshotTable)
 	sel := `SELECT id, team_id, whatsapp_account_id, to_char(date, 'YYYY-MM-DD'), snapshot_type::text, metrics::text,
@@ -106,6 +110,7 @@ WHERE `
 ORDER BY date`
 	q.snapshotsTeam = sel + `team_id = ?0 AND whatsapp_account_id IS NULL` + rest
 	q.snapshotsAccount = sel + `team_id = ?0 AND whatsapp_account_id = ?1` + rest
+	q.snapshotsTeams = sel + `team_id = ANY(?0::text[]) AND snapshot_type::text = ?1 AND date >= ?2::date AND date <= ?3::date`
 	q.upsertHead = `INSERT INTO ` + snap + ` (id, team_id, whatsapp_account_id, date, snapshot_type, metrics, created_at)
 VALUES `
 	q.upsertTail = `
@@ -289,6 +294,46 @@ SELECT 'a', x.team, NULL, 1, count(*), 0, 0, 0, 0, 0, 0, NULL
 FROM (SELECT DISTINCT ac.team, ac.contact FROM ac) x
 GROUP BY x.team`)
 	return b.String()
+}
+
+// activeSQL counts contacts.active alone, as messagesSQL does: the distinct
+// contacts of the conversations of the period's messages, per scope.
+func activeSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(string, string) string) string {
+	m, cv := src.Messages, src.Conversations
+	mTZ := kinds[m.Table+"."+m.CreatedAt]
+	cvTZ := kinds[cv.Table+"."+cv.CreatedAt]
+	mAt, cAt := col("m", m.CreatedAt), col("c", cv.CreatedAt)
+	conv := "NULLIF(" + col("m", m.ConversationID) + "::text, '')"
+	contact := "NULLIF(" + col("c", cv.ContactID) + "::text, '')"
+	return `WITH d AS MATERIALIZED (
+	SELECT DISTINCT ` + col("m", m.TeamID) + `::text AS team, ` + col("m", m.AccountID) + `::text AS acct, ` + conv + ` AS conv
+	FROM ` + tbl(m.Table) + ` m
+	WHERE ` + col("m", m.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+		AND ` + mAt + ` >= ` + bound(mTZ, argStart) + ` AND ` + mAt + ` < ` + bound(mTZ, argEnd) + `
+		AND ` + conv + ` IS NOT NULL
+), a AS (
+	SELECT DISTINCT d.team, d.conv FROM d
+), ci AS (
+	SELECT a.team, a.conv, COALESCE(r.contact, o.contact) AS contact
+	FROM a
+	LEFT JOIN (
+		SELECT ` + col("c", cv.TeamID) + `::text AS team, ` + col("c", cv.ID) + `::text AS conv, ` + contact + ` AS contact
+		FROM ` + tbl(cv.Table) + ` c
+		WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+			AND ` + cAt + ` >= ` + bound(cvTZ, argScanLo) + ` AND ` + cAt + ` < ` + bound(cvTZ, argEnd) + `
+	) r ON r.team = a.team AND r.conv = a.conv
+	LEFT JOIN LATERAL (
+		SELECT ` + contact + ` AS contact FROM ` + tbl(cv.Table) + ` c
+		WHERE r.conv IS NULL AND ` + col("c", cv.TeamID) + ` = a.team AND ` + col("c", cv.ID) + ` = a.conv
+		LIMIT 1) o ON true
+), ac AS MATERIALIZED (
+	SELECT DISTINCT d.team COLLATE "C" AS team, d.acct COLLATE "C" AS acct, ci.contact COLLATE "C" AS contact
+	FROM d JOIN ci ON ci.team = d.team AND ci.conv = d.conv
+	WHERE ci.contact IS NOT NULL
+)
+SELECT ac.team, ac.acct, 0, count(*) FROM ac GROUP BY ac.team, ac.acct
+UNION ALL
+SELECT x.team, NULL, 1, count(*) FROM (SELECT DISTINCT ac.team, ac.contact FROM ac) x GROUP BY x.team`
 }
 
 // contactsSQL computes the contact metrics as of the period's end. A
