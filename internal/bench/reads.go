@@ -1,0 +1,199 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/internal/synth"
+)
+
+// The reads dataset: 10 teams in UTC with Options.ReadsMessagesPerTeamDay
+// messages a day each, all of March 2026; reads happen at 23:00 on March
+// 31st, so "today" holds most of a day of messages (conversations started
+// on the last day of the data are cut short at its end).
+var (
+	readsStart = analytics.NewDate(2026, time.March, 1)
+	readsNow   = time.Date(2026, time.March, 31, 23, 0, 0, 0, time.UTC)
+)
+
+// Reads measures the Service's reads: real-time from the memory tier, from
+// Redis, and uncached, next to a plain go-redis GET of the same bytes
+// measured in the same run; and the 30-day dashboard uncached.
+func Reads(ctx context.Context, o Options, rep *Report) error {
+	o.defaults()
+	if o.RedisURL == "" {
+		return fmt.Errorf("bench: the reads suite needs Redis: pass -redis-url or set TEST_REDIS_URL")
+	}
+	cfg := synth.Config{Teams: 10, MessagesPerDay: 10 * o.ReadsMessagesPerTeamDay, TeamSizeSkew: -1, Days: 31, Start: readsStart, TimeZones: []string{"UTC"}}
+	e, err := openEnv(ctx, &o, o.SchemaPrefix+"reads", cfg)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	clock := analytics.NewFakeClock(readsNow)
+	team := "team-0001"
+	scope := analytics.TeamScope(team)
+
+	// Daily snapshots of the 59 finished days both 30-day windows need.
+	sn, err := analytics.NewSnapshotter(e.store, &analytics.SnapshotterConfig{Clock: clock})
+	if err != nil {
+		return err
+	}
+	today := analytics.DateOf(readsNow)
+	r, err := sn.Run(ctx, analytics.Daily, func(_ analytics.Team, loc *time.Location) ([]analytics.Period, error) {
+		var ps []analytics.Period
+		for d := today.AddDays(-59); d.Before(today); d = d.AddDays(1) {
+			p, err := analytics.PeriodForDate(analytics.Daily, d, loc)
+			if err != nil {
+				return nil, err
+			}
+			ps = append(ps, p)
+		}
+		return ps, nil
+	})
+	if err != nil {
+		return err
+	}
+	if r.Failed > 0 {
+		return fmt.Errorf("bench: dailies: %v", r.Err())
+	}
+
+	opts, err := redis.ParseURL(o.RedisURL)
+	if err != nil {
+		return fmt.Errorf("bench: redis URL: %w", err)
+	}
+	opts.ContextTimeoutEnabled = true
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	prefix := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	defer cleanRedis(context.WithoutCancel(ctx), rdb, prefix)
+
+	uncached, err := analytics.New(e.store, &analytics.Config{Clock: clock})
+	if err != nil {
+		return err
+	}
+	// Warm Postgres's and the OS's caches, then measure.
+	var live analytics.Metrics
+	rt, err := sampled(ctx, 10, 100, func(ctx context.Context) error {
+		live, err = uncached.RealTime(ctx, scope)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	dash, err := sampled(ctx, 5, 50, func(ctx context.Context) error {
+		_, err := uncached.Dashboard(ctx, team, 30)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+
+	val, err := json.Marshal(live)
+	if err != nil {
+		return err
+	}
+	raw := prefix + ":raw"
+	if err := rdb.Set(ctx, raw, val, time.Hour).Err(); err != nil {
+		return err
+	}
+	get, err := sampled(ctx, 200, 5000, func(ctx context.Context) error {
+		b, err := rdb.Get(ctx, raw).Bytes()
+		if err == nil && len(b) != len(val) {
+			err = fmt.Errorf("bench: GET returned %d bytes, want %d", len(b), len(val))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+
+	cachedRead := func(noL1 bool, n int) ([]time.Duration, error) {
+		c, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: rdb, Prefix: prefix, DisableL1: noL1, Clock: clock})
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		svc, err := analytics.New(e.store, &analytics.Config{Clock: clock, Cache: c})
+		if err != nil {
+			return nil, err
+		}
+		return sampled(ctx, 200, n, func(ctx context.Context) error {
+			m, err := svc.RealTime(ctx, scope)
+			if err == nil && m.Messages.Total != live.Messages.Total {
+				err = fmt.Errorf("bench: cached real-time read %d messages, want %d", m.Messages.Total, live.Messages.Total)
+			}
+			return err
+		})
+	}
+	l1, err := cachedRead(false, 20000)
+	if err != nil {
+		return err
+	}
+	l2, err := cachedRead(true, 5000)
+	if err != nil {
+		return err
+	}
+
+	suite := "reads, 1 team of 10"
+	getMean := mean(get)
+	rep.Add(Line{Suite: suite, What: fmt.Sprintf("go-redis GET of the %d-byte real-time value (reference)", len(val)),
+		Value: join("mean "+Secs(getMean), "p95 "+Secs(Quantile(get, 0.95)))})
+	rep.Add(Line{Suite: suite, What: "real-time read served from memory (L1)",
+		Value: join("mean "+Secs(mean(l1)), "p95 "+Secs(Quantile(l1, 0.95))),
+		Ratio: "GET/L1 = " + X(Ratio(getMean, mean(l1))), Target: "≥ 10×", Met: YesNo(Ratio(getMean, mean(l1)) >= 10)})
+	rep.Add(Line{Suite: suite, What: "real-time read served from Redis (memory tier off)",
+		Value: join("mean "+Secs(mean(l2)), "p95 "+Secs(Quantile(l2, 0.95))),
+		Ratio: "Redis read/GET = " + X(Ratio(mean(l2), getMean)), Target: "≤ 1.5×", Met: YesNo(Ratio(mean(l2), getMean) <= 1.5)})
+	rep.Add(Line{Suite: suite, What: fmt.Sprintf("real-time read uncached: %d messages today", live.Messages.Total),
+		Value:  join("p50 "+Secs(Quantile(rt, 0.5)), "p95 "+Secs(Quantile(rt, 0.95))),
+		Target: "p95 < 20 ms", Met: YesNo(Quantile(rt, 0.95) < 20*time.Millisecond)})
+	rep.Add(Line{Suite: suite, What: "30-day dashboard uncached (59 daily snapshots + today live)",
+		Value:  join("p50 "+Secs(Quantile(dash, 0.5)), "p95 "+Secs(Quantile(dash, 0.95))),
+		Target: "p95 < 50 ms", Met: YesNo(Quantile(dash, 0.95) < 50*time.Millisecond)})
+	return nil
+}
+
+// sampled calls f warmup times, then n times, and returns the measured
+// durations.
+func sampled(ctx context.Context, warmup, n int, f func(ctx context.Context) error) ([]time.Duration, error) {
+	for range warmup {
+		if err := f(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return Latencies(ctx, n, f)
+}
+
+func mean(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	var s time.Duration
+	for _, d := range ds {
+		s += d
+	}
+	return s / time.Duration(len(ds))
+}
+
+// cleanRedis deletes every key under prefix (SCAN and DEL, never a flush:
+// the Redis may be shared).
+func cleanRedis(ctx context.Context, rdb *redis.Client, prefix string) {
+	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+		if len(keys) == 1000 {
+			rdb.Del(ctx, keys...)
+			keys = keys[:0]
+		}
+	}
+	if len(keys) > 0 {
+		rdb.Del(ctx, keys...)
+	}
+}
