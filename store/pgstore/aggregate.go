@@ -66,22 +66,24 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 		groups[k] = append(groups[k], i)
 	}
 	type unit struct {
-		key   periodKey
-		teams []string
-		res   map[scopeKey]*analytics.Metrics
+		key      periodKey
+		teams    []string
+		accounts bool // an item of the group is an account scope
+		res      map[scopeKey]*analytics.Metrics
 	}
 	var units []*unit
 	for _, k := range order {
 		teams := teamsOf(req.Items, groups[k])
+		accounts := slices.ContainsFunc(groups[k], func(i int) bool { return !req.Items[i].Scope.TeamWide() })
 		for _, part := range split(teams, chunks(len(order), len(teams), s.cfg.AggregateParallelism)) {
-			units = append(units, &unit{key: k, teams: part})
+			units = append(units, &unit{key: k, teams: part, accounts: accounts})
 		}
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.cfg.AggregateParallelism)
 	for _, u := range units {
 		g.Go(func() error {
-			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w)
+			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w, u.accounts)
 			u.res = res
 			return err
 		})
@@ -181,13 +183,15 @@ func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) [
 	args[argRunning] = pgdialect.Array(cp.RunningStatuses)
 	args[argCompleted] = pgdialect.Array(cp.CompletedStatuses)
 	args[argCampFailed] = pgdialect.Array(cp.FailedStatuses)
+	args[argAccounts] = true
 	return args
 }
 
 // aggregateGroup runs the three statements of one period for teams, in one
 // read-only transaction.
-func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration) (map[scopeKey]*analytics.Metrics, error) {
+func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, accounts bool) (map[scopeKey]*analytics.Metrics, error) {
 	args := s.aggArgs(teams, start, end, w)
+	args[argAccounts] = accounts
 	res := map[scopeKey]*analytics.Metrics{}
 	get := func(team string, account sql.NullString, grouping int64) *analytics.Metrics {
 		k := scopeKey{team: team, teamWide: grouping == 1}

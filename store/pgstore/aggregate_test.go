@@ -49,7 +49,17 @@ func TestAggregateMatchesComputeMetrics(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, w := range []time.Duration{0, short} {
+			var teamWide []analytics.ScopePeriod // a request with no account scope skips per-account contact work
+			for _, it := range items {
+				if it.Scope.TeamWide() {
+					teamWide = append(teamWide, it)
+				}
+			}
+			for _, c := range []struct {
+				w     time.Duration
+				items []analytics.ScopePeriod
+			}{{0, items}, {short, items}, {0, teamWide}} {
+				w, items := c.w, c.items
 				req := analytics.AggregateRequest{Items: items, ReplyWindow: w}
 				want, err := analytics.ComputeMetrics(act, req)
 				if err != nil {
@@ -260,8 +270,10 @@ func TestAggregateUsesIndexes(t *testing.T) {
 		t.Fatalf("second CreateRecommendedIndexes: %v", err)
 	}
 	day := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	p := analytics.Period{Type: analytics.Daily, Start: day, End: day.Add(24 * time.Hour), Date: analytics.DateOf(day)}
 	req := analytics.AggregateRequest{Items: []analytics.ScopePeriod{
-		{Scope: analytics.TeamScope("T"), Period: analytics.Period{Type: analytics.Daily, Start: day, End: day.Add(24 * time.Hour), Date: analytics.DateOf(day)}},
+		{Scope: analytics.TeamScope("T"), Period: p},
+		{Scope: analytics.AccountScope("T", "A"), Period: p}, // an account scope: contacts read conversations too
 	}}
 	e.hook.counting(func() {
 		if _, err := e.store.Aggregate(ctx, req); err != nil {

@@ -46,6 +46,7 @@ const (
 	argRunning             // text[]: running campaign statuses
 	argCompleted           // text[]: completed campaign statuses
 	argCampFailed          // text[]: failed campaign statuses
+	argAccounts            // boolean: whether an item of the group is an account scope
 	numAggArgs
 )
 
@@ -342,6 +343,9 @@ SELECT x.team, NULL, 1, count(*) FROM (SELECT DISTINCT ac.team, ac.contact FROM 
 // account; it counts towards total when it joined before the period's end,
 // and towards new when it joined in the period. Timestamps are compared
 // with the bounds as stored, each column against its own kind of bound.
+// The per-account part reads every conversation of the teams up to the
+// period's end; it is skipped when no item of the group is an account
+// scope (real-time and dashboard reads of a team).
 func contactsSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(string, string) string) string {
 	ct, cv := src.Contacts, src.Conversations
 	ctTZ := kinds[ct.Table+"."+ct.CreatedAt]
@@ -362,7 +366,8 @@ func contactsSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(s
 	SELECT ` + col("c", cv.TeamID) + `::text AS team_id, ` + col("c", cv.AccountID) + `::text AS account_id,
 		` + contact + ` AS contact_id, min(` + col("c", cv.CreatedAt) + `) >= ` + bound(cvTZ, argStart) + ` AS fresh
 	FROM ` + tbl(cv.Table) + ` c
-	WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+	WHERE ` + ph(argAccounts) + `::boolean
+		AND ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
 		AND ` + col("c", cv.CreatedAt) + ` < ` + bound(cvTZ, argEnd) + `
 		AND ` + col("c", cv.AccountID) + ` IS NOT NULL AND ` + contact + ` IS NOT NULL
 	GROUP BY 1, 2, 3
