@@ -165,9 +165,11 @@ func TestSuites(t *testing.T) {
 		"scale, 3 teams | daily job: 12 scopes",
 		"scale, 5 teams | daily job: 20 scopes",
 		"reads, 1 team of 10 | go-redis GET",
-		"reads, 1 team of 10 | real-time read served from memory",
-		"reads, 1 team of 10 | real-time read served from Redis",
-		"reads, 1 team of 10 | real-time read uncached",
+		"reads, 1 team of 10 | real-time read (Service.RealTime) served from memory",
+		"reads, 1 team of 10 | real-time read (Service.RealTime) served from Redis",
+		"reads, 1 team of 10 | … of which the cache alone (TieredCache.Get of the bytes, no decoding), from memory",
+		"reads, 1 team of 10 | … of which the cache alone, from Redis",
+		"reads, 1 team of 10 | real-time read (Service.RealTime) uncached",
 		"reads, 1 team of 10 | 30-day dashboard uncached",
 	}
 	if len(lines) != len(want) {
