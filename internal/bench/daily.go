@@ -155,17 +155,9 @@ func measureDaily(ctx context.Context, o *Options, e *env) (DailyResult, error) 
 		return nil
 	}
 	fmt.Fprintf(o.Log, "bench: daily job on %s\n", e.ds.Schema)
-	if r.SDK, err = Repeat(1, o.Reps, run); err != nil {
+	if r.SDK, r.Statements, r.PeakHeap, err = measureJob(e, o.Reps, 1, run); err != nil {
 		return r, err
 	}
-	before := e.db.Statements()
-	heap := StartHeapPeak(time.Millisecond)
-	err = run()
-	r.PeakHeap = heap.Stop()
-	if err != nil {
-		return r, err
-	}
-	r.Statements = e.db.Statements() - before
 
 	items, err := TeamPeriods(ctx, e.store, analytics.Daily, dailyAt)
 	if err != nil {
@@ -186,6 +178,26 @@ func measureDaily(ctx context.Context, o *Options, e *env) (DailyResult, error) 
 		return r, err
 	}
 	return r, nil
+}
+
+// measureJob times job: warmup unmeasured runs, then reps measured ones,
+// the last of which also gives the statements per run and the peak heap.
+func measureJob(e *env, reps, warmup int, job func() error) (Sample, int64, uint64, error) {
+	s, err := Repeat(warmup, reps-1, job)
+	if err != nil {
+		return s, 0, 0, err
+	}
+	before := e.db.Statements()
+	heap := StartHeapPeak(time.Millisecond)
+	start := time.Now()
+	err = job()
+	d := time.Since(start)
+	peak := heap.Stop()
+	if err != nil {
+		return s, 0, 0, err
+	}
+	s.Runs = append(s.Runs, d)
+	return s, e.db.Statements() - before, peak, nil
 }
 
 // floor returns the faster of the two floors.
