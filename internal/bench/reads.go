@@ -102,71 +102,79 @@ func Reads(ctx context.Context, o Options, rep *Report) error {
 	if err := rdb.Set(ctx, raw, val, time.Hour).Err(); err != nil {
 		return err
 	}
-	get, err := sampled(ctx, 200, 5000, func(ctx context.Context) error {
-		b, err := rdb.Get(ctx, raw).Bytes()
-		if err == nil && len(b) != len(val) {
-			err = fmt.Errorf("bench: GET returned %d bytes, want %d", len(b), len(val))
-		}
-		return err
-	})
-	if err != nil {
-		return err
+	newCache := func(noL1 bool, p string) (*analytics.TieredCache, error) {
+		return analytics.NewTieredCache(&analytics.CacheConfig{Redis: rdb, Prefix: p, DisableL1: noL1, Clock: clock})
 	}
-
-	cachedRead := func(noL1 bool, n int) ([]time.Duration, error) {
-		c, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: rdb, Prefix: prefix, DisableL1: noL1, Clock: clock})
+	var caches []*analytics.TieredCache
+	defer func() {
+		for _, c := range caches {
+			c.Close()
+		}
+	}()
+	service := func(noL1 bool) (func(context.Context) error, error) {
+		c, err := newCache(noL1, prefix)
 		if err != nil {
 			return nil, err
 		}
-		defer c.Close()
+		caches = append(caches, c)
 		svc, err := analytics.New(e.store, &analytics.Config{Clock: clock, Cache: c})
 		if err != nil {
 			return nil, err
 		}
-		return sampled(ctx, 200, n, func(ctx context.Context) error {
+		return func(ctx context.Context) error {
 			m, err := svc.RealTime(ctx, scope)
 			if err == nil && m.Messages.Total != live.Messages.Total {
 				err = fmt.Errorf("bench: cached real-time read %d messages, want %d", m.Messages.Total, live.Messages.Total)
 			}
 			return err
-		})
-	}
-	l1, err := cachedRead(false, 20000)
-	if err != nil {
-		return err
-	}
-	l2, err := cachedRead(true, 5000)
-	if err != nil {
-		return err
+		}, nil
 	}
 	// The cache alone (bytes, no decoding into Metrics), to tell the
 	// tiers' cost from the Service's.
-	cacheGet := func(noL1 bool, n int) ([]time.Duration, error) {
-		c, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: rdb, Prefix: prefix + "-raw", DisableL1: noL1, Clock: clock})
+	cacheGet := func(noL1 bool) (func(context.Context) error, error) {
+		c, err := newCache(noL1, prefix+"-raw")
 		if err != nil {
 			return nil, err
 		}
-		defer c.Close()
+		caches = append(caches, c)
 		k := analytics.RealTimeKey(scope)
 		if err := c.Set(ctx, k, val, time.Hour); err != nil {
 			return nil, err
 		}
-		return sampled(ctx, 200, n, func(ctx context.Context) error {
+		return func(ctx context.Context) error {
 			b, ok, err := c.Get(ctx, k)
 			if err == nil && (!ok || len(b) != len(val)) {
 				err = fmt.Errorf("bench: cache Get: %d bytes, hit %v", len(b), ok)
 			}
 			return err
-		})
+		}, nil
 	}
-	rawL1, err := cacheGet(false, 20000)
+	reads := []func(context.Context) error{func(ctx context.Context) error {
+		b, err := rdb.Get(ctx, raw).Bytes()
+		if err == nil && len(b) != len(val) {
+			err = fmt.Errorf("bench: GET returned %d bytes, want %d", len(b), len(val))
+		}
+		return err
+	}}
+	for _, mk := range []func() (func(context.Context) error, error){
+		func() (func(context.Context) error, error) { return service(false) },
+		func() (func(context.Context) error, error) { return service(true) },
+		func() (func(context.Context) error, error) { return cacheGet(false) },
+		func() (func(context.Context) error, error) { return cacheGet(true) },
+	} {
+		f, err := mk()
+		if err != nil {
+			return err
+		}
+		reads = append(reads, f)
+	}
+	// Interleaved, so that the load of a shared machine weighs on all of
+	// them alike.
+	lat, err := interleaved(ctx, 200, 5000, reads)
 	if err != nil {
 		return err
 	}
-	rawL2, err := cacheGet(true, 5000)
-	if err != nil {
-		return err
-	}
+	get, l1, l2, rawL1, rawL2 := lat[0], lat[1], lat[2], lat[3], lat[4]
 
 	suite := "reads, 1 team of 10"
 	getMean := mean(get)
@@ -191,6 +199,24 @@ func Reads(ctx context.Context, o Options, rep *Report) error {
 		Value:  join("p50 "+Secs(Quantile(dash, 0.5)), "p95 "+Secs(Quantile(dash, 0.95))),
 		Target: "p95 < 50 ms", Met: YesNo(Quantile(dash, 0.95) < 50*time.Millisecond)})
 	return nil
+}
+
+// interleaved calls every f of fs in turn, warmup rounds unmeasured and
+// then n measured ones, and returns each f's durations.
+func interleaved(ctx context.Context, warmup, n int, fs []func(context.Context) error) ([][]time.Duration, error) {
+	out := make([][]time.Duration, len(fs))
+	for round := range warmup + n {
+		for i, f := range fs {
+			start := time.Now()
+			if err := f(ctx); err != nil {
+				return nil, err
+			}
+			if round >= warmup {
+				out[i] = append(out[i], time.Since(start))
+			}
+		}
+	}
+	return out, nil
 }
 
 // sampled calls f warmup times, then n times, and returns the measured
