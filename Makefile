@@ -3,14 +3,18 @@
 # make bench  — the performance suite (see README "Performance").
 
 FUZZTIME ?= 60s
+BENCHFLAGS ?= -reuse
 
-.PHONY: test fuzz quickstart
+.PHONY: test fuzz bench quickstart
 
 test:
 	./scripts/test.sh
 
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
+
+bench:
+	./scripts/bench.sh $(BENCHFLAGS)
 
 quickstart:
 	go run ./examples/quickstart

@@ -118,6 +118,18 @@
 // aggregated directly. The one exception is contacts.active, a distinct
 // count, which Merge can only bound from below; see Merge.
 //
+// The Snapshotter uses this to roll weekly and monthly snapshots up from
+// daily ones when its store can count active contacts alone
+// (ActiveContactsCounter): the period's days are merged in order, and
+// contacts.active is counted over the whole period. A day's snapshot is used
+// only when it covers exactly that day and was generated at least twice the
+// reply window after the day ended (when its replies and first responses
+// can no longer change); runs of other days, such as the last day of a
+// month at 04:00 on the 1st, are aggregated from raw activity. The result
+// equals aggregating the whole period, provided the dailies were generated
+// with the same reply window and their days' activity has not changed since
+// (late status updates reach a roll-up when their days are generated again).
+//
 // # Errors
 //
 // Errors wrap one of the sentinels ErrInvalidArgument, ErrNotFound,

@@ -62,6 +62,12 @@ func (c *SnapshotterConfig) withDefaults() (SnapshotterConfig, error) {
 
 // Snapshotter aggregates activity into snapshots and stores them. It is safe
 // for concurrent use; it holds no goroutines and needs no Close.
+//
+// When its store is an ActiveContactsCounter, weekly and monthly snapshots
+// are rolled up from the daily ones (Merge, with contacts.active counted
+// over the whole period), and only the days without a settled daily
+// snapshot are aggregated from raw activity; see ActiveContactsCounter and
+// the package documentation.
 type Snapshotter struct {
 	store Store
 	cfg   SnapshotterConfig
@@ -126,7 +132,7 @@ func (s *Snapshotter) Generate(ctx context.Context, scope Scope, period Period) 
 
 // generate aggregates items, stamps and upserts them in one batch.
 func (s *Snapshotter) generate(ctx context.Context, items []ScopePeriod) ([]Snapshot, error) {
-	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow})
+	ms, err := s.aggregate(ctx, items)
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,10 @@ type Store struct {
 	jobs jobTable // job runs; see jobruns.go
 }
 
-var _ analytics.Store = (*Store)(nil)
+var (
+	_ analytics.Store                 = (*Store)(nil)
+	_ analytics.ActiveContactsCounter = (*Store)(nil)
+)
 
 // teamData is one team's raw activity. The indexes map a record ID to its
 // position in the slice.
@@ -416,6 +419,21 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 		for j, i := range is {
 			out[i] = ms[j]
 		}
+	}
+	return out, nil
+}
+
+// ActiveContacts implements analytics.ActiveContactsCounter: it aggregates
+// req and keeps Contacts.Active, which in memory costs no more than
+// counting it alone.
+func (s *Store) ActiveContacts(ctx context.Context, req analytics.AggregateRequest) ([]int64, error) {
+	ms, err := s.Aggregate(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(ms))
+	for i, m := range ms {
+		out[i] = m.Contacts.Active
 	}
 	return out, nil
 }

@@ -3,10 +3,15 @@ package pgstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"time"
 
+	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/msgstats/analytics"
 )
@@ -32,15 +37,19 @@ type periodKey struct{ start, end time.Time }
 // Aggregate implements analytics.ActivityReader.
 //
 // Items are grouped by their period's (Start, End) instants, so teams whose
-// zones share local midnight share a group. Each group costs four
-// statements, one per source table (messages, conversations, contacts,
-// campaigns), whatever the number of teams and accounts in it: each
-// statement reads every team of the group at once (team_id = ANY(array))
-// and computes the team-wide and per-account scopes together with GROUPING
-// SETS. Scopes with no rows get zero metrics. The result equals
-// analytics.ComputeMetrics over the same rows.
+// zones share local midnight share a group. Each group costs three
+// statements, whatever the number of teams and accounts in it: messages
+// with conversations, contacts, and campaigns. Each statement reads every
+// team of the group at once (team_id = ANY(array)) and computes the
+// team-wide and per-account scopes together with GROUPING SETS. A group's
+// statements run in one read-only REPEATABLE READ transaction (so they see
+// one snapshot of the data) with Config.AggregateWorkMem and JIT off, and up
+// to Config.AggregateParallelism groups run at once, each on its own
+// connection; a large group is split by teams to keep them busy. Scopes
+// with no rows get zero metrics. The result equals analytics.ComputeMetrics
+// over the same rows.
 //
-// A cancelled ctx stops the running statement (the driver cancels it on
+// A cancelled ctx stops the running statements (the driver cancels them on
 // the server) and returns an error wrapping ctx's error.
 func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) ([]analytics.Metrics, error) {
 	if err := req.Validate(); err != nil {
@@ -56,20 +65,48 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 		}
 		groups[k] = append(groups[k], i)
 	}
+	type unit struct {
+		key      periodKey
+		teams    []string
+		accounts bool // an item of the group is an account scope
+		res      map[scopeKey]*analytics.Metrics
+	}
+	var units []*unit
+	for _, k := range order {
+		teams := teamsOf(req.Items, groups[k])
+		accounts := slices.ContainsFunc(groups[k], func(i int) bool { return !req.Items[i].Scope.TeamWide() })
+		for _, part := range split(teams, chunks(len(order), len(teams), s.cfg.AggregateParallelism)) {
+			units = append(units, &unit{key: k, teams: part, accounts: accounts})
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.cfg.AggregateParallelism)
+	for _, u := range units {
+		g.Go(func() error {
+			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w, u.accounts)
+			u.res = res
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return nil, s.wrap(ctx, "aggregating", ctx.Err())
+		}
+		return nil, err
+	}
+	merged := map[periodKey]map[scopeKey]*analytics.Metrics{}
+	for _, u := range units {
+		m := merged[u.key]
+		if m == nil {
+			m = map[scopeKey]*analytics.Metrics{}
+			merged[u.key] = m
+		}
+		maps.Copy(m, u.res) // chunks hold disjoint teams
+	}
 	out := make([]analytics.Metrics, len(req.Items))
 	for _, k := range order {
-		idx := groups[k]
-		var teams []string
-		for _, i := range idx {
-			teams = append(teams, req.Items[i].Scope.TeamID)
-		}
-		slices.Sort(teams)
-		teams = slices.Compact(teams)
-		res, err := s.aggregateGroup(ctx, teams, k.start, k.end, w)
-		if err != nil {
-			return nil, err
-		}
-		for _, i := range idx {
+		res := merged[k]
+		for _, i := range groups[k] {
 			it := req.Items[i]
 			var m analytics.Metrics
 			if r := res[keyOf(it.Scope)]; r != nil {
@@ -83,6 +120,35 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	return out, nil
 }
 
+// minChunkTeams is the fewest teams a group is split into chunks of.
+const minChunkTeams = 25
+
+// chunks is how many parts a group of n teams is split into when there
+// are groups groups and up to par run at once: enough to keep par
+// connections busy, never parts smaller than minChunkTeams.
+func chunks(groups, n, par int) int {
+	if par <= 1 || groups >= par {
+		return 1
+	}
+	c := (par + groups - 1) / groups
+	return max(1, min(c, n/minChunkTeams))
+}
+
+// split cuts xs into n parts of nearly equal length.
+func split(xs []string, n int) [][]string {
+	if n <= 1 {
+		return [][]string{xs}
+	}
+	var out [][]string
+	for i := range n {
+		lo, hi := i*len(xs)/n, (i+1)*len(xs)/n
+		if lo < hi {
+			out = append(out, xs[lo:hi])
+		}
+	}
+	return out
+}
+
 // ceilMicro rounds t up to a whole microsecond, Postgres's precision.
 func ceilMicro(t time.Time) time.Time {
 	r := t.Truncate(time.Microsecond)
@@ -91,9 +157,6 @@ func ceilMicro(t time.Time) time.Time {
 	}
 	return r
 }
-
-// unixMicroCeil is t in µs since the epoch, rounded up.
-func unixMicroCeil(t time.Time) int64 { return ceilMicro(t).UnixMicro() }
 
 func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) []any {
 	m, cv, cp := s.cfg.Source.Messages, s.cfg.Source.Conversations, s.cfg.Source.Campaigns
@@ -106,12 +169,10 @@ func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) [
 	args[argTeams] = pgdialect.Array(teams)
 	args[argStart] = ceilMicro(start)
 	args[argEnd] = ceilMicro(end)
-	args[argStartUs] = unixMicroCeil(start)
-	args[argEndUs] = unixMicroCeil(end)
 	args[argScanLo] = start.Add(-w - scanMargin).Truncate(time.Microsecond)
 	args[argScanHi] = ceilMicro(end.Add(2*w + scanMargin))
-	args[argWindowFloorUs] = wFloor
-	args[argWindowCeilUs] = wCeil
+	args[argWindowFloor] = strconv.FormatInt(wFloor, 10) + " microseconds"
+	args[argWindowCeil] = strconv.FormatInt(wCeil, 10) + " microseconds"
 	args[argInbound] = pgdialect.Array(m.InboundSenderTypes)
 	args[argSentAll] = pgdialect.Array(slices.Concat(m.SentStatuses, m.DeliveredStatuses, m.ReadStatuses))
 	args[argDeliveredAll] = pgdialect.Array(slices.Concat(m.DeliveredStatuses, m.ReadStatuses))
@@ -122,12 +183,15 @@ func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) [
 	args[argRunning] = pgdialect.Array(cp.RunningStatuses)
 	args[argCompleted] = pgdialect.Array(cp.CompletedStatuses)
 	args[argCampFailed] = pgdialect.Array(cp.FailedStatuses)
+	args[argAccounts] = true
 	return args
 }
 
-// aggregateGroup runs the four statements of one period for teams.
-func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration) (map[scopeKey]*analytics.Metrics, error) {
+// aggregateGroup runs the three statements of one period for teams, in one
+// read-only transaction.
+func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, accounts bool) (map[scopeKey]*analytics.Metrics, error) {
 	args := s.aggArgs(teams, start, end, w)
+	args[argAccounts] = accounts
 	res := map[scopeKey]*analytics.Metrics{}
 	get := func(team string, account sql.NullString, grouping int64) *analytics.Metrics {
 		k := scopeKey{team: team, teamWide: grouping == 1}
@@ -145,19 +209,28 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 		return m
 	}
 
-	err := s.query(ctx, "aggregating messages", s.q.messages, args, func(rows *sql.Rows) error {
+	err := s.inTx(ctx, "aggregating", func(tx txQuerier) error {
+		return s.aggregateStatements(ctx, tx, args, get)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// aggregateStatements runs the three statements of a group in tx.
+func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, get func(string, sql.NullString, int64) *analytics.Metrics) error {
+	err := s.query(ctx, tx, "aggregating messages", s.q.messages, args, func(rows *sql.Rows) error {
 		var kind, team string
 		var account sql.NullString
 		var g int64
-		var v [14]int64
-		var hist analytics.Histogram
+		var v [7]int64
+		var hist []int64
 		dest := []any{&kind, &team, &account, &g}
 		for i := range v {
 			dest = append(dest, &v[i])
 		}
-		for i := range hist {
-			dest = append(dest, &hist[i])
-		}
+		dest = append(dest, pgdialect.Array(&hist))
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
@@ -165,44 +238,33 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 		if m == nil {
 			return nil
 		}
-		switch kind {
-		case "f":
-			m.Conversations.FirstResponseCount = v[12]
-			m.Conversations.FirstResponseTimeMs = v[13]
-			return nil
-		case "a":
-			m.Contacts.Active = v[11]
-			return nil
-		}
-		msg := &m.Messages
-		msg.Total, msg.Sent, msg.Delivered, msg.Read, msg.Failed, msg.Replied, msg.Inbound, msg.Outbound =
-			v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]
 		cv := &m.Conversations
-		cv.ResponseCount, cv.ResponseTimeMs, cv.Unanswered = v[8], v[9], v[10]
-		cv.Histogram = hist
+		switch kind {
+		case "m":
+			msg := &m.Messages
+			msg.Total, msg.Sent, msg.Delivered, msg.Read, msg.Failed, msg.Inbound = v[0], v[1], v[2], v[3], v[4], v[5]
+			msg.Outbound = msg.Total - msg.Inbound
+		case "t":
+			m.Messages.Replied = v[0]
+			cv.ResponseCount, cv.ResponseTimeMs, cv.Unanswered = v[1], v[2], v[3]
+			if len(hist) != len(cv.Histogram) {
+				return fmt.Errorf("histogram of %d buckets, want %d", len(hist), len(cv.Histogram))
+			}
+			copy(cv.Histogram[:], hist)
+		case "c":
+			cv.Total, cv.Open, cv.Closed = v[0], v[1], v[2]
+		case "f":
+			cv.FirstResponseCount, cv.FirstResponseTimeMs = v[0], v[1]
+		case "a":
+			m.Contacts.Active = v[0]
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 
-	err = s.query(ctx, "aggregating conversations", s.q.conversations, args, func(rows *sql.Rows) error {
-		var team string
-		var account sql.NullString
-		var g, total, open, closed int64
-		if err := rows.Scan(&team, &account, &g, &total, &open, &closed); err != nil {
-			return err
-		}
-		if m := get(team, account, g); m != nil {
-			m.Conversations.Total, m.Conversations.Open, m.Conversations.Closed = total, open, closed
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	err = s.query(ctx, "aggregating contacts", s.q.contacts, args, func(rows *sql.Rows) error {
+	err = s.query(ctx, tx, "aggregating contacts", s.q.contacts, args, func(rows *sql.Rows) error {
 		var team string
 		var account sql.NullString
 		var g int64
@@ -217,10 +279,10 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 
-	err = s.query(ctx, "aggregating campaigns", s.q.campaigns, args, func(rows *sql.Rows) error {
+	err = s.query(ctx, tx, "aggregating campaigns", s.q.campaigns, args, func(rows *sql.Rows) error {
 		var team string
 		var account sql.NullString
 		var g int64
@@ -235,14 +297,59 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return res, nil
+	return nil
+}
+
+// txQuerier is what the aggregation statements run on: a transaction.
+type txQuerier = bun.IDB
+
+// inTx runs f in a read-only REPEATABLE READ transaction, so that its
+// statements see one snapshot of the data, with the aggregation settings:
+// work_mem (Config.AggregateWorkMem), no JIT (compiling these plans costs
+// more than it saves), and no nested loops or merge joins. The planner's
+// estimates of CTE sizes are guesses; a small guess once made it pick a
+// quadratic nested loop, so every join is a hash join except the gated
+// key lookups, which can only be nested loops.
+func (s *Store) inTx(ctx context.Context, what string, f func(tx txQuerier) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return s.wrap(ctx, what, err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback() // read-only: nothing to undo; f's error is the one to report
+		}
+	}()
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('work_mem', ?, true), set_config('jit', 'off', true),
+	set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true)`, s.cfg.AggregateWorkMem); err != nil {
+		return s.wrap(ctx, what, err)
+	}
+	if err := f(tx); err != nil {
+		return err
+	}
+	done = true
+	if err := tx.Commit(); err != nil {
+		return s.wrap(ctx, what, err)
+	}
+	return nil
+}
+
+// teamsOf returns the distinct teams of items[idx], sorted.
+func teamsOf(items []analytics.ScopePeriod, idx []int) []string {
+	teams := make([]string, 0, len(idx))
+	for _, i := range idx {
+		teams = append(teams, items[i].Scope.TeamID)
+	}
+	slices.Sort(teams)
+	return slices.Compact(teams)
 }
 
 // query runs one statement and calls row for each result row.
-func (s *Store) query(ctx context.Context, what, query string, args []any, row func(*sql.Rows) error) error {
-	rows, err := s.db.QueryContext(ctx, query, args...)
+func (s *Store) query(ctx context.Context, db bun.IDB, what, query string, args []any, row func(*sql.Rows) error) error {
+	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return s.wrap(ctx, what, err)
 	}

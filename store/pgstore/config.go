@@ -47,6 +47,18 @@ type Config struct {
 	// UpsertSnapshots; larger batches are split into several statements of
 	// one transaction. Defaults to 500. Negative gives ErrInvalidArgument.
 	UpsertBatchSize int
+
+	// AggregateWorkMem is the work_mem of Aggregate's statements, set for
+	// their transaction only (SET LOCAL): the sorts, hashes and window of
+	// a group of teams should stay in memory. A Postgres memory size such as
+	// "64MB" or "512kB". Defaults to DefaultAggregateWorkMem (64MB).
+	AggregateWorkMem string
+
+	// AggregateParallelism is how many groups of teams Aggregate aggregates
+	// at once, each in its own transaction on its own connection of the
+	// pool. Defaults to DefaultAggregateParallelism (2); 1 runs them one
+	// after another. Negative gives ErrInvalidArgument.
+	AggregateParallelism int
 }
 
 // Source maps the host's tables. Every empty field takes its default. Only
@@ -200,6 +212,14 @@ type CampaignsTable struct {
 // DefaultUpsertBatchSize is the default Config.UpsertBatchSize.
 const DefaultUpsertBatchSize = 500
 
+// Defaults of the aggregation settings of Config.
+const (
+	DefaultAggregateWorkMem     = "64MB"
+	DefaultAggregateParallelism = 2
+)
+
+var workMemRE = regexp.MustCompile(`^[1-9][0-9]{0,8}(kB|MB|GB)$`)
+
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // maxIdentLen is Postgres's NAMEDATALEN-1.
@@ -256,6 +276,18 @@ func (cfg *Config) withDefaults() (Config, error) {
 	}
 	if c.UpsertBatchSize < 0 {
 		return Config{}, analytics.InvalidArgument("Config.UpsertBatchSize", "must not be negative, got %d", c.UpsertBatchSize)
+	}
+	if c.AggregateWorkMem == "" {
+		c.AggregateWorkMem = DefaultAggregateWorkMem
+	}
+	if !workMemRE.MatchString(c.AggregateWorkMem) {
+		return Config{}, analytics.InvalidArgument("Config.AggregateWorkMem", "%q is not a memory size such as \"64MB\"", c.AggregateWorkMem)
+	}
+	if c.AggregateParallelism < 0 {
+		return Config{}, analytics.InvalidArgument("Config.AggregateParallelism", "must not be negative, got %d", c.AggregateParallelism)
+	}
+	if c.AggregateParallelism == 0 {
+		c.AggregateParallelism = DefaultAggregateParallelism
 	}
 	if c.UpsertBatchSize == 0 {
 		c.UpsertBatchSize = DefaultUpsertBatchSize

@@ -55,28 +55,44 @@
 //
 // Aggregate groups the request's items by their period's (start, end)
 // instants, so that teams whose zones share local midnight share a group,
-// and runs four statements per group, one per source table (messages,
-// conversations, contacts, campaigns), whatever the number of teams and
-// accounts. Each statement reads the group's teams at once (team_id =
-// ANY(array)) and computes the team-wide and every per-account scope
-// together with GROUPING SETS ((team_id), (team_id, account_id)). Scopes
-// with no rows get zero metrics.
+// and runs three statements per group, whatever the number of teams and
+// accounts: messages with conversations, contacts, and campaigns. Each
+// statement reads the group's teams at once (team_id = ANY(array)) and
+// computes the team-wide and every per-account scope together with
+// GROUPING SETS ((team_id), (team_id, account_id)). A group's statements
+// run in one read-only REPEATABLE READ transaction, so they see one
+// snapshot of the data, with work_mem set for the transaction
+// (Config.AggregateWorkMem) and JIT off; Config.AggregateParallelism
+// groups run at once on their own connections, and a period shared by
+// many teams is split by teams to keep those connections busy. Scopes with
+// no rows get zero metrics.
 //
 // Replies and response times use window functions over each (team,
-// conversation)'s messages in (created_at, id COLLATE "C") order: lag()
-// and lead() give a message's neighbours and a running min() in reverse
-// order the next outbound message. The messages statement scans
-// [start−W, end+2W), W being the reply window: a message of the period
-// needs its predecessor only when it is within W before it (so from
-// start−W), its successor and next outbound message only within W after
-// it (so until end+W), and a conversation created in the period needs its
-// first inbound message within W of its creation and that message's answer
-// within W more (so until end+2W). A contiguous slice of a conversation's
-// order gives each message in it its true neighbour whenever the neighbour
-// is close enough to matter. The results equal analytics.ComputeMetrics
-// over the same rows; the tests cross-check them on random data in several
-// zones, under odd session time zones, with linguistic collations and with
-// timestamptz sources holding microseconds.
+// conversation)'s messages in (created_at, id COLLATE "C") order, read in
+// reverse so that one sort serves all of them: lag() gives a message's
+// successor, lead() its predecessor, a running min() its next outbound
+// message, and a running count the inbound messages before it since the
+// conversation's creation. The messages statement scans [start−W, end+2W),
+// W being the reply window: a message of the period needs its predecessor
+// only when it is within W before it (so from start−W), its successor and
+// next outbound message only within W after it (so until end+W), and a
+// conversation created in the period needs its first inbound message
+// within W of its creation and that message's answer within W more (so
+// until end+2W). A contiguous slice of a conversation's order gives each
+// message in it its true neighbour whenever the neighbour is close enough
+// to matter. Only the messages of active conversations (with a message in
+// the period, or created in it) enter the window: the others cannot change
+// a metric of the period, and the sort is most of the statement's cost.
+// The results equal analytics.ComputeMetrics over the same rows; the
+// tests cross-check them on random data in several zones, under odd
+// session time zones, with linguistic collations and with timestamptz
+// sources holding microseconds.
+//
+// ActiveContacts (analytics.ActiveContactsCounter) counts contacts.active
+// alone, with one statement per group that reads the period's messages once
+// and sorts none of them, and SnapshotsOfTeams (analytics.SnapshotRangeReader)
+// reads the daily snapshots of a batch of teams in one statement: with them
+// a Snapshotter rolls weekly and monthly snapshots up from daily ones.
 //
 // IDs are compared and ordered in byte order (COLLATE "C"), as Go compares
 // strings, whatever the columns' collation. Conversation and contact IDs

@@ -158,7 +158,7 @@ func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]ana
 		args = append(args, q.Limit)
 	}
 	var out []analytics.Snapshot
-	err := s.query(ctx, "reading snapshots", query, args, func(rows *sql.Rows) error {
+	err := s.query(ctx, s.db, "reading snapshots", query, args, func(rows *sql.Rows) error {
 		var id, team, date, typ, metrics string
 		var account sql.NullString
 		var created sql.NullInt64

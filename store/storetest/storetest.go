@@ -81,6 +81,7 @@ func Run(t *testing.T, open Open) {
 		{"Snapshots", snapshotTests},
 		{"IDs", idTests},
 		{"Context", contextTests},
+		{"RollUp", rollUpTests},
 	}
 	// Stores that offer the optional job-run capability are checked on it
 	// too; an empty store opened here tells.

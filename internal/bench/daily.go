@@ -1,0 +1,281 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store/pgstore"
+)
+
+// Options configure a run.
+type Options struct {
+	// DatabaseURL is the Postgres to load and measure.
+	DatabaseURL string
+	// RedisURL is the Redis of the read benchmarks.
+	RedisURL string
+	// Reuse keeps datasets already loaded by an earlier run.
+	Reuse bool
+	// Reps is how many measured repetitions each timing takes (after one
+	// unmeasured warm-up); the median is reported. Defaults to 3.
+	Reps int
+	// Teams is the number of teams of the daily and monthly suites.
+	// Defaults to 1000.
+	Teams int
+	// MessagesPerTeamDay is the mean number of messages per team and day.
+	// Defaults to 330.
+	MessagesPerTeamDay int
+	// OriginalTeams limits the original pattern to the first N teams, its
+	// time then scaled to all teams; 0 runs it on all of them.
+	OriginalTeams int
+	// BatchSize is the Snapshotter's BatchSize; 0 for its default.
+	BatchSize int
+	// Log receives progress lines.
+	Log io.Writer
+	// ReadsMessagesPerTeamDay is the messages per day of each of the 10
+	// teams of the reads suite. Defaults to 18000, which puts a little over
+	// 10,000 in the day of the reads.
+	ReadsMessagesPerTeamDay int
+	// SchemaPrefix starts the name of every schema a dataset is loaded
+	// into. Defaults to "bench_".
+	SchemaPrefix string
+}
+
+func (o *Options) defaults() {
+	if o.Reps <= 0 {
+		o.Reps = 3
+	}
+	if o.Teams <= 0 {
+		o.Teams = 1000
+	}
+	if o.MessagesPerTeamDay <= 0 {
+		o.MessagesPerTeamDay = 330
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	if o.ReadsMessagesPerTeamDay <= 0 {
+		o.ReadsMessagesPerTeamDay = 18000
+	}
+	if o.SchemaPrefix == "" {
+		o.SchemaPrefix = "bench_"
+	}
+}
+
+// dailyStart is the first day of the daily datasets; dailyAt is when the
+// daily job runs on them: 09:00 UTC on the sixth day, when the fifth
+// (2026-03-05) is the last complete day in every zone of the datasets
+// (from 04:00 in New York to 23:00 in Kiritimati), with four days of
+// activity before it and one after.
+var (
+	dailyStart = analytics.NewDate(2026, time.March, 1)
+	dailyAt    = time.Date(2026, time.March, 6, 9, 0, 0, 0, time.UTC)
+)
+
+const dailyDays = 6
+
+func dailyConfig(teams, perTeamDay int) synth.Config {
+	return synth.Config{Teams: teams, MessagesPerDay: teams * perTeamDay, Days: dailyDays, Start: dailyStart}
+}
+
+// DailyResult is the measurement of the daily job on one dataset.
+type DailyResult struct {
+	Teams, Scopes int
+	Messages      int64 // messages in the periods of the job
+	SDK           Sample
+	Statements    int64
+	PeakHeap      uint64
+	Floor         Sample // PerTeam
+	FloorRange    Sample // Range over the UTC day
+}
+
+// env is an open dataset: its pool, store and a pgx connection.
+type env struct {
+	ds    Dataset
+	db    *DB
+	store *pgstore.Store
+	conn  *pgx.Conn
+}
+
+func openEnv(ctx context.Context, o *Options, schema string, cfg synth.Config) (*env, error) {
+	ds, err := Load(ctx, o.DatabaseURL, schema, cfg, o.Reuse, o.Log)
+	if err != nil {
+		return nil, err
+	}
+	db, err := Open(ctx, o.DatabaseURL, schema, 8)
+	if err != nil {
+		return nil, err
+	}
+	st, err := pgstore.New(ctx, db.DB, nil)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	pc, err := pgx.ParseConfig(o.DatabaseURL)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	pc.RuntimeParams["search_path"] = schema
+	conn, err := pgx.ConnectConfig(ctx, pc)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &env{ds: ds, db: db, store: st, conn: conn}, nil
+}
+
+func (e *env) Close() {
+	e.conn.Close(context.Background())
+	e.db.Close()
+}
+
+// measureDaily times the SDK's daily job and the floor on e.
+func measureDaily(ctx context.Context, o *Options, e *env) (DailyResult, error) {
+	var r DailyResult
+	clock := analytics.NewFakeClock(dailyAt)
+	sn, err := analytics.NewSnapshotter(e.store, &analytics.SnapshotterConfig{Clock: clock, BatchSize: o.BatchSize})
+	if err != nil {
+		return r, err
+	}
+	run := func() error {
+		rep, err := sn.GenerateAll(ctx, analytics.Daily, dailyAt)
+		if err != nil {
+			return err
+		}
+		if rep.Failed > 0 {
+			return fmt.Errorf("bench: daily job: %d scopes failed: %v", rep.Failed, rep.Err())
+		}
+		r.Teams, r.Scopes = rep.Teams, rep.Succeeded
+		return nil
+	}
+	fmt.Fprintf(o.Log, "bench: daily job on %s\n", e.ds.Schema)
+	if r.SDK, r.Statements, r.PeakHeap, err = measureJob(e, o.Reps, 1, run); err != nil {
+		return r, err
+	}
+
+	items, err := TeamPeriods(ctx, e.store, analytics.Daily, dailyAt)
+	if err != nil {
+		return r, err
+	}
+	f := &Floor{Conn: e.conn}
+	if r.Floor, err = Repeat(1, o.Reps, func() error {
+		r.Messages, err = f.PerTeam(ctx, items)
+		return err
+	}); err != nil {
+		return r, err
+	}
+	day := dailyAt.Truncate(24*time.Hour).AddDate(0, 0, -1)
+	if r.FloorRange, err = Repeat(1, o.Reps, func() error {
+		_, err := f.Range(ctx, day, day.AddDate(0, 0, 1))
+		return err
+	}); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// measureJob times job: warmup unmeasured runs, then reps measured ones,
+// the last of which also gives the statements per run and the peak heap.
+func measureJob(e *env, reps, warmup int, job func() error) (Sample, int64, uint64, error) {
+	s, err := Repeat(warmup, reps-1, job)
+	if err != nil {
+		return s, 0, 0, err
+	}
+	before := e.db.Statements()
+	heap := StartHeapPeak(time.Millisecond)
+	start := time.Now()
+	err = job()
+	d := time.Since(start)
+	peak := heap.Stop()
+	if err != nil {
+		return s, 0, 0, err
+	}
+	s.Runs = append(s.Runs, d)
+	return s, e.db.Statements() - before, peak, nil
+}
+
+// floor returns the faster of the two floors.
+func (r DailyResult) floor() (time.Duration, string) {
+	if r.FloorRange.Median() < r.Floor.Median() {
+		return r.FloorRange.Median(), "one UTC day, no team list"
+	}
+	return r.Floor.Median(), "each team's own day"
+}
+
+// Daily measures the daily job (a), the original pattern (b) and the floor
+// (c) on the daily dataset of o.Teams teams, and adds them to rep.
+func Daily(ctx context.Context, o Options, rep *Report) error {
+	o.defaults()
+	e, err := openEnv(ctx, &o, o.SchemaPrefix+fmt.Sprintf("daily_%d", o.Teams), dailyConfig(o.Teams, o.MessagesPerTeamDay))
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	r, err := measureDaily(ctx, &o, e)
+	if err != nil {
+		return err
+	}
+
+	orig := &Original{Conn: e.conn, Inbound: synth.SenderType(analytics.Message{Inbound: true})}
+	if err := orig.Setup(ctx); err != nil {
+		return err
+	}
+	teams := analytics.TeamReader(e.store)
+	scale := 1.0
+	if o.OriginalTeams > 0 && o.OriginalTeams < r.Teams {
+		teams = firstTeams{e.store, o.OriginalTeams}
+		scale = float64(r.Teams) / float64(o.OriginalTeams)
+	}
+	fmt.Fprintf(o.Log, "bench: original pattern on %s\n", e.ds.Schema)
+	start := time.Now()
+	scopes, err := orig.RunDaily(ctx, teams, dailyAt)
+	if err != nil {
+		return err
+	}
+	origTime := time.Duration(float64(time.Since(start)) * scale)
+	origStmts := int64(float64(orig.Statements) * scale)
+
+	suite := fmt.Sprintf("daily, %d teams", r.Teams)
+	a := r.SDK.Median()
+	floor, floorKind := r.floor()
+	rep.Add(Line{Suite: suite, What: fmt.Sprintf("(a) SDK daily job: %d scopes (team-wide + per account)", r.Scopes),
+		Value: join(Secs(a), fmt.Sprintf("%d statements", r.Statements), "peak heap "+MB(r.PeakHeap))})
+	what := fmt.Sprintf("(b) original pattern: 12 statements per scope, in sequence (%d scopes)", scopes)
+	if scale != 1 {
+		what = fmt.Sprintf("(b) original pattern: 12 statements per scope, in sequence (first %d teams, scaled ×%.0f)", o.OriginalTeams, scale)
+	}
+	rep.Add(Line{Suite: suite, What: what,
+		Value: join(Secs(origTime), fmt.Sprintf("%d statements", origStmts)),
+		Ratio: "(b)/(a) = " + X(Ratio(origTime, a)), Target: "≥ 15×", Met: YesNo(Ratio(origTime, a) >= 15)})
+	rep.Add(Line{Suite: suite, What: fmt.Sprintf("(c) floor: one bare aggregate pass over the day's %d messages (%s)", r.Messages, floorKind),
+		Value: Secs(floor),
+		Ratio: "(a)/(c) = " + X(Ratio(a, floor)), Target: "≤ 2×", Met: YesNo(Ratio(a, floor) <= 2)})
+	return nil
+}
+
+// firstTeams is a TeamReader limited to the first n teams.
+type firstTeams struct {
+	analytics.TeamReader
+	n int
+}
+
+func (f firstTeams) Teams(ctx context.Context, after string, limit int) ([]analytics.Team, error) {
+	ts, err := allTeams(ctx, f.TeamReader)
+	if err != nil {
+		return nil, err
+	}
+	ts = ts[:min(f.n, len(ts))]
+	var out []analytics.Team
+	for _, t := range ts {
+		if t.ID > after && len(out) < limit {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,259 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/internal/synth"
+)
+
+// The reads dataset: 10 teams in UTC with Options.ReadsMessagesPerTeamDay
+// messages a day each, all of March 2026; reads happen at 23:00 on March
+// 31st, so "today" holds most of a day of messages (conversations started
+// on the last day of the data are cut short at its end).
+var (
+	readsStart = analytics.NewDate(2026, time.March, 1)
+	readsNow   = time.Date(2026, time.March, 31, 23, 0, 0, 0, time.UTC)
+)
+
+// Reads measures the Service's reads: real-time from the memory tier, from
+// Redis, and uncached, next to a plain go-redis GET of the same bytes
+// measured in the same run; and the 30-day dashboard uncached.
+func Reads(ctx context.Context, o Options, rep *Report) error {
+	o.defaults()
+	if o.RedisURL == "" {
+		return fmt.Errorf("bench: the reads suite needs Redis: pass -redis-url or set TEST_REDIS_URL")
+	}
+	cfg := synth.Config{Teams: 10, MessagesPerDay: 10 * o.ReadsMessagesPerTeamDay, TeamSizeSkew: -1, Days: 31, Start: readsStart, TimeZones: []string{"UTC"}}
+	e, err := openEnv(ctx, &o, o.SchemaPrefix+"reads", cfg)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	clock := analytics.NewFakeClock(readsNow)
+	team := "team-0001"
+	scope := analytics.TeamScope(team)
+
+	// Daily snapshots of the 59 finished days both 30-day windows need.
+	sn, err := analytics.NewSnapshotter(e.store, &analytics.SnapshotterConfig{Clock: clock})
+	if err != nil {
+		return err
+	}
+	today := analytics.DateOf(readsNow)
+	r, err := sn.Run(ctx, analytics.Daily, func(_ analytics.Team, loc *time.Location) ([]analytics.Period, error) {
+		var ps []analytics.Period
+		for d := today.AddDays(-59); d.Before(today); d = d.AddDays(1) {
+			p, err := analytics.PeriodForDate(analytics.Daily, d, loc)
+			if err != nil {
+				return nil, err
+			}
+			ps = append(ps, p)
+		}
+		return ps, nil
+	})
+	if err != nil {
+		return err
+	}
+	if r.Failed > 0 {
+		return fmt.Errorf("bench: dailies: %v", r.Err())
+	}
+
+	opts, err := redis.ParseURL(o.RedisURL)
+	if err != nil {
+		return fmt.Errorf("bench: redis URL: %w", err)
+	}
+	opts.ContextTimeoutEnabled = true
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	prefix := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	defer cleanRedis(context.WithoutCancel(ctx), rdb, prefix)
+
+	uncached, err := analytics.New(e.store, &analytics.Config{Clock: clock})
+	if err != nil {
+		return err
+	}
+	// Warm Postgres's and the OS's caches, then measure.
+	var live analytics.Metrics
+	rt, err := sampled(ctx, 10, 100, func(ctx context.Context) error {
+		live, err = uncached.RealTime(ctx, scope)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	dash, err := sampled(ctx, 5, 50, func(ctx context.Context) error {
+		_, err := uncached.Dashboard(ctx, team, 30)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+
+	val, err := json.Marshal(live)
+	if err != nil {
+		return err
+	}
+	raw := prefix + ":raw"
+	if err := rdb.Set(ctx, raw, val, time.Hour).Err(); err != nil {
+		return err
+	}
+	newCache := func(noL1 bool, p string) (*analytics.TieredCache, error) {
+		return analytics.NewTieredCache(&analytics.CacheConfig{Redis: rdb, Prefix: p, DisableL1: noL1, Clock: clock})
+	}
+	var caches []*analytics.TieredCache
+	defer func() {
+		for _, c := range caches {
+			c.Close()
+		}
+	}()
+	service := func(noL1 bool) (func(context.Context) error, error) {
+		c, err := newCache(noL1, prefix)
+		if err != nil {
+			return nil, err
+		}
+		caches = append(caches, c)
+		svc, err := analytics.New(e.store, &analytics.Config{Clock: clock, Cache: c})
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) error {
+			m, err := svc.RealTime(ctx, scope)
+			if err == nil && m.Messages.Total != live.Messages.Total {
+				err = fmt.Errorf("bench: cached real-time read %d messages, want %d", m.Messages.Total, live.Messages.Total)
+			}
+			return err
+		}, nil
+	}
+	// The cache alone (bytes, no decoding into Metrics), to tell the
+	// tiers' cost from the Service's.
+	cacheGet := func(noL1 bool) (func(context.Context) error, error) {
+		c, err := newCache(noL1, prefix+"-raw")
+		if err != nil {
+			return nil, err
+		}
+		caches = append(caches, c)
+		k := analytics.RealTimeKey(scope)
+		if err := c.Set(ctx, k, val, time.Hour); err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) error {
+			b, ok, err := c.Get(ctx, k)
+			if err == nil && (!ok || len(b) != len(val)) {
+				err = fmt.Errorf("bench: cache Get: %d bytes, hit %v", len(b), ok)
+			}
+			return err
+		}, nil
+	}
+	reads := []func(context.Context) error{func(ctx context.Context) error {
+		b, err := rdb.Get(ctx, raw).Bytes()
+		if err == nil && len(b) != len(val) {
+			err = fmt.Errorf("bench: GET returned %d bytes, want %d", len(b), len(val))
+		}
+		return err
+	}}
+	for _, mk := range []func() (func(context.Context) error, error){
+		func() (func(context.Context) error, error) { return service(false) },
+		func() (func(context.Context) error, error) { return service(true) },
+		func() (func(context.Context) error, error) { return cacheGet(false) },
+		func() (func(context.Context) error, error) { return cacheGet(true) },
+	} {
+		f, err := mk()
+		if err != nil {
+			return err
+		}
+		reads = append(reads, f)
+	}
+	// Interleaved, so that the load of a shared machine weighs on all of
+	// them alike.
+	lat, err := interleaved(ctx, 200, 5000, reads)
+	if err != nil {
+		return err
+	}
+	get, l1, l2, rawL1, rawL2 := lat[0], lat[1], lat[2], lat[3], lat[4]
+
+	suite := "reads, 1 team of 10"
+	getMean := mean(get)
+	rep.Add(Line{Suite: suite, What: fmt.Sprintf("go-redis GET of the %d-byte real-time value (reference)", len(val)),
+		Value: join("mean "+Secs(getMean), "p95 "+Secs(Quantile(get, 0.95)))})
+	rep.Add(Line{Suite: suite, What: "real-time read (Service.RealTime) served from memory (L1)",
+		Value: join("mean "+Secs(mean(l1)), "p95 "+Secs(Quantile(l1, 0.95))),
+		Ratio: "GET/L1 = " + X(Ratio(getMean, mean(l1))), Target: "≥ 10×", Met: YesNo(Ratio(getMean, mean(l1)) >= 10)})
+	rep.Add(Line{Suite: suite, What: "real-time read (Service.RealTime) served from Redis (memory tier off)",
+		Value: join("mean "+Secs(mean(l2)), "p95 "+Secs(Quantile(l2, 0.95))),
+		Ratio: "Redis read/GET = " + X(Ratio(mean(l2), getMean)), Target: "≤ 1.5×", Met: YesNo(Ratio(mean(l2), getMean) <= 1.5)})
+	rep.Add(Line{Suite: suite, What: "… of which the cache alone (TieredCache.Get of the bytes, no decoding), from memory",
+		Value: join("mean "+Secs(mean(rawL1)), "p95 "+Secs(Quantile(rawL1, 0.95))),
+		Ratio: "GET/L1 = " + X(Ratio(getMean, mean(rawL1)))})
+	rep.Add(Line{Suite: suite, What: "… of which the cache alone, from Redis",
+		Value: join("mean "+Secs(mean(rawL2)), "p95 "+Secs(Quantile(rawL2, 0.95))),
+		Ratio: "Redis Get/GET = " + X(Ratio(mean(rawL2), getMean))})
+	rep.Add(Line{Suite: suite, What: fmt.Sprintf("real-time read (Service.RealTime) uncached: %d messages today", live.Messages.Total),
+		Value:  join("p50 "+Secs(Quantile(rt, 0.5)), "p95 "+Secs(Quantile(rt, 0.95))),
+		Target: "p95 < 20 ms", Met: YesNo(Quantile(rt, 0.95) < 20*time.Millisecond)})
+	rep.Add(Line{Suite: suite, What: "30-day dashboard uncached (59 daily snapshots + today live)",
+		Value:  join("p50 "+Secs(Quantile(dash, 0.5)), "p95 "+Secs(Quantile(dash, 0.95))),
+		Target: "p95 < 50 ms", Met: YesNo(Quantile(dash, 0.95) < 50*time.Millisecond)})
+	return nil
+}
+
+// interleaved calls every f of fs in turn, warmup rounds unmeasured and
+// then n measured ones, and returns each f's durations.
+func interleaved(ctx context.Context, warmup, n int, fs []func(context.Context) error) ([][]time.Duration, error) {
+	out := make([][]time.Duration, len(fs))
+	for round := range warmup + n {
+		for i, f := range fs {
+			start := time.Now()
+			if err := f(ctx); err != nil {
+				return nil, err
+			}
+			if round >= warmup {
+				out[i] = append(out[i], time.Since(start))
+			}
+		}
+	}
+	return out, nil
+}
+
+// sampled calls f warmup times, then n times, and returns the measured
+// durations.
+func sampled(ctx context.Context, warmup, n int, f func(ctx context.Context) error) ([]time.Duration, error) {
+	for range warmup {
+		if err := f(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return Latencies(ctx, n, f)
+}
+
+func mean(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	var s time.Duration
+	for _, d := range ds {
+		s += d
+	}
+	return s / time.Duration(len(ds))
+}
+
+// cleanRedis deletes every key under prefix (SCAN and DEL, never a flush:
+// the Redis may be shared).
+func cleanRedis(ctx context.Context, rdb *redis.Client, prefix string) {
+	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+		if len(keys) == 1000 {
+			rdb.Del(ctx, keys...)
+			keys = keys[:0]
+		}
+	}
+	if len(keys) > 0 {
+		rdb.Del(ctx, keys...)
+	}
+}
