@@ -1,6 +1,6 @@
 # make test   — start Postgres and Redis if needed, run every test with -race.
 # make fuzz   — run each fuzz target for FUZZTIME (default 60s).
-# make bench  — the performance suite (see README "Performance").
+# make bench  — the performance suite (see internal/bench/doc.go).
 
 FUZZTIME ?= 60s
 BENCHFLAGS ?= -reuse
