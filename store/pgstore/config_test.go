@@ -51,6 +51,9 @@ func TestNewChecksSource(t *testing.T) {
 		{"status in two sets", pgstore.Config{Source: pgstore.Source{Messages: pgstore.MessagesTable{FailedStatuses: []string{"failed", "read"}}}},
 			[]string{"Config.Source.Messages", `"read"`, "ReadStatuses", "FailedStatuses"}},
 		{"negative batch", pgstore.Config{UpsertBatchSize: -1}, []string{"Config.UpsertBatchSize"}},
+		{"work_mem not a size", pgstore.Config{AggregateWorkMem: "64MB'; SET jit = on; --"}, []string{"Config.AggregateWorkMem"}},
+		{"work_mem without a unit", pgstore.Config{AggregateWorkMem: "65536"}, []string{"Config.AggregateWorkMem"}},
+		{"negative parallelism", pgstore.Config{AggregateParallelism: -1}, []string{"Config.AggregateParallelism"}},
 	}
 	for _, tt := range tests {
 		_, err := pgstore.New(ctx, e.db, &tt.cfg)
@@ -74,7 +77,8 @@ func TestNewChecksSource(t *testing.T) {
 	}
 	c := st.Config()
 	if c.SnapshotTable != "analytics_snapshots" || c.Source.Messages.CreatedAt != "created_at" ||
-		!cmp.Equal(c.Source.Messages.InboundSenderTypes, []string{"contact"}) || c.UpsertBatchSize != pgstore.DefaultUpsertBatchSize {
+		!cmp.Equal(c.Source.Messages.InboundSenderTypes, []string{"contact"}) || c.UpsertBatchSize != pgstore.DefaultUpsertBatchSize ||
+		c.AggregateWorkMem != pgstore.DefaultAggregateWorkMem || c.AggregateParallelism != pgstore.DefaultAggregateParallelism {
 		t.Errorf("defaults: %+v", c)
 	}
 }

@@ -9,7 +9,7 @@
 //
 // Datasets are loaded into schemas named bench_* (about 1 minute for the
 // monthly one, 2 for 10,000 teams); -reuse keeps them between runs, and
-// -drop removes them at the end.
+// -drop removes them at the end (-suites '' -drop removes them only).
 package main
 
 import (
@@ -72,6 +72,7 @@ func run(ctx context.Context, o bench.Options, suites, scale string, drop bool) 
 	for _, s := range strings.Split(suites, ",") {
 		var err error
 		switch strings.TrimSpace(s) {
+		case "": // -suites '' -drop only drops the datasets
 		case "daily":
 			err = bench.Daily(ctx, o, &rep)
 		case "monthly":
