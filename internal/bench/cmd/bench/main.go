@@ -9,7 +9,7 @@
 //
 // Datasets are loaded into schemas named bench_* (about 1 minute for the
 // monthly one, 2 for 10,000 teams); -reuse keeps them between runs, and
-// -drop removes them at the end (-suites '' -drop removes them only).
+// -drop removes them at the end (-suites ” -drop removes them only).
 package main
 
 import (
