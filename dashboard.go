@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -105,7 +106,16 @@ func (s *Service) Dashboard(ctx context.Context, teamID string, days int) (Dashb
 	}
 	return cached(ctx, s, DashboardKey(teamID, days), func(ctx context.Context) (Dashboard, error) {
 		return s.dashboard(ctx, teamID, days)
-	})
+	}, Dashboard.clone)
+}
+
+// clone returns a copy of d that shares nothing a caller could modify:
+// Series and LiveDays are copied (nil stays nil, empty stays empty); their
+// elements, like the rest of a Dashboard, hold no slices, maps or pointers.
+func (d Dashboard) clone() Dashboard {
+	d.Series = slices.Clone(d.Series)
+	d.LiveDays = slices.Clone(d.LiveDays)
+	return d
 }
 
 func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashboard, error) {
