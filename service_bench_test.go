@@ -13,9 +13,10 @@ import (
 	"github.com/msgstats/analytics/store/memstore"
 )
 
-// BenchmarkRealTime measures a cached real-time read through the Service,
-// JSON decoding of the Metrics included, against the floors of the tiers
-// under it:
+// BenchmarkRealTime measures a cached real-time read through the Service
+// against the floors of the tiers under it. Every read returns the same
+// bytes, so after the first the Metrics come from the Service's table of
+// decoded values (copied, not decoded again):
 //
 //   - L1: served from the memory tier of a cache that also has Redis (with
 //     the system clock, so the once-a-second generation check is in it);
