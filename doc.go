@@ -30,6 +30,10 @@
 // Service.Snapshotter invalidate the teams they touch and warm their
 // dashboards. InvalidateTeam is one Redis operation that every replica
 // sharing the Redis honours within CacheConfig.InvalidationBound (1 s).
+// Every cached read takes its bytes from the cache; the Service keeps the
+// values of recent reads decoded and skips decoding bytes equal to those it
+// last decoded under the same key (see Config.Cache). Values returned are
+// the caller's to modify.
 //
 // # Periods
 //
