@@ -36,7 +36,7 @@ const (
 	// The slot array itself takes 8 bytes per slot (32 KiB).
 	decodedSlots = 1 << 12
 	// decodedMaxBytes is the largest JSON value the table keeps, in bytes:
-	// 256 KiB, a dashboard of about 230 days. Larger values are decoded on
+	// 256 KiB, a dashboard of roughly 250 days. Larger values are decoded on
 	// every read.
 	decodedMaxBytes = 256 << 10
 	// decodedBudget bounds the sum of the charges of the entries in the
