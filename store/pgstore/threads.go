@@ -67,6 +67,7 @@ func (g *groupScan) intern(b []byte) string {
 	return s
 }
 
+// team returns team b's part of the scan, creating it.
 func (g *groupScan) team(b []byte) *teamScan {
 	if t, ok := g.teams[string(b)]; ok {
 		return t
@@ -76,6 +77,7 @@ func (g *groupScan) team(b []byte) *teamScan {
 	return t
 }
 
+// thread returns the team's conversation b, creating it.
 func (t *teamScan) thread(b []byte) *thread {
 	if th, ok := t.threads[string(b)]; ok {
 		return th
