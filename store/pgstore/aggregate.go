@@ -166,6 +166,7 @@ func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) [
 	args[argEnd] = ceilMicro(end)
 	args[argScanLo] = start.Add(-w - scanMargin).Truncate(time.Microsecond)
 	args[argScanHi] = ceilMicro(end.Add(2*w + scanMargin))
+	args[argScanMid] = ceilMicro(end.Add(w + scanMargin))
 	args[argInbound] = pgdialect.Array(m.InboundSenderTypes)
 	args[argSentAll] = pgdialect.Array(slices.Concat(m.SentStatuses, m.DeliveredStatuses, m.ReadStatuses))
 	args[argDeliveredAll] = pgdialect.Array(slices.Concat(m.DeliveredStatuses, m.ReadStatuses))

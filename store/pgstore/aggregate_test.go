@@ -144,6 +144,52 @@ func TestAggregateLongScan(t *testing.T) {
 	}
 }
 
+// TestAggregateReplyAtWindowEnd pins the edge of the message scan after
+// the period: for conversations created before the period, messages from
+// end+W on are not read, so a reply or an answer exactly W after the
+// period's last millisecond must still be found.
+func TestAggregateReplyAtWindowEnd(t *testing.T) {
+	t.Parallel()
+	base := time.Date(2024, 6, 10, 0, 0, 0, 0, time.UTC)
+	end := base.Add(24 * time.Hour)
+	day := analytics.Period{Type: analytics.Daily, Start: base, End: end, Date: analytics.NewDate(2024, 6, 10)}
+	w := analytics.DefaultReplyWindow
+	teams := []analytics.Team{{ID: "T", TimeZone: "UTC", AccountIDs: []string{"A"}}}
+	msg := func(id, conv string, in bool, at time.Time) analytics.Message {
+		return analytics.Message{ID: id, TeamID: "T", AccountID: "A", ConversationID: conv, Inbound: in, CreatedAt: at, Status: "sent"}
+	}
+	last := end.Add(-time.Millisecond) // the period's last millisecond
+	act := &analytics.Activity{
+		Conversations: []analytics.Conversation{
+			{ID: "c1", TeamID: "T", AccountID: "A", ContactID: "k1", Status: "open", CreatedAt: base.Add(-2 * time.Hour)},
+			{ID: "c2", TeamID: "T", AccountID: "A", ContactID: "k2", Status: "open", CreatedAt: base.Add(-2 * time.Hour)},
+		},
+		Messages: []analytics.Message{
+			msg("m1", "c1", false, last), msg("m2", "c1", true, last.Add(w)), // replied exactly W later
+			msg("m3", "c2", true, last), msg("m4", "c2", false, last.Add(w)), // answered exactly W later
+		},
+	}
+	e := newEnv(t, teams, act, envOptions{})
+	req := analytics.AggregateRequest{Items: []analytics.ScopePeriod{
+		{Scope: analytics.TeamScope("T"), Period: day},
+		{Scope: analytics.AccountScope("T", "A"), Period: day},
+	}}
+	want, err := analytics.ComputeMetrics(act, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := want[0]; m.Messages.Replied != 1 || m.Conversations.ResponseCount != 1 {
+		t.Fatalf("the reference finds %d replies and %d answered turns, want 1 and 1", m.Messages.Replied, m.Conversations.ResponseCount)
+	}
+	got, err := e.store.Aggregate(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Aggregate differs from ComputeMetrics (-want +got):\n%s", d)
+	}
+}
+
 func nonZero(ms []analytics.Metrics) int {
 	n := 0
 	for _, m := range ms {

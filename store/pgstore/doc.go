@@ -86,7 +86,10 @@
 // first inbound message within W of its creation and that message's answer
 // within W more (so until end+2W). A contiguous slice of a conversation's
 // order gives each message in it its true neighbour whenever the neighbour
-// is close enough to matter. The lookup statement then reads, by the
+// is close enough to matter; for the same reason the messages from end+W
+// on are read only for conversations created in the period (found by a
+// hashed subquery on the conversations' (team_id, created_at) index), as
+// no other conversation needs them. The lookup statement then reads, by the
 // (team_id, id) index, the contacts of the active conversations (with a
 // message in the period) created outside the scan range; it runs even when
 // there are none, so that the number of statements does not depend on the

@@ -49,6 +49,7 @@ const (
 	argCompleted           // text[]: completed campaign statuses
 	argCampFailed          // text[]: failed campaign statuses
 	argAccounts            // boolean: whether an item of the group is an account scope
+	argScanMid             // timestamptz: end+W, after which scanSQL reads only conversations created in the period
 	numAggArgs
 )
 
@@ -138,7 +139,13 @@ const (
 //   - team, conversation (NULL if none), message ID, account, µs since
 //     the scan's start, flags: every message of the scan range that has a
 //     conversation, and those of the period that have none (for the plain
-//     counts);
+//     counts). Of the messages from end+W on, only those of conversations
+//     created in the period are read: a message of the period needs its
+//     successor and next outbound message only within W after it, so
+//     before end+W; a conversation created in the period needs its first
+//     response up to end+2W. A conversation's messages so cut short still
+//     give each message of the period its true neighbours wherever they
+//     matter (see the package documentation);
 //   - team, conversation ID, contact, account, µs since the scan's start,
 //     flags with flagConversation: every conversation created in the scan
 //     range.
@@ -181,6 +188,9 @@ FROM ` + tbl(m.Table) + ` m
 WHERE ` + col("m", m.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
 	AND ` + mAt + ` >= ` + bound(mTZ, argScanLo) + ` AND ` + mAt + ` < ` + bound(mTZ, argScanHi) + `
 	AND (` + conv + ` IS NOT NULL OR ` + inPeriod(mAt, mTZ) + `)
+	AND (` + mAt + ` < ` + bound(mTZ, argScanMid) + ` OR (` + col("m", m.TeamID) + `::text, ` + conv + `) IN (
+		SELECT ` + col("c", cv.TeamID) + `::text, ` + col("c", cv.ID) + `::text FROM ` + tbl(cv.Table) + ` c
+		WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[]) AND ` + inPeriod(cAt, cvTZ) + `))
 UNION ALL
 SELECT ` + col("c", cv.TeamID) + `::text, ` + col("c", cv.ID) + `::text, NULLIF(` + col("c", cv.ContactID) + `::text, ''), ` + col("c", cv.AccountID) + `::text,
 	` + us(cAt, cvTZ) + `,
