@@ -3,10 +3,8 @@ package pgstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -18,7 +16,7 @@ import (
 
 // scanMargin widens the message scan on both sides, so that rounding the
 // bounds to Postgres's microseconds can never leave out a message that
-// matters. Scanning more never changes a result; see messagesSQL.
+// matters. Scanning more never changes a result; see scanSQL.
 const scanMargin = time.Millisecond
 
 // scopeKey identifies one scope within a group of items.
@@ -37,14 +35,16 @@ type periodKey struct{ start, end time.Time }
 // Aggregate implements analytics.ActivityReader.
 //
 // Items are grouped by their period's (Start, End) instants, so teams whose
-// zones share local midnight share a group. Each group costs three
-// statements, whatever the number of teams and accounts in it: messages
-// with conversations, contacts, and campaigns. Each statement reads every
-// team of the group at once (team_id = ANY(array)) and computes the
-// team-wide and per-account scopes together with GROUPING SETS. A group's
-// statements run in one read-only REPEATABLE READ transaction (so they see
-// one snapshot of the data) with Config.AggregateWorkMem and JIT off, and up
-// to Config.AggregateParallelism groups run at once, each on its own
+// zones share local midnight share a group. Each group costs four
+// statements, whatever the number of teams and accounts in it: the scan of
+// messages and conversations (whose per-conversation metrics are computed
+// in Go; see aggregateThreads), the lookup of the contacts of conversations
+// created outside the scan range, contacts, and campaigns. Each statement
+// reads every team of the group at once (team_id = ANY(array)) and serves
+// the team-wide and per-account scopes together. A group's statements run
+// in one read-only REPEATABLE READ transaction (so they see one snapshot of
+// the data) with Config.AggregateWorkMem and JIT off, and up to
+// Config.AggregateParallelism groups run at once, each on its own
 // connection; a large group is split by teams to keep them busy. Scopes
 // with no rows get zero metrics. The result equals analytics.ComputeMetrics
 // over the same rows.
@@ -160,19 +160,13 @@ func ceilMicro(t time.Time) time.Time {
 
 func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) []any {
 	m, cv, cp := s.cfg.Source.Messages, s.cfg.Source.Conversations, s.cfg.Source.Campaigns
-	wFloor := int64(w / time.Microsecond)
-	wCeil := wFloor
-	if w%time.Microsecond != 0 {
-		wCeil++
-	}
 	args := make([]any, numAggArgs)
 	args[argTeams] = pgdialect.Array(teams)
 	args[argStart] = ceilMicro(start)
 	args[argEnd] = ceilMicro(end)
 	args[argScanLo] = start.Add(-w - scanMargin).Truncate(time.Microsecond)
 	args[argScanHi] = ceilMicro(end.Add(2*w + scanMargin))
-	args[argWindowFloor] = strconv.FormatInt(wFloor, 10) + " microseconds"
-	args[argWindowCeil] = strconv.FormatInt(wCeil, 10) + " microseconds"
+	args[argScanMid] = ceilMicro(end.Add(w + scanMargin))
 	args[argInbound] = pgdialect.Array(m.InboundSenderTypes)
 	args[argSentAll] = pgdialect.Array(slices.Concat(m.SentStatuses, m.DeliveredStatuses, m.ReadStatuses))
 	args[argDeliveredAll] = pgdialect.Array(slices.Concat(m.DeliveredStatuses, m.ReadStatuses))
@@ -187,7 +181,7 @@ func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) [
 	return args
 }
 
-// aggregateGroup runs the three statements of one period for teams, in one
+// aggregateGroup runs the four statements of one period for teams, in one
 // read-only transaction.
 func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, accounts bool) (map[scopeKey]*analytics.Metrics, error) {
 	args := s.aggArgs(teams, start, end, w)
@@ -210,7 +204,7 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 	}
 
 	err := s.inTx(ctx, "aggregating", func(tx txQuerier) error {
-		return s.aggregateStatements(ctx, tx, args, get)
+		return s.aggregateStatements(ctx, tx, args, w, res, get)
 	})
 	if err != nil {
 		return nil, err
@@ -218,53 +212,13 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 	return res, nil
 }
 
-// aggregateStatements runs the three statements of a group in tx.
-func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, get func(string, sql.NullString, int64) *analytics.Metrics) error {
-	err := s.query(ctx, tx, "aggregating messages", s.q.messages, args, func(rows *sql.Rows) error {
-		var kind, team string
-		var account sql.NullString
-		var g int64
-		var v [7]int64
-		var hist []int64
-		dest := []any{&kind, &team, &account, &g}
-		for i := range v {
-			dest = append(dest, &v[i])
-		}
-		dest = append(dest, pgdialect.Array(&hist))
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		m := get(team, account, g)
-		if m == nil {
-			return nil
-		}
-		cv := &m.Conversations
-		switch kind {
-		case "m":
-			msg := &m.Messages
-			msg.Total, msg.Sent, msg.Delivered, msg.Read, msg.Failed, msg.Inbound = v[0], v[1], v[2], v[3], v[4], v[5]
-			msg.Outbound = msg.Total - msg.Inbound
-		case "t":
-			m.Messages.Replied = v[0]
-			cv.ResponseCount, cv.ResponseTimeMs, cv.Unanswered = v[1], v[2], v[3]
-			if len(hist) != len(cv.Histogram) {
-				return fmt.Errorf("histogram of %d buckets, want %d", len(hist), len(cv.Histogram))
-			}
-			copy(cv.Histogram[:], hist)
-		case "c":
-			cv.Total, cv.Open, cv.Closed = v[0], v[1], v[2]
-		case "f":
-			cv.FirstResponseCount, cv.FirstResponseTimeMs = v[0], v[1]
-		case "a":
-			m.Contacts.Active = v[0]
-		}
-		return nil
-	})
-	if err != nil {
+// aggregateStatements runs the statements of a group in tx.
+func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, get func(string, sql.NullString, int64) *analytics.Metrics) error {
+	if err := s.aggregateThreads(ctx, tx, args, w, res); err != nil {
 		return err
 	}
 
-	err = s.query(ctx, tx, "aggregating contacts", s.q.contacts, args, func(rows *sql.Rows) error {
+	err := s.query(ctx, tx, "aggregating contacts", s.q.contacts, args, func(rows *sql.Rows) error {
 		var team string
 		var account sql.NullString
 		var g int64

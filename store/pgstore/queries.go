@@ -2,10 +2,8 @@ package pgstore
 
 import (
 	"fmt"
-	"math"
-	"strings"
-
-	"github.com/msgstats/analytics"
+	"strconv"
+	"time"
 )
 
 // queries holds the store's SQL, built once from the configuration.
@@ -15,9 +13,14 @@ import (
 type queries struct {
 	teams, team string
 
-	// aggregation: messages and conversations together, contacts,
-	// campaigns; see aggArgs for the arguments.
-	messages, contacts, campaigns string
+	// aggregation: the messages and conversations of the scan range
+	// (scan) and the contacts of the active conversations it leaves out
+	// (lookup; see scanSQL), contacts, campaigns; see aggArgs for the
+	// arguments.
+	scan, lookup, contacts, campaigns string
+	// scanExact is scan with times computed in numeric, for scan ranges
+	// longer than maxFloatScan.
+	scanExact string
 	// active counts contacts.active alone (ActiveContacts).
 	active string
 
@@ -26,16 +29,15 @@ type queries struct {
 	upsertHead, upsertTail          string
 }
 
-// The arguments of every aggregation statement, by index. All three
-// statements take the same list; each uses the ones it needs.
+// The arguments of the aggregation statements scan, contacts and
+// campaigns, by index: they take the same list, each using the ones it
+// needs (lookup takes its own).
 const (
 	argTeams        = iota // text[]: the group's team IDs
 	argStart               // timestamptz: period start
 	argEnd                 // timestamptz: period end
 	argScanLo              // timestamptz: first instant of the message scan
 	argScanHi              // timestamptz: end of the message scan (exclusive)
-	argWindowFloor         // text: floor(W / 1µs) microseconds, as an interval
-	argWindowCeil          // text: ceil(W / 1µs) microseconds, as an interval
 	argInbound             // text[]: inbound sender types
 	argSentAll             // text[]: statuses counted as sent
 	argDeliveredAll        // text[]: statuses counted as delivered
@@ -47,6 +49,7 @@ const (
 	argCompleted           // text[]: completed campaign statuses
 	argCampFailed          // text[]: failed campaign statuses
 	argAccounts            // boolean: whether an item of the group is an account scope
+	argScanMid             // timestamptz: end+W, after which scanSQL reads only conversations created in the period
 	numAggArgs
 )
 
@@ -68,16 +71,6 @@ func bound(withTZ bool, i int) string {
 	return "(" + ph(i) + "::timestamptz AT TIME ZONE 'UTC')"
 }
 
-// histogramBoundsMs are HistogramBounds in whole ms, rounded up: a response
-// time of d whole ms is in bucket i when it is below bound i.
-func histogramBoundsMs() string {
-	parts := make([]string, len(analytics.HistogramBounds))
-	for i, b := range analytics.HistogramBounds {
-		parts[i] = fmt.Sprintf("%d", int64(math.Ceil(b*1000)))
-	}
-	return "ARRAY[" + strings.Join(parts, ",") + "]::bigint[]"
-}
-
 func buildQueries(c *Config, kinds tsKinds) queries {
 	src := &c.Source
 	tbl := func(name string) string { return qualify(src.Schema, name) }
@@ -97,7 +90,9 @@ LIMIT ?1`
 	q.team = teamSelect + `
 WHERE ` + col("t", t.ID) + ` = ?0`
 
-	q.messages = messagesSQL(src, kinds, tbl, col)
+	q.scan = scanSQL(src, kinds, tbl, col, false)
+	q.scanExact = scanSQL(src, kinds, tbl, col, true)
+	q.lookup = lookupSQL(src, tbl, col)
 	q.contacts = contactsSQL(src, kinds, tbl, col)
 	q.campaigns = campaignsSQL(src, kinds, tbl, col)
 	q.active = activeSQL(src, kinds, tbl, col)
@@ -120,41 +115,48 @@ DO UPDATE SET metrics = EXCLUDED.metrics, created_at = EXCLUDED.created_at`
 	return q
 }
 
-// messagesSQL aggregates the messages created in the period and the
-// conversations created in it, for every team of the group, team-wide and
-// per account at once. See the package documentation ("Aggregation") for
-// why the scan and the ordering give exact results.
+// Flags of a row of scanSQL, bits of its flags column.
+const (
+	// messages
+	flagInbound   = 1 << iota // sent by the contact
+	flagInPeriod              // created in the period (messages and conversations)
+	flagSent                  // status counted as sent
+	flagDelivered             // status counted as delivered
+	flagRead                  // status counted as read
+	flagFailed                // status counted as failed
+	// conversations
+	flagOpen         // open status
+	flagClosed       // closed status
+	flagConversation // the row is a conversation's, not a message's
+)
+
+// scanSQL reads what the per-conversation metrics need of a group's scan
+// range [start-W, end+2W) (see the package documentation), one narrow row
+// per record and in no particular order, so that Postgres neither sorts
+// nor joins: Go orders each conversation's few messages (see threads.go).
+// Its rows are
 //
-// The plan, in the order the CTEs run:
+//   - team, conversation (NULL if none), message ID, account, µs since
+//     the scan's start, flags: every message of the scan range that has a
+//     conversation, and those of the period that have none (for the plain
+//     counts). Of the messages from end+W on, only those of conversations
+//     created in the period are read: a message of the period needs its
+//     successor and next outbound message only within W after it, so
+//     before end+W; a conversation created in the period needs its first
+//     response up to end+2W. A conversation's messages so cut short still
+//     give each message of the period its true neighbours wherever they
+//     matter (see the package documentation);
+//   - team, conversation ID, contact, account, µs since the scan's start,
+//     flags with flagConversation: every conversation created in the scan
+//     range.
 //
-//   - d: the period's messages. The plain counts (total, sent, delivered,
-//     read, failed, inbound) are grouped from them directly;
-//   - a: the active conversations, those with a message in the period or
-//     created in it;
-//   - ci: their conversation rows (contact, account, status, creation),
-//     one per active conversation (NULLs when the host has none): those
-//     created in the scan range through the (team_id, created_at) index
-//     and a hash join, the few older ones looked up one by one by
-//     (team_id, id);
-//   - s: the messages of the scan range [start-W, end+2W) of the active
-//     conversations. Messages of other conversations cannot change any
-//     metric of the period, so they are left out before the sort, which
-//     with the window is most of the cost;
-//   - w: one sort of each conversation in reverse (created_at, id) order
-//     serves lag (the next message), lead (the previous one), a running
-//     min (the next outbound message) and a count of the earlier inbound
-//     messages since the conversation's creation (to find its first
-//     customer turn). Conversations are partitioned by a number ci gives
-//     each, so that the sort compares integers rather than IDs, and the
-//     rows sorted are kept narrow: the sort is most of the cost;
-//   - then one aggregate per family, with GROUPING SETS for the team-wide
-//     and per-account scopes.
-//
-// IDs are matched in the columns' own (deterministic) collations, so that
-// the indexes serve the lookups; message IDs are ordered in byte order
-// (COLLATE "C"). Timestamps are compared as stored, and window comparisons
-// use intervals, so that no timestamp is converted to a number per row.
-func messagesSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(string, string) string) string {
+// Times are read as the interval since the scan's start (argScanLo, a
+// whole µs). Unless exact is set, it is read as float8 seconds and rounded
+// to µs, which avoids computing a numeric per row: within maxFloatScan of
+// the start, the float8 is off by less than 0.1 µs, so the rounding gives
+// the exact µs. exact reads it with extract (a numeric), exact at any
+// distance, for longer scans.
+func scanSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(string, string) string, exact bool) string {
 	m, cv := src.Messages, src.Conversations
 	mTZ := kinds[m.Table+"."+m.CreatedAt]
 	cvTZ := kinds[cv.Table+"."+cv.CreatedAt]
@@ -162,143 +164,66 @@ func messagesSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(s
 	inPeriod := func(expr string, tz bool) string {
 		return expr + ` >= ` + bound(tz, argStart) + ` AND ` + expr + ` < ` + bound(tz, argEnd)
 	}
-	conv := "NULLIF(" + col("m", m.ConversationID) + "::text, '')"
-	wFloor := ph(argWindowFloor) + "::interval"
-	wCeil := ph(argWindowCeil) + "::interval"
-	ms := func(d string) string { return "floor(extract(epoch FROM " + d + ") * 1000)::bigint" }
-	ciCols := col("c", cv.AccountID) + `::text AS cacct,
-		NULLIF(` + col("c", cv.ContactID) + `::text, '') AS contact,
-		COALESCE(` + col("c", cv.Status) + `::text = ANY(` + ph(argOpen) + `::text[]), false) AS open,
-		COALESCE(` + col("c", cv.Status) + `::text = ANY(` + ph(argClosed) + `::text[]), false) AS closed,
-		CASE WHEN ` + inPeriod(cAt, cvTZ) + ` THEN ` + cAt + ` END AS cts`
-	var b strings.Builder
-	b.WriteString(`WITH d AS MATERIALIZED (
-	SELECT ` + col("m", m.TeamID) + `::text AS team, ` + conv + ` AS conv,
-		` + col("m", m.AccountID) + `::text AS acct,
-		` + col("m", m.Status) + `::text AS status,
-		COALESCE(` + col("m", m.SenderType) + `::text = ANY(` + ph(argInbound) + `::text[]), false) AS inbound
-	FROM ` + tbl(m.Table) + ` m
-	WHERE ` + col("m", m.TeamID) + ` = ANY(` + ph(argTeams) + `::text[]) AND ` + inPeriod(mAt, mTZ) + `
-), a AS MATERIALIZED (
-	SELECT d.team, d.conv FROM d WHERE d.conv IS NOT NULL
-	UNION
-	SELECT ` + col("c", cv.TeamID) + `::text, ` + col("c", cv.ID) + `::text
-	FROM ` + tbl(cv.Table) + ` c
-	WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[]) AND ` + inPeriod(cAt, cvTZ) + `
-), ci AS MATERIALIZED (
-	SELECT a.team, a.conv, row_number() OVER () AS k,
-		COALESCE(r.cacct, o.cacct) AS cacct, COALESCE(r.contact, o.contact) AS contact,
-		COALESCE(r.open, o.open, false) AS open, COALESCE(r.closed, o.closed, false) AS closed,
-		COALESCE(r.cts, o.cts) AS cts
-	FROM a
-	LEFT JOIN (
-		SELECT ` + col("c", cv.TeamID) + `::text AS team, ` + col("c", cv.ID) + `::text AS conv, ` + ciCols + `
-		FROM ` + tbl(cv.Table) + ` c
-		WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
-			AND ` + cAt + ` >= ` + bound(cvTZ, argScanLo) + ` AND ` + cAt + ` < ` + bound(cvTZ, argScanHi) + `
-	) r ON r.team = a.team AND r.conv = a.conv
-	LEFT JOIN LATERAL (
-		SELECT ` + ciCols + ` FROM ` + tbl(cv.Table) + ` c
-		WHERE r.conv IS NULL AND ` + col("c", cv.TeamID) + ` = a.team AND ` + col("c", cv.ID) + ` = a.conv
-		LIMIT 1) o ON true
-), s AS (
-	SELECT ci.k, ci.team, ci.cts,
-		` + col("m", m.AccountID) + `::text AS acct,
-		` + col("m", m.ID) + `::text COLLATE "C" AS id,
-		COALESCE(` + col("m", m.SenderType) + `::text = ANY(` + ph(argInbound) + `::text[]), false) AS inbound,
-		` + mAt + ` AS at,
-		(` + inPeriod(mAt, mTZ) + `) AS inp
-	FROM ` + tbl(m.Table) + ` m
-	JOIN ci ON ci.team = ` + col("m", m.TeamID) + `::text AND ci.conv = ` + conv + `
-	WHERE ` + col("m", m.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
-		AND ` + mAt + ` >= ` + bound(mTZ, argScanLo) + `
-		AND ` + mAt + ` < ` + bound(mTZ, argScanHi) + `
-), w AS MATERIALIZED (
-	SELECT y.k, y.team COLLATE "C" AS team, y.acct COLLATE "C" AS acct,
-		y.inp, y.replied, y.turn, y.first, y.early, y.resp_ms,
-		width_bucket(y.resp_ms, ` + histogramBoundsMs() + `) AS bucket
-	FROM (
-		SELECT x.*,
-			CASE WHEN (x.turn OR x.first) AND x.next_out - x.at <= ` + wFloor + `
-				THEN ` + ms("x.next_out - x.at") + ` END AS resp_ms
-		FROM (
-			SELECT z.k, z.team, z.acct, z.inp, z.at, z.next_out,
-				z.inp AND NOT z.inbound AND z.next_in_at - z.at <= ` + wFloor + ` AS replied,
-				z.inp AND z.inbound AND NOT COALESCE(z.at - z.prev_in_at <= ` + wFloor + `, false) AS turn,
-				z.inbound AND z.at >= z.cts AND z.earlier_in = 0 AS first,
-				z.at - z.cts < ` + wCeil + ` AS early
-			FROM (
-				SELECT s.*,
-					lag(CASE WHEN s.inbound THEN s.at END) OVER r AS next_in_at,
-					lead(CASE WHEN s.inbound THEN s.at END) OVER r AS prev_in_at,
-					min(CASE WHEN NOT s.inbound THEN s.at END) OVER r AS next_out,
-					count(*) FILTER (WHERE s.inbound AND s.at >= s.cts) OVER e AS earlier_in
-				FROM s
-				WINDOW o AS (PARTITION BY s.k ORDER BY s.at DESC, s.id DESC),
-					r AS (o ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-					e AS (o ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
-			) z
-		) x
-		WHERE x.inp OR x.first
-	) y
-), ac AS (
-	SELECT DISTINCT d.team COLLATE "C" AS team, d.acct COLLATE "C" AS acct, ci.contact COLLATE "C" AS contact
-	FROM d JOIN ci ON ci.team = d.team AND ci.conv = d.conv
-	WHERE ci.contact IS NOT NULL
-)
-SELECT 'm', d.team, d.acct, GROUPING(d.acct),
-	count(*),
-	count(*) FILTER (WHERE d.status = ANY(` + ph(argSentAll) + `::text[])),
-	count(*) FILTER (WHERE d.status = ANY(` + ph(argDeliveredAll) + `::text[])),
-	count(*) FILTER (WHERE d.status = ANY(` + ph(argRead) + `::text[])),
-	count(*) FILTER (WHERE d.status = ANY(` + ph(argMsgFailed) + `::text[])),
-	count(*) FILTER (WHERE d.inbound),
-	0, NULL::bigint[]
-FROM d
-GROUP BY GROUPING SETS ((d.team), (d.team, d.acct))
-UNION ALL
-SELECT 't', w.team, w.acct, GROUPING(w.acct),
-	count(*) FILTER (WHERE w.replied),
-	count(*) FILTER (WHERE w.turn AND w.resp_ms IS NOT NULL),
-	COALESCE(sum(w.resp_ms) FILTER (WHERE w.turn), 0)::bigint,
-	count(*) FILTER (WHERE w.turn AND w.resp_ms IS NULL), 0, 0, 0,
-	ARRAY[`)
-	for i := range analytics.HistogramBuckets {
-		if i > 0 {
-			b.WriteString(", ")
+	us := func(expr string, tz bool) string {
+		if exact {
+			return `(extract(epoch FROM ` + expr + ` - ` + bound(tz, argScanLo) + `) * 1000000)::bigint`
 		}
-		fmt.Fprintf(&b, "count(*) FILTER (WHERE w.turn AND w.bucket = %d)", i)
+		return `round(date_part('epoch', ` + expr + ` - ` + bound(tz, argScanLo) + `) * 1000000)::bigint`
 	}
-	b.WriteString(`]
-FROM w
-WHERE w.inp
-GROUP BY GROUPING SETS ((w.team), (w.team, w.acct))
+	flag := func(cond string, bit int) string {
+		return fmt.Sprintf("(CASE WHEN %s THEN %d ELSE 0 END)", cond, bit)
+	}
+	status := col("m", m.Status) + "::text"
+	conv := "NULLIF(" + col("m", m.ConversationID) + "::text, '')"
+	cstatus := col("c", cv.Status) + "::text"
+	return `SELECT ` + col("m", m.TeamID) + `::text, ` + conv + `, ` + col("m", m.ID) + `::text, ` + col("m", m.AccountID) + `::text,
+	` + us(mAt, mTZ) + `,
+	` + flag("COALESCE("+col("m", m.SenderType)+"::text = ANY("+ph(argInbound)+"::text[]), false)", flagInbound) + `
+	+ ` + flag(inPeriod(mAt, mTZ), flagInPeriod) + `
+	+ ` + flag(status+" = ANY("+ph(argSentAll)+"::text[])", flagSent) + `
+	+ ` + flag(status+" = ANY("+ph(argDeliveredAll)+"::text[])", flagDelivered) + `
+	+ ` + flag(status+" = ANY("+ph(argRead)+"::text[])", flagRead) + `
+	+ ` + flag(status+" = ANY("+ph(argMsgFailed)+"::text[])", flagFailed) + `
+FROM ` + tbl(m.Table) + ` m
+WHERE ` + col("m", m.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+	AND ` + mAt + ` >= ` + bound(mTZ, argScanLo) + ` AND ` + mAt + ` < ` + bound(mTZ, argScanHi) + `
+	AND (` + conv + ` IS NOT NULL OR ` + inPeriod(mAt, mTZ) + `)
+	AND (` + mAt + ` < ` + bound(mTZ, argScanMid) + ` OR (` + col("m", m.TeamID) + `::text, ` + conv + `) IN (
+		SELECT ` + col("c", cv.TeamID) + `::text, ` + col("c", cv.ID) + `::text FROM ` + tbl(cv.Table) + ` c
+		WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[]) AND ` + inPeriod(cAt, cvTZ) + `))
 UNION ALL
-SELECT 'f', w.team, ci.cacct COLLATE "C", GROUPING(ci.cacct COLLATE "C"),
-	count(*) FILTER (WHERE w.early AND w.resp_ms IS NOT NULL),
-	COALESCE(sum(w.resp_ms) FILTER (WHERE w.early), 0)::bigint, 0, 0, 0, 0, 0, NULL
-FROM w JOIN ci ON ci.k = w.k
-WHERE w.first
-GROUP BY GROUPING SETS ((w.team), (w.team, ci.cacct COLLATE "C"))
-UNION ALL
-SELECT 'c', ci.team, ci.cacct, GROUPING(ci.cacct),
-	count(*), count(*) FILTER (WHERE ci.open), count(*) FILTER (WHERE ci.closed), 0, 0, 0, 0, NULL
-FROM ci
-WHERE ci.cts IS NOT NULL
-GROUP BY GROUPING SETS ((ci.team), (ci.team, ci.cacct))
-UNION ALL
-SELECT 'a', ac.team, ac.acct, 0, count(*), 0, 0, 0, 0, 0, 0, NULL
-FROM ac
-GROUP BY ac.team, ac.acct
-UNION ALL
-SELECT 'a', x.team, NULL, 1, count(*), 0, 0, 0, 0, 0, 0, NULL
-FROM (SELECT DISTINCT ac.team, ac.contact FROM ac) x
-GROUP BY x.team`)
-	return b.String()
+SELECT ` + col("c", cv.TeamID) + `::text, ` + col("c", cv.ID) + `::text, NULLIF(` + col("c", cv.ContactID) + `::text, ''), ` + col("c", cv.AccountID) + `::text,
+	` + us(cAt, cvTZ) + `,
+	` + strconv.Itoa(flagConversation) + ` + ` + flag(inPeriod(cAt, cvTZ), flagInPeriod) + `
+	+ ` + flag("COALESCE("+cstatus+" = ANY("+ph(argOpen)+"::text[]), false)", flagOpen) + `
+	+ ` + flag("COALESCE("+cstatus+" = ANY("+ph(argClosed)+"::text[]), false)", flagClosed) + `
+FROM ` + tbl(cv.Table) + ` c
+WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+	AND ` + cAt + ` >= ` + bound(cvTZ, argScanLo) + ` AND ` + cAt + ` < ` + bound(cvTZ, argScanHi)
 }
 
-// activeSQL counts contacts.active alone, as messagesSQL does: the distinct
-// contacts of the conversations of the period's messages, per scope.
+// maxFloatScan is the longest scan range whose times scanSQL may read as
+// float8 seconds: 2^28 s (about 8.5 years), where a float8's unit in the
+// last place is 2^-24 s (0.06 µs).
+const maxFloatScan = (1 << 28) * time.Second
+
+// lookupSQL reads the contacts of conversations by (team, ID): ?0 and ?1
+// are parallel text arrays of teams and IDs. scanSQL reads the
+// conversations created in the scan range; an active conversation created
+// before it (or after) is looked up by the (team_id, id) index.
+func lookupSQL(src *Source, tbl func(string) string, col func(string, string) string) string {
+	cv := src.Conversations
+	return `SELECT u.team, u.conv, o.contact
+FROM unnest(?0::text[], ?1::text[]) AS u(team, conv)
+CROSS JOIN LATERAL (
+	SELECT NULLIF(` + col("c", cv.ContactID) + `::text, '') AS contact FROM ` + tbl(cv.Table) + ` c
+	WHERE ` + col("c", cv.TeamID) + ` = u.team AND ` + col("c", cv.ID) + ` = u.conv
+	LIMIT 1) o`
+}
+
+// activeSQL counts contacts.active alone, as Aggregate does (see
+// groupScan.activeContacts): the distinct contacts of the conversations of
+// the period's messages, per scope.
 func activeSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(string, string) string) string {
 	m, cv := src.Messages, src.Conversations
 	mTZ := kinds[m.Table+"."+m.CreatedAt]

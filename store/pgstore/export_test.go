@@ -1,0 +1,4 @@
+package pgstore
+
+// MaxFloatScan is maxFloatScan, for the external tests.
+const MaxFloatScan = maxFloatScan

@@ -1,0 +1,375 @@
+package pgstore
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/msgstats/analytics"
+)
+
+// scanMsg is one message of a group's scan range, as scanSQL reads it.
+type scanMsg struct {
+	at    int64  // µs since the scan's start
+	id    string // orders messages of equal at, in byte order
+	acct  string // "" if none
+	flags uint16 // flag* bits
+}
+
+// thread is one conversation of a group's scan: its messages of the scan
+// range, in (at, id) order once sorted, and what the metrics need of its
+// row.
+type thread struct {
+	msgs []scanMsg
+	// active reports whether a message of the conversation is in the period.
+	active bool
+	// created reports whether scanSQL read the row (created in the scan
+	// range); then acct, at and flags are the row's. contact is the row's
+	// contact, from scanSQL or lookupSQL; "" if none or no row.
+	created bool
+	contact string
+	acct    string
+	at      int64
+	flags   uint16
+}
+
+// teamScan is one team's part of a group's scan.
+type teamScan struct {
+	id      string
+	threads map[string]*thread // by conversation ID
+	loose   []scanMsg          // the period's messages with no conversation
+}
+
+// groupScan is what scanSQL and lookupSQL read for one group of teams and
+// one period: the messages of the scan range by conversation, the
+// conversations created in the scan range, and the contacts of the active
+// conversations created outside it. Strings that repeat (teams, accounts,
+// contacts) are interned.
+type groupScan struct {
+	teams  map[string]*teamScan
+	strs   map[string]string
+	w      time.Duration
+	buf    []int // scratch for nextOutbound
+	result map[scopeKey]*analytics.Metrics
+}
+
+// intern returns b as a string, allocating it once per group.
+func (g *groupScan) intern(b []byte) string {
+	if s, ok := g.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	g.strs[s] = s
+	return s
+}
+
+// team returns team b's part of the scan, creating it.
+func (g *groupScan) team(b []byte) *teamScan {
+	if t, ok := g.teams[string(b)]; ok {
+		return t
+	}
+	t := &teamScan{id: string(b), threads: map[string]*thread{}}
+	g.teams[t.id] = t
+	return t
+}
+
+// thread returns the team's conversation b, creating it.
+func (t *teamScan) thread(b []byte) *thread {
+	if th, ok := t.threads[string(b)]; ok {
+		return th
+	}
+	th := &thread{}
+	t.threads[string(b)] = th
+	return th
+}
+
+// scopes returns the metrics of team's team-wide scope and of its account
+// acct's scope (nil when acct is "": activity with no account counts
+// team-wide only), creating them.
+func (g *groupScan) scopes(team, acct string) (*analytics.Metrics, *analytics.Metrics) {
+	get := func(k scopeKey) *analytics.Metrics {
+		m := g.result[k]
+		if m == nil {
+			m = &analytics.Metrics{}
+			g.result[k] = m
+		}
+		return m
+	}
+	tw := get(scopeKey{team: team, teamWide: true})
+	if acct == "" {
+		return tw, nil
+	}
+	return tw, get(scopeKey{team: team, account: acct})
+}
+
+// aggregateThreads computes the message and conversation metrics of a
+// group into res: it reads the scan range with scanSQL, looks up the
+// contacts of the active conversations created outside it with lookupSQL,
+// and orders and walks each conversation's messages in Go, as
+// analytics.ComputeMetrics does.
+func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics) error {
+	g := &groupScan{teams: map[string]*teamScan{}, strs: map[string]string{}, w: w, result: res}
+	var team, conv, acct sql.RawBytes
+	var id sql.NullString // a message's ID, or a conversation's contact
+	var at, flags int64
+	scan := s.q.scan
+	if lo, hi := args[argScanLo].(time.Time), args[argScanHi].(time.Time); hi.Sub(lo) > maxFloatScan {
+		scan = s.q.scanExact
+	}
+	err := s.query(ctx, tx, "aggregating messages", scan, args, func(rows *sql.Rows) error {
+		if err := rows.Scan(&team, &conv, &id, &acct, &at, &flags); err != nil {
+			return err
+		}
+		t := g.team(team)
+		if flags&flagConversation != 0 {
+			th := t.thread(conv)
+			th.created = true
+			th.contact, th.acct, th.at, th.flags = id.String, g.intern(acct), at, uint16(flags)
+			return nil
+		}
+		x := scanMsg{at: at, acct: g.intern(acct), flags: uint16(flags)}
+		if conv == nil {
+			t.loose = append(t.loose, x)
+			return nil
+		}
+		x.id = id.String
+		th := t.thread(conv)
+		th.msgs = append(th.msgs, x)
+		th.active = th.active || x.flags&flagInPeriod != 0
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.lookupContacts(ctx, tx, g); err != nil {
+		return err
+	}
+	for _, t := range g.teams {
+		g.count(t)
+	}
+	g.activeContacts()
+	return nil
+}
+
+// lookupContacts reads the contacts of the active conversations that
+// scanSQL did not read, always in one statement (empty arrays when none).
+func (s *Store) lookupContacts(ctx context.Context, tx txQuerier, g *groupScan) error {
+	var teams, convs []string
+	for _, t := range g.teams {
+		for c, th := range t.threads {
+			if th.active && !th.created {
+				teams, convs = append(teams, t.id), append(convs, c)
+			}
+		}
+	}
+	var team, conv, contact sql.RawBytes
+	return s.query(ctx, tx, "aggregating messages", s.q.lookup, []any{pgdialect.Array(teams), pgdialect.Array(convs)}, func(rows *sql.Rows) error {
+		if err := rows.Scan(&team, &conv, &contact); err != nil {
+			return err
+		}
+		if t := g.teams[string(team)]; t != nil {
+			if th := t.threads[string(conv)]; th != nil {
+				th.contact = g.intern(contact)
+			}
+		}
+		return nil
+	})
+}
+
+// compareScanMsgs orders a conversation's messages by (created_at, id),
+// IDs in byte order, as analytics.CompareMessages does.
+func compareScanMsgs(a, b scanMsg) int {
+	switch {
+	case a.at < b.at:
+		return -1
+	case a.at > b.at:
+		return 1
+	}
+	return strings.Compare(a.id, b.id)
+}
+
+// us is a duration of n µs.
+func us(n int64) time.Duration { return time.Duration(n) * time.Microsecond }
+
+// count adds team t's message and conversation metrics, all but
+// contacts.active (activeContacts), to g.result.
+func (g *groupScan) count(t *teamScan) {
+	for _, x := range t.loose {
+		tw, ac := g.scopes(t.id, x.acct)
+		countPlain(tw, ac, x.flags)
+	}
+	w := g.w
+	for _, th := range t.threads {
+		isNew := th.created && th.flags&flagInPeriod != 0
+		if !th.active && !isNew {
+			continue
+		}
+		msgs := th.msgs
+		slices.SortFunc(msgs, compareScanMsgs)
+		next := g.nextOutbound(msgs)
+		// responseTime is the time from msgs[j] to the next outbound
+		// message, if it comes within w, in whole ms.
+		responseTime := func(j int) (time.Duration, bool) {
+			k := next[j]
+			if k < 0 {
+				return 0, false
+			}
+			d := us(msgs[k].at - msgs[j].at)
+			if d > w {
+				return 0, false
+			}
+			return d.Truncate(time.Millisecond), true
+		}
+		for j, x := range msgs {
+			if x.flags&flagInPeriod == 0 {
+				continue
+			}
+			tw, ac := g.scopes(t.id, x.acct)
+			countPlain(tw, ac, x.flags)
+			if x.flags&flagInbound == 0 {
+				if j+1 < len(msgs) && msgs[j+1].flags&flagInbound != 0 && us(msgs[j+1].at-x.at) <= w {
+					tw.Messages.Replied++
+					if ac != nil {
+						ac.Messages.Replied++
+					}
+				}
+				continue
+			}
+			if j > 0 && msgs[j-1].flags&flagInbound != 0 && us(x.at-msgs[j-1].at) <= w {
+				continue // same customer turn as the previous inbound message
+			}
+			d, ok := responseTime(j)
+			for _, m := range [2]*analytics.Metrics{tw, ac} {
+				if m == nil {
+					continue
+				}
+				cv := &m.Conversations
+				if ok {
+					cv.ResponseCount++
+					cv.ResponseTimeMs += d.Milliseconds()
+					cv.Histogram.Observe(d)
+				} else {
+					cv.Unanswered++
+				}
+			}
+		}
+		if !isNew {
+			continue
+		}
+		tw, ac := g.scopes(t.id, th.acct)
+		var d time.Duration
+		answered := false
+		for j, x := range msgs {
+			if x.at < th.at || x.flags&flagInbound == 0 {
+				continue
+			}
+			if us(x.at-th.at) >= w {
+				break
+			}
+			d, answered = responseTime(j)
+			break
+		}
+		for _, m := range [2]*analytics.Metrics{tw, ac} {
+			if m == nil {
+				continue
+			}
+			cv := &m.Conversations
+			cv.Total++
+			if th.flags&flagOpen != 0 {
+				cv.Open++
+			}
+			if th.flags&flagClosed != 0 {
+				cv.Closed++
+			}
+			if answered {
+				cv.FirstResponseCount++
+				cv.FirstResponseTimeMs += d.Milliseconds()
+			}
+		}
+	}
+}
+
+// countPlain adds a message of the period to the plain counts of its
+// scopes (ac may be nil).
+func countPlain(tw, ac *analytics.Metrics, flags uint16) {
+	for _, m := range [2]*analytics.Metrics{tw, ac} {
+		if m == nil {
+			continue
+		}
+		msg := &m.Messages
+		msg.Total++
+		if flags&flagInbound != 0 {
+			msg.Inbound++
+		} else {
+			msg.Outbound++
+		}
+		if flags&flagSent != 0 {
+			msg.Sent++
+		}
+		if flags&flagDelivered != 0 {
+			msg.Delivered++
+		}
+		if flags&flagRead != 0 {
+			msg.Read++
+		}
+		if flags&flagFailed != 0 {
+			msg.Failed++
+		}
+	}
+}
+
+// nextOutbound returns, for each position j of msgs, the index of the
+// first outbound message after j, or -1. The slice is reused by the next
+// call.
+func (g *groupScan) nextOutbound(msgs []scanMsg) []int {
+	next := slices.Grow(g.buf[:0], len(msgs))[:len(msgs)]
+	g.buf = next
+	n := -1
+	for j := len(msgs) - 1; j >= 0; j-- {
+		next[j] = n
+		if msgs[j].flags&flagInbound == 0 {
+			n = j
+		}
+	}
+	return next
+}
+
+// activeContacts sets contacts.active of every scope of the group: the
+// distinct contacts of the conversations of the scope's messages created
+// in the period.
+func (g *groupScan) activeContacts() {
+	for _, t := range g.teams {
+		team := map[string]struct{}{}
+		accounts := map[string]map[string]struct{}{}
+		for _, th := range t.threads {
+			if !th.active || th.contact == "" {
+				continue
+			}
+			team[th.contact] = struct{}{}
+			for _, x := range th.msgs {
+				if x.flags&flagInPeriod == 0 || x.acct == "" {
+					continue
+				}
+				set := accounts[x.acct]
+				if set == nil {
+					set = map[string]struct{}{}
+					accounts[x.acct] = set
+				}
+				set[th.contact] = struct{}{}
+			}
+		}
+		if len(team) == 0 {
+			continue
+		}
+		tw, _ := g.scopes(t.id, "")
+		tw.Contacts.Active = int64(len(team))
+		for acct, set := range accounts {
+			_, ac := g.scopes(t.id, acct)
+			ac.Contacts.Active = int64(len(set))
+		}
+	}
+}
