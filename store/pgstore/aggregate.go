@@ -83,7 +83,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	g.SetLimit(s.cfg.AggregateParallelism)
 	for _, u := range units {
 		g.Go(func() error {
-			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w, u.accounts)
+			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w, u.accounts, req.Sketches)
 			u.res = res
 			return err
 		})
@@ -113,6 +113,9 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 				m = *r
 			}
 			m.Period = analytics.Range{Start: it.Period.Start, End: it.Period.End}
+			if req.Sketches && m.ActiveSketch == nil {
+				m.ActiveSketch = emptySketch // no active contacts
+			}
 			m.Derive()
 			out[i] = m
 		}
@@ -184,15 +187,24 @@ func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) [
 	args[argCompleted] = pgdialect.Array(cp.CompletedStatuses)
 	args[argCampFailed] = pgdialect.Array(cp.FailedStatuses)
 	args[argAccounts] = true
+	args[argSketches] = false
 	return args
 }
 
+// emptySketch is the sketch of no contacts.
+var emptySketch = analytics.SketchOf()
+
 // aggregateGroup runs the three statements of one period for teams, in one
-// read-only transaction.
-func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, accounts bool) (map[scopeKey]*analytics.Metrics, error) {
+// read-only transaction. With sketches, each scope's metrics get the
+// sketch of its active contacts (scopes without any get none here).
+func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, accounts, sketches bool) (map[scopeKey]*analytics.Metrics, error) {
 	args := s.aggArgs(teams, start, end, w)
 	args[argAccounts] = accounts
+	args[argSketches] = sketches
 	res := map[scopeKey]*analytics.Metrics{}
+	// The active contacts of each scope: an account's from its row, a
+	// team's from all its rows (those of messages without an account too).
+	contacts := map[scopeKey][]string{}
 	get := func(team string, account sql.NullString, grouping int64) *analytics.Metrics {
 		k := scopeKey{team: team, teamWide: grouping == 1}
 		if !k.teamWide {
@@ -209,30 +221,55 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 		return m
 	}
 
+	addContacts := func(team string, account sql.NullString, ids []string) {
+		tk := scopeKey{team: team, teamWide: true}
+		contacts[tk] = append(contacts[tk], ids...)
+		if account.Valid && account.String != "" {
+			ak := scopeKey{team: team, account: account.String}
+			contacts[ak] = append(contacts[ak], ids...)
+		}
+	}
 	err := s.inTx(ctx, "aggregating", func(tx txQuerier) error {
-		return s.aggregateStatements(ctx, tx, args, get)
+		return s.aggregateStatements(ctx, tx, args, get, addContacts)
 	})
 	if err != nil {
 		return nil, err
 	}
+	if sketches {
+		for k, ids := range contacts {
+			m := res[k]
+			if m == nil {
+				m = &analytics.Metrics{}
+				res[k] = m
+			}
+			m.ActiveSketch = analytics.SketchOf(ids...)
+		}
+	}
 	return res, nil
 }
 
-// aggregateStatements runs the three statements of a group in tx.
-func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, get func(string, sql.NullString, int64) *analytics.Metrics) error {
+// aggregateStatements runs the three statements of a group in tx. The
+// active contacts of each (team, account) row, when asked for
+// (argSketches), go to addContacts.
+func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, get func(string, sql.NullString, int64) *analytics.Metrics,
+	addContacts func(team string, account sql.NullString, ids []string)) error {
 	err := s.query(ctx, tx, "aggregating messages", s.q.messages, args, func(rows *sql.Rows) error {
 		var kind, team string
 		var account sql.NullString
 		var g int64
 		var v [7]int64
 		var hist []int64
+		var ids []string
 		dest := []any{&kind, &team, &account, &g}
 		for i := range v {
 			dest = append(dest, &v[i])
 		}
-		dest = append(dest, pgdialect.Array(&hist))
+		dest = append(dest, pgdialect.Array(&hist), pgdialect.Array(&ids))
 		if err := rows.Scan(dest...); err != nil {
 			return err
+		}
+		if kind == "a" && g == 0 && len(ids) > 0 {
+			addContacts(team, account, ids)
 		}
 		m := get(team, account, g)
 		if m == nil {

@@ -47,6 +47,7 @@ const (
 	argCompleted           // text[]: completed campaign statuses
 	argCampFailed          // text[]: failed campaign statuses
 	argAccounts            // boolean: whether an item of the group is an account scope
+	argSketches            // boolean: whether to return the active contacts (AggregateRequest.Sketches)
 	numAggArgs
 )
 
@@ -111,12 +112,22 @@ WHERE `
 ORDER BY date`
 	q.snapshotsTeam = sel + `team_id = ?0 AND whatsapp_account_id IS NULL` + rest
 	q.snapshotsAccount = sel + `team_id = ?0 AND whatsapp_account_id = ?1` + rest
-	q.snapshotsTeams = sel + `team_id = ANY(?0::text[]) AND snapshot_type::text = ?1 AND date >= ?2::date AND date <= ?3::date`
-	q.upsertHead = `INSERT INTO ` + snap + ` (id, team_id, whatsapp_account_id, date, snapshot_type, metrics, created_at)
+	// Roll-ups read the compact metrics where a row has them, the JSON
+	// only where it has not.
+	// only where it has not. The type is compared as the column's own
+	// (an untyped literal takes its type), so that the index serves it;
+	// dates come as days since 1970-01-01.
+	q.snapshotsTeams = `SELECT id, team_id, whatsapp_account_id, date - DATE '1970-01-01',
+	CASE WHEN metrics_compact IS NULL THEN metrics::text END, metrics_compact,
+	` + epochUs("created_at") + `, active_sketch
+FROM ` + snap + `
+WHERE team_id = ANY(?0::text[]) AND snapshot_type = ?1 AND date >= ?2::date AND date <= ?3::date`
+	q.upsertHead = `INSERT INTO ` + snap + ` (id, team_id, whatsapp_account_id, date, snapshot_type, metrics, created_at, active_sketch, metrics_compact)
 VALUES `
 	q.upsertTail = `
 ON CONFLICT (team_id, whatsapp_account_id, date, snapshot_type)
-DO UPDATE SET metrics = EXCLUDED.metrics, created_at = EXCLUDED.created_at`
+DO UPDATE SET metrics = EXCLUDED.metrics, created_at = EXCLUDED.created_at,
+	active_sketch = EXCLUDED.active_sketch, metrics_compact = EXCLUDED.metrics_compact`
 	return q
 }
 
@@ -148,7 +159,10 @@ DO UPDATE SET metrics = EXCLUDED.metrics, created_at = EXCLUDED.created_at`
 //     each, so that the sort compares integers rather than IDs, and the
 //     rows sorted are kept narrow: the sort is most of the cost;
 //   - then one aggregate per family, with GROUPING SETS for the team-wide
-//     and per-account scopes.
+//     and per-account scopes. With AggregateRequest.Sketches, the active
+//     contacts of each (team, account) come back as an array too, from
+//     which Aggregate builds the sketches of the accounts and, their
+//     union, of the team.
 //
 // IDs are matched in the columns' own (deterministic) collations, so that
 // the indexes serve the lookups; message IDs are ordered in byte order
@@ -253,7 +267,7 @@ SELECT 'm', d.team, d.acct, GROUPING(d.acct),
 	count(*) FILTER (WHERE d.status = ANY(` + ph(argRead) + `::text[])),
 	count(*) FILTER (WHERE d.status = ANY(` + ph(argMsgFailed) + `::text[])),
 	count(*) FILTER (WHERE d.inbound),
-	0, NULL::bigint[]
+	0, NULL::bigint[], NULL::text[]
 FROM d
 GROUP BY GROUPING SETS ((d.team), (d.team, d.acct))
 UNION ALL
@@ -269,29 +283,30 @@ SELECT 't', w.team, w.acct, GROUPING(w.acct),
 		}
 		fmt.Fprintf(&b, "count(*) FILTER (WHERE w.turn AND w.bucket = %d)", i)
 	}
-	b.WriteString(`]
+	b.WriteString(`], NULL
 FROM w
 WHERE w.inp
 GROUP BY GROUPING SETS ((w.team), (w.team, w.acct))
 UNION ALL
 SELECT 'f', w.team, ci.cacct COLLATE "C", GROUPING(ci.cacct COLLATE "C"),
 	count(*) FILTER (WHERE w.early AND w.resp_ms IS NOT NULL),
-	COALESCE(sum(w.resp_ms) FILTER (WHERE w.early), 0)::bigint, 0, 0, 0, 0, 0, NULL
+	COALESCE(sum(w.resp_ms) FILTER (WHERE w.early), 0)::bigint, 0, 0, 0, 0, 0, NULL, NULL
 FROM w JOIN ci ON ci.k = w.k
 WHERE w.first
 GROUP BY GROUPING SETS ((w.team), (w.team, ci.cacct COLLATE "C"))
 UNION ALL
 SELECT 'c', ci.team, ci.cacct, GROUPING(ci.cacct),
-	count(*), count(*) FILTER (WHERE ci.open), count(*) FILTER (WHERE ci.closed), 0, 0, 0, 0, NULL
+	count(*), count(*) FILTER (WHERE ci.open), count(*) FILTER (WHERE ci.closed), 0, 0, 0, 0, NULL, NULL
 FROM ci
 WHERE ci.cts IS NOT NULL
 GROUP BY GROUPING SETS ((ci.team), (ci.team, ci.cacct))
 UNION ALL
-SELECT 'a', ac.team, ac.acct, 0, count(*), 0, 0, 0, 0, 0, 0, NULL
+SELECT 'a', ac.team, ac.acct, 0, count(*), 0, 0, 0, 0, 0, 0, NULL,
+	CASE WHEN ` + ph(argSketches) + `::boolean THEN array_agg(ac.contact) END
 FROM ac
 GROUP BY ac.team, ac.acct
 UNION ALL
-SELECT 'a', x.team, NULL, 1, count(*), 0, 0, 0, 0, 0, 0, NULL
+SELECT 'a', x.team, NULL, 1, count(*), 0, 0, 0, 0, 0, 0, NULL, NULL
 FROM (SELECT DISTINCT ac.team, ac.contact FROM ac) x
 GROUP BY x.team`)
 	return b.String()
