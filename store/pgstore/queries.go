@@ -113,7 +113,6 @@ ORDER BY date`
 	q.snapshotsTeam = sel + `team_id = ?0 AND whatsapp_account_id IS NULL` + rest
 	q.snapshotsAccount = sel + `team_id = ?0 AND whatsapp_account_id = ?1` + rest
 	// Roll-ups read the compact metrics where a row has them, the JSON
-	// only where it has not.
 	// only where it has not. The type is compared as the column's own
 	// (an untyped literal takes its type), so that the index serves it;
 	// dates come as days since 1970-01-01.
