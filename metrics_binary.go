@@ -110,29 +110,23 @@ func DecodeMetricsBinary(b []byte) (Metrics, error) {
 		return corrupt("unknown version")
 	}
 	b = b[1:]
-	varint := func() (int64, bool) {
-		v, n := binary.Varint(b)
-		if n <= 0 {
-			return 0, false
-		}
-		b = b[n:]
-		return v, true
-	}
 	var m Metrics
 	for _, t := range [...]*time.Time{&m.Period.Start, &m.Period.End, &m.GeneratedAt} {
-		sec, ok := varint()
-		if !ok {
+		sec, n := binary.Varint(b)
+		if n <= 0 {
 			return corrupt("bad time")
 		}
+		b = b[n:]
 		ns, n := binary.Uvarint(b)
 		if n <= 0 || ns >= 1e9 {
 			return corrupt("bad time")
 		}
 		b = b[n:]
-		off, ok := varint()
-		if !ok || off < -maxOffset || off > maxOffset {
+		off, n := binary.Varint(b)
+		if n <= 0 || off < -maxOffset || off > maxOffset {
 			return corrupt("bad time")
 		}
+		b = b[n:]
 		*t = time.Unix(sec, int64(ns)).UTC()
 		if off != 0 {
 			*t = t.In(fixedZone(int(off)))
@@ -140,11 +134,11 @@ func DecodeMetricsBinary(b []byte) (Metrics, error) {
 	}
 	var counts [numCounts]int64
 	for i := range counts {
-		v, ok := varint()
-		if !ok {
+		v, n := binary.Varint(b)
+		if n <= 0 {
 			return corrupt("bad count")
 		}
-		counts[i] = v
+		counts[i], b = v, b[n:]
 	}
 	setMetricsCounts(&m, &counts)
 	if len(b) != 0 {
