@@ -229,9 +229,15 @@ func (s *Service) RealTime(ctx context.Context, scope Scope) (Metrics, error) {
 	}, cloneMetrics)
 }
 
-// cloneMetrics returns m: a Metrics holds no slices, maps or pointers (its
-// times' locations are never modified), so a copy of the struct is deep.
-func cloneMetrics(m Metrics) Metrics { return m }
+// cloneMetrics returns a copy of m that shares nothing a caller could
+// modify: ActiveSketch, the one pointer of a Metrics, is not part of the
+// cached JSON, so a value decoded from the cache never has one and the
+// clone drops it; the rest is values (its times' locations are never
+// modified).
+func cloneMetrics(m Metrics) Metrics {
+	m.ActiveSketch = nil
+	return m
+}
 
 // Snapshots returns the stored snapshots of scope and typ dated from from to
 // to (both inclusive local dates), in date order, cached for the snapshot
@@ -249,9 +255,15 @@ func (s *Service) Snapshots(ctx context.Context, scope Scope, typ SnapshotType, 
 	}, cloneSnapshots)
 }
 
-// cloneSnapshots copies the slice: a Snapshot holds no slices, maps or
-// pointers. Nil stays nil and empty stays empty.
-func cloneSnapshots(s []Snapshot) []Snapshot { return slices.Clone(s) }
+// cloneSnapshots copies the slice and clones each snapshot's Metrics (see
+// cloneMetrics). Nil stays nil and empty stays empty.
+func cloneSnapshots(s []Snapshot) []Snapshot {
+	out := slices.Clone(s)
+	for i := range out {
+		out[i].Metrics = cloneMetrics(out[i].Metrics)
+	}
+	return out
+}
 
 // soFar cuts period p at now: [p.Start, now), at least one millisecond long.
 func soFar(p Period, now time.Time) Period {

@@ -53,7 +53,7 @@ func (x *ActivityIndex) Compute(req AggregateRequest) ([]Metrics, error) {
 		if t == nil {
 			t = empty
 		}
-		out[i] = t.metrics(it, w)
+		out[i] = t.metrics(it, w, req.Sketches)
 	}
 	return out, nil
 }
@@ -184,7 +184,7 @@ func span[T any](xs []T, at func(T) time.Time, start, end time.Time) (int, int) 
 	return lo, hi
 }
 
-func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration) Metrics {
+func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration, sketch bool) Metrics {
 	start, end := sp.Period.Start, sp.Period.End
 	inScope := func(account string) bool { return sp.Scope.TeamWide() || account == sp.Scope.AccountID }
 
@@ -291,6 +291,13 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration) Metrics {
 	}
 	ct := &m.Contacts
 	ct.Active = int64(len(active))
+	if sketch {
+		ids := make([]string, 0, len(active))
+		for id := range active {
+			ids = append(ids, id)
+		}
+		m.ActiveSketch = SketchOf(ids...)
+	}
 	for _, c := range t.contacts {
 		at, ok := joined(c)
 		if !ok || !at.Before(end) {

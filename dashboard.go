@@ -110,10 +110,15 @@ func (s *Service) Dashboard(ctx context.Context, teamID string, days int) (Dashb
 }
 
 // clone returns a copy of d that shares nothing a caller could modify:
-// Series and LiveDays are copied (nil stays nil, empty stays empty); their
-// elements, like the rest of a Dashboard, hold no slices, maps or pointers.
+// Series and LiveDays are copied (nil stays nil, empty stays empty) and
+// every Metrics in it is cloned (see cloneMetrics).
 func (d Dashboard) clone() Dashboard {
+	d.Current = cloneMetrics(d.Current)
+	d.Previous = cloneMetrics(d.Previous)
 	d.Series = slices.Clone(d.Series)
+	for i := range d.Series {
+		d.Series[i].Metrics = cloneMetrics(d.Series[i].Metrics)
+	}
 	d.LiveDays = slices.Clone(d.LiveDays)
 	return d
 }

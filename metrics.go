@@ -23,6 +23,15 @@ type Metrics struct {
 	Campaigns     CampaignMetrics     `json:"campaigns"`
 	Contacts      ContactMetrics      `json:"contacts"`
 	Conversations ConversationMetrics `json:"conversations"`
+
+	// ActiveSketch is the DistinctSketch of the contacts Contacts.Active
+	// counts, or nil when none was kept. Aggregate fills it when asked
+	// (AggregateRequest.Sketches); the Snapshotter asks for daily
+	// snapshots, stores keep it beside the metrics document, and roll-ups
+	// union the sketches of their days (Merge) to count a week's or a
+	// month's active contacts. It is not part of the JSON that dashboards
+	// and caches read.
+	ActiveSketch *DistinctSketch `json:"-"`
 }
 
 // Range is a half-open interval of time [Start, End).
@@ -154,11 +163,18 @@ func avgSeconds(totalMs, count int64) float64 {
 // the result is exactly what aggregating the union directly would give.
 // The as-of fields (Contacts.Total, Blocked, EngagementScoreCenti) are taken
 // from the input whose period ends later (b on a tie), which is exact for
-// adjacent periods of one scope. Contacts.Active is a distinct count and
-// cannot be merged from counts: Merge keeps the larger of the two, a lower
-// bound of the true value; readers that need it exact recount it over the
-// merged period. Period becomes the span of both, GeneratedAt the later.
-// A zero Metrics is the identity.
+// adjacent periods of one scope.
+//
+// Contacts.Active is a distinct count and cannot be merged from counts.
+// When both inputs carry an ActiveSketch, the result's is their union and
+// Contacts.Active is its Count: exact while the union holds at most its k
+// (SketchK) distinct contacts, else an estimate (see DistinctSketch). When
+// either lacks one, the result has none and Contacts.Active is the larger
+// of the two, a lower bound of the true value; readers that need it exact
+// recount it over the merged period (ActiveContactsCounter).
+//
+// Period becomes the span of both, GeneratedAt the later. A zero Metrics
+// is the identity.
 func Merge(a, b Metrics) Metrics {
 	if a == (Metrics{}) {
 		return withDerived(b)
@@ -167,10 +183,88 @@ func Merge(a, b Metrics) Metrics {
 		return withDerived(a)
 	}
 	out := a
+	addCounts(&out, &b)
+	out.ActiveSketch = a.ActiveSketch.Union(b.ActiveSketch)
+	if out.ActiveSketch != nil {
+		out.Contacts.Active = out.ActiveSketch.Count()
+	}
+	out.Derive()
+	return out
+}
+
+func withDerived(m Metrics) Metrics { m.Derive(); return m }
+
+// MergeAll returns the Merge of ms in order, folded from the zero Metrics,
+// in one pass: counts are added, the sketches of active contacts united at
+// once (UnionAll) and the derived fields computed once, where folding Merge
+// would do each at every step. The result is exactly the fold's.
+func MergeAll(ms ...Metrics) Metrics {
+	ps := make([]*Metrics, len(ms))
+	for i := range ms {
+		ps[i] = &ms[i]
+	}
+	return mergeAll(ps)
+}
+
+// mergeAll is MergeAll over pointers, which it does not change.
+func mergeAll(ms []*Metrics) Metrics {
+	var out Metrics
+	var sketches []*DistinctSketch // of the inputs up to the first without one
+	var first *Metrics             // the first non-zero input
+	cut := false                   // whether an input without a sketch came
+	var afterCut int64             // the largest Contacts.Active from there on
+	for _, b := range ms {
+		if *b == (Metrics{}) {
+			continue // the identity
+		}
+		if first == nil {
+			first, out = b, *b
+		} else {
+			addCounts(&out, b)
+		}
+		if b.ActiveSketch == nil {
+			cut = true
+		}
+		if !cut {
+			sketches = append(sketches, b.ActiveSketch)
+		} else {
+			afterCut = max(afterCut, b.Contacts.Active)
+		}
+	}
+	if first == nil {
+		return Metrics{}
+	}
+	// As the fold: the first input's own count, or the count of the union
+	// of the inputs so far while they all have sketches; then, from the
+	// first without one, no sketch and the largest count.
+	var active int64
+	switch len(sketches) {
+	case 0:
+	case 1:
+		active = first.Contacts.Active
+		out.ActiveSketch = sketches[0]
+	default:
+		out.ActiveSketch = UnionAll(sketches...)
+		active = out.ActiveSketch.Count()
+	}
+	if cut {
+		out.ActiveSketch = nil
+		active = max(active, afterCut)
+	}
+	out.Contacts.Active = active
+	out.Derive()
+	return out
+}
+
+// addCounts merges b's counts into out as Merge does, except for the
+// sketch of active contacts (out keeps the larger count) and the derived
+// fields.
+func addCounts(out, b *Metrics) {
+	a := *out
 	out.Period = Range{Start: minTime(a.Period.Start, b.Period.Start), End: maxTime(a.Period.End, b.Period.End)}
 	out.GeneratedAt = maxTime(a.GeneratedAt, b.GeneratedAt)
 
-	m, bm := &out.Messages, b.Messages
+	m, bm := &out.Messages, &b.Messages
 	m.Total += bm.Total
 	m.Sent += bm.Sent
 	m.Delivered += bm.Delivered
@@ -180,7 +274,7 @@ func Merge(a, b Metrics) Metrics {
 	m.Inbound += bm.Inbound
 	m.Outbound += bm.Outbound
 
-	c, bc := &out.Campaigns, b.Campaigns
+	c, bc := &out.Campaigns, &b.Campaigns
 	c.Total += bc.Total
 	c.Active += bc.Active
 	c.Completed += bc.Completed
@@ -190,14 +284,14 @@ func Merge(a, b Metrics) Metrics {
 	c.MessagesDelivered += bc.MessagesDelivered
 	c.MessagesRead += bc.MessagesRead
 
-	ct, bct := &out.Contacts, b.Contacts
+	ct, bct := &out.Contacts, &b.Contacts
 	ct.New += bct.New
 	ct.Active = max(ct.Active, bct.Active)
 	if !b.Period.End.Before(a.Period.End) {
 		ct.Total, ct.Blocked, ct.EngagementScoreCenti = bct.Total, bct.Blocked, bct.EngagementScoreCenti
 	}
 
-	cv, bcv := &out.Conversations, b.Conversations
+	cv, bcv := &out.Conversations, &b.Conversations
 	cv.Total += bcv.Total
 	cv.Open += bcv.Open
 	cv.Closed += bcv.Closed
@@ -207,12 +301,7 @@ func Merge(a, b Metrics) Metrics {
 	cv.Histogram.Add(bcv.Histogram)
 	cv.FirstResponseCount += bcv.FirstResponseCount
 	cv.FirstResponseTimeMs += bcv.FirstResponseTimeMs
-
-	out.Derive()
-	return out
 }
-
-func withDerived(m Metrics) Metrics { m.Derive(); return m }
 
 func minTime(a, b time.Time) time.Time {
 	if a.IsZero() || (!b.IsZero() && b.Before(a)) {

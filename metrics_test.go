@@ -3,6 +3,7 @@ package analytics_test
 import (
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -220,5 +221,85 @@ func TestDecodeNodeFormat(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("DecodeMetrics of a Node document (-want +got):\n%s", d)
+	}
+}
+
+// TestMergeUnionsSketches: Merge counts the active contacts of two periods
+// from the union of their sketches when both have one, and falls back to
+// the larger count, with no sketch, when either lacks one.
+func TestMergeUnionsSketches(t *testing.T) {
+	t.Parallel()
+	day := func(d int, contacts ...string) analytics.Metrics {
+		m := validMetrics(t, d)
+		m.Contacts.Active = int64(len(contacts))
+		m.ActiveSketch = analytics.SketchOf(contacts...)
+		return m
+	}
+	a, b := day(1, "c1", "c2", "c3"), day(2, "c2", "c4")
+	got := analytics.Merge(a, b)
+	if got.Contacts.Active != 4 || !got.ActiveSketch.Equal(analytics.SketchOf("c1", "c2", "c3", "c4")) {
+		t.Errorf("Merge with sketches: active %d, sketch %v; want 4 distinct contacts", got.Contacts.Active, got.ActiveSketch)
+	}
+	b.ActiveSketch = nil
+	got = analytics.Merge(a, b)
+	if got.Contacts.Active != 3 || got.ActiveSketch != nil {
+		t.Errorf("Merge with one sketch missing: active %d, sketch %v; want the larger count 3 and no sketch", got.Contacts.Active, got.ActiveSketch)
+	}
+	if got := analytics.Merge(analytics.Metrics{}, a); !got.ActiveSketch.Equal(a.ActiveSketch) || got.Contacts.Active != 3 {
+		t.Errorf("Merge with the zero Metrics lost the sketch: %v", got.ActiveSketch)
+	}
+}
+
+// validMetrics returns consistent metrics of day d of March 2026 (UTC).
+func validMetrics(t testing.TB, d int) analytics.Metrics {
+	t.Helper()
+	m, err := analytics.DecodeMetrics(validMetricsJSON(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shift := func(x analytics.Range) analytics.Range {
+		off := x.End.Sub(x.Start) * time.Duration(d-1)
+		return analytics.Range{Start: x.Start.Add(off), End: x.End.Add(off)}
+	}
+	m.Period = shift(m.Period)
+	return m
+}
+
+// TestMergeAllIsTheFold: MergeAll gives exactly what folding Merge gives,
+// for sequences of days in any order with sketches, without, with the
+// zero Metrics among them.
+func TestMergeAllIsTheFold(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(19, 20))
+	pool := ids(r, "m", 40)
+	for trial := range 500 {
+		n := r.IntN(8)
+		ms := make([]analytics.Metrics, n)
+		for i := range ms {
+			if r.IntN(8) == 0 {
+				continue // the zero Metrics
+			}
+			m := validMetrics(t, 1+r.IntN(28))
+			m.Messages.Total, m.Messages.Outbound = m.Messages.Total+int64(i), m.Messages.Outbound+int64(i)
+			contacts := make([]string, r.IntN(len(pool)))
+			for j := range contacts {
+				contacts[j] = pool[r.IntN(len(pool))]
+			}
+			if r.IntN(4) != 0 {
+				m.ActiveSketch = mustSketch(t, []int{4, 16, 64}[r.IntN(3)], contacts...)
+				m.Contacts.Active = m.ActiveSketch.Count()
+			} else {
+				m.Contacts.Active = int64(r.IntN(30))
+			}
+			m.Derive()
+			ms[i] = m
+		}
+		var fold analytics.Metrics
+		for _, m := range ms {
+			fold = analytics.Merge(fold, m)
+		}
+		if d := cmp.Diff(fold, analytics.MergeAll(ms...)); d != "" {
+			t.Fatalf("trial %d: MergeAll differs from folding Merge (-fold +MergeAll):\n%s", trial, d)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -10,7 +11,10 @@ import (
 // counting contacts.active alone, the one metric that cannot be summed from
 // shorter periods (it is a distinct count). With it, a Snapshotter rolls
 // weekly and monthly snapshots up from the daily ones instead of
-// aggregating the whole period again; without it, it aggregates.
+// aggregating the whole period again; without it, it aggregates. A roll-up
+// counts contacts.active from the sketches of its days
+// (Metrics.ActiveSketch) when every day has one, and with ActiveContacts
+// when one lacks it (snapshots written before sketches were kept).
 type ActiveContactsCounter interface {
 	// ActiveContacts returns, for every item of req in order, the
 	// Contacts.Active that Aggregate would return for it. Validation and
@@ -25,16 +29,24 @@ type ActiveContactsCounter interface {
 type SnapshotRangeReader interface {
 	// SnapshotsOfTeams returns every snapshot of type typ (team-wide and
 	// per account) of the given teams with dates in [from, to], both
-	// inclusive, in no particular order. A snapshot whose stored metrics
-	// cannot be decoded gives an error wrapping ErrCorrupt that names it.
+	// inclusive, in no particular order, each with the
+	// Metrics.ActiveSketch it was stored with (nil if none). A snapshot
+	// whose stored metrics or sketch cannot be decoded gives an error
+	// wrapping ErrCorrupt that names it.
 	SnapshotsOfTeams(ctx context.Context, teams []string, typ SnapshotType, from, to Date) ([]Snapshot, error)
 }
 
 // Roll-ups.
 //
 // A weekly or monthly snapshot is the Merge of its days in order, which is
-// exact for every metric but contacts.active (see Merge): that one is
-// counted over the whole period with ActiveContacts. A day contributes its
+// exact for every metric but contacts.active (see Merge). That one is the
+// Count of the union of the days' sketches of active contacts when every
+// day has one (exact up to SketchK distinct contacts in the period, an
+// estimate with a relative standard error of 1.1% beyond; see
+// DistinctSketch), and is otherwise counted over the whole period with
+// ActiveContacts. A daily snapshot's sketch is used only if it agrees with
+// the snapshot's own count (a sketch left behind by a writer that updated
+// the metrics alone does not). A day contributes its
 // daily snapshot when the snapshot covers exactly that day and was
 // generated at least twice the reply window after the day ended, when the
 // day's replies and first responses can no longer change; the other days
@@ -48,7 +60,7 @@ type SnapshotRangeReader interface {
 
 // settled reports whether a daily snapshot of day may stand for it in a
 // roll-up.
-func (s *Snapshotter) settled(sn Snapshot, day Period) bool {
+func (s *Snapshotter) settled(sn *Snapshot, day Period) bool {
 	return sn.Metrics.Period.Start.Equal(day.Start) && sn.Metrics.Period.End.Equal(day.End) &&
 		!sn.CreatedAt.Before(day.End.Add(2*s.cfg.ReplyWindow))
 }
@@ -57,7 +69,9 @@ func (s *Snapshotter) settled(sn Snapshot, day Period) bool {
 // the store cannot count active contacts alone, through Aggregate; weekly
 // and monthly ones rolled up from daily snapshots.
 func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod) ([]Metrics, error) {
-	req := AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow}
+	// Daily snapshots keep the sketches of their active contacts.
+	daily := slices.ContainsFunc(items, func(it ScopePeriod) bool { return it.Period.Type == Daily })
+	req := AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow, Sketches: daily}
 	counter, ok := s.store.(ActiveContactsCounter)
 	if !ok {
 		return s.store.Aggregate(ctx, req)
@@ -79,9 +93,12 @@ func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod) ([]Met
 		for j, i := range direct {
 			sub[j] = items[i]
 		}
-		ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: sub, ReplyWindow: s.cfg.ReplyWindow})
+		ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: sub, ReplyWindow: s.cfg.ReplyWindow, Sketches: true})
 		if err != nil {
 			return nil, err
+		}
+		if len(ms) != len(sub) {
+			return nil, fmt.Errorf("analytics: store returned %d metrics for %d items", len(ms), len(sub))
 		}
 		for j, i := range direct {
 			out[i] = ms[j]
@@ -104,8 +121,8 @@ func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod) ([]Met
 // piece is one part of a rolled-up period: a daily snapshot's metrics, or
 // the index of an item aggregated directly.
 type piece struct {
-	metrics Metrics
-	direct  int // index into the direct items, or -1
+	metrics *Metrics // nil for a direct item
+	direct  int      // index into the direct items, or -1
 }
 
 // rollUp computes items (weekly or monthly) from daily snapshots; see
@@ -114,12 +131,23 @@ func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter,
 	if err := (AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow}).Validate(); err != nil {
 		return nil, err
 	}
-	// The days of every item, in the item's zone.
+	// The days of every item, in the item's zone (the same for every
+	// scope of a team).
 	days := make([][]Period, len(items))
+	type span struct {
+		start, end time.Time
+		loc        *time.Location
+	}
+	known := map[span][]Period{}
 	var from, to Date
 	for i, it := range items {
-		ds, ok := daysOf(it.Period)
-		if !ok {
+		sp := span{it.Period.Start, it.Period.End, it.Period.Location()}
+		ds, seen := known[sp]
+		if !seen {
+			ds, _ = daysOf(it.Period)
+			known[sp] = ds
+		}
+		if ds == nil {
 			continue // not a whole number of days: aggregated directly
 		}
 		days[i] = ds
@@ -154,7 +182,10 @@ func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter,
 		for _, day := range days[i] {
 			if sn, ok := dailies[SnapshotKey{Scope: it.Scope, Type: Daily, Date: day.Date}]; ok && s.settled(sn, day) {
 				flush()
-				pieces[i] = append(pieces[i], piece{metrics: sn.Metrics, direct: -1})
+				if !sketchAgrees(&sn.Metrics) {
+					sn.Metrics.ActiveSketch = nil // the snapshots are this call's own
+				}
+				pieces[i] = append(pieces[i], piece{metrics: &sn.Metrics, direct: -1})
 				continue
 			}
 			if run == nil {
@@ -169,7 +200,7 @@ func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter,
 
 	var directMs []Metrics
 	if len(direct) > 0 {
-		directMs, err = s.store.Aggregate(ctx, AggregateRequest{Items: direct, ReplyWindow: s.cfg.ReplyWindow})
+		directMs, err = s.store.Aggregate(ctx, AggregateRequest{Items: direct, ReplyWindow: s.cfg.ReplyWindow, Sketches: true})
 		if err != nil {
 			return nil, err
 		}
@@ -177,47 +208,67 @@ func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter,
 			return nil, fmt.Errorf("analytics: store returned %d metrics for %d items", len(directMs), len(direct))
 		}
 	}
-	// Active contacts, for the items not aggregated directly as a whole.
-	var count []ScopePeriod
-	countAt := make([]int, len(items))
+	out := make([]Metrics, len(items))
+	var ms []*Metrics
 	for i, it := range items {
-		countAt[i] = -1
-		if len(pieces[i]) == 1 && pieces[i][0].direct >= 0 {
-			continue // one direct item covers the whole period: its count is exact
+		ms = ms[:0]
+		for _, p := range pieces[i] {
+			if p.direct >= 0 {
+				ms = append(ms, &directMs[p.direct])
+			} else {
+				ms = append(ms, p.metrics)
+			}
 		}
-		countAt[i] = len(count)
+		m := mergeAll(ms) // with the union of the sketches, if every piece has one
+		m.Period = Range{Start: it.Period.Start, End: it.Period.End}
+		m.GeneratedAt = time.Time{}
+		out[i] = m
+	}
+
+	// Active contacts, exactly, for the items whose pieces did not all
+	// have a sketch, unless one direct item covers the whole period (its
+	// count is exact).
+	var count []ScopePeriod
+	var countAt []int
+	for i, it := range items {
+		if out[i].ActiveSketch != nil || (len(pieces[i]) == 1 && pieces[i][0].direct >= 0) {
+			continue
+		}
+		countAt = append(countAt, i)
 		count = append(count, it)
 	}
-	var active []int64
 	if len(count) > 0 {
-		active, err = counter.ActiveContacts(ctx, AggregateRequest{Items: count, ReplyWindow: s.cfg.ReplyWindow})
+		active, err := counter.ActiveContacts(ctx, AggregateRequest{Items: count, ReplyWindow: s.cfg.ReplyWindow})
 		if err != nil {
 			return nil, err
 		}
 		if len(active) != len(count) {
 			return nil, fmt.Errorf("analytics: store returned %d active counts for %d items", len(active), len(count))
 		}
+		for j, i := range countAt {
+			out[i].Contacts.Active = active[j]
+		}
 	}
-
-	out := make([]Metrics, len(items))
-	for i, it := range items {
-		var m Metrics
-		for _, p := range pieces[i] {
-			pm := p.metrics
-			if p.direct >= 0 {
-				pm = directMs[p.direct]
-			}
-			m = Merge(m, pm)
-		}
-		if countAt[i] >= 0 {
-			m.Contacts.Active = active[countAt[i]]
-		}
-		m.Period = Range{Start: it.Period.Start, End: it.Period.End}
-		m.GeneratedAt = time.Time{}
-		m.Derive()
-		out[i] = m
+	for i := range out {
+		out[i].Derive()
 	}
 	return out, nil
+}
+
+// sketchAgrees reports whether m's ActiveSketch may stand for the contacts
+// its Contacts.Active counts: an exact sketch must hold exactly that many,
+// a saturated one must be of more than its k. A sketch that disagrees was
+// left behind by a writer that replaced the metrics alone; it is ignored.
+func sketchAgrees(m *Metrics) bool {
+	sk := m.ActiveSketch
+	switch {
+	case sk == nil:
+		return false
+	case sk.Exact():
+		return int64(sk.Len()) == m.Contacts.Active
+	default:
+		return m.Contacts.Active > int64(sk.K())
+	}
 }
 
 // daysOf returns the local days of p, in p's zone, or false when p is not
@@ -251,8 +302,8 @@ func daysOf(p Period) ([]Period, bool) {
 
 // dailies reads the daily snapshots of the items' scopes dated from from to
 // to, keyed by scope and date.
-func (s *Snapshotter) dailies(ctx context.Context, items []ScopePeriod, from, to Date) (map[SnapshotKey]Snapshot, error) {
-	out := map[SnapshotKey]Snapshot{}
+func (s *Snapshotter) dailies(ctx context.Context, items []ScopePeriod, from, to Date) (map[SnapshotKey]*Snapshot, error) {
+	out := map[SnapshotKey]*Snapshot{}
 	if from.IsZero() {
 		return out, nil
 	}
@@ -269,8 +320,9 @@ func (s *Snapshotter) dailies(ctx context.Context, items []ScopePeriod, from, to
 		if err != nil {
 			return nil, err
 		}
-		for _, sn := range snaps {
-			out[sn.Key()] = sn
+		out = make(map[SnapshotKey]*Snapshot, len(snaps))
+		for i := range snaps {
+			out[snaps[i].Key()] = &snaps[i]
 		}
 		return out, nil
 	}
@@ -284,8 +336,8 @@ func (s *Snapshotter) dailies(ctx context.Context, items []ScopePeriod, from, to
 		if err != nil {
 			return nil, err
 		}
-		for _, sn := range snaps {
-			out[sn.Key()] = sn
+		for i := range snaps {
+			out[snaps[i].Key()] = &snaps[i]
 		}
 	}
 	return out, nil

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -29,9 +30,20 @@ type SnapshotterConfig struct {
 	Logger *slog.Logger
 	// AfterBatch, if set, is called after each batch of snapshots has been
 	// stored, with the snapshots written. The Service uses it to invalidate
-	// and warm the teams' cached reads. It runs on the generating goroutine;
-	// its duration adds to the run's.
+	// and warm the teams' cached reads. It runs on the goroutine that
+	// generated the batch; its duration adds to the run's. With
+	// RollUpParallelism above 1 it may be called for two batches of a
+	// weekly or monthly run at once.
 	AfterBatch func(ctx context.Context, snaps []Snapshot)
+	// RollUpParallelism is how many batches of a weekly or monthly run are
+	// rolled up at once when the store can roll up (ActiveContactsCounter).
+	// Rolling a batch up alternates between reading its daily snapshots
+	// (the database), merging them (the CPU) and writing the results (the
+	// database again); two batches in flight keep both busy. Daily runs,
+	// and runs over stores that cannot roll up, whose aggregation is
+	// parallel in the store already, take one batch at a time. Defaults to
+	// 2. Must not be negative.
+	RollUpParallelism int
 }
 
 func (c *SnapshotterConfig) withDefaults() (SnapshotterConfig, error) {
@@ -57,6 +69,12 @@ func (c *SnapshotterConfig) withDefaults() (SnapshotterConfig, error) {
 	if out.Logger == nil {
 		out.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if out.RollUpParallelism < 0 {
+		return out, invalid("SnapshotterConfig.RollUpParallelism", "must not be negative, got %d", out.RollUpParallelism)
+	}
+	if out.RollUpParallelism == 0 {
+		out.RollUpParallelism = 2
+	}
 	return out, nil
 }
 
@@ -65,9 +83,12 @@ func (c *SnapshotterConfig) withDefaults() (SnapshotterConfig, error) {
 //
 // When its store is an ActiveContactsCounter, weekly and monthly snapshots
 // are rolled up from the daily ones (Merge, with contacts.active counted
-// over the whole period), and only the days without a settled daily
+// from the days' sketches of active contacts, or over the whole period
+// when a day has none), and only the days without a settled daily
 // snapshot are aggregated from raw activity; see ActiveContactsCounter and
-// the package documentation.
+// the package documentation. Every daily snapshot it writes carries the
+// sketch of its active contacts (Metrics.ActiveSketch), which roll-ups
+// read; weekly and monthly ones carry none.
 type Snapshotter struct {
 	store Store
 	cfg   SnapshotterConfig
@@ -144,6 +165,12 @@ func (s *Snapshotter) generate(ctx context.Context, items []ScopePeriod) ([]Snap
 	for i, it := range items {
 		m := ms[i]
 		m.GeneratedAt = now
+		if it.Period.Type != Daily {
+			// Roll-ups read the sketches of daily snapshots only; a
+			// weekly or monthly one would cost its write (up to 64 KiB
+			// per scope) for no reader.
+			m.ActiveSketch = nil
+		}
 		snaps[i] = Snapshot{Scope: it.Scope, Type: it.Period.Type, Date: it.Period.Date, Metrics: m, CreatedAt: now}
 	}
 	if err := s.store.UpsertSnapshots(ctx, snaps); err != nil {
@@ -228,6 +255,9 @@ type PeriodPicker func(team Team, loc *time.Location) ([]Period, error)
 // and the trailing re-generation window; hosts use it for backfills.
 func (s *Snapshotter) Run(ctx context.Context, typ SnapshotType, pick PeriodPicker) (Report, error) {
 	started := s.cfg.Clock.Now()
+	if _, rollsUp := s.store.(ActiveContactsCounter); rollsUp && typ != Daily && s.cfg.RollUpParallelism > 1 {
+		return s.runParallel(ctx, typ, pick, started, s.cfg.RollUpParallelism)
+	}
 	rep := Report{Type: typ, At: started}
 	after := ""
 	for {
@@ -253,6 +283,76 @@ func (s *Snapshotter) Run(ctx context.Context, typ SnapshotType, pick PeriodPick
 	s.cfg.Logger.InfoContext(ctx, "analytics: snapshot run finished", "type", typ.String(),
 		"teams", rep.Teams, "scopes", rep.Scopes, "succeeded", rep.Succeeded, "failed", rep.Failed, "duration", rep.Duration)
 	return rep, nil
+}
+
+// runParallel is Run with up to par batches in flight: it lists the next
+// batch of teams once a slot is free, and stops listing when a batch
+// returns an error (ctx ended). The report is the same as Run's: errors in
+// team order.
+func (s *Snapshotter) runParallel(ctx context.Context, typ SnapshotType, pick PeriodPicker, started time.Time, par int) (Report, error) {
+	rep := Report{Type: typ, At: started}
+	var (
+		mu     sync.Mutex
+		wg     sync.WaitGroup
+		runErr error
+	)
+	slots := make(chan struct{}, par)
+	done := func(err error) (Report, error) {
+		wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if err == nil {
+			err = runErr
+		}
+		slices.SortStableFunc(rep.Errors, func(a, b TeamError) int { return strings.Compare(a.TeamID, b.TeamID) })
+		rep.Duration = s.cfg.Clock.Now().Sub(started)
+		if err == nil {
+			s.cfg.Logger.InfoContext(ctx, "analytics: snapshot run finished", "type", typ.String(),
+				"teams", rep.Teams, "scopes", rep.Scopes, "succeeded", rep.Succeeded, "failed", rep.Failed, "duration", rep.Duration)
+		}
+		return rep, err
+	}
+	after := ""
+	for {
+		slots <- struct{}{}
+		mu.Lock()
+		stop := runErr != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+		teams, err := s.store.Teams(ctx, after, s.cfg.BatchSize)
+		if err != nil {
+			return done(fmt.Errorf("analytics: listing teams after %q: %w", after, err))
+		}
+		if len(teams) == 0 {
+			break
+		}
+		after = teams[len(teams)-1].ID
+		mu.Lock()
+		rep.Teams += len(teams)
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var r Report
+			err := s.runBatch(ctx, typ, teams, pick, &r)
+			mu.Lock()
+			rep.Scopes += r.Scopes
+			rep.Succeeded += r.Succeeded
+			rep.Failed += r.Failed
+			rep.Errors = append(rep.Errors, r.Errors...)
+			if err != nil && runErr == nil {
+				runErr = err
+			}
+			mu.Unlock()
+			<-slots
+		}()
+		if len(teams) < s.cfg.BatchSize {
+			break
+		}
+	}
+	return done(nil)
 }
 
 type teamItems struct {

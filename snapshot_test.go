@@ -125,7 +125,7 @@ func TestGenerateValidates(t *testing.T) {
 	if _, err := analytics.NewSnapshotter(nil, nil); !errors.Is(err, analytics.ErrInvalidArgument) {
 		t.Errorf("NewSnapshotter(nil): %v, want ErrInvalidArgument", err)
 	}
-	for _, cfg := range []analytics.SnapshotterConfig{{BatchSize: -1}, {ReplyWindow: -time.Second}} {
+	for _, cfg := range []analytics.SnapshotterConfig{{BatchSize: -1}, {ReplyWindow: -time.Second}, {RollUpParallelism: -1}} {
 		if _, err := analytics.NewSnapshotter(s, &cfg); !errors.Is(err, analytics.ErrInvalidArgument) {
 			t.Errorf("NewSnapshotter(%+v): %v, want ErrInvalidArgument", cfg, err)
 		}
@@ -145,9 +145,14 @@ func TestGenerate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored, err := s.Snapshots(bg, analytics.SnapshotQuery{Scope: analytics.AccountScope("kol", "k1"), Type: analytics.Daily, From: p.Date, To: p.Date})
+	// SnapshotsOfTeams, unlike Snapshots, returns the sketch of active
+	// contacts stored beside the metrics: all that Generate wrote.
+	stored, err := s.SnapshotsOfTeams(bg, []string{"kol"}, analytics.Daily, p.Date, p.Date)
 	if err != nil || len(stored) != 1 {
-		t.Fatalf("Snapshots after Generate: %v, %v", stored, err)
+		t.Fatalf("SnapshotsOfTeams after Generate: %v, %v", stored, err)
+	}
+	if got.Metrics.ActiveSketch == nil {
+		t.Errorf("Generate wrote no sketch of active contacts")
 	}
 	if got.ID != "" || stored[0].ID == "" {
 		t.Errorf("Generate returned ID %q and stored ID %q; want the store to assign it and Generate to leave it empty", got.ID, stored[0].ID)
@@ -308,6 +313,79 @@ func TestGenerateAllFailingTeams(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRollUpParallelBatches rolls a month up in batches of one and two
+// teams, one to three batches at once, with teams that fail: every
+// parallelism gives the report and the snapshots of one batch at a time.
+func TestRollUpParallelBatches(t *testing.T) {
+	t.Parallel()
+	at := mustTime(t, "2026-04-01T12:00:00Z")
+	clock := analytics.NewFakeClock(at)
+	ms := zonedStore(t, clock)
+	if err := ms.AddTeams(analytics.Team{ID: "bad-aggregate", AccountIDs: []string{"x1"}}, analytics.Team{ID: "bad-zone"}); err != nil {
+		t.Fatal(err)
+	}
+	s := failingStore{Store: ms, failAggregate: "bad-aggregate", badZone: "bad-zone"}
+	sn, err := analytics.NewSnapshotter(s, &analytics.SnapshotterConfig{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := sn.Run(bg, analytics.Daily, func(_ analytics.Team, loc *time.Location) ([]analytics.Period, error) {
+		var ps []analytics.Period
+		for d := analytics.NewDate(2026, 3, 1); d.Before(analytics.NewDate(2026, 4, 1)); d = d.AddDays(1) {
+			p, err := analytics.PeriodForDate(analytics.Daily, d, loc)
+			if err != nil {
+				return nil, err
+			}
+			ps = append(ps, p)
+		}
+		return ps, nil
+	}); err != nil || rep.Succeeded == 0 {
+		t.Fatalf("dailies: %+v, %v", rep, err)
+	}
+	type result struct {
+		Teams, Scopes, Succeeded, Failed int
+		Failing                          []string
+		Snapshots                        map[string]analytics.Metrics
+	}
+	run := func(batch, par int) result {
+		t.Helper()
+		sn, err := analytics.NewSnapshotter(s, &analytics.SnapshotterConfig{Clock: clock, BatchSize: batch, RollUpParallelism: par})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := sn.GenerateAll(bg, analytics.Monthly, at)
+		if err != nil {
+			t.Fatalf("batch %d, parallelism %d: %v", batch, par, err)
+		}
+		r := result{Teams: rep.Teams, Scopes: rep.Scopes, Succeeded: rep.Succeeded, Failed: rep.Failed, Snapshots: map[string]analytics.Metrics{}}
+		for _, e := range rep.Errors {
+			r.Failing = append(r.Failing, e.TeamID)
+		}
+		for _, team := range []string{"kol", "ny", "utc"} {
+			got, err := ms.SnapshotsOfTeams(bg, []string{team}, analytics.Monthly, analytics.NewDate(2026, 3, 1), analytics.NewDate(2026, 3, 1))
+			if err != nil || len(got) == 0 {
+				t.Fatalf("monthly snapshots of %s: %v, %v", team, got, err)
+			}
+			for _, g := range got {
+				g.Metrics.GeneratedAt = time.Time{}
+				r.Snapshots[g.Scope.String()] = g.Metrics
+			}
+		}
+		return r
+	}
+	want := run(1, 1)
+	if want.Succeeded != 6 || want.Failed != 3 || len(want.Failing) != 2 {
+		t.Fatalf("one batch at a time: %+v; want 6 scopes written, 3 failed, 2 failing teams", want)
+	}
+	for _, batch := range []int{1, 2} {
+		for _, par := range []int{2, 3} {
+			if d := cmp.Diff(want, run(batch, par)); d != "" {
+				t.Errorf("batch %d, parallelism %d differs from one batch at a time (-want +got):\n%s", batch, par, d)
+			}
+		}
 	}
 }
 

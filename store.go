@@ -33,7 +33,8 @@ type ActivityReader interface {
 	// implementation should compute them together (one set-based pass per
 	// source, say) rather than one by one. Metrics.GeneratedAt is left zero.
 	// A team or account with no activity gives zero counts, not an error.
-	// The result must equal ComputeMetrics over the same activity.
+	// The result must equal ComputeMetrics over the same activity, the
+	// sketches of req.Sketches included.
 	Aggregate(ctx context.Context, req AggregateRequest) ([]Metrics, error)
 }
 
@@ -41,7 +42,8 @@ type ActivityReader interface {
 type SnapshotStore interface {
 	// UpsertSnapshots writes snaps in one all-or-nothing batch. A snapshot
 	// is keyed by (Scope, Date, Type): an existing row with that key has its
-	// Metrics and CreatedAt replaced and keeps its ID; a new row gets
+	// Metrics (with Metrics.ActiveSketch, or none if it is nil) and
+	// CreatedAt replaced and keeps its ID; a new row gets
 	// snap.ID, or a generated one if empty. Two snapshots with one key in a
 	// batch give ErrInvalidArgument. A zero CreatedAt means the store's now.
 	UpsertSnapshots(ctx context.Context, snaps []Snapshot) error
@@ -49,7 +51,9 @@ type SnapshotStore interface {
 	// team-wide rows only for a team-wide scope) and q.Type with dates in
 	// [q.From, q.To], both inclusive, in date order, at most q.Limit of
 	// them (0: no limit). A snapshot whose stored metrics cannot be decoded
-	// gives an error wrapping ErrCorrupt that names it.
+	// gives an error wrapping ErrCorrupt that names it. Metrics.ActiveSketch
+	// is left nil: reads for dashboards and handlers do not need it, and
+	// roll-ups read it through SnapshotRangeReader.
 	Snapshots(ctx context.Context, q SnapshotQuery) ([]Snapshot, error)
 }
 
@@ -66,6 +70,12 @@ type AggregateRequest struct {
 	// count as responded. Defaults to DefaultReplyWindow when zero; negative
 	// gives ErrInvalidArgument.
 	ReplyWindow time.Duration
+	// Sketches asks for Metrics.ActiveSketch: for every item, the
+	// DistinctSketch with k = SketchK (SketchOf) of the contacts that
+	// Contacts.Active counts. Without it, ActiveSketch is nil. A store that
+	// cannot produce sketches may leave them nil; roll-ups then count
+	// active contacts exactly instead (ActiveContactsCounter).
+	Sketches bool
 }
 
 // Window returns ReplyWindow, or DefaultReplyWindow if it is zero.

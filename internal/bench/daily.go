@@ -116,6 +116,12 @@ func openEnv(ctx context.Context, o *Options, schema string, cfg synth.Config) (
 		db.Close()
 		return nil, err
 	}
+	// A reused dataset gets the migrations added since it was loaded
+	// (Migrate is idempotent).
+	if err := st.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	pc, err := pgx.ParseConfig(o.DatabaseURL)
 	if err != nil {
 		db.Close()

@@ -10,7 +10,9 @@
 // store does.
 //
 // Snapshots are kept as encoded JSON and decoded with analytics.DecodeMetrics
-// on every read, the same round trip the Postgres store's JSONB column makes.
+// on every read, the same round trip the Postgres store's JSONB column makes;
+// a snapshot's sketch of active contacts is kept beside it in its binary
+// encoding and returned by SnapshotsOfTeams, which roll-ups read.
 //
 // Records are identified by (team, ID) per kind: two teams may use the same
 // conversation or contact ID without their data mixing. Timestamps are kept
@@ -58,6 +60,7 @@ type Store struct {
 var (
 	_ analytics.Store                 = (*Store)(nil)
 	_ analytics.ActiveContactsCounter = (*Store)(nil)
+	_ analytics.SnapshotRangeReader   = (*Store)(nil)
 )
 
 // teamData is one team's raw activity. The indexes map a record ID to its
@@ -91,11 +94,13 @@ type scopeType struct {
 	typ   analytics.SnapshotType
 }
 
-// snapRow is one stored snapshot; metrics holds the encoded JSON.
+// snapRow is one stored snapshot; metrics holds the encoded JSON, sketch
+// the encoded Metrics.ActiveSketch (nil: none).
 type snapRow struct {
 	id        string
 	key       analytics.SnapshotKey
 	metrics   []byte
+	sketch    []byte
 	createdAt time.Time
 }
 
@@ -408,7 +413,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 		if x == nil {
 			x = analytics.IndexActivity(nil)
 		}
-		sub := analytics.AggregateRequest{Items: make([]analytics.ScopePeriod, len(is)), ReplyWindow: req.ReplyWindow}
+		sub := analytics.AggregateRequest{Items: make([]analytics.ScopePeriod, len(is)), ReplyWindow: req.ReplyWindow, Sketches: req.Sketches}
 		for j, i := range is {
 			sub.Items[j] = req.Items[i]
 		}
@@ -482,7 +487,13 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 		if err != nil {
 			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics", "cannot encode: %v", err))
 		}
-		rows[i] = snapRow{id: sn.ID, key: k, metrics: b, createdAt: sn.CreatedAt}
+		var sketch []byte
+		if sn.Metrics.ActiveSketch != nil {
+			if sketch, err = sn.Metrics.ActiveSketch.MarshalBinary(); err != nil {
+				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics.ActiveSketch", "cannot encode: %v", err))
+			}
+		}
+		rows[i] = snapRow{id: sn.ID, key: k, metrics: b, sketch: sketch, createdAt: sn.CreatedAt}
 	}
 
 	now := s.clock.Now()
@@ -513,7 +524,7 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 			s.snaps[st] = byDate
 		}
 		if old := byDate[r.key.Date]; old != nil {
-			old.metrics, old.createdAt = r.metrics, r.createdAt
+			old.metrics, old.sketch, old.createdAt = r.metrics, r.sketch, r.createdAt
 			continue
 		}
 		if r.id == "" {
@@ -527,7 +538,8 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 
 // Snapshots implements analytics.SnapshotStore. Every row is decoded with
 // analytics.DecodeMetrics; one that fails gives an error wrapping
-// analytics.ErrCorrupt that names its ID and key.
+// analytics.ErrCorrupt that names its ID and key. Metrics.ActiveSketch is
+// left nil, as the interface says; SnapshotsOfTeams returns it.
 func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]analytics.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
@@ -549,13 +561,72 @@ func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]ana
 	}
 	out := make([]analytics.Snapshot, len(rows))
 	for i, r := range rows {
-		m, err := analytics.DecodeMetrics(r.metrics)
+		sn, err := r.snapshot()
 		if err != nil {
-			return nil, fmt.Errorf("memstore: snapshot %q (%s %s %s): %w", r.id, r.key.Scope, r.key.Type, r.key.Date, err)
+			return nil, err
 		}
-		out[i] = analytics.Snapshot{ID: r.id, Scope: r.key.Scope, Type: r.key.Type, Date: r.key.Date, Metrics: m, CreatedAt: r.createdAt}
+		out[i] = sn
 	}
 	return out, nil
+}
+
+// SnapshotsOfTeams implements analytics.SnapshotRangeReader: the
+// snapshots of type typ of teams dated from from to to, with their
+// sketches, decoded as Snapshots decodes them (the sketch with
+// analytics.DecodeDistinctSketch).
+func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("memstore: %w", err)
+	}
+	if !typ.Valid() {
+		return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument("typ", "unknown snapshot type %d", typ))
+	}
+	if from.IsZero() || to.IsZero() || from.After(to) {
+		return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument("from", "[%s, %s] is not a range of dates", from, to))
+	}
+	want := make(map[string]bool, len(teams))
+	for i, t := range teams {
+		if err := analytics.ValidateID(fmt.Sprintf("teams[%d]", i), t); err != nil {
+			return nil, fmt.Errorf("memstore: %w", err)
+		}
+		want[t] = true
+	}
+	s.mu.RLock()
+	var rows []snapRow
+	for st, byDate := range s.snaps {
+		if st.typ != typ || !want[st.scope.TeamID] {
+			continue
+		}
+		for d, r := range byDate {
+			if !d.Before(from) && !d.After(to) {
+				rows = append(rows, *r)
+			}
+		}
+	}
+	s.mu.RUnlock()
+	out := make([]analytics.Snapshot, len(rows))
+	for i, r := range rows {
+		sn, err := r.snapshot()
+		if err != nil {
+			return nil, err
+		}
+		if r.sketch != nil {
+			if sn.Metrics.ActiveSketch, err = analytics.DecodeDistinctSketch(r.sketch); err != nil {
+				return nil, fmt.Errorf("memstore: snapshot %q (%s %s %s): sketch: %w", r.id, r.key.Scope, r.key.Type, r.key.Date, err)
+			}
+		}
+		out[i] = sn
+	}
+	return out, nil
+}
+
+// snapshot decodes r, without its sketch.
+func (r snapRow) snapshot() (analytics.Snapshot, error) {
+	m, err := analytics.DecodeMetrics(r.metrics)
+	if err != nil {
+		return analytics.Snapshot{}, fmt.Errorf("memstore: snapshot %q (%s %s %s): %w", r.id, r.key.Scope, r.key.Type, r.key.Date, err)
+	}
+	return analytics.Snapshot{ID: r.id, Scope: r.key.Scope, Type: r.key.Type, Date: r.key.Date, Metrics: m, CreatedAt: r.createdAt}, nil
 }
 
 // newID returns 32 random hex digits.

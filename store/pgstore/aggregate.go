@@ -83,7 +83,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	g.SetLimit(s.cfg.AggregateParallelism)
 	for _, u := range units {
 		g.Go(func() error {
-			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w, u.accounts)
+			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w, u.accounts, req.Sketches)
 			u.res = res
 			return err
 		})
@@ -113,6 +113,9 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 				m = *r
 			}
 			m.Period = analytics.Range{Start: it.Period.Start, End: it.Period.End}
+			if req.Sketches && m.ActiveSketch == nil {
+				m.ActiveSketch = emptySketch // no active contacts
+			}
 			m.Derive()
 			out[i] = m
 		}
@@ -181,9 +184,13 @@ func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) [
 	return args
 }
 
+// emptySketch is the sketch of no contacts.
+var emptySketch = analytics.SketchOf()
+
 // aggregateGroup runs the four statements of one period for teams, in one
-// read-only transaction.
-func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, accounts bool) (map[scopeKey]*analytics.Metrics, error) {
+// read-only transaction. With sketches, each scope's metrics get the
+// sketch of its active contacts (scopes without any get none here).
+func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, accounts, sketches bool) (map[scopeKey]*analytics.Metrics, error) {
 	args := s.aggArgs(teams, start, end, w)
 	args[argAccounts] = accounts
 	res := map[scopeKey]*analytics.Metrics{}
@@ -204,7 +211,7 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 	}
 
 	err := s.inTx(ctx, "aggregating", func(tx txQuerier) error {
-		return s.aggregateStatements(ctx, tx, args, w, res, get)
+		return s.aggregateStatements(ctx, tx, args, w, res, get, sketches)
 	})
 	if err != nil {
 		return nil, err
@@ -213,8 +220,8 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 }
 
 // aggregateStatements runs the statements of a group in tx.
-func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, get func(string, sql.NullString, int64) *analytics.Metrics) error {
-	if err := s.aggregateThreads(ctx, tx, args, w, res); err != nil {
+func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, get func(string, sql.NullString, int64) *analytics.Metrics, sketches bool) error {
+	if err := s.aggregateThreads(ctx, tx, args, w, res, sketches); err != nil {
 		return err
 	}
 

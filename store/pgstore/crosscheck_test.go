@@ -16,8 +16,9 @@ import (
 // TestCrossCheckWithMemstore loads one generated dataset (60 teams in the
 // generator's zones, with half-hour offsets, +14:00, and both 2026 daylight
 // saving changes inside its five weeks) into Postgres and into memstore, and
-// requires the two stores to return identical Metrics for every scope of
-// every team and every daily, weekly and monthly period of the range.
+// requires the two stores to return identical Metrics, with the sketches of
+// active contacts, for every scope of every team and every daily, weekly
+// and monthly period of the range.
 func TestCrossCheckWithMemstore(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -57,7 +58,7 @@ func TestCrossCheckWithMemstore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := analytics.AggregateRequest{Items: items}
+	req := analytics.AggregateRequest{Items: items, Sketches: true} // the sketches of active contacts too
 	t0 := time.Now()
 	want, err := mem.Aggregate(ctx, req)
 	if err != nil {

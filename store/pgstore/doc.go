@@ -37,6 +37,14 @@
 //     snapshot_type), so that team-wide rows are unique too, and indexes on
 //     (team_id, snapshot_type, date) and (whatsapp_account_id,
 //     snapshot_type, date);
+//   - two nullable columns of the snapshots table that roll-ups read
+//     (migration 3): active_sketch, the sketch of the snapshot's active
+//     contacts (analytics.DistinctSketch's binary encoding), and
+//     metrics_compact, its counts in analytics' compact binary encoding
+//     (analytics.AppendMetricsBinary); the metrics JSON stays the
+//     canonical format. A trigger clears both when a row's metrics are
+//     replaced without them (by an earlier version or the original
+//     system), so that they never disagree with the JSON;
 //   - the job-runs table (Config.JobRunsTable) in which schedulers claim a
 //     (job, period_start) pair through the optional analytics.JobRunStore
 //     capability, which Store implements: one INSERT … ON CONFLICT DO
@@ -100,11 +108,17 @@
 // under odd session time zones, with linguistic collations and with
 // timestamptz sources holding microseconds.
 //
+// With AggregateRequest.Sketches, the contacts counted as active in each
+// scope (from the same scan) also give that scope's sketch.
+//
 // ActiveContacts (analytics.ActiveContactsCounter) counts contacts.active
 // alone, with one statement per group that reads the period's messages once
 // and sorts none of them, and SnapshotsOfTeams (analytics.SnapshotRangeReader)
-// reads the daily snapshots of a batch of teams in one statement: with them
-// a Snapshotter rolls weekly and monthly snapshots up from daily ones.
+// reads the daily snapshots of a batch of teams in one statement, from
+// their compact columns (the JSON only for rows without them): with them
+// a Snapshotter rolls weekly and monthly snapshots up from daily ones,
+// counting active contacts from the dailies' sketches, and with
+// ActiveContacts only for periods with a day that has none.
 //
 // IDs are compared and ordered in byte order (COLLATE "C"), as Go compares
 // strings, whatever the columns' collation. Conversation and contact IDs
@@ -131,7 +145,9 @@
 //
 // UpsertSnapshots writes a batch in one transaction as INSERT … ON
 // CONFLICT (team_id, whatsapp_account_id, date, snapshot_type) DO UPDATE
-// statements of Config.UpsertBatchSize rows: all or nothing. Snapshots reads
-// through the indexes and decodes with analytics.DecodeMetrics; a row it
-// cannot decode gives ErrCorrupt naming its id.
+// statements of Config.UpsertBatchSize rows: all or nothing, with each
+// snapshot's sketch and compact counts beside its metrics. Snapshots reads
+// through the indexes and decodes with analytics.DecodeMetrics (it reads
+// neither of the roll-up columns); a row it cannot decode gives ErrCorrupt
+// naming its id.
 package pgstore

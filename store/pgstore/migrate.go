@@ -37,6 +37,7 @@ type migrationNames struct {
 	TeamIndex, AccountIndex        string
 	Teams, TeamsID                 string
 	JobRuns, JobRunsPKeyName       string
+	GuardFunction, GuardTrigger    string // keep the roll-up columns in step with metrics
 }
 
 // objectName returns table+suffix, shortening table so that the whole fits
@@ -46,6 +47,14 @@ func objectName(table, suffix string) string {
 		table = table[:maxIdentLen-len(suffix)]
 	}
 	return quoteIdent(table + suffix)
+}
+
+// qualifiedObjectName is objectName qualified by schema (if any).
+func qualifiedObjectName(schema, table, suffix string) string {
+	if schema == "" {
+		return objectName(table, suffix)
+	}
+	return quoteIdent(schema) + "." + objectName(table, suffix)
 }
 
 func namesFor(c *Config) migrationNames {
@@ -70,6 +79,8 @@ func namesFor(c *Config) migrationNames {
 		TeamsID:         quoteIdent(c.Source.Teams.ID),
 		JobRuns:         qualify(c.Schema, c.JobRunsTable),
 		JobRunsPKeyName: objectName(c.JobRunsTable, "_pkey"),
+		GuardFunction:   qualifiedObjectName(c.Schema, c.SnapshotTable, "_rollup_guard"),
+		GuardTrigger:    objectName(c.SnapshotTable, "_rollup_guard"),
 	}
 }
 

@@ -57,7 +57,8 @@ func describeTable(t *testing.T, db bun.IDB, table string) tableInfo {
 	return ti
 }
 
-// wantSnapshotsTable is the table of DESIGN.md §3 with its new key.
+// wantSnapshotsTable is the table of DESIGN.md §3 with its new key and
+// the two nullable columns roll-ups read (migration 3).
 var wantSnapshotsTable = tableInfo{
 	Columns: []string{
 		"id text NOT NULL",
@@ -67,6 +68,8 @@ var wantSnapshotsTable = tableInfo{
 		`snapshot_type "SnapshotType" NOT NULL`,
 		"metrics jsonb NOT NULL",
 		"created_at timestamp(3) without time zone DEFAULT CURRENT_TIMESTAMP",
+		"active_sketch bytea",
+		"metrics_compact bytea",
 	},
 	Indexes: []string{
 		"CREATE INDEX analytics_snapshots_team_id_snapshot_type_date_idx ON analytics_snapshots USING btree (team_id, snapshot_type, date)",
@@ -109,7 +112,7 @@ func TestMigrateCreatesTables(t *testing.T) {
 	if err := e.db.NewRaw(`SELECT string_agg(version || ' ' || name, ', ' ORDER BY version) FROM analytics_schema_migrations`).Scan(context.Background(), &versions); err != nil {
 		t.Fatal(err)
 	}
-	if versions != "1 analytics_snapshots, 2 job_runs" {
+	if versions != "1 analytics_snapshots, 2 job_runs, 3 snapshot_rollup_columns" {
 		t.Errorf("analytics_schema_migrations lists %q", versions)
 	}
 
@@ -161,8 +164,8 @@ func TestMigrateConcurrently(t *testing.T) {
 	if err := e.db.NewRaw(`SELECT count(*) FROM analytics_schema_migrations`).Scan(context.Background(), &count); err != nil {
 		t.Fatal(err)
 	}
-	if count != 2 {
-		t.Errorf("%d migrations recorded, want 2", count)
+	if count != 3 {
+		t.Errorf("%d migrations recorded, want 3", count)
 	}
 	if d := cmp.Diff(wantSnapshotsTable, describeTable(t, e.db, "analytics_snapshots")); d != "" {
 		t.Errorf("analytics_snapshots (-want +got):\n%s", d)
@@ -185,7 +188,7 @@ func TestMigrationSQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ms) != 2 || ms[0].Version != 1 || ms[1].Version != 2 {
+	if len(ms) != 3 || ms[0].Version != 1 || ms[1].Version != 2 || ms[2].Version != 3 {
 		t.Errorf("Migrations = %+v", ms)
 	}
 	e := newEnv(t, nil, nil, envOptions{noMig: true})
@@ -358,6 +361,11 @@ func TestMigrateAdoptsOldTable(t *testing.T) {
 			if d := cmp.Diff(wantSnapshotsTable, info); d != "" {
 				t.Errorf("adopted table (-want +got):\n%s", d)
 			}
+			var filled int
+			if err := e.db.NewRaw(`SELECT count(*) FROM analytics_snapshots WHERE active_sketch IS NOT NULL OR metrics_compact IS NOT NULL`).
+				Scan(ctx, &filled); err != nil || filled != 0 {
+				t.Errorf("%d adopted rows have roll-up columns (%v); want none: they have no sketch", filled, err)
+			}
 
 			// The key now holds for team-wide rows, and the upsert hits it.
 			_, err := e.db.ExecContext(ctx, `INSERT INTO analytics_snapshots (id, team_id, date, snapshot_type, metrics)
@@ -399,10 +407,12 @@ func TestMigrateAdoptsOldTable(t *testing.T) {
 	}
 }
 
-// snapshotRows returns every row of analytics_snapshots as text, by id.
+// snapshotRows returns every row of analytics_snapshots as text, by id: its
+// columns of the original system's table.
 func snapshotRows(t *testing.T, db bun.IDB) map[string]string {
 	t.Helper()
-	rows, err := db.QueryContext(context.Background(), `SELECT id, s::text FROM analytics_snapshots s`)
+	rows, err := db.QueryContext(context.Background(), `SELECT id,
+		ROW(s.id, s.team_id, s.whatsapp_account_id, s.date, s.snapshot_type, s.metrics, s.created_at)::text FROM analytics_snapshots s`)
 	if err != nil {
 		t.Fatal(err)
 	}

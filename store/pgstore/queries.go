@@ -106,12 +106,21 @@ WHERE `
 ORDER BY date`
 	q.snapshotsTeam = sel + `team_id = ?0 AND whatsapp_account_id IS NULL` + rest
 	q.snapshotsAccount = sel + `team_id = ?0 AND whatsapp_account_id = ?1` + rest
-	q.snapshotsTeams = sel + `team_id = ANY(?0::text[]) AND snapshot_type::text = ?1 AND date >= ?2::date AND date <= ?3::date`
-	q.upsertHead = `INSERT INTO ` + snap + ` (id, team_id, whatsapp_account_id, date, snapshot_type, metrics, created_at)
+	// Roll-ups read the compact metrics where a row has them, the JSON
+	// only where it has not. The type is compared as the column's own
+	// (an untyped literal takes its type), so that the index serves it;
+	// dates come as days since 1970-01-01.
+	q.snapshotsTeams = `SELECT id, team_id, whatsapp_account_id, date - DATE '1970-01-01',
+	CASE WHEN metrics_compact IS NULL THEN metrics::text END, metrics_compact,
+	` + epochUs("created_at") + `, active_sketch
+FROM ` + snap + `
+WHERE team_id = ANY(?0::text[]) AND snapshot_type = ?1 AND date >= ?2::date AND date <= ?3::date`
+	q.upsertHead = `INSERT INTO ` + snap + ` (id, team_id, whatsapp_account_id, date, snapshot_type, metrics, created_at, active_sketch, metrics_compact)
 VALUES `
 	q.upsertTail = `
 ON CONFLICT (team_id, whatsapp_account_id, date, snapshot_type)
-DO UPDATE SET metrics = EXCLUDED.metrics, created_at = EXCLUDED.created_at`
+DO UPDATE SET metrics = EXCLUDED.metrics, created_at = EXCLUDED.created_at,
+	active_sketch = EXCLUDED.active_sketch, metrics_compact = EXCLUDED.metrics_compact`
 	return q
 }
 

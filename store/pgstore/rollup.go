@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -92,9 +92,22 @@ func (s *Store) ActiveContacts(ctx context.Context, req analytics.AggregateReque
 	return out, nil
 }
 
+// epoch is the date SnapshotsOfTeams counts days from; epochDays and
+// maxDays bound the days to the dates analytics.Date holds (years 1 to
+// 9999).
+var epoch = analytics.NewDate(1970, time.January, 1)
+
+const (
+	epochDays = 719162  // 0001-01-01 to 1970-01-01
+	maxDays   = 2932896 // 1970-01-01 to 9999-12-31
+)
+
 // SnapshotsOfTeams implements analytics.SnapshotRangeReader with one
-// statement through the (team_id, snapshot_type, date) index. The rows'
-// metrics are decoded on all CPUs.
+// statement through the (team_id, snapshot_type, date) index per part of
+// the teams, Config.AggregateParallelism parts at once. It reads each row's
+// metrics_compact, decoded with analytics.DecodeMetricsBinary, and its
+// metrics JSON only where that is NULL (rows written by earlier versions),
+// with the row's active_sketch, and decodes the rows as they come.
 func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
 	if !typ.Valid() {
 		return nil, analytics.InvalidArgument("typ", "unknown snapshot type %d", typ)
@@ -110,51 +123,67 @@ func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 	if len(teams) == 0 {
 		return nil, nil
 	}
-	type raw struct {
-		id, team, date, typ, metrics string
-		account                      sql.NullString
-		created                      sql.NullInt64
-	}
-	var rows []raw
-	args := []any{pgdialect.Array(teams), typ.String(), from.String(), to.String()}
-	err := s.query(ctx, s.db, "reading snapshots", s.q.snapshotsTeams, args, func(r *sql.Rows) error {
-		var x raw
-		if err := r.Scan(&x.id, &x.team, &x.account, &x.date, &x.typ, &x.metrics, &x.created); err != nil {
-			return err
-		}
-		rows = append(rows, x)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]analytics.Snapshot, len(rows))
-	var g errgroup.Group
-	workers := runtime.GOMAXPROCS(0)
-	for w := range workers {
+	parts := split(teams, chunks(1, len(teams), s.cfg.AggregateParallelism))
+	outs := make([][]analytics.Snapshot, len(parts))
+	g, gctx := errgroup.WithContext(ctx)
+	for i, part := range parts {
 		g.Go(func() error {
-			for i := w; i < len(rows); i += workers {
-				x := rows[i]
-				sn := analytics.Snapshot{ID: x.id, Scope: analytics.Scope{TeamID: x.team, AccountID: x.account.String}}
-				var err error
-				if sn.Date, err = analytics.ParseDate(x.date); err != nil {
-					return fmt.Errorf("pgstore: %w: snapshot %q: date %q", analytics.ErrCorrupt, x.id, x.date)
-				}
-				if sn.Type, err = analytics.ParseSnapshotType(x.typ); err != nil {
-					return fmt.Errorf("pgstore: %w: snapshot %q: snapshot_type %q", analytics.ErrCorrupt, x.id, x.typ)
-				}
-				if sn.Metrics, err = analytics.DecodeMetrics([]byte(x.metrics)); err != nil {
-					return fmt.Errorf("pgstore: snapshot %q (%s %s %s): %w", x.id, sn.Scope, sn.Type, sn.Date, err)
-				}
-				if x.created.Valid {
-					sn.CreatedAt = time.UnixMicro(x.created.Int64).UTC()
-				}
-				out[i] = sn
-			}
-			return nil
+			var err error
+			outs[i], err = s.snapshotsOfTeams(gctx, part, typ, from, to)
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return nil, s.wrap(ctx, "reading snapshots", ctx.Err())
+		}
+		return nil, err
+	}
+	return slices.Concat(outs...), nil
+}
+
+// snapshotsOfTeams reads and decodes, as its rows come, the snapshots of
+// one part of SnapshotsOfTeams's teams.
+func (s *Store) snapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
+	out := make([]analytics.Snapshot, 0, 4*len(teams)*int(min(31, to.In(time.UTC).Sub(from.In(time.UTC)).Hours()/24+1)))
+	args := []any{pgdialect.Array(teams), typ.String(), from.String(), to.String()}
+	var (
+		id, team         string
+		account, metrics sql.NullString
+		days             int64 // since 1970-01-01
+		created          sql.NullInt64
+		sketch, compact  []byte
+	)
+	err := s.query(ctx, s.db, "reading snapshots", s.q.snapshotsTeams, args, func(r *sql.Rows) error {
+		if err := r.Scan(&id, &team, &account, &days, &metrics, &compact, &created, &sketch); err != nil {
+			return err
+		}
+		sn := analytics.Snapshot{ID: id, Scope: analytics.Scope{TeamID: team, AccountID: account.String}, Type: typ}
+		if days < -epochDays || days > maxDays {
+			return fmt.Errorf("%w: snapshot %q: date %d days from 1970-01-01", analytics.ErrCorrupt, id, days)
+		}
+		sn.Date = epoch.AddDays(int(days))
+		var err error
+		if compact != nil {
+			sn.Metrics, err = analytics.DecodeMetricsBinary(compact)
+		} else {
+			sn.Metrics, err = analytics.DecodeMetrics([]byte(metrics.String))
+		}
+		if err != nil {
+			return fmt.Errorf("snapshot %q (%s %s %s): %w", id, sn.Scope, sn.Type, sn.Date, err)
+		}
+		if sketch != nil {
+			if sn.Metrics.ActiveSketch, err = analytics.DecodeDistinctSketch(sketch); err != nil {
+				return fmt.Errorf("snapshot %q (%s %s %s): active_sketch: %w", id, sn.Scope, sn.Type, sn.Date, err)
+			}
+		}
+		if created.Valid {
+			sn.CreatedAt = time.UnixMicro(created.Int64).UTC()
+		}
+		out = append(out, sn)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -37,6 +37,8 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 		date, typ string
 		metrics   string
 		created   time.Time
+		sketch    []byte // nil: none
+		compact   []byte // analytics.AppendMetricsBinary; nil: none
 	}
 	rows := make([]row, len(snaps))
 	seen := make(map[analytics.SnapshotKey]int, len(snaps))
@@ -62,6 +64,15 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 		if err != nil {
 			return analytics.InvalidArgument(field+".Metrics", "cannot be encoded: %v", err)
 		}
+		var sketch []byte
+		if sn.Metrics.ActiveSketch != nil {
+			if sketch, err = sn.Metrics.ActiveSketch.MarshalBinary(); err != nil {
+				return analytics.InvalidArgument(field+".Metrics.ActiveSketch", "cannot be encoded: %v", err)
+			}
+		}
+		// Without a compact form (only for times the encoding cannot
+		// hold), roll-ups read the JSON.
+		compact, _ := analytics.AppendMetricsBinary(nil, sn.Metrics)
 		id := sn.ID
 		if id == "" {
 			id = newID()
@@ -78,6 +89,8 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 			typ:     sn.Type.String(),
 			metrics: string(b),
 			created: created.UTC().Truncate(time.Millisecond),
+			sketch:  sketch,
+			compact: compact,
 		}
 	}
 
@@ -97,15 +110,15 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 		chunk := rows[lo:min(lo+size, len(rows))]
 		sqlb.Reset()
 		sqlb.WriteString(s.q.upsertHead)
-		args := make([]any, 0, 7*len(chunk))
+		args := make([]any, 0, 9*len(chunk))
 		for i, r := range chunk {
 			if i > 0 {
 				sqlb.WriteString(",\n")
 			}
 			n := len(args)
-			fmt.Fprintf(&sqlb, "(?%d, ?%d, ?%d, ?%d::date, ?%d, ?%d::jsonb, ?%d::timestamptz AT TIME ZONE 'UTC')",
-				n, n+1, n+2, n+3, n+4, n+5, n+6)
-			args = append(args, r.id, r.team, r.account, r.date, r.typ, r.metrics, r.created)
+			fmt.Fprintf(&sqlb, "(?%d, ?%d, ?%d, ?%d::date, ?%d, ?%d::jsonb, ?%d::timestamptz AT TIME ZONE 'UTC', ?%d::bytea, ?%d::bytea)",
+				n, n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+			args = append(args, r.id, r.team, r.account, r.date, r.typ, r.metrics, r.created, r.sketch, r.compact)
 		}
 		sqlb.WriteString(s.q.upsertTail)
 		if _, err := tx.ExecContext(ctx, sqlb.String(), args...); err != nil {

@@ -246,3 +246,106 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestRollupColumns checks the columns roll-ups read beside the metrics
+// document (migration 3): SnapshotsOfTeams returns what was upserted from
+// metrics_compact and active_sketch; a writer that replaces the metrics
+// alone (an earlier version's upsert, or the original system) makes the
+// trigger clear both, so the roll-up reads the new JSON and no stale
+// sketch; a write that leaves the metrics as they were keeps them; and
+// corrupt ones give ErrCorrupt naming the row.
+func TestRollupColumns(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, []analytics.Team{{ID: "T"}}, nil, envOptions{})
+	ctx := context.Background()
+	d := analytics.NewDate(2024, 5, 1)
+	sn := analytics.Snapshot{ID: "s1", Scope: analytics.TeamScope("T"), Type: analytics.Daily, Date: d, Metrics: metricsFor(t, d, 0),
+		CreatedAt: time.Date(2024, 5, 3, 2, 0, 0, 0, time.UTC)}
+	sn.Metrics.ActiveSketch = analytics.SketchOf("c1", "c2")
+	sn.Metrics.Contacts.Active = 2
+	read := func() analytics.Snapshot {
+		t.Helper()
+		got, err := e.store.SnapshotsOfTeams(ctx, []string{"T"}, analytics.Daily, d, d)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("SnapshotsOfTeams: %v, %v", got, err)
+		}
+		return got[0]
+	}
+	filled := func() (sketch, compact bool) {
+		t.Helper()
+		if err := e.db.NewRaw(`SELECT active_sketch IS NOT NULL, metrics_compact IS NOT NULL FROM analytics_snapshots WHERE id = 's1'`).
+			Scan(ctx, &sketch, &compact); err != nil {
+			t.Fatal(err)
+		}
+		return sketch, compact
+	}
+	if err := e.store.UpsertSnapshots(ctx, []analytics.Snapshot{sn}); err != nil {
+		t.Fatal(err)
+	}
+	if sk, c := filled(); !sk || !c {
+		t.Fatalf("after UpsertSnapshots: active_sketch set %v, metrics_compact set %v; want both", sk, c)
+	}
+	if d := cmp.Diff(sn, read()); d != "" {
+		t.Errorf("SnapshotsOfTeams (-upserted +read):\n%s", d)
+	}
+
+	// A write that does not touch the metrics keeps the columns.
+	if _, err := e.db.ExecContext(ctx, `UPDATE analytics_snapshots SET created_at = created_at + interval '1 hour' WHERE id = 's1'`); err != nil {
+		t.Fatal(err)
+	}
+	if sk, c := filled(); !sk || !c {
+		t.Errorf("an update of created_at alone cleared the roll-up columns (sketch %v, compact %v)", sk, c)
+	}
+
+	// An earlier version's upsert replaces metrics and created_at only.
+	old := sn.Metrics
+	old.Messages.Total, old.Messages.Outbound = 99, 96
+	old.Contacts.Active = 5
+	old.ActiveSketch = nil
+	old.Derive()
+	if _, err := e.db.ExecContext(ctx, `INSERT INTO analytics_snapshots (id, team_id, whatsapp_account_id, date, snapshot_type, metrics, created_at)
+		VALUES ('other', 'T', NULL, ?::date, 'Daily', ?::jsonb, '2024-05-04 02:00:00')
+		ON CONFLICT (team_id, whatsapp_account_id, date, snapshot_type)
+		DO UPDATE SET metrics = EXCLUDED.metrics, created_at = EXCLUDED.created_at`, d.String(), mustJSON(t, old)); err != nil {
+		t.Fatal(err)
+	}
+	if sk, c := filled(); sk || c {
+		t.Errorf("after an earlier version's upsert: active_sketch set %v, metrics_compact set %v; want both cleared", sk, c)
+	}
+	got := read()
+	if got.Metrics.ActiveSketch != nil || got.Metrics.Messages.Total != 99 || got.Metrics.Contacts.Active != 5 {
+		t.Errorf("SnapshotsOfTeams after an earlier version's upsert: total %d, active %d, sketch %v; want the new JSON's 99 and 5, no sketch",
+			got.Metrics.Messages.Total, got.Metrics.Contacts.Active, got.Metrics.ActiveSketch)
+	}
+
+	// This version writes them again, also when only the counts change
+	// and the sketch stays the same.
+	for i, total := range []int64{10, 11} {
+		next := sn
+		next.Metrics.Messages.Total, next.Metrics.Messages.Outbound = total, total-3
+		next.Metrics.Derive()
+		next.CreatedAt = sn.CreatedAt.Add(time.Duration(i+2) * 24 * time.Hour)
+		if err := e.store.UpsertSnapshots(ctx, []analytics.Snapshot{next}); err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(next, read()); d != "" {
+			t.Errorf("SnapshotsOfTeams after re-upsert %d (-upserted +read):\n%s", i, d)
+		}
+	}
+
+	for _, bad := range []struct{ column, value string }{
+		{"active_sketch", `\x0200`},
+		{"metrics_compact", `\x01`},
+	} {
+		if _, err := e.db.ExecContext(ctx, `UPDATE analytics_snapshots SET `+bad.column+` = ?::bytea WHERE id = 's1'`, bad.value); err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.store.SnapshotsOfTeams(ctx, []string{"T"}, analytics.Daily, d, d)
+		if !errors.Is(err, analytics.ErrCorrupt) || !strings.Contains(err.Error(), `"s1"`) {
+			t.Errorf("corrupt %s: %v, want ErrCorrupt naming s1", bad.column, err)
+		}
+		if err := e.store.UpsertSnapshots(ctx, []analytics.Snapshot{sn}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

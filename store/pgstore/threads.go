@@ -55,6 +55,8 @@ type groupScan struct {
 	w      time.Duration
 	buf    []int // scratch for nextOutbound
 	result map[scopeKey]*analytics.Metrics
+	// sketches asks for each scope's ActiveSketch (AggregateRequest.Sketches).
+	sketches bool
 }
 
 // intern returns b as a string, allocating it once per group.
@@ -111,8 +113,8 @@ func (g *groupScan) scopes(team, acct string) (*analytics.Metrics, *analytics.Me
 // contacts of the active conversations created outside it with lookupSQL,
 // and orders and walks each conversation's messages in Go, as
 // analytics.ComputeMetrics does.
-func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics) error {
-	g := &groupScan{teams: map[string]*teamScan{}, strs: map[string]string{}, w: w, result: res}
+func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, sketches bool) error {
+	g := &groupScan{teams: map[string]*teamScan{}, strs: map[string]string{}, w: w, result: res, sketches: sketches}
 	var team, conv, acct sql.RawBytes
 	var id sql.NullString // a message's ID, or a conversation's contact
 	var at, flags int64
@@ -367,9 +369,24 @@ func (g *groupScan) activeContacts() {
 		}
 		tw, _ := g.scopes(t.id, "")
 		tw.Contacts.Active = int64(len(team))
+		if g.sketches {
+			tw.ActiveSketch = sketchOfSet(team)
+		}
 		for acct, set := range accounts {
 			_, ac := g.scopes(t.id, acct)
 			ac.Contacts.Active = int64(len(set))
+			if g.sketches {
+				ac.ActiveSketch = sketchOfSet(set)
+			}
 		}
 	}
+}
+
+// sketchOfSet is the DistinctSketch of the contact IDs of set.
+func sketchOfSet(set map[string]struct{}) *analytics.DistinctSketch {
+	ids := make([]string, 0, len(set))
+	for id := range set {
+		ids = append(ids, id)
+	}
+	return analytics.SketchOf(ids...)
 }

@@ -18,6 +18,7 @@ var aggregateTests = []subtest{
 	{"TimeZones", testTimeZones},
 	{"Tenants", testTenants},
 	{"MatchesComputeMetrics", testMatchesComputeMetrics},
+	{"Sketches", testAggregateSketches},
 	{"NoActivity", testNoActivity},
 	{"InvalidRequest", testInvalidAggregate},
 }
@@ -196,6 +197,61 @@ func testMatchesComputeMetrics(t *testing.T, open Open) {
 		}
 		if bad > 5 {
 			t.Errorf("... and %d more of %d items differ", bad-5, len(want))
+		}
+	}
+}
+
+// testAggregateSketches checks the sketches of active contacts that
+// Aggregate returns when asked (AggregateRequest.Sketches): equal to
+// ComputeMetrics's, exact, counting Contacts.Active, with an empty sketch
+// for a scope without active contacts; and none when not asked.
+func testAggregateSketches(t *testing.T, open Open) {
+	d := merge(acme(), zones(), generated(3))
+	d.Teams = append(d.Teams, analytics.Team{ID: "quiet", TimeZone: "Europe/Berlin"})
+	s := open(t, d)
+	its := append(items(t, d), analytics.ScopePeriod{Scope: analytics.TeamScope("quiet"), Period: period(analytics.Daily, "2026-03-10", "Europe/Berlin")})
+	req := analytics.AggregateRequest{Items: its, Sketches: true}
+	want, err := analytics.ComputeMetrics(&d.Activity, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := aggregate(t, s, req)
+	bad, nonEmpty := 0, 0
+	for i := range want {
+		sk := got[i].ActiveSketch
+		if sk == nil || !sk.Exact() || sk.Count() != got[i].Contacts.Active {
+			t.Errorf("Aggregate %s: sketch %v, want an exact one of the %d active contacts", describe(its[i]), sk, got[i].Contacts.Active)
+			continue
+		}
+		if sk.Len() > 0 {
+			nonEmpty++
+		}
+		if dd := diff(want[i], got[i]); dd != "" {
+			bad++
+			if bad <= 5 {
+				t.Errorf("Aggregate %s with sketches differs from ComputeMetrics (-want +got):\n%s", describe(its[i]), dd)
+			}
+		}
+	}
+	if bad > 5 {
+		t.Errorf("... and %d more of %d items differ", bad-5, len(want))
+	}
+	if nonEmpty < 50 {
+		t.Errorf("only %d of %d items have active contacts: the check is too weak", nonEmpty, len(its))
+	}
+	// The hand-computed day: acme's active contacts on 2026-03-10 are c1,
+	// c2, c3 and c5 (see acmeDay), and the account wa-1's c1 and c2.
+	day := period(analytics.Daily, "2026-03-10", "UTC")
+	hand := aggregate(t, s, analytics.AggregateRequest{Sketches: true, Items: []analytics.ScopePeriod{
+		{Scope: analytics.TeamScope("acme"), Period: day}, {Scope: analytics.AccountScope("acme", "wa-1"), Period: day}}})
+	for i, ids := range [][]string{{"c1", "c2", "c3", "c5"}, {"c1", "c2"}} {
+		if want := analytics.SketchOf(ids...); !hand[i].ActiveSketch.Equal(want) || hand[i].Contacts.Active != int64(len(ids)) {
+			t.Errorf("acme's day, scope %d: sketch %v and %d active, want the sketch of %v", i, hand[i].ActiveSketch, hand[i].Contacts.Active, ids)
+		}
+	}
+	for i, m := range aggregate(t, s, analytics.AggregateRequest{Items: its[:20]}) {
+		if m.ActiveSketch != nil {
+			t.Errorf("Aggregate %s without Sketches returned a sketch", describe(its[i]))
 		}
 	}
 }

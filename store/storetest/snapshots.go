@@ -22,6 +22,7 @@ var snapshotTests = []subtest{
 	{"AllOrNothing", testUpsertAllOrNothing},
 	{"Query", testSnapshotsQuery},
 	{"InvalidQuery", testSnapshotsInvalidQuery},
+	{"Sketches", testSnapshotSketches},
 }
 
 func snapTeams() Dataset {
@@ -398,5 +399,88 @@ func testSnapshotsInvalidQuery(t *testing.T, open Open) {
 	for _, tt := range tests {
 		_, err := s.Snapshots(context.Background(), tt.q)
 		wantErr(t, "Snapshots with "+tt.name, err, analytics.ErrInvalidArgument)
+	}
+}
+
+// testSnapshotSketches checks that a snapshot's sketch of active contacts
+// is stored with it: SnapshotsOfTeams (analytics.SnapshotRangeReader, if
+// the store has it) returns the sketch that was upserted, of every size,
+// and none for a snapshot upserted without one, even over a row that had
+// one; Snapshots leaves it out. A store without SnapshotRangeReader only
+// has to accept sketches: roll-ups then count active contacts without them.
+func testSnapshotSketches(t *testing.T, open Open) {
+	s := open(t, snapTeams())
+	ctx := context.Background()
+	created := ts("2026-03-11T02:00:00.000Z")
+	ids := func(prefix string, n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("%s-%d", prefix, i)
+		}
+		return out
+	}
+	withSketch := func(sn analytics.Snapshot, contacts []string) analytics.Snapshot {
+		sn.Metrics.ActiveSketch = analytics.SketchOf(contacts...)
+		sn.Metrics.Contacts.Active = sn.Metrics.ActiveSketch.Count()
+		sn.Metrics.Derive()
+		return sn
+	}
+	snaps := []analytics.Snapshot{
+		withSketch(snap(analytics.TeamScope("snap"), analytics.Daily, "2026-03-10", "UTC", 1, "sk-1", created), ids("c", 7)),
+		withSketch(snap(analytics.AccountScope("snap", "snap-acc-1"), analytics.Daily, "2026-03-10", "UTC", 2, "sk-2", created), nil),
+		withSketch(snap(analytics.TeamScope("snap"), analytics.Daily, "2026-03-11", "UTC", 3, "sk-3", created), ids("big", analytics.SketchK+10)),
+		withSketch(snap(analytics.TeamScope("snap-other"), analytics.Daily, "2026-03-10", "Asia/Kolkata", 4, "sk-4", created), ids("o", 3)),
+		snap(analytics.AccountScope("snap", "snap-acc-2"), analytics.Daily, "2026-03-10", "UTC", 5, "sk-5", created), // none
+	}
+	if snaps[2].Metrics.ActiveSketch.Exact() {
+		t.Fatal("the large sketch should be an estimate")
+	}
+	upsert(t, s, snaps...)
+	for _, sn := range snaps {
+		got, ok := readOne(t, s, sn.Key())
+		if !ok || got.Metrics.ActiveSketch != nil {
+			t.Errorf("Snapshots %s: found %v, sketch %v; want the snapshot without its sketch", keyString(sn.Key()), ok, got.Metrics.ActiveSketch)
+		}
+	}
+	r, ok := s.(analytics.SnapshotRangeReader)
+	if !ok {
+		return
+	}
+	read := func() map[analytics.SnapshotKey]analytics.Snapshot {
+		t.Helper()
+		got, err := r.SnapshotsOfTeams(ctx, []string{"snap", "snap-other"}, analytics.Daily, date("2026-03-01"), date("2026-03-31"))
+		if err != nil {
+			t.Fatalf("SnapshotsOfTeams: %v", err)
+		}
+		out := map[analytics.SnapshotKey]analytics.Snapshot{}
+		for _, sn := range got {
+			out[sn.Key()] = sn
+		}
+		return out
+	}
+	got := read()
+	if len(got) != len(snaps) {
+		t.Errorf("SnapshotsOfTeams returned %d snapshots, want %d", len(got), len(snaps))
+	}
+	for _, sn := range snaps {
+		if d := diff(sn, got[sn.Key()]); d != "" {
+			t.Errorf("SnapshotsOfTeams %s (-upserted +read):\n%s", keyString(sn.Key()), d)
+		}
+	}
+	// Replacing a row: the new sketch, or none, replaces the old.
+	again := []analytics.Snapshot{
+		withSketch(snaps[0], ids("d", 2)),
+		snap(analytics.TeamScope("snap"), analytics.Daily, "2026-03-11", "UTC", 6, "", created), // none now
+		withSketch(snaps[4], ids("e", 1)),
+	}
+	upsert(t, s, again...)
+	got = read()
+	for _, sn := range again {
+		if sn.ID == "" {
+			sn.ID = "sk-3"
+		}
+		if d := diff(sn, got[sn.Key()]); d != "" {
+			t.Errorf("SnapshotsOfTeams %s after a re-upsert (-upserted +read):\n%s", keyString(sn.Key()), d)
+		}
 	}
 }

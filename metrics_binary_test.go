@@ -1,0 +1,228 @@
+package analytics_test
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/msgstats/analytics"
+)
+
+// randomMetrics returns consistent metrics (they pass Validate) with
+// counts of every size, over a period in a zone of a random offset.
+func randomMetrics(r *rand.Rand) analytics.Metrics {
+	n := func() int64 {
+		switch r.IntN(4) {
+		case 0:
+			return 0
+		case 1:
+			return r.Int64N(100)
+		case 2:
+			return r.Int64N(1 << 40)
+		}
+		return r.Int64N(math.MaxInt64 / 4)
+	}
+	upTo := func(x int64) int64 {
+		if x <= 0 {
+			return 0
+		}
+		return r.Int64N(x + 1)
+	}
+	zone := time.FixedZone("", (r.IntN(57)-24)*15*60)
+	start := time.Date(2020+r.IntN(10), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, zone)
+	m := analytics.Metrics{Period: analytics.Range{Start: start, End: start.AddDate(0, 0, 1+r.IntN(31))}}
+	if r.IntN(2) == 0 {
+		m.GeneratedAt = start.Add(time.Duration(r.Int64N(int64(60 * 24 * time.Hour))))
+	}
+	msg := &m.Messages
+	msg.Total = n()
+	msg.Inbound = upTo(msg.Total)
+	msg.Outbound = msg.Total - msg.Inbound
+	msg.Sent = upTo(msg.Total)
+	msg.Delivered = upTo(msg.Sent)
+	msg.Read = upTo(msg.Delivered)
+	msg.Failed = upTo(msg.Total - msg.Sent)
+	msg.Replied = upTo(msg.Outbound)
+	cp := &m.Campaigns
+	cp.Total = n()
+	cp.Active = upTo(cp.Total)
+	cp.Completed = upTo(cp.Total - cp.Active)
+	cp.Failed = upTo(cp.Total - cp.Active - cp.Completed)
+	cp.TotalRecipients, cp.MessagesSent, cp.MessagesDelivered, cp.MessagesRead = n(), n(), n(), n()
+	ct := &m.Contacts
+	ct.Total = n()
+	ct.New, ct.Blocked, ct.Active, ct.EngagementScoreCenti = upTo(ct.Total), upTo(ct.Total), n(), n()
+	cv := &m.Conversations
+	cv.Total = n()
+	cv.Open = upTo(cv.Total)
+	cv.Closed = upTo(cv.Total - cv.Open)
+	for i := range cv.Histogram {
+		cv.Histogram[i] = r.Int64N(1 << 30)
+		cv.ResponseCount += cv.Histogram[i]
+	}
+	cv.ResponseTimeMs, cv.Unanswered, cv.FirstResponseCount, cv.FirstResponseTimeMs = n(), n(), n(), n()
+	m.Derive()
+	return m
+}
+
+// TestMetricsBinaryMatchesJSON: for many consistent metrics, the binary
+// encoding decodes to what the JSON document decodes to, in about a tenth
+// of the bytes.
+func TestMetricsBinaryMatchesJSON(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(11, 12))
+	var binBytes, jsonBytes int
+	for i := range 2000 {
+		m := randomMetrics(r)
+		if err := m.Validate(); err != nil {
+			t.Fatalf("randomMetrics made invalid metrics: %v", err)
+		}
+		b, err := analytics.AppendMetricsBinary(nil, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		js, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		binBytes, jsonBytes = binBytes+len(b), jsonBytes+len(js)
+		fromJSON, err := analytics.DecodeMetrics(js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := analytics.DecodeMetricsBinary(b)
+		if err != nil {
+			t.Fatalf("%d: DecodeMetricsBinary: %v", i, err)
+		}
+		if d := cmp.Diff(fromJSON, got); d != "" {
+			t.Fatalf("%d: binary and JSON decode differently (-json +binary):\n%s", i, d)
+		}
+		// The zone offset survives, so a re-encoded document is the same.
+		again, _ := json.Marshal(got)
+		if string(again) != string(js) {
+			t.Fatalf("%d: JSON of the binary round trip differs:\n%s\n%s", i, js, again)
+		}
+	}
+	t.Logf("binary %d bytes, JSON %d bytes", binBytes, jsonBytes)
+	if binBytes*3 > jsonBytes {
+		t.Errorf("binary encoding takes %d bytes against JSON's %d: not compact", binBytes, jsonBytes)
+	}
+}
+
+// TestMetricsBinaryCorrupt: broken encodings give ErrCorrupt, and counts
+// that fail Validate are rejected as DecodeMetrics rejects them.
+func TestMetricsBinaryCorrupt(t *testing.T) {
+	t.Parallel()
+	m := randomMetrics(rand.New(rand.NewPCG(13, 14)))
+	good, err := analytics.AppendMetricsBinary(nil, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := m
+	bad.Messages.Read = bad.Messages.Delivered + 1
+	inconsistent, _ := analytics.AppendMetricsBinary(nil, bad)
+	empty := m
+	empty.Period.End = empty.Period.Start
+	emptyPeriod, _ := analytics.AppendMetricsBinary(nil, empty)
+	for name, b := range map[string][]byte{
+		"empty":          nil,
+		"version 0":      append([]byte{0}, good[1:]...),
+		"version 2":      append([]byte{2}, good[1:]...),
+		"truncated":      good[:len(good)-1],
+		"only version":   good[:1],
+		"trailing":       append(append([]byte(nil), good...), 0),
+		"unterminated":   append(append([]byte(nil), good[:len(good)-1]...), 0x80),
+		"bad nanos":      {1, 0, 0x80, 0x94, 0xeb, 0xdc, 0x03, 0},
+		"inconsistent":   inconsistent,
+		"empty period":   emptyPeriod,
+		"JSON":           validMetricsJSON(t),
+		"overlong count": append(append([]byte(nil), good[:len(good)-1]...), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01),
+	} {
+		if got, err := analytics.DecodeMetricsBinary(b); !errors.Is(err, analytics.ErrCorrupt) || got != (analytics.Metrics{}) {
+			t.Errorf("%s: DecodeMetricsBinary(%x) = %v, %v; want zero metrics and ErrCorrupt", name, b, got.Messages, err)
+		}
+	}
+	far := m
+	far.GeneratedAt = time.Now().In(time.FixedZone("", 25*3600))
+	if _, err := analytics.AppendMetricsBinary(nil, far); !errors.Is(err, analytics.ErrInvalidArgument) {
+		t.Errorf("a 25-hour offset: %v, want ErrInvalidArgument", err)
+	}
+}
+
+// FuzzDecodeMetricsBinary feeds arbitrary bytes to DecodeMetricsBinary,
+// which reads the compact form of stored snapshots. It must never panic;
+// it either rejects the input with ErrCorrupt and zero metrics, or returns
+// metrics that pass Validate, whose derived fields are Derive's, and that
+// survive an encode/decode round trip unchanged.
+func FuzzDecodeMetricsBinary(f *testing.F) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for range 4 {
+		b, _ := analytics.AppendMetricsBinary(nil, randomMetrics(r))
+		f.Add(b)
+		f.Add(b[:len(b)/2])
+	}
+	f.Add([]byte{1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := analytics.DecodeMetricsBinary(b)
+		if err != nil {
+			if !errors.Is(err, analytics.ErrCorrupt) || m != (analytics.Metrics{}) {
+				t.Fatalf("DecodeMetricsBinary(%x) = %+v, %v; want zero metrics and ErrCorrupt", b, m, err)
+			}
+			return
+		}
+		if err := m.Validate(); err != nil {
+			t.Fatalf("decoded metrics fail Validate: %v", err)
+		}
+		derived := m
+		derived.Derive()
+		if derived != m {
+			t.Fatalf("decoded metrics' derived fields are not Derive's")
+		}
+		again, err := analytics.AppendMetricsBinary(nil, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m2, err := analytics.DecodeMetricsBinary(again)
+		if err != nil {
+			t.Fatalf("re-encoded metrics do not decode: %v", err)
+		}
+		if d := cmp.Diff(m, m2); d != "" {
+			t.Fatalf("round trip changed the metrics:\n%s", d)
+		}
+	})
+}
+
+// BenchmarkDecodeMetrics compares the two stored forms of one daily
+// snapshot's metrics: the JSON document and the compact binary encoding.
+func BenchmarkDecodeMetrics(b *testing.B) {
+	js := validMetricsJSON(b)
+	m, err := analytics.DecodeMetrics(js)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bin, err := analytics.AppendMetricsBinary(nil, m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("JSON", func(b *testing.B) {
+		b.SetBytes(int64(len(js)))
+		for b.Loop() {
+			if _, err := analytics.DecodeMetrics(js); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("binary", func(b *testing.B) {
+		b.SetBytes(int64(len(bin)))
+		for b.Loop() {
+			if _, err := analytics.DecodeMetricsBinary(bin); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
