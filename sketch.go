@@ -317,8 +317,9 @@ func (s *DistinctSketch) UnmarshalBinary(b []byte) error {
 }
 
 // DecodeDistinctSketch decodes MarshalBinary's encoding. Anything else (an
-// unknown version or flag, k or n out of range, a length that does not
-// match n, hashes not strictly ascending, trailing bytes) gives an error
+// unknown version or flag, k or n out of range or written in more bytes
+// than needed, a length that does not match n, hashes not strictly
+// ascending, trailing bytes) gives an error
 // wrapping ErrCorrupt; it never panics and allocates at most what the
 // input's length allows.
 func DecodeDistinctSketch(b []byte) (*DistinctSketch, error) {
@@ -336,12 +337,12 @@ func DecodeDistinctSketch(b []byte) (*DistinctSketch, error) {
 		return nil, corrupt("unknown flags %#x", flags)
 	}
 	rest := b[2:]
-	k, w := binary.Uvarint(rest)
+	k, w := minimalUvarint(rest)
 	if w <= 0 || k < 2 || k > MaxSketchK {
 		return nil, corrupt("bad k")
 	}
 	rest = rest[w:]
-	n, w := binary.Uvarint(rest)
+	n, w := minimalUvarint(rest)
 	if w <= 0 || n > k {
 		return nil, corrupt("bad length")
 	}
@@ -361,4 +362,22 @@ func DecodeDistinctSketch(b []byte) (*DistinctSketch, error) {
 		}
 	}
 	return s, nil
+}
+
+// minimalUvarint reads a uvarint as binary.Uvarint does, and refuses (w =
+// -1) one written in more bytes than needed, so that every sketch has one
+// encoding.
+func minimalUvarint(b []byte) (v uint64, w int) {
+	v, w = binary.Uvarint(b)
+	if w <= 0 {
+		return v, w
+	}
+	need := 1
+	for x := v; x >= 0x80; x >>= 7 {
+		need++
+	}
+	if w != need {
+		return 0, -1
+	}
+	return v, w
 }
