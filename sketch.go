@@ -317,9 +317,10 @@ func (s *DistinctSketch) UnmarshalBinary(b []byte) error {
 }
 
 // DecodeDistinctSketch decodes MarshalBinary's encoding. Anything else (an
-// unknown version or flag, k or n out of range or not in its shortest
-// varint form, a length that does not match n, hashes not strictly
-// ascending, trailing bytes) gives an error wrapping ErrCorrupt; it never panics and allocates at most what the
+// unknown version or flag, k or n out of range or written in more bytes
+// than needed, a length that does not match n, hashes not strictly
+// ascending, trailing bytes) gives an error
+// wrapping ErrCorrupt; it never panics and allocates at most what the
 // input's length allows.
 func DecodeDistinctSketch(b []byte) (*DistinctSketch, error) {
 	corrupt := func(format string, args ...any) error {

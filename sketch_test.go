@@ -267,6 +267,8 @@ func TestSketchEncoding(t *testing.T) {
 		"k 1":                 {1, 0, 1, 0},
 		"k too large":         binary.AppendUvarint([]byte{1, 0}, analytics.MaxSketchK+1),
 		"k unterminated":      {1, 0, 0x80},
+		"k overlong":          append([]byte{1, 0, 0x84, 0x00, 3}, hashes...),
+		"n overlong":          {1, 0, '0', 0x80, 0x00},
 		"n > k":               {1, 0, 2, 3},
 		"n unterminated":      {1, 0, 4, 0xff},
 		"saturated, n < k":    append([]byte{1, 1, 4, 3}, hashes...),
