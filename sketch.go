@@ -7,18 +7,18 @@ import (
 	"slices"
 )
 
-// SketchK is the k of the DistinctSketch every Snapshotter keeps of each
+// SketchK is the k of the DistinctSketch a Snapshotter keeps of each daily
 // snapshot's active contacts (Metrics.ActiveSketch).
 //
 // A scope-period with at most SketchK distinct active contacts is counted
 // exactly; beyond that, the count is an estimate with a relative standard
 // error of 1/√(SketchK−2) ≈ 1.1%. A sketch stores 8 bytes per kept hash:
-// at most 64 KiB per snapshot, and for a scope with n < SketchK active
-// contacts in a day, 8n bytes. 8192 keeps every scope of up to 8192 active
-// contacts in a month exact (the synthetic benchmark's largest team has
-// about 4000) while bounding the bytes read per daily snapshot by a month's
-// roll-up; halving it would halve the worst-case storage and raise the
-// error to 1.6%, doubling it would lower the error to 0.8% for 128 KiB.
+// 8n bytes for a scope with n ≤ SketchK active contacts in a day, at most
+// 64 KiB. 8192 keeps every scope of up to 8192 active contacts in a month
+// exact (the synthetic benchmark's largest team has 4516) while bounding
+// what a daily snapshot stores and a roll-up reads of it; halving it would
+// halve the worst case and raise the error to 1.6%, doubling it would lower
+// the error to 0.8% for 128 KiB.
 const SketchK = 8192
 
 // MaxSketchK is the largest k a DistinctSketch accepts (from
