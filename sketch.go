@@ -7,18 +7,18 @@ import (
 	"slices"
 )
 
-// SketchK is the k of the DistinctSketch every Snapshotter keeps of each
+// SketchK is the k of the DistinctSketch a Snapshotter keeps of each daily
 // snapshot's active contacts (Metrics.ActiveSketch).
 //
 // A scope-period with at most SketchK distinct active contacts is counted
 // exactly; beyond that, the count is an estimate with a relative standard
 // error of 1/√(SketchK−2) ≈ 1.1%. A sketch stores 8 bytes per kept hash:
-// at most 64 KiB per snapshot, and for a scope with n < SketchK active
-// contacts in a day, 8n bytes. 8192 keeps every scope of up to 8192 active
-// contacts in a month exact (the synthetic benchmark's largest team has
-// about 4000) while bounding the bytes read per daily snapshot by a month's
-// roll-up; halving it would halve the worst-case storage and raise the
-// error to 1.6%, doubling it would lower the error to 0.8% for 128 KiB.
+// 8n bytes for a scope with n ≤ SketchK active contacts in a day, at most
+// 64 KiB. 8192 keeps every scope of up to 8192 active contacts in a month
+// exact (the synthetic benchmark's largest team has 4516) while bounding
+// what a daily snapshot stores and a roll-up reads of it; halving it would
+// halve the worst case and raise the error to 1.6%, doubling it would lower
+// the error to 0.8% for 128 KiB.
 const SketchK = 8192
 
 // MaxSketchK is the largest k a DistinctSketch accepts (from
@@ -194,8 +194,16 @@ func (s *DistinctSketch) Union(o *DistinctSketch) *DistinctSketch {
 		return nil
 	}
 	k := min(s.k, o.k)
-	out := &DistinctSketch{k: k, saturated: s.saturated || o.saturated, hashes: make([]uint64, 0, min(k, len(s.hashes)+len(o.hashes)))}
-	a, b := s.hashes, o.hashes
+	hs, over := mergeHashes(make([]uint64, 0, min(k, len(s.hashes)+len(o.hashes))), s.hashes, o.hashes, k)
+	// A saturated input may have kept more than k hashes (a larger k):
+	// the merge stopped at k and reported the overflow.
+	return &DistinctSketch{k: k, hashes: hs, saturated: s.saturated || o.saturated || over}
+}
+
+// mergeHashes appends to dst the distinct hashes of the ascending lists a
+// and b, in ascending order, at most k of them; over reports whether more
+// were left out.
+func mergeHashes(dst, a, b []uint64, k int) (out []uint64, over bool) {
 	for len(a) > 0 || len(b) > 0 {
 		var h uint64
 		switch {
@@ -206,40 +214,50 @@ func (s *DistinctSketch) Union(o *DistinctSketch) *DistinctSketch {
 		default: // equal
 			h, a, b = a[0], a[1:], b[1:]
 		}
-		if len(out.hashes) == k {
-			out.saturated = true
-			break
+		if len(dst) == k {
+			return dst, true
 		}
-		out.hashes = append(out.hashes, h)
+		dst = append(dst, h)
 	}
-	// A saturated input may have kept more than k hashes (a larger k):
-	// the loop stopped at k and marked the result saturated.
-	return out
+	return dst, false
 }
 
-// UnionAll returns the union of sketches, as folding Union over them would,
-// in one pass: nil if any of them is nil or there are none.
+// UnionAll returns the union of sketches, as folding Union over them would:
+// nil if any of them is nil or there are none. It merges them pairwise, so
+// that n hashes in m sketches cost n·log₂(m) steps.
 func UnionAll(sketches ...*DistinctSketch) *DistinctSketch {
 	if len(sketches) == 0 {
 		return nil
 	}
-	k, n, saturated := MaxSketchK, 0, false
-	for _, s := range sketches {
+	k, saturated := MaxSketchK, false
+	lists := make([][]uint64, len(sketches))
+	for i, s := range sketches {
 		if s == nil {
 			return nil
 		}
-		k, n, saturated = min(k, s.k), n+len(s.hashes), saturated || s.saturated
+		k, saturated = min(k, s.k), saturated || s.saturated
+		lists[i] = s.hashes
 	}
 	if len(sketches) == 1 {
 		return sketches[0]
 	}
-	hs := make([]uint64, 0, n)
-	for _, s := range sketches {
-		hs = append(hs, s.hashes...)
+	for len(lists) > 1 {
+		next := make([][]uint64, 0, (len(lists)+1)/2)
+		for i := 0; i < len(lists); i += 2 {
+			if i+1 == len(lists) {
+				next = append(next, lists[i])
+				continue
+			}
+			a, b := lists[i], lists[i+1]
+			merged, over := mergeHashes(make([]uint64, 0, min(k, len(a)+len(b))), a, b, k)
+			saturated = saturated || over
+			next = append(next, merged)
+		}
+		lists = next
 	}
-	out, _ := SketchOfHashes(k, hs) // k is valid: every sketch's is
-	out.saturated = out.saturated || saturated
-	return out
+	// With two sketches or more, the last list is a merge's: a new slice
+	// of at most k hashes.
+	return &DistinctSketch{k: k, hashes: lists[0], saturated: saturated}
 }
 
 // Equal reports whether s and o are the same sketch: the same k, hashes
