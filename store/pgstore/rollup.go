@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -104,10 +104,15 @@ const (
 
 // SnapshotsOfTeams implements analytics.SnapshotRangeReader with one
 // statement through the (team_id, snapshot_type, date) index per part of
-// the teams, Config.AggregateParallelism parts at once. It reads each row's
-// metrics_compact, decoded with analytics.DecodeMetricsBinary, and its
-// metrics JSON only where that is NULL (rows written by earlier versions),
-// with the row's active_sketch, and decodes the rows as they come.
+// the teams, Config.AggregateParallelism parts at once. It reads each
+// row's metrics_compact, decoded with analytics.DecodeMetricsBinary, and
+// its metrics JSON only where that is NULL (rows written by earlier
+// versions), with the row's active_sketch, and decodes the rows as they
+// come, in place, into one slice sized for estimatedScopes scopes per team
+// and day (at most 31 days): a snapshot is a few hundred bytes and a month
+// of a thousand teams over a hundred thousand of them, and copying them
+// from per-part slices into one cost more than a tenth of a monthly
+// roll-up. Teams with more scopes cost one copy more.
 func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
 	if !typ.Valid() {
 		return nil, analytics.InvalidArgument("typ", "unknown snapshot type %d", typ)
@@ -123,14 +128,13 @@ func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 	if len(teams) == 0 {
 		return nil, nil
 	}
+	days := int(min(31, to.In(time.UTC).Sub(from.In(time.UTC)).Hours()/24+1))
+	dst := &snapshotSlots{out: make([]analytics.Snapshot, estimatedScopes*len(teams)*days)}
 	parts := split(teams, chunks(1, len(teams), s.cfg.AggregateParallelism))
-	outs := make([][]analytics.Snapshot, len(parts))
 	g, gctx := errgroup.WithContext(ctx)
-	for i, part := range parts {
+	for _, part := range parts {
 		g.Go(func() error {
-			var err error
-			outs[i], err = s.snapshotsOfTeams(gctx, part, typ, from, to)
-			return err
+			return s.snapshotsOfTeams(gctx, part, typ, from, to, dst)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -139,14 +143,47 @@ func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 		}
 		return nil, err
 	}
-	return slices.Concat(outs...), nil
+	return dst.result(), nil
+}
+
+// estimatedScopes is the number of scopes per team SnapshotsOfTeams
+// allocates for: the team-wide one and three accounts.
+const estimatedScopes = 4
+
+// snapshotSlots is where the parts of SnapshotsOfTeams decode their rows:
+// the slots of out, taken in turn, then extra, once out is full.
+type snapshotSlots struct {
+	out  []analytics.Snapshot
+	next atomic.Int64 // the next free slot of out
+	mu   sync.Mutex
+	// extra holds the rows beyond len(out).
+	extra []*analytics.Snapshot
+}
+
+// slot returns the next free slot, to decode a snapshot into.
+func (d *snapshotSlots) slot() *analytics.Snapshot {
+	if i := d.next.Add(1) - 1; i < int64(len(d.out)) {
+		return &d.out[i]
+	}
+	sn := new(analytics.Snapshot)
+	d.mu.Lock()
+	d.extra = append(d.extra, sn)
+	d.mu.Unlock()
+	return sn
+}
+
+// result is every snapshot decoded: the slots taken, then the extra ones.
+func (d *snapshotSlots) result() []analytics.Snapshot {
+	out := d.out[:min(d.next.Load(), int64(len(d.out)))]
+	for _, sn := range d.extra {
+		out = append(out, *sn)
+	}
+	return out
 }
 
 // snapshotsOfTeams reads and decodes, as its rows come, the snapshots of
-// one part of SnapshotsOfTeams's teams.
-func (s *Store) snapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
-	out := make([]analytics.Snapshot, 0, 4*len(teams)*int(min(31, to.In(time.UTC).Sub(from.In(time.UTC)).Hours()/24+1)))
-	args := []any{pgdialect.Array(teams), typ.String(), from.String(), to.String()}
+// one part of SnapshotsOfTeams's teams into dst.
+func (s *Store) snapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date, dst *snapshotSlots) error {
 	var (
 		id, team         string
 		account, metrics sql.NullString
@@ -154,14 +191,16 @@ func (s *Store) snapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 		created          sql.NullInt64
 		sketch, compact  []byte
 	)
-	err := s.query(ctx, s.db, "reading snapshots", s.q.snapshotsTeams, args, func(r *sql.Rows) error {
+	args := []any{pgdialect.Array(teams), typ.String(), from.String(), to.String()}
+	return s.query(ctx, s.db, "reading snapshots", s.q.snapshotsTeams, args, func(r *sql.Rows) error {
 		if err := r.Scan(&id, &team, &account, &days, &metrics, &compact, &created, &sketch); err != nil {
 			return err
 		}
-		sn := analytics.Snapshot{ID: id, Scope: analytics.Scope{TeamID: team, AccountID: account.String}, Type: typ}
 		if days < -epochDays || days > maxDays {
 			return fmt.Errorf("%w: snapshot %q: date %d days from 1970-01-01", analytics.ErrCorrupt, id, days)
 		}
+		sn := dst.slot() // zero
+		sn.ID, sn.Scope, sn.Type = id, analytics.Scope{TeamID: team, AccountID: account.String}, typ
 		sn.Date = epoch.AddDays(int(days))
 		var err error
 		if compact != nil {
@@ -180,11 +219,6 @@ func (s *Store) snapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 		if created.Valid {
 			sn.CreatedAt = time.UnixMicro(created.Int64).UTC()
 		}
-		out = append(out, sn)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

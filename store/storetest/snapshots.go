@@ -23,6 +23,7 @@ var snapshotTests = []subtest{
 	{"Query", testSnapshotsQuery},
 	{"InvalidQuery", testSnapshotsInvalidQuery},
 	{"Sketches", testSnapshotSketches},
+	{"OfTeamsManyScopes", testSnapshotsOfTeamsManyScopes},
 }
 
 func snapTeams() Dataset {
@@ -481,6 +482,62 @@ func testSnapshotSketches(t *testing.T, open Open) {
 		}
 		if d := diff(sn, got[sn.Key()]); d != "" {
 			t.Errorf("SnapshotsOfTeams %s after a re-upsert (-upserted +read):\n%s", keyString(sn.Key()), d)
+		}
+	}
+}
+
+// testSnapshotsOfTeamsManyScopes checks that SnapshotsOfTeams (if the store
+// has it) returns every snapshot of a range exactly once, however many
+// scopes a team has (pgstore sizes its result for four per team and day),
+// and none outside the range, the type or the teams.
+func testSnapshotsOfTeamsManyScopes(t *testing.T, open Open) {
+	s := open(t, snapTeams())
+	r, ok := s.(analytics.SnapshotRangeReader)
+	if !ok {
+		t.Skip("the store has no SnapshotRangeReader")
+	}
+	created := ts("2026-03-14T02:00:00.000Z")
+	var want []analytics.Snapshot
+	var n int64
+	add := func(scope analytics.Scope, typ analytics.SnapshotType, day, zone string) analytics.Snapshot {
+		n++
+		return snap(scope, typ, day, zone, n, fmt.Sprintf("many-%d", n), created)
+	}
+	var all []analytics.Snapshot
+	for _, day := range []string{"2026-03-12", "2026-03-13"} {
+		scopes := []analytics.Scope{analytics.TeamScope("snap")}
+		for i := range 9 {
+			scopes = append(scopes, analytics.AccountScope("snap", fmt.Sprintf("many-acc-%d", i)))
+		}
+		for _, sc := range scopes {
+			sn := add(sc, analytics.Daily, day, "UTC")
+			all = append(all, sn)
+			want = append(want, sn)
+		}
+		all = append(all, add(analytics.TeamScope("snap-other"), analytics.Daily, day, "Asia/Kolkata")) // another team
+	}
+	all = append(all,
+		add(analytics.TeamScope("snap"), analytics.Daily, "2026-03-14", "UTC"),  // after the range
+		add(analytics.TeamScope("snap"), analytics.Weekly, "2026-03-09", "UTC"), // another type
+	)
+	upsert(t, s, all...)
+	got, err := r.SnapshotsOfTeams(context.Background(), []string{"snap"}, analytics.Daily, date("2026-03-12"), date("2026-03-13"))
+	if err != nil {
+		t.Fatalf("SnapshotsOfTeams: %v", err)
+	}
+	if len(got) != len(want) {
+		t.Errorf("SnapshotsOfTeams returned %d snapshots, want %d", len(got), len(want))
+	}
+	byKey := map[analytics.SnapshotKey]analytics.Snapshot{}
+	for _, sn := range got {
+		if _, dup := byKey[sn.Key()]; dup {
+			t.Errorf("SnapshotsOfTeams returned %s twice", keyString(sn.Key()))
+		}
+		byKey[sn.Key()] = sn
+	}
+	for _, sn := range want {
+		if d := diff(sn, byKey[sn.Key()]); d != "" {
+			t.Errorf("SnapshotsOfTeams %s (-upserted +read):\n%s", keyString(sn.Key()), d)
 		}
 	}
 }
