@@ -114,8 +114,10 @@
 // ActiveContacts (analytics.ActiveContactsCounter) counts contacts.active
 // alone, with one statement per group that reads the period's messages once
 // and sorts none of them, and SnapshotsOfTeams (analytics.SnapshotRangeReader)
-// reads the daily snapshots of a batch of teams in one statement, from
-// their compact columns (the JSON only for rows without them): with them
+// reads the daily snapshots of a batch of teams with one statement per
+// part of the batch (Config.AggregateParallelism parts at once), from
+// their compact columns (the JSON only for rows without them), decoding
+// them in place into one slice: with them
 // a Snapshotter rolls weekly and monthly snapshots up from daily ones,
 // counting active contacts from the dailies' sketches, and with
 // ActiveContacts only for periods with a day that has none.
