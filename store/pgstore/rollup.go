@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,7 +113,8 @@ const (
 // and day (at most 31 days): a snapshot is a few hundred bytes and a month
 // of a thousand teams over a hundred thousand of them, and copying them
 // from per-part slices into one cost more than a tenth of a monthly
-// roll-up. Teams with more scopes cost one copy more.
+// roll-up. Teams with more scopes cost one copy more, and a result using
+// fewer than half the slots is copied into a slice of its size.
 func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
 	if !typ.Valid() {
 		return nil, analytics.InvalidArgument("typ", "unknown snapshot type %d", typ)
@@ -173,8 +175,14 @@ func (d *snapshotSlots) slot() *analytics.Snapshot {
 }
 
 // result is every snapshot decoded: the slots taken, then the extra ones.
+// When fewer than half the slots were taken (teams with fewer scopes than
+// estimated), the snapshots are copied into a slice of their own size, so
+// that the caller does not keep the unused slots.
 func (d *snapshotSlots) result() []analytics.Snapshot {
 	out := d.out[:min(d.next.Load(), int64(len(d.out)))]
+	if len(out) < len(d.out)/2 {
+		out = slices.Clone(out)
+	}
 	for _, sn := range d.extra {
 		out = append(out, *sn)
 	}
