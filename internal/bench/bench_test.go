@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -128,11 +129,13 @@ func TestOriginalMatchesSDK(t *testing.T) {
 
 // TestSuites runs every suite on tiny datasets and checks the table they
 // add up to: one line per measurement, each with a value, the daily job
-// covering every scope.
+// covering every scope; and the profiles (Options.ProfileDir) of every
+// job and uncached read.
 func TestSuites(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	o := options(t, 5)
+	o.ProfileDir = t.TempDir()
 	testenv.Require(t, "TEST_REDIS_URL")
 	var rep Report
 	if err := Daily(ctx, o, &rep); err != nil {
@@ -186,5 +189,29 @@ func TestSuites(t *testing.T) {
 	rep.Write(&b)
 	if got := strings.Count(b.String(), "\n| "); got != len(want) { // rows after the header
 		t.Errorf("the table has %d rows, want %d:\n%s", got, len(want), b.String())
+	}
+
+	// Every profile, with the statements its runs made.
+	for name, stmt := range map[string]string{
+		"daily_5":                  "INSERT INTO",
+		"monthly_on_the_1st":       "INSERT INTO",
+		"monthly_settled":          "SELECT id, team_id, whatsapp_account_id",
+		"monthly_direct":           "INSERT INTO",
+		"scale_3":                  "INSERT INTO",
+		"scale_5":                  "INSERT INTO",
+		"reads_realtime_uncached":  "WITH k AS",
+		"reads_dashboard_uncached": "WITH k AS",
+	} {
+		if fi, err := os.Stat(filepath.Join(o.ProfileDir, name+".pprof")); err != nil || fi.Size() == 0 {
+			t.Errorf("profile %s: %v, %v; want a non-empty file", name, fi, err)
+		}
+		txt, err := os.ReadFile(filepath.Join(o.ProfileDir, name+".statements.txt"))
+		if err != nil {
+			t.Errorf("statements of %s: %v", name, err)
+			continue
+		}
+		if !strings.Contains(string(txt), stmt) {
+			t.Errorf("statements of %s do not list %q:\n%s", name, stmt, txt)
+		}
 	}
 }

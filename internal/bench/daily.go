@@ -44,6 +44,10 @@ type Options struct {
 	// SchemaPrefix starts the name of every schema a dataset is loaded
 	// into. Defaults to "bench_".
 	SchemaPrefix string
+	// ProfileDir, if set, receives for each SDK job and uncached read
+	// measured a CPU profile of its runs (NAME.pprof, for go tool pprof)
+	// and the time its statements took per run (NAME.statements.txt).
+	ProfileDir string
 }
 
 func (o *Options) defaults() {
@@ -141,8 +145,9 @@ func (e *env) Close() {
 	e.db.Close()
 }
 
-// measureDaily times the SDK's daily job and the floor on e.
-func measureDaily(ctx context.Context, o *Options, e *env) (DailyResult, error) {
+// measureDaily times the SDK's daily job and the floor on e; name names
+// its profile (Options.ProfileDir).
+func measureDaily(ctx context.Context, o *Options, e *env, name string) (DailyResult, error) {
 	var r DailyResult
 	clock := analytics.NewFakeClock(dailyAt)
 	sn, err := analytics.NewSnapshotter(e.store, &analytics.SnapshotterConfig{Clock: clock, BatchSize: o.BatchSize})
@@ -161,7 +166,7 @@ func measureDaily(ctx context.Context, o *Options, e *env) (DailyResult, error) 
 		return nil
 	}
 	fmt.Fprintf(o.Log, "bench: daily job on %s\n", e.ds.Schema)
-	if r.SDK, r.Statements, r.PeakHeap, err = measureJob(e, o.Reps, 1, run); err != nil {
+	if r.SDK, r.Statements, r.PeakHeap, err = measureJob(o, e, name, o.Reps, 1, run); err != nil {
 		return r, err
 	}
 
@@ -188,22 +193,32 @@ func measureDaily(ctx context.Context, o *Options, e *env) (DailyResult, error) 
 
 // measureJob times job: warmup unmeasured runs, then reps measured ones,
 // the last of which also gives the statements per run and the peak heap.
-func measureJob(e *env, reps, warmup int, job func() error) (Sample, int64, uint64, error) {
-	s, err := Repeat(warmup, reps-1, job)
-	if err != nil {
-		return s, 0, 0, err
-	}
-	before := e.db.Statements()
-	heap := StartHeapPeak(time.Millisecond)
-	start := time.Now()
-	err = job()
-	d := time.Since(start)
-	peak := heap.Stop()
-	if err != nil {
-		return s, 0, 0, err
-	}
-	s.Runs = append(s.Runs, d)
-	return s, e.db.Statements() - before, peak, nil
+// With Options.ProfileDir, every run is profiled under name.
+func measureJob(o *Options, e *env, name string, reps, warmup int, job func() error) (Sample, int64, uint64, error) {
+	var (
+		s          Sample
+		statements int64
+		peak       uint64
+	)
+	err := profile(o, e.db, name, warmup+reps, func() error {
+		var err error
+		if s, err = Repeat(warmup, reps-1, job); err != nil {
+			return err
+		}
+		before := e.db.Statements()
+		heap := StartHeapPeak(time.Millisecond)
+		start := time.Now()
+		err = job()
+		d := time.Since(start)
+		peak = heap.Stop()
+		if err != nil {
+			return err
+		}
+		s.Runs = append(s.Runs, d)
+		statements = e.db.Statements() - before
+		return nil
+	})
+	return s, statements, peak, err
 }
 
 // floor returns the faster of the two floors.
@@ -223,7 +238,7 @@ func Daily(ctx context.Context, o Options, rep *Report) error {
 		return err
 	}
 	defer e.Close()
-	r, err := measureDaily(ctx, &o, e)
+	r, err := measureDaily(ctx, &o, e, fmt.Sprintf("daily_%d", o.Teams))
 	if err != nil {
 		return err
 	}

@@ -20,11 +20,13 @@ import (
 )
 
 // DB is a connection pool whose sessions use one schema (search_path), with
-// a hook that counts the statements it runs.
+// a hook that counts the statements it runs and one that times them while
+// a profile runs.
 type DB struct {
 	*bun.DB
 	Schema string
 	hook   *CountHook
+	times  *StatementTimes // recorded while a profile runs (Options.ProfileDir)
 }
 
 // Open connects to url with search_path set to schema. maxConns bounds the
@@ -43,9 +45,10 @@ func Open(ctx context.Context, url, schema string, maxConns int) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("bench: connecting: %w", err)
 	}
-	h := &CountHook{}
+	h, times := &CountHook{}, &StatementTimes{}
 	db.AddQueryHook(h)
-	return &DB{DB: db, Schema: schema, hook: h}, nil
+	db.AddQueryHook(times)
+	return &DB{DB: db, Schema: schema, hook: h, times: times}, nil
 }
 
 // Statements returns how many statements the pool has run so far (BEGIN

@@ -216,11 +216,11 @@ func Monthly(ctx context.Context, o Options, rep *Report) error {
 	var rolled, settled, direct DailyResult
 	onFirst, afterSettling := &tally{Store: e.store}, &tally{Store: e.store}
 	fmt.Fprintf(o.Log, "bench: monthly job (roll-up, on the 1st) on %s\n", e.ds.Schema)
-	if rolled.SDK, rolled.Statements, rolled.PeakHeap, err = measureJob(e, o.Reps, 0, job(onFirst, monthAt, &rolled)); err != nil {
+	if rolled.SDK, rolled.Statements, rolled.PeakHeap, err = measureJob(&o, e, "monthly_on_the_1st", o.Reps, 0, job(onFirst, monthAt, &rolled)); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.Log, "bench: monthly job (direct) on %s\n", e.ds.Schema)
-	if direct.SDK, direct.Statements, direct.PeakHeap, err = measureJob(e, 1, 0, job(plainStore{e.store}, monthAt, &direct)); err != nil {
+	if direct.SDK, direct.Statements, direct.PeakHeap, err = measureJob(&o, e, "monthly_direct", 1, 0, job(plainStore{e.store}, monthAt, &direct)); err != nil {
 		return err
 	}
 
@@ -261,7 +261,7 @@ func Monthly(ctx context.Context, o Options, rep *Report) error {
 	dailies += time.Since(start)
 	nRuns += more
 	fmt.Fprintf(o.Log, "bench: monthly job (roll-up, settled) on %s\n", e.ds.Schema)
-	if settled.SDK, settled.Statements, settled.PeakHeap, err = measureJob(e, o.Reps, 0, job(afterSettling, monthSettled, &settled)); err != nil {
+	if settled.SDK, settled.Statements, settled.PeakHeap, err = measureJob(&o, e, "monthly_settled", o.Reps, 0, job(afterSettling, monthSettled, &settled)); err != nil {
 		return err
 	}
 

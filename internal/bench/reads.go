@@ -80,18 +80,23 @@ func Reads(ctx context.Context, o Options, rep *Report) error {
 	}
 	// Warm Postgres's and the OS's caches, then measure.
 	var live analytics.Metrics
-	rt, err := sampled(ctx, 10, 100, func(ctx context.Context) error {
-		live, err = uncached.RealTime(ctx, scope)
+	var rt, dash []time.Duration
+	if err := profile(&o, e.db, "reads_realtime_uncached", 110, func() error {
+		rt, err = sampled(ctx, 10, 100, func(ctx context.Context) error {
+			live, err = uncached.RealTime(ctx, scope)
+			return err
+		})
 		return err
-	})
-	if err != nil {
+	}); err != nil {
 		return err
 	}
-	dash, err := sampled(ctx, 5, 50, func(ctx context.Context) error {
-		_, err := uncached.Dashboard(ctx, team, 30)
+	if err := profile(&o, e.db, "reads_dashboard_uncached", 55, func() error {
+		dash, err = sampled(ctx, 5, 50, func(ctx context.Context) error {
+			_, err := uncached.Dashboard(ctx, team, 30)
+			return err
+		})
 		return err
-	})
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 

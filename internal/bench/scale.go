@@ -22,7 +22,7 @@ func Scale(ctx context.Context, o Options, sizes []int, rep *Report) error {
 		if err != nil {
 			return err
 		}
-		r, err := measureDaily(ctx, &o, e)
+		r, err := measureDaily(ctx, &o, e, fmt.Sprintf("scale_%d", n))
 		e.Close()
 		if err != nil {
 			return err

@@ -40,6 +40,7 @@ func main() {
 	flag.IntVar(&o.MessagesPerTeamDay, "messages-per-team-day", 330, "mean messages per team and day")
 	flag.IntVar(&o.OriginalTeams, "original-teams", 0, "run the original pattern on the first N teams only and scale its time (0: all)")
 	flag.IntVar(&o.BatchSize, "batch", 0, "Snapshotter.BatchSize (0: its default)")
+	flag.StringVar(&o.ProfileDir, "profile", "", "write a CPU profile (NAME.pprof) and per-statement times (NAME.statements.txt) of each SDK job and uncached read measured into this directory")
 	flag.Parse()
 	if o.DatabaseURL == "" {
 		fmt.Fprintln(os.Stderr, "bench: no database: pass -database-url or set TEST_DATABASE_URL")
