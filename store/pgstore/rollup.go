@@ -113,8 +113,9 @@ const (
 // and day (at most 31 days): a snapshot is a few hundred bytes and a month
 // of a thousand teams over a hundred thousand of them, and copying them
 // from per-part slices into one cost more than a tenth of a monthly
-// roll-up. Teams with more scopes cost one copy more, and a result using
-// fewer than half the slots is copied into a slice of its size.
+// roll-up. Teams with more scopes (or calls beyond maxSnapshotSlots) cost
+// one copy more, and a result using fewer than half the slots is copied
+// into a slice of its size.
 func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
 	if !typ.Valid() {
 		return nil, analytics.InvalidArgument("typ", "unknown snapshot type %d", typ)
@@ -131,7 +132,7 @@ func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 		return nil, nil
 	}
 	days := int(min(31, to.In(time.UTC).Sub(from.In(time.UTC)).Hours()/24+1))
-	dst := &snapshotSlots{out: make([]analytics.Snapshot, estimatedScopes*len(teams)*days)}
+	dst := &snapshotSlots{out: make([]analytics.Snapshot, min(estimatedScopes*len(teams)*days, maxSnapshotSlots))}
 	parts := split(teams, chunks(1, len(teams), s.cfg.AggregateParallelism))
 	g, gctx := errgroup.WithContext(ctx)
 	for _, part := range parts {
@@ -149,8 +150,15 @@ func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 }
 
 // estimatedScopes is the number of scopes per team SnapshotsOfTeams
-// allocates for: the team-wide one and three accounts.
-const estimatedScopes = 4
+// allocates for: the team-wide one and three accounts. It allocates at
+// most maxSnapshotSlots (about 40 MiB of snapshots) before the first row
+// arrives, so that a call for many teams over few snapshots does not
+// reserve memory for all of them; a Snapshotter's batch of 200 teams over
+// a month needs 24,800.
+const (
+	estimatedScopes  = 4
+	maxSnapshotSlots = 1 << 16
+)
 
 // snapshotSlots is where the parts of SnapshotsOfTeams decode their rows:
 // the slots of out, taken in turn, then extra, once out is full.
