@@ -60,35 +60,7 @@ func TestAggregateMatchesComputeMetrics(t *testing.T) {
 				w     time.Duration
 				items []analytics.ScopePeriod
 			}{{0, items}, {short, items}, {0, teamWide}} {
-				w, items := c.w, c.items
-				req := analytics.AggregateRequest{Items: items, ReplyWindow: w}
-				want, err := analytics.ComputeMetrics(act, req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := e.store.Aggregate(context.Background(), req)
-				if err != nil {
-					t.Fatalf("Aggregate(window %v): %v", w, err)
-				}
-				if len(got) != len(want) {
-					t.Fatalf("Aggregate returned %d metrics for %d items", len(got), len(want))
-				}
-				diffs := 0
-				for i := range want {
-					if d := cmp.Diff(want[i], got[i]); d != "" {
-						diffs++
-						if diffs <= 3 {
-							t.Errorf("window %v, item %d (%s %s): Aggregate differs from ComputeMetrics (-want +got):\n%s",
-								w, i, items[i].Scope, items[i].Period, d)
-						}
-					}
-				}
-				if diffs > 3 {
-					t.Errorf("window %v: %d of %d items differ", w, diffs, len(items))
-				}
-				if nonZero(want) < len(want)/4 {
-					t.Errorf("window %v: only %d of %d items have activity; the dataset tests too little", w, nonZero(want), len(want))
-				}
+				matchComputeMetrics(t, e.store, act, analytics.AggregateRequest{Items: c.items, ReplyWindow: c.w})
 			}
 		})
 	}
@@ -119,28 +91,7 @@ func TestAggregateLongScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, w := range []time.Duration{float, exact} {
-		req := analytics.AggregateRequest{Items: items, ReplyWindow: w}
-		want, err := analytics.ComputeMetrics(act, req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := e.store.Aggregate(context.Background(), req)
-		if err != nil {
-			t.Fatalf("Aggregate(window %v): %v", w, err)
-		}
-		diffs := 0
-		for i := range want {
-			if d := cmp.Diff(want[i], got[i]); d != "" {
-				diffs++
-				if diffs <= 3 {
-					t.Errorf("window %v, item %d (%s %s): Aggregate differs from ComputeMetrics (-want +got):\n%s",
-						w, i, items[i].Scope, items[i].Period, d)
-				}
-			}
-		}
-		if nonZero(want) < len(want)/4 {
-			t.Errorf("window %v: only %d of %d items have activity", w, nonZero(want), len(want))
-		}
+		matchComputeMetrics(t, e.store, act, analytics.AggregateRequest{Items: items, ReplyWindow: w})
 	}
 }
 
@@ -465,5 +416,41 @@ func TestAggregateValidates(t *testing.T) {
 	n := e.hook.counting(func() { got, err = e.store.Aggregate(context.Background(), analytics.AggregateRequest{}) })
 	if err != nil || len(got) != 0 || n != 0 {
 		t.Errorf("empty request: %v, %d metrics, %d statements", err, len(got), n)
+	}
+}
+
+// matchComputeMetrics checks that st.Aggregate(req) equals
+// analytics.ComputeMetrics over act (reporting the first three items that
+// differ), and that at least a quarter of the items have activity, so
+// that the comparison tests something.
+func matchComputeMetrics(t *testing.T, st *pgstore.Store, act *analytics.Activity, req analytics.AggregateRequest) {
+	t.Helper()
+	w, items := req.ReplyWindow, req.Items
+	want, err := analytics.ComputeMetrics(act, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Aggregate(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Aggregate(window %v): %v", w, err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("Aggregate returned %d metrics for %d items", len(got), len(want))
+	}
+	diffs := 0
+	for i := range want {
+		if d := cmp.Diff(want[i], got[i]); d != "" {
+			diffs++
+			if diffs <= 3 {
+				t.Errorf("window %v, item %d (%s %s): Aggregate differs from ComputeMetrics (-want +got):\n%s",
+					w, i, items[i].Scope, items[i].Period, d)
+			}
+		}
+	}
+	if diffs > 3 {
+		t.Errorf("window %v: %d of %d items differ", w, diffs, len(items))
+	}
+	if nonZero(want) < len(want)/4 {
+		t.Errorf("window %v: only %d of %d items have activity; the dataset tests too little", w, nonZero(want), len(want))
 	}
 }
