@@ -43,8 +43,8 @@ type periodKey struct{ start, end time.Time }
 // reads every team of the group at once (team_id = ANY(array)) and serves
 // the team-wide and per-account scopes together. A group's statements run
 // in one read-only REPEATABLE READ transaction (so they see one snapshot of
-// the data) with Config.AggregateWorkMem and JIT off, and up to
-// Config.AggregateParallelism groups run at once, each on its own
+// the data) with Config.AggregateWorkMem, JIT off and no parallel workers,
+// and up to Config.AggregateParallelism groups run at once, each on its own
 // connection; a large group is split by teams to keep them busy. Scopes
 // with no rows get zero metrics. The result equals analytics.ComputeMetrics
 // over the same rows.
@@ -269,7 +269,11 @@ type txQuerier = bun.IDB
 // inTx runs f in a read-only REPEATABLE READ transaction, so that its
 // statements see one snapshot of the data, with the aggregation settings:
 // work_mem (Config.AggregateWorkMem), no JIT (compiling these plans costs
-// more than it saves), and no nested loops or merge joins. The planner's
+// more than it saves), no parallel workers (the store already runs
+// Config.AggregateParallelism statements at once; a dashboard's scan of a
+// day with few messages got a parallel plan whose two workers made the
+// statement slower),
+// and no nested loops or merge joins. The planner's
 // estimates of CTE sizes are guesses; a small guess once made it pick a
 // quadratic nested loop, so every join is a hash join except the gated
 // key lookups, which can only be nested loops.
@@ -285,7 +289,8 @@ func (s *Store) inTx(ctx context.Context, what string, f func(tx txQuerier) erro
 		}
 	}()
 	if _, err := tx.ExecContext(ctx, `SELECT set_config('work_mem', ?, true), set_config('jit', 'off', true),
-	set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true)`, s.cfg.AggregateWorkMem); err != nil {
+	set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true),
+	set_config('max_parallel_workers_per_gather', '0', true)`, s.cfg.AggregateWorkMem); err != nil {
 		return s.wrap(ctx, what, err)
 	}
 	if err := f(tx); err != nil {

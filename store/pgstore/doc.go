@@ -71,7 +71,8 @@
 // GROUPING SETS ((team_id), (team_id, account_id)). A group's statements
 // run in one read-only REPEATABLE READ transaction, so they see one
 // snapshot of the data, with work_mem set for the transaction
-// (Config.AggregateWorkMem) and JIT off; Config.AggregateParallelism
+// (Config.AggregateWorkMem), JIT off and no parallel workers per
+// statement; Config.AggregateParallelism
 // groups run at once on their own connections, and a period shared by
 // many teams is split by teams to keep those connections busy. Scopes with
 // no rows get zero metrics.
