@@ -285,14 +285,19 @@ func contactsSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(s
 	ctTZ := kinds[ct.Table+"."+ct.CreatedAt]
 	cvTZ := kinds[cv.Table+"."+cv.CreatedAt]
 	contact := "NULLIF(" + col("c", cv.ContactID) + "::text, '')"
+	// OFFSET 0 keeps the inner select from being flattened into k, which
+	// would repeat the cast of the score (a text round trip for a numeric
+	// column) at every use in scoreCentiSQL.
 	return `WITH k AS (
-	SELECT ` + col("k", ct.TeamID) + `::text AS team_id, ` + col("k", ct.ID) + `::text AS id,
+	SELECT k.team_id, k.id, k.fresh, k.blocked, ` + scoreCentiSQL("k.score") + ` AS centi
+	FROM (SELECT ` + col("k", ct.TeamID) + `::text AS team_id, ` + col("k", ct.ID) + `::text AS id,
 		` + col("k", ct.CreatedAt) + ` >= ` + bound(ctTZ, argStart) + ` AS fresh,
 		COALESCE(` + col("k", ct.Blocked) + `, false) AS blocked,
-		` + scoreCentiSQL(col("k", ct.EngagementScore)+"::float8") + ` AS centi
+		` + col("k", ct.EngagementScore) + `::float8 AS score
 	FROM ` + tbl(ct.Table) + ` k
 	WHERE ` + col("k", ct.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
 		AND ` + col("k", ct.CreatedAt) + ` < ` + bound(ctTZ, argEnd) + `
+	OFFSET 0) k
 ), acc AS (
 	SELECT ` + col("c", cv.TeamID) + `::text AS team_id, ` + col("c", cv.AccountID) + `::text AS account_id,
 		` + contact + ` AS contact_id, min(` + col("c", cv.CreatedAt) + `) >= ` + bound(cvTZ, argStart) + ` AS fresh
