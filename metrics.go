@@ -51,6 +51,12 @@ type MessageMetrics struct {
 	Replied   int64 `json:"replied"`   // outbound messages answered within the reply window
 	Inbound   int64 `json:"inbound"`   // sent by the contact
 	Outbound  int64 `json:"outbound"`  // sent by anyone else
+	// Unmapped counts the messages whose status or sender type the store's
+	// mapping does not cover (see store/pgstore's MessagesTable): they are
+	// in Total but may be missing from Sent, Delivered, Read, Failed or
+	// Inbound. A non-zero value means the mapping needs attention. Stores
+	// with a fixed vocabulary (memstore, ComputeMetrics) leave it 0.
+	Unmapped int64 `json:"unmapped"`
 
 	// Derived, percent 0–100.
 	DeliveryRate float64 `json:"deliveryRate"` // Delivered / Sent
@@ -273,6 +279,7 @@ func addCounts(out, b *Metrics) {
 	m.Replied += bm.Replied
 	m.Inbound += bm.Inbound
 	m.Outbound += bm.Outbound
+	m.Unmapped += bm.Unmapped
 
 	c, bc := &out.Campaigns, &b.Campaigns
 	c.Total += bc.Total
@@ -319,7 +326,7 @@ func maxTime(a, b time.Time) time.Time {
 
 // Validate reports counts that cannot be right: negative values, a subset
 // larger than its set (Delivered > Sent, Read > Delivered, Replied >
-// Outbound, Inbound+Outbound ≠ Total, …), or a histogram whose count is not
+// Outbound, Unmapped > Total, Inbound+Outbound ≠ Total, …), or a histogram whose count is not
 // ResponseCount. The error wraps ErrCorrupt.
 func (m Metrics) Validate() error {
 	msg, cv, ct := m.Messages, m.Conversations, m.Contacts
@@ -328,7 +335,8 @@ func (m Metrics) Validate() error {
 		what string
 	}{
 		{msg.Total >= 0 && msg.Sent >= 0 && msg.Delivered >= 0 && msg.Read >= 0 && msg.Failed >= 0 &&
-			msg.Replied >= 0 && msg.Inbound >= 0 && msg.Outbound >= 0, "negative message count"},
+			msg.Replied >= 0 && msg.Inbound >= 0 && msg.Outbound >= 0 && msg.Unmapped >= 0, "negative message count"},
+		{msg.Unmapped <= msg.Total, "unmapped > total"},
 		// Sums are compared by subtraction: counts near the int64 limit
 		// must not wrap around and pass.
 		{msg.Read <= msg.Delivered && msg.Delivered <= msg.Sent && msg.Sent <= msg.Total && msg.Failed <= msg.Total-msg.Sent, "message status counts exceed their sets"},

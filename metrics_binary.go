@@ -7,31 +7,34 @@ import (
 	"time"
 )
 
-// The compact binary encoding of Metrics, version 1: what a roll-up reads
+// The compact binary encoding of Metrics, version 2: what a roll-up reads
 // of each daily snapshot, decoded in well under a microsecond where the
 // JSON document takes tens. The JSON stays the canonical, original-
 // compatible format; stores may keep this beside it (store/pgstore does)
 // and must keep the two in step.
 //
-//	byte        version (1)
+//	byte        version (2)
 //	3 × time    Period.Start, Period.End, GeneratedAt, each as
 //	            varint Unix seconds, uvarint nanoseconds (< 10⁹) and
 //	            varint UTC offset in seconds (|offset| ≤ 24 h)
-//	45 × varint the stored counts, in this order: messages total, sent,
+//	46 × varint the stored counts, in this order: messages total, sent,
 //	            delivered, read, failed, replied, inbound, outbound;
 //	            campaigns total, active, completed, failed, totalRecipients,
 //	            messagesSent, messagesDelivered, messagesRead; contacts
 //	            total, new, active, blocked, engagementScoreCenti;
 //	            conversations total, open, closed, responseCount,
 //	            responseTimeMs, unansweredTurns, the 16 histogram buckets,
-//	            firstResponseCount, firstResponseTimeMs
+//	            firstResponseCount, firstResponseTimeMs; messages unmapped
 //
 // Varints are zig-zag (encoding/binary's Varint). Derived fields (rates,
-// averages, quantiles) and ActiveSketch are not encoded.
-const metricsBinaryVersion = 1
+// averages, quantiles) and ActiveSketch are not encoded. Version 1, which
+// stores keep for rows written before version 2, is the same without the
+// last count (messages unmapped); it decodes with Unmapped 0.
+const metricsBinaryVersion = 2
 
-// numCounts is the number of counts in the encoding.
-const numCounts = 45
+// numCounts is the number of counts in the encoding; version 1 has one
+// fewer.
+const numCounts = 46
 
 // metricsCounts returns the stored counts of m in the encoding's order.
 func metricsCounts(m *Metrics) [numCounts]int64 {
@@ -44,6 +47,7 @@ func metricsCounts(m *Metrics) [numCounts]int64 {
 		cv.Total, cv.Open, cv.Closed, cv.ResponseCount, cv.ResponseTimeMs, cv.Unanswered,
 		h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12], h[13], h[14], h[15],
 		cv.FirstResponseCount, cv.FirstResponseTimeMs,
+		msg.Unmapped,
 	}
 }
 
@@ -59,6 +63,7 @@ func setMetricsCounts(m *Metrics, c *[numCounts]int64) {
 	cv.Total, cv.Open, cv.Closed, cv.ResponseCount, cv.ResponseTimeMs, cv.Unanswered = c[21], c[22], c[23], c[24], c[25], c[26]
 	copy(cv.Histogram[:], c[27:27+HistogramBuckets])
 	cv.FirstResponseCount, cv.FirstResponseTimeMs = c[43], c[44]
+	msg.Unmapped = c[45]
 }
 
 // fixedZones caches the fixed zones of the offsets DecodeMetricsBinary
@@ -96,7 +101,8 @@ func AppendMetricsBinary(b []byte, m Metrics) ([]byte, error) {
 	return b, nil
 }
 
-// DecodeMetricsBinary decodes AppendMetricsBinary's encoding with the
+// DecodeMetricsBinary decodes AppendMetricsBinary's encoding (version 2,
+// or version 1 with Messages.Unmapped 0) with the
 // guarantees of DecodeMetrics: the period must be non-empty and the counts
 // must pass Validate; derived fields are computed from the counts. Times
 // come back in UTC, or in a fixed zone of their encoded offset. Any problem
@@ -106,8 +112,12 @@ func DecodeMetricsBinary(b []byte) (Metrics, error) {
 	corrupt := func(what string) (Metrics, error) {
 		return Metrics{}, fmt.Errorf("%w: binary metrics: %s", ErrCorrupt, what)
 	}
-	if len(b) == 0 || b[0] != metricsBinaryVersion {
+	if len(b) == 0 || (b[0] != 1 && b[0] != metricsBinaryVersion) {
 		return corrupt("unknown version")
+	}
+	n := numCounts
+	if b[0] == 1 {
+		n = numCounts - 1
 	}
 	b = b[1:]
 	var m Metrics
@@ -133,7 +143,7 @@ func DecodeMetricsBinary(b []byte) (Metrics, error) {
 		}
 	}
 	var counts [numCounts]int64
-	for i := range counts {
+	for i := range counts[:n] {
 		v, n := binary.Varint(b)
 		if n <= 0 {
 			return corrupt("bad count")

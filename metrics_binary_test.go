@@ -48,6 +48,7 @@ func randomMetrics(r *rand.Rand) analytics.Metrics {
 	msg.Read = upTo(msg.Delivered)
 	msg.Failed = upTo(msg.Total - msg.Sent)
 	msg.Replied = upTo(msg.Outbound)
+	msg.Unmapped = upTo(msg.Total)
 	cp := &m.Campaigns
 	cp.Total = n()
 	cp.Active = upTo(cp.Total)
@@ -132,7 +133,8 @@ func TestMetricsBinaryCorrupt(t *testing.T) {
 	for name, b := range map[string][]byte{
 		"empty":          nil,
 		"version 0":      append([]byte{0}, good[1:]...),
-		"version 2":      append([]byte{2}, good[1:]...),
+		"version 3":      append([]byte{3}, good[1:]...),
+		"version 1 body": append([]byte{1}, good[1:]...), // one count too many
 		"truncated":      good[:len(good)-1],
 		"only version":   good[:1],
 		"trailing":       append(append([]byte(nil), good...), 0),
@@ -151,6 +153,44 @@ func TestMetricsBinaryCorrupt(t *testing.T) {
 	far.GeneratedAt = time.Now().In(time.FixedZone("", 25*3600))
 	if _, err := analytics.AppendMetricsBinary(nil, far); !errors.Is(err, analytics.ErrInvalidArgument) {
 		t.Errorf("a 25-hour offset: %v, want ErrInvalidArgument", err)
+	}
+}
+
+// TestMetricsBinaryVersion1 decodes the version-1 encoding that rows
+// written before Messages.Unmapped keep: the same counts without it, read
+// as 0.
+func TestMetricsBinaryVersion1(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(17, 18))
+	for i := range 200 {
+		m := randomMetrics(r)
+		m.Messages.Unmapped = 0
+		m.Derive()
+		v2, err := analytics.AppendMetricsBinary(nil, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v2[0] != 2 || v2[len(v2)-1] != 0 {
+			t.Fatalf("%d: encoding %x does not end in a zero Unmapped under version 2", i, v2)
+		}
+		v1 := append([]byte{1}, v2[1:len(v2)-1]...)
+		got, err := analytics.DecodeMetricsBinary(v1)
+		if err != nil {
+			t.Fatalf("%d: version 1: %v", i, err)
+		}
+		if d := cmp.Diff(m, got); d != "" {
+			t.Fatalf("%d: version 1 decodes differently:\n%s", i, d)
+		}
+	}
+	// A version-2 Unmapped survives the round trip.
+	m := randomMetrics(r)
+	m.Messages.Total, m.Messages.Inbound, m.Messages.Outbound, m.Messages.Unmapped = 10, 4, 6, 3
+	m.Messages.Sent, m.Messages.Delivered, m.Messages.Read, m.Messages.Failed, m.Messages.Replied = 5, 4, 3, 1, 2
+	m.Derive()
+	b, _ := analytics.AppendMetricsBinary(nil, m)
+	got, err := analytics.DecodeMetricsBinary(b)
+	if err != nil || got.Messages.Unmapped != 3 {
+		t.Fatalf("round trip of Unmapped 3: %d, %v", got.Messages.Unmapped, err)
 	}
 }
 

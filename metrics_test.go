@@ -100,6 +100,31 @@ func TestMerge(t *testing.T) {
 	}
 }
 
+// TestMergeUnmapped checks that Messages.Unmapped adds up in Merge and
+// MergeAll, and survives the JSON round trip.
+func TestMergeUnmapped(t *testing.T) {
+	t.Parallel()
+	mon, tue := monday(t), tuesday(t)
+	mon.Messages.Unmapped, tue.Messages.Unmapped = 1, 2
+	if got := analytics.Merge(mon, tue).Messages.Unmapped; got != 3 {
+		t.Errorf("Merge: Unmapped %d, want 3", got)
+	}
+	if got := analytics.MergeAll(mon, analytics.Metrics{}, tue).Messages.Unmapped; got != 3 {
+		t.Errorf("MergeAll: Unmapped %d, want 3", got)
+	}
+	b, err := json.Marshal(mon)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"unmapped":1`) {
+		t.Errorf("JSON lacks \"unmapped\":1: %s", b)
+	}
+	got, err := analytics.DecodeMetrics(b)
+	if err != nil || got.Messages.Unmapped != 1 {
+		t.Errorf("DecodeMetrics: Unmapped %d, %v; want 1", got.Messages.Unmapped, err)
+	}
+}
+
 func TestMergeIdentity(t *testing.T) {
 	t.Parallel()
 	for _, m := range []analytics.Metrics{monday(t), tuesday(t), {Period: day(t, 2026, 3, 9)}} {
@@ -166,6 +191,8 @@ func TestDecodeMetricsCorrupt(t *testing.T) {
 		{"negative contacts", `{` + period + `,"contacts":{"total":-2}}`},
 		{"delivered above sent", `{` + period + `,"messages":{"total":3,"outbound":3,"sent":1,"delivered":2}}`},
 		{"inbound + outbound != total", `{` + period + `,"messages":{"total":3,"outbound":1}}`},
+		{"unmapped above total", `{` + period + `,"messages":{"total":1,"outbound":1,"unmapped":2}}`},
+		{"negative unmapped", `{` + period + `,"messages":{"unmapped":-1}}`},
 		{"histogram too short", `{` + period + `,"conversations":{"responseHistogram":[1,2,3]}}`},
 		{"histogram too long", `{` + period + `,"conversations":{"responseHistogram":[` + strings.Repeat("0,", 16) + `0]}}`},
 		{"negative bucket", `{` + period + `,"conversations":{"responseCount":0,"responseHistogram":[1,-1,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}}`},

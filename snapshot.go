@@ -197,6 +197,10 @@ type Report struct {
 	Failed    int
 	// Errors has one entry per team that failed, in team order.
 	Errors []TeamError
+	// UnmappedMessages is the sum of Messages.Unmapped over the team-wide
+	// snapshots written: messages whose status or sender type the store's
+	// mapping does not cover. The run logs a warning when it is not 0.
+	UnmappedMessages int64
 	// Duration is the run's wall time by the Snapshotter's clock.
 	Duration time.Duration
 }
@@ -280,6 +284,7 @@ func (s *Snapshotter) Run(ctx context.Context, typ SnapshotType, pick PeriodPick
 		}
 	}
 	rep.Duration = s.cfg.Clock.Now().Sub(started)
+	s.warnUnmapped(ctx, &rep)
 	s.cfg.Logger.InfoContext(ctx, "analytics: snapshot run finished", "type", typ.String(),
 		"teams", rep.Teams, "scopes", rep.Scopes, "succeeded", rep.Succeeded, "failed", rep.Failed, "duration", rep.Duration)
 	return rep, nil
@@ -307,6 +312,7 @@ func (s *Snapshotter) runParallel(ctx context.Context, typ SnapshotType, pick Pe
 		slices.SortStableFunc(rep.Errors, func(a, b TeamError) int { return strings.Compare(a.TeamID, b.TeamID) })
 		rep.Duration = s.cfg.Clock.Now().Sub(started)
 		if err == nil {
+			s.warnUnmapped(ctx, &rep)
 			s.cfg.Logger.InfoContext(ctx, "analytics: snapshot run finished", "type", typ.String(),
 				"teams", rep.Teams, "scopes", rep.Scopes, "succeeded", rep.Succeeded, "failed", rep.Failed, "duration", rep.Duration)
 		}
@@ -342,6 +348,7 @@ func (s *Snapshotter) runParallel(ctx context.Context, typ SnapshotType, pick Pe
 			rep.Succeeded += r.Succeeded
 			rep.Failed += r.Failed
 			rep.Errors = append(rep.Errors, r.Errors...)
+			rep.UnmappedMessages += r.UnmappedMessages
 			if err != nil && runErr == nil {
 				runErr = err
 			}
@@ -389,8 +396,9 @@ func (s *Snapshotter) runBatch(ctx context.Context, typ SnapshotType, teams []Te
 		return ctx.Err()
 	}
 	rep.Scopes += len(all)
-	if _, err := s.generate(ctx, all); err == nil {
+	if snaps, err := s.generate(ctx, all); err == nil {
 		rep.Succeeded += len(all)
+		rep.UnmappedMessages += unmapped(snaps)
 		return nil
 	} else if ctx.Err() != nil {
 		rep.Failed += len(all)
@@ -401,7 +409,8 @@ func (s *Snapshotter) runBatch(ctx context.Context, typ SnapshotType, teams []Te
 	}
 	// The batch failed as a whole: find the teams at fault one by one.
 	for i, w := range work {
-		if _, err := s.generate(ctx, w.items); err != nil {
+		snaps, err := s.generate(ctx, w.items)
+		if err != nil {
 			if ctx.Err() != nil {
 				for _, rest := range work[i:] {
 					rep.Failed += len(rest.items)
@@ -412,8 +421,28 @@ func (s *Snapshotter) runBatch(ctx context.Context, typ SnapshotType, teams []Te
 			continue
 		}
 		rep.Succeeded += len(w.items)
+		rep.UnmappedMessages += unmapped(snaps)
 	}
 	return nil
+}
+
+// unmapped sums Messages.Unmapped over the team-wide snapshots of snaps.
+func unmapped(snaps []Snapshot) int64 {
+	var n int64
+	for _, sn := range snaps {
+		if sn.Scope.TeamWide() {
+			n += sn.Metrics.Messages.Unmapped
+		}
+	}
+	return n
+}
+
+// warnUnmapped logs a warning when the run counted unmapped messages.
+func (s *Snapshotter) warnUnmapped(ctx context.Context, rep *Report) {
+	if rep.UnmappedMessages != 0 {
+		s.cfg.Logger.WarnContext(ctx, "analytics: messages with a status or sender type the store's mapping does not cover",
+			"type", rep.Type.String(), "unmapped", rep.UnmappedMessages)
+	}
 }
 
 func (s *Snapshotter) itemsFor(t Team, typ SnapshotType, now time.Time, pick PeriodPicker) ([]ScopePeriod, error) {
