@@ -163,7 +163,7 @@ func ceilMicro(t time.Time) time.Time {
 
 func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) []any {
 	m, cv, cp := s.cfg.Source.Messages, s.cfg.Source.Conversations, s.cfg.Source.Campaigns
-	args := make([]any, numAggArgs)
+	args := make([]any, numAllAggArgs)
 	args[argTeams] = pgdialect.Array(teams)
 	args[argStart] = ceilMicro(start)
 	args[argEnd] = ceilMicro(end)
@@ -181,6 +181,7 @@ func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) [
 	args[argCompleted] = pgdialect.Array(cp.CompletedStatuses)
 	args[argCampFailed] = pgdialect.Array(cp.FailedStatuses)
 	args[argAccounts] = true
+	setUnmappedArgs(args, &s.cfg.Source.Messages)
 	return args
 }
 

@@ -136,7 +136,23 @@ type MessagesTable struct {
 	// InboundSenderTypes are the SenderType values of messages the contact
 	// sent; every other value, and NULL, is outbound. Defaults to ["contact"].
 	InboundSenderTypes []string
+
+	// IgnoredStatuses are statuses that count towards Total only and are
+	// not unmapped (analytics.MessageMetrics.Unmapped), such as pending or
+	// queued. A message whose status (or NULL) is in none of the five
+	// lists counts as unmapped. Defaults to DefaultIgnoredStatuses; New
+	// checks it against an enum column's labels only when it is set.
+	IgnoredStatuses []string
+	// OutboundSenderTypes, when set, are the SenderType values of messages
+	// sent by the business: a message whose sender type (or NULL) is in
+	// neither this list nor InboundSenderTypes still counts as outbound,
+	// and also as unmapped. Empty (the default) makes every value outside
+	// InboundSenderTypes outbound, none unmapped.
+	OutboundSenderTypes []string
 }
+
+// DefaultIgnoredStatuses is the default MessagesTable.IgnoredStatuses.
+var DefaultIgnoredStatuses = []string{"pending", "queued", "received"}
 
 // ConversationsTable maps the host's conversations.
 type ConversationsTable struct {
@@ -262,6 +278,8 @@ func (cfg *Config) withDefaults() (Config, error) {
 		c.Source.Messages.ReadStatuses = slices.Clone(c.Source.Messages.ReadStatuses)
 		c.Source.Messages.FailedStatuses = slices.Clone(c.Source.Messages.FailedStatuses)
 		c.Source.Messages.InboundSenderTypes = slices.Clone(c.Source.Messages.InboundSenderTypes)
+		c.Source.Messages.IgnoredStatuses = slices.Clone(c.Source.Messages.IgnoredStatuses)
+		c.Source.Messages.OutboundSenderTypes = slices.Clone(c.Source.Messages.OutboundSenderTypes)
 		c.Source.Conversations.OpenStatuses = slices.Clone(c.Source.Conversations.OpenStatuses)
 		c.Source.Conversations.ClosedStatuses = slices.Clone(c.Source.Conversations.ClosedStatuses)
 		c.Source.Campaigns.RunningStatuses = slices.Clone(c.Source.Campaigns.RunningStatuses)
@@ -316,6 +334,7 @@ func (cfg *Config) withDefaults() (Config, error) {
 	defList(&m.ReadStatuses, analytics.StatusRead)
 	defList(&m.FailedStatuses, analytics.StatusFailed)
 	defList(&m.InboundSenderTypes, "contact")
+	defaultIgnored(m)
 
 	cv := &s.Conversations
 	def(&cv.Table, "conversations")
@@ -422,6 +441,8 @@ func (c *Config) validate() error {
 		{"Config.Source.Messages.ReadStatuses", s.Messages.ReadStatuses},
 		{"Config.Source.Messages.FailedStatuses", s.Messages.FailedStatuses},
 		{"Config.Source.Messages.InboundSenderTypes", s.Messages.InboundSenderTypes},
+		{"Config.Source.Messages.IgnoredStatuses", s.Messages.IgnoredStatuses},
+		{"Config.Source.Messages.OutboundSenderTypes", s.Messages.OutboundSenderTypes},
 		{"Config.Source.Conversations.OpenStatuses", s.Conversations.OpenStatuses},
 		{"Config.Source.Conversations.ClosedStatuses", s.Conversations.ClosedStatuses},
 		{"Config.Source.Campaigns.RunningStatuses", s.Campaigns.RunningStatuses},
@@ -448,8 +469,12 @@ func (c *Config) validate() error {
 		return nil
 	}
 	m := &s.Messages
-	if err := disjoint("Config.Source.Messages", []string{"SentStatuses", "DeliveredStatuses", "ReadStatuses", "FailedStatuses"},
-		m.SentStatuses, m.DeliveredStatuses, m.ReadStatuses, m.FailedStatuses); err != nil {
+	if err := disjoint("Config.Source.Messages", []string{"SentStatuses", "DeliveredStatuses", "ReadStatuses", "FailedStatuses", "IgnoredStatuses"},
+		m.SentStatuses, m.DeliveredStatuses, m.ReadStatuses, m.FailedStatuses, m.IgnoredStatuses); err != nil {
+		return err
+	}
+	if err := disjoint("Config.Source.Messages", []string{"InboundSenderTypes", "OutboundSenderTypes"},
+		m.InboundSenderTypes, m.OutboundSenderTypes); err != nil {
 		return err
 	}
 	if err := disjoint("Config.Source.Conversations", []string{"OpenStatuses", "ClosedStatuses"},

@@ -127,7 +127,7 @@ CREATE VIEW ` + h + `."Campaign" AS SELECT team_id AS "teamId", account_id AS "w
 		Messages: pgstore.MessagesTable{Table: "Message", ID: "msgId", TeamID: "teamId", AccountID: "waId",
 			ConversationID: "convId", Status: "state", SenderType: "from", CreatedAt: "createdAt",
 			SentStatuses: []string{"SENT"}, DeliveredStatuses: []string{"DELIVERED"}, ReadStatuses: []string{"READ"},
-			FailedStatuses: []string{"FAILED"}, InboundSenderTypes: []string{"CUSTOMER"}},
+			FailedStatuses: []string{"FAILED"}, InboundSenderTypes: []string{"CUSTOMER"}, IgnoredStatuses: []string{"PENDING"}},
 		Conversations: pgstore.ConversationsTable{Table: "Conversation", ID: "convId", TeamID: "teamId", AccountID: "waId",
 			ContactID: "contactId", Status: "state", CreatedAt: "createdAt",
 			OpenStatuses: []string{"OPEN"}, ClosedStatuses: []string{"CLOSED"}},

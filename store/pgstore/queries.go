@@ -193,6 +193,7 @@ func scanSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(strin
 	+ ` + flag(status+" = ANY("+ph(argDeliveredAll)+"::text[])", flagDelivered) + `
 	+ ` + flag(status+" = ANY("+ph(argRead)+"::text[])", flagRead) + `
 	+ ` + flag(status+" = ANY("+ph(argMsgFailed)+"::text[])", flagFailed) + `
+	+ ` + flag(unmappedSQL(&m, col), flagUnmapped) + `
 FROM ` + tbl(m.Table) + ` m
 WHERE ` + col("m", m.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
 	AND ` + mAt + ` >= ` + bound(mTZ, argScanLo) + ` AND ` + mAt + ` < ` + bound(mTZ, argScanHi) + `

@@ -321,6 +321,9 @@ func countPlain(tw, ac *analytics.Metrics, flags uint16) {
 		if flags&flagFailed != 0 {
 			msg.Failed++
 		}
+		if flags&flagUnmapped != 0 {
+			msg.Unmapped++
+		}
 	}
 }
 
