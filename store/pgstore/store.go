@@ -31,9 +31,12 @@ type Store struct {
 //
 // New checks the configuration and then the source mapping against the
 // database: every mapped table must exist (through the search_path, or in
-// Source.Schema) and have every mapped column, with a suitable type. A
-// problem gives an error wrapping analytics.ErrInvalidArgument that names
-// the Config field, the table and the column. The store's own tables need
+// Source.Schema) and have every mapped column, with a suitable type, and
+// every configured value of a column that is an enum must be one of its
+// labels. Mismatches give a *SourceError listing every one at once, each
+// naming the Config field, the table and the column (and the labels a
+// value could have been), with the near match when there is one; it
+// wraps analytics.ErrInvalidArgument. The store's own tables need
 // not exist yet: run Migrate (or MigrationSQL through the host's tool).
 func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if db == nil {
@@ -46,9 +49,17 @@ func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	kinds, err := checkSource(ctx, db, &c.Source)
+	kinds, problems, err := checkSource(ctx, db, &c.Source)
 	if err != nil {
 		return nil, err
+	}
+	explicitIgnored := cfg != nil && len(cfg.Source.Messages.IgnoredStatuses) > 0
+	valueProblems, err := checkValues(ctx, db, &c.Source, explicitIgnored)
+	if err != nil {
+		return nil, err
+	}
+	if problems = append(problems, valueProblems...); len(problems) > 0 {
+		return nil, &SourceError{Problems: problems}
 	}
 	s := &Store{db: db, cfg: c}
 	s.q = buildQueries(&c, kinds)
@@ -136,7 +147,8 @@ func sourceChecks(s *Source) []tableCheck {
 
 // checkSource resolves every source table the way queries will (to_regclass
 // follows the search_path) and checks its columns in information_schema.
-func checkSource(ctx context.Context, db *bun.DB, src *Source) (tsKinds, error) {
+// It returns every mismatch it finds; the error is for a failed query.
+func checkSource(ctx context.Context, db *bun.DB, src *Source) (tsKinds, []error, error) {
 	checks := sourceChecks(src)
 	names := make([]string, len(checks))
 	for i, t := range checks {
@@ -150,7 +162,7 @@ LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col.table_name = c.relname`,
 		pgdialect.Array(names))
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+		return nil, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
 	}
 	defer rows.Close()
 	type tableInfo struct {
@@ -163,7 +175,7 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 		var ord int
 		var nsp, rel, col, typ sql.NullString
 		if err := rows.Scan(&ord, &nsp, &rel, &col, &typ); err != nil {
-			return nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+			return nil, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
 		}
 		ti := &infos[ord-1]
 		if rel.Valid {
@@ -178,9 +190,10 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+		return nil, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
 	}
 	kinds := tsKinds{}
+	var problems []error
 	for i, t := range checks {
 		ti := infos[i]
 		if !ti.found {
@@ -188,22 +201,30 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 			if src.Schema != "" {
 				where = "in schema " + quoteIdent(src.Schema)
 			}
-			return nil, analytics.InvalidArgument(t.field, "table %s does not exist %s", quoteIdent(t.name), where)
+			hint, err := suggestTable(ctx, db, src.Schema, t.name)
+			if err != nil {
+				return nil, nil, err
+			}
+			problems = append(problems, analytics.InvalidArgument(t.field, "table %s does not exist %s%s", quoteIdent(t.name), where, hint))
+			continue
 		}
 		for _, c := range t.cols {
 			typ, ok := ti.cols[c.name]
 			if !ok {
-				return nil, analytics.InvalidArgument(c.field, "table %s has no column %s (or it is not readable)", ti.where, quoteIdent(c.name))
+				problems = append(problems, analytics.InvalidArgument(c.field, "table %s has no column %s (or it is not readable)%s",
+					ti.where, quoteIdent(c.name), suggest(c.name, mapKeys(ti.cols), false)))
+				continue
 			}
 			if err := checkType(c, ti.where, typ); err != nil {
-				return nil, err
+				problems = append(problems, err)
+				continue
 			}
 			if c.kind == kindTime {
 				kinds[t.name+"."+c.name] = typ == "timestamp with time zone"
 			}
 		}
 	}
-	return kinds, nil
+	return kinds, problems, nil
 }
 
 func checkType(c colCheck, table, typ string) error {

@@ -1,0 +1,330 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/uptrace/bun"
+)
+
+// ProposeSource proposes a Source mapping from the database's catalog, for
+// a host to review and paste (print it with Source.GoString). It reads the
+// tables and views of schema (or, when schema is "", of the search_path,
+// earlier schemas first) and matches their names in normalized form
+// (lower case, without underscores, one trailing "s" ignored):
+// teams/Team, whatsapp_accounts/WhatsappAccount, created_at/createdAt,
+// sender_type/senderType, account_id/whatsappAccountId and a few more
+// synonyms. For a status or sender-type column that is an enum it
+// assigns the labels to the value lists by their normalized names (SENT
+// to SentStatuses, DELIVERED, READ, FAILED, PENDING and QUEUED to
+// IgnoredStatuses, CONTACT or INBOUND to InboundSenderTypes, AGENT, BOT
+// or SYSTEM to OutboundSenderTypes, OPEN, CLOSED, RUNNING, COMPLETED, …).
+//
+// The notes say what it could not decide: a table or column with no
+// match (the field is left empty, so it takes its default), an enum label
+// it assigned to no list (messages with it will count as unmapped), and
+// text status columns, whose values it leaves at their defaults (check
+// them with Store.CheckSource). It reads only the catalog (one
+// statement), never the tables' rows.
+func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []string, error) {
+	cat, err := readCatalog(ctx, db, schema)
+	if err != nil {
+		return Source{}, nil, err
+	}
+	p := proposer{cat: cat}
+	src := Source{Schema: schema}
+	if t := p.table("Teams", "team"); t != nil {
+		src.Teams.Table = t.name
+		src.Teams.ID = p.col(t, "Teams.ID", "id")
+		src.Teams.TimeZone = p.col(t, "Teams.TimeZone", "timezone", "tz", "zone", "ianatimezone")
+	}
+	if t := p.table("Accounts", "whatsappaccount", "whatsappbusinessaccount", "waaccount", "account"); t != nil {
+		src.Accounts.Table = t.name
+		src.Accounts.ID = p.col(t, "Accounts.ID", "id")
+		src.Accounts.TeamID = p.col(t, "Accounts.TeamID", teamIDNames...)
+	}
+	if t := p.table("Messages", "message", "whatsappmessage"); t != nil {
+		m := &src.Messages
+		m.Table = t.name
+		m.ID = p.col(t, "Messages.ID", "id")
+		m.TeamID = p.col(t, "Messages.TeamID", teamIDNames...)
+		m.AccountID = p.col(t, "Messages.AccountID", accountIDNames...)
+		m.ConversationID = p.col(t, "Messages.ConversationID", "conversationid", "threadid")
+		m.Status = p.col(t, "Messages.Status", "status", "state", "deliverystatus")
+		m.SenderType = p.col(t, "Messages.SenderType", "sendertype", "sender", "direction", "from", "senderrole")
+		m.CreatedAt = p.col(t, "Messages.CreatedAt", createdNames...)
+		if labels := p.enum(t, m.Status, "Messages.Status"); labels != nil {
+			p.assign("Messages.Status", labels, []labelList{
+				{&m.SentStatuses, []string{"sent", "accepted"}, false},
+				{&m.DeliveredStatuses, []string{"delivered"}, false},
+				{&m.ReadStatuses, []string{"read", "seen", "played"}, false},
+				{&m.FailedStatuses, []string{"failed", "error", "undelivered", "rejected", "expired"}, false},
+				{&m.IgnoredStatuses, []string{"pending", "queued", "received", "scheduled", "sending", "draft", "deleted"}, true},
+			})
+		}
+		if labels := p.enum(t, m.SenderType, "Messages.SenderType"); labels != nil {
+			p.assign("Messages.SenderType", labels, []labelList{
+				{&m.InboundSenderTypes, []string{"contact", "inbound", "customer", "user", "incoming", "client"}, false},
+				{&m.OutboundSenderTypes, []string{"agent", "bot", "system", "outbound", "outgoing", "campaign", "api",
+					"business", "automation", "operator", "admin", "broadcast", "template"}, true},
+			})
+		}
+	}
+	if t := p.table("Conversations", "conversation", "chat", "thread"); t != nil {
+		c := &src.Conversations
+		c.Table = t.name
+		c.ID = p.col(t, "Conversations.ID", "id")
+		c.TeamID = p.col(t, "Conversations.TeamID", teamIDNames...)
+		c.AccountID = p.col(t, "Conversations.AccountID", accountIDNames...)
+		c.ContactID = p.col(t, "Conversations.ContactID", "contactid", "customerid")
+		c.Status = p.col(t, "Conversations.Status", "status", "state")
+		c.CreatedAt = p.col(t, "Conversations.CreatedAt", createdNames...)
+		if labels := p.enum(t, c.Status, "Conversations.Status"); labels != nil {
+			p.assign("Conversations.Status", labels, []labelList{
+				{&c.OpenStatuses, []string{"open", "active", "ongoing", "inprogress"}, false},
+				{&c.ClosedStatuses, []string{"closed", "resolved", "archived", "done", "ended"}, false},
+			})
+		}
+	}
+	if t := p.table("Contacts", "contact", "customer"); t != nil {
+		c := &src.Contacts
+		c.Table = t.name
+		c.ID = p.col(t, "Contacts.ID", "id")
+		c.TeamID = p.col(t, "Contacts.TeamID", teamIDNames...)
+		c.CreatedAt = p.col(t, "Contacts.CreatedAt", createdNames...)
+		c.Blocked = p.col(t, "Contacts.Blocked", "isblocked", "blocked")
+		c.EngagementScore = p.col(t, "Contacts.EngagementScore", "engagementscore", "score")
+	}
+	if t := p.table("Campaigns", "campaign", "broadcast"); t != nil {
+		c := &src.Campaigns
+		c.Table = t.name
+		c.TeamID = p.col(t, "Campaigns.TeamID", teamIDNames...)
+		c.AccountID = p.col(t, "Campaigns.AccountID", accountIDNames...)
+		c.Status = p.col(t, "Campaigns.Status", "status", "state")
+		c.TotalRecipients = p.col(t, "Campaigns.TotalRecipients", "totalrecipients", "recipients", "recipientcount", "recipientscount")
+		c.MessagesSent = p.col(t, "Campaigns.MessagesSent", "messagessent", "sentcount", "sent")
+		c.MessagesDelivered = p.col(t, "Campaigns.MessagesDelivered", "messagesdelivered", "deliveredcount", "delivered")
+		c.MessagesRead = p.col(t, "Campaigns.MessagesRead", "messagesread", "readcount", "read")
+		c.CreatedAt = p.col(t, "Campaigns.CreatedAt", createdNames...)
+		if labels := p.enum(t, c.Status, "Campaigns.Status"); labels != nil {
+			p.assign("Campaigns.Status", labels, []labelList{
+				{&c.RunningStatuses, []string{"running", "active", "sending", "inprogress"}, false},
+				{&c.CompletedStatuses, []string{"completed", "done", "finished", "sent"}, false},
+				{&c.FailedStatuses, []string{"failed", "error"}, false},
+			})
+		}
+	}
+	return src, p.notes, nil
+}
+
+// Normalized synonyms of columns that several tables share.
+var (
+	teamIDNames    = []string{"teamid", "organizationid", "orgid", "workspaceid", "tenantid"}
+	accountIDNames = []string{"accountid", "whatsappaccountid", "waaccountid", "whatsappbusinessaccountid", "wabaid"}
+	createdNames   = []string{"createdat", "created", "createdon", "timestamp"}
+)
+
+// catTable is a table or view of the catalog.
+type catTable struct {
+	name string
+	cols []catColumn
+}
+
+// catColumn is a column of a catTable; labels are an enum's, else nil.
+type catColumn struct {
+	name   string
+	labels []string
+}
+
+// readCatalog reads the tables and views of schema (or of the search
+// path, each name from the first schema that has it) with their columns
+// and the labels of their enum columns.
+func readCatalog(ctx context.Context, db *bun.DB, schema string) ([]*catTable, error) {
+	rows, err := db.QueryContext(ctx, `
+SELECT c.relname::text, a.attname::text,
+	(SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = a.atttypid)::text
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f')
+	AND (CASE WHEN ?0 = '' THEN n.nspname = ANY(current_schemas(false)) ELSE n.nspname = ?0 END)
+ORDER BY CASE WHEN ?0 = '' THEN array_position(current_schemas(false), n.nspname::text) END, c.relname, a.attnum`, schema)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: reading the catalog: %w", err)
+	}
+	defer rows.Close()
+	var out []*catTable
+	byName := map[string]*catTable{}
+	skip := map[string]bool{} // names already taken from an earlier schema
+	last := ""
+	for rows.Next() {
+		var rel, col string
+		var labels *string
+		if err := rows.Scan(&rel, &col, &labels); err != nil {
+			return nil, fmt.Errorf("pgstore: reading the catalog: %w", err)
+		}
+		if rel != last && byName[rel] != nil {
+			skip[rel] = true // the same name in a later schema of the path
+		}
+		last = rel
+		if skip[rel] {
+			continue
+		}
+		t := byName[rel]
+		if t == nil {
+			t = &catTable{name: rel}
+			byName[rel] = t
+			out = append(out, t)
+		}
+		c := catColumn{name: col}
+		if labels != nil {
+			if err := json.Unmarshal([]byte(*labels), &c.labels); err != nil {
+				return nil, fmt.Errorf("pgstore: reading the catalog: labels of %s.%s: %w", rel, col, err)
+			}
+		}
+		t.cols = append(t.cols, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pgstore: reading the catalog: %w", err)
+	}
+	return out, nil
+}
+
+// proposer matches the catalog against the Source's fields.
+type proposer struct {
+	cat   []*catTable
+	notes []string
+}
+
+func (p *proposer) note(format string, args ...any) {
+	p.notes = append(p.notes, fmt.Sprintf(format, args...))
+}
+
+// table returns the table whose normalized singular name is the first of
+// names that one has, or nil.
+func (p *proposer) table(field string, names ...string) *catTable {
+	for _, n := range names {
+		for _, t := range p.cat {
+			if singular(normalize(t.name)) == n {
+				return t
+			}
+		}
+	}
+	p.note("%s: no table matches; the default applies", field)
+	return nil
+}
+
+// col returns the column of t whose normalized name is the first of names
+// that one has, or "" (the default).
+func (p *proposer) col(t *catTable, field string, names ...string) string {
+	for _, n := range names {
+		for _, c := range t.cols {
+			if normalize(c.name) == n {
+				return c.name
+			}
+		}
+	}
+	p.note("%s: table %s has no matching column; the default applies", field, quoteIdent(t.name))
+	return ""
+}
+
+// enum returns the labels of t's column name if it is an enum, or nil; a
+// text column gets a note.
+func (p *proposer) enum(t *catTable, name, field string) []string {
+	if name == "" {
+		return nil
+	}
+	for _, c := range t.cols {
+		if c.name == name {
+			if c.labels == nil {
+				p.note("%s: column %s.%s is not an enum; its values keep their defaults (see Store.CheckSource)",
+					field, quoteIdent(t.name), quoteIdent(name))
+			}
+			return c.labels
+		}
+	}
+	return nil
+}
+
+// labelList is a value list of the Source and the normalized labels it
+// takes; an optional list may stay empty.
+type labelList struct {
+	list     *[]string
+	names    []string
+	optional bool
+}
+
+// assign puts each label into the first list that takes its normalized
+// form, and notes the labels no list takes and the lists left empty.
+func (p *proposer) assign(field string, labels []string, lists []labelList) {
+	for _, l := range labels {
+		n := normalize(l)
+		taken := false
+		for _, ll := range lists {
+			if slices.Contains(ll.names, n) {
+				*ll.list = append(*ll.list, l)
+				taken = true
+				break
+			}
+		}
+		if !taken {
+			p.note("%s: label %s is in no list; messages or rows with it count in totals only (and as unmapped for messages)",
+				field, quoteLiteral(l))
+		}
+	}
+	for _, ll := range lists {
+		if len(*ll.list) == 0 && !ll.optional {
+			p.note("%s: no label for the list of %q values; New will reject the default unless you set one", field, ll.names[0])
+		}
+	}
+}
+
+// GoString formats s as a Go composite literal, pgstore.Source{…}, with
+// every non-empty field, for a host to paste into its code (fmt's %#v
+// uses it).
+func (s Source) GoString() string {
+	var b strings.Builder
+	goLiteral(&b, reflect.ValueOf(s), 0)
+	return b.String()
+}
+
+// goLiteral writes v (a struct of strings, string slices and such
+// structs) as a Go literal, indented by depth tabs.
+func goLiteral(b *strings.Builder, v reflect.Value, depth int) {
+	switch v.Kind() {
+	case reflect.String:
+		b.WriteString(strconv.Quote(v.String()))
+	case reflect.Slice:
+		if v.Type().Elem().Kind() != reflect.String {
+			fmt.Fprintf(b, "%#v", v.Interface())
+			return
+		}
+		b.WriteString("[]string{")
+		for i := range v.Len() {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strconv.Quote(v.Index(i).String()))
+		}
+		b.WriteString("}")
+	case reflect.Struct:
+		b.WriteString("pgstore." + v.Type().Name() + "{\n")
+		for i := range v.NumField() {
+			f := v.Field(i)
+			if !v.Type().Field(i).IsExported() || f.IsZero() {
+				continue
+			}
+			b.WriteString(strings.Repeat("\t", depth+1) + v.Type().Field(i).Name + ": ")
+			goLiteral(b, f, depth+1)
+			b.WriteString(",\n")
+		}
+		b.WriteString(strings.Repeat("\t", depth) + "}")
+	default:
+		fmt.Fprintf(b, "%#v", v.Interface())
+	}
+}
