@@ -213,9 +213,9 @@ ORDER BY t.ord, e.enumsortorder`, pgdialect.Array(tables), pgdialect.Array(names
 					continue
 				}
 				problems = append(problems, analytics.InvalidArgument(fmt.Sprintf("%s[%d]", l.field, j),
-					"%s is not a label of enum %s of column %s.%s%s; its labels are %s",
+					"%s is not a label of enum %s of column %s.%s, whose labels are %s%s",
 					quoteLiteral(v), types[i], qualify(src.Schema, c.table), quoteIdent(c.column),
-					suggestValue(v, labels[i]), strings.Join(labels[i], ", ")))
+					strings.Join(labels[i], ", "), suggestValue(v, labels[i])))
 			}
 		}
 	}

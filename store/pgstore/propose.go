@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"go/format"
 	"reflect"
 	"slices"
 	"strconv"
@@ -273,8 +274,11 @@ func (p *proposer) assign(field string, labels []string, lists []labelList) {
 			}
 		}
 		if !taken {
-			p.note("%s: label %s is in no list; messages or rows with it count in totals only (and as unmapped for messages)",
-				field, quoteLiteral(l))
+			what := "rows with it count in totals only"
+			if strings.HasPrefix(field, "Messages.") {
+				what = "messages with it count as unmapped"
+			}
+			p.note("%s: label %s is in no list; %s", field, quoteLiteral(l), what)
 		}
 	}
 	for _, ll := range lists {
@@ -284,13 +288,19 @@ func (p *proposer) assign(field string, labels []string, lists []labelList) {
 	}
 }
 
-// GoString formats s as a Go composite literal, pgstore.Source{…}, with
-// every non-empty field, for a host to paste into its code (fmt's %#v
-// uses it).
+// GoString formats s as a gofmt-formatted Go composite literal,
+// pgstore.Source{…}, with every non-empty field, for a host to paste into
+// its code (fmt's %#v uses it).
 func (s Source) GoString() string {
 	var b strings.Builder
+	const head = "package p\n\nvar _ = "
+	b.WriteString(head)
 	goLiteral(&b, reflect.ValueOf(s), 0)
-	return b.String()
+	out, err := format.Source([]byte(b.String()))
+	if err != nil {
+		return b.String()[len(head):] // not reached: the literal is valid Go
+	}
+	return strings.TrimSpace(string(out[len(head):]))
 }
 
 // goLiteral writes v (a struct of strings, string slices and such
