@@ -61,6 +61,11 @@
 //   - total: every message; inbound: sent by the contact; outbound: every other.
 //   - sent: status sent, delivered or read; delivered: delivered or read;
 //     read: read; failed: failed. Other statuses count towards total only.
+//   - unmapped: messages whose status or sender type the store's mapping
+//     does not cover (store/pgstore counts them; memstore and
+//     ComputeMetrics, whose vocabulary is fixed, give 0). A non-zero count
+//     means sent, delivered, read, failed or inbound may be short; a run's
+//     Report sums it over team-wide snapshots and logs a warning.
 //   - replied: an outbound message whose next message in the same
 //     conversation is inbound and arrives within W of it. The reply may fall
 //     after the period's end; the message counts in the period it was sent.

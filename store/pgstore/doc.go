@@ -13,11 +13,55 @@
 //
 // New checks the source mapping (Config.Source) against the database and
 // returns an error wrapping analytics.ErrInvalidArgument that names the
-// Config field, table and column of any mismatch. Every identifier is
+// Config field, table and column of every mismatch (see "Checking the
+// mapping"). Every identifier is
 // validated and double-quoted; every value is a placeholder, which Bun
 // fills client-side with its own escaping. Results never depend on the
 // session's TimeZone: timestamp columns without time zone are read as UTC
 // wall time, columns with time zone as instants.
+//
+// # Checking the mapping
+//
+// A mapping that matches nothing would give zeros, so the store checks it
+// three ways:
+//
+//   - New reports every problem at once in a *SourceError: missing tables
+//     and columns, columns of the wrong type, and configured values of an
+//     enum column that are not among its labels (pg_enum), naming the
+//     value, the table and column and the labels it could have been.
+//     Names and values are compared in normalized form (lower case, no
+//     underscores) for a near match, which the error suggests: a missing
+//     "sender_type" where "senderType" exists, a value 'sent' where the
+//     enum has 'SENT', a table "messages" where "Message" exists.
+//     IgnoredStatuses is checked only when set, as its defaults name
+//     values a host may not have.
+//   - Store.CheckSource reads the data of the status and sender-type
+//     columns and reports, per column, the values no list covers (with
+//     row counts, the CheckSourceLimit most frequent) and the configured
+//     values no row has: the check for text columns, whose values only the
+//     data shows. It scans each table (see its cost there).
+//   - Every aggregation counts, per scope, the messages of the period
+//     whose status is in none of SentStatuses, DeliveredStatuses,
+//     ReadStatuses, FailedStatuses and IgnoredStatuses (NULL included),
+//     or, when OutboundSenderTypes is set, whose sender type is in neither
+//     it nor InboundSenderTypes: analytics.MessageMetrics.Unmapped. Such a
+//     message still counts in total and, by its sender type, as inbound or
+//     outbound. IgnoredStatuses defaults to DefaultIgnoredStatuses
+//     (pending, queued, received: known statuses that count in total
+//     only), less any the host put in a status list. With
+//     OutboundSenderTypes empty (the default) every sender type outside
+//     InboundSenderTypes is outbound, as it always was, and none is
+//     unmapped; set it to have a misspelt or new sender type counted.
+//     The count is kept in snapshots (JSON "unmapped" and the compact
+//     encoding) and adds up in roll-ups.
+//
+// ProposeSource proposes a whole Source from the catalog, matching table
+// and column names in normalized form (Team, WhatsappAccount, createdAt,
+// …) and enum labels by name (SENT, DELIVERED, READ, FAILED, PENDING,
+// CONTACT, AGENT, OPEN, RUNNING, …), with notes on what it could not
+// decide. Source.GoString prints it as a pgstore.Source literal to review
+// and paste; New accepts the proposal for a Prisma-made schema as it
+// stands (testdata/prisma.sql is the one the tests use).
 //
 // # Tables
 //
