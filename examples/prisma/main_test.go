@@ -434,3 +434,45 @@ func TestRunRefusesForeignSchema(t *testing.T) {
 		t.Errorf("the foreign schema's table is gone: %v", err)
 	}
 }
+
+// TestReadmeCopies checks that the README's Prisma blocks are copies of
+// prisma/schema.prisma and its mapping block a copy of mapping.go.
+func TestReadmeCopies(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for lang, path := range map[string]string{"prisma": "prisma/schema.prisma", "go": "mapping.go"} {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[lang] = string(b)
+	}
+	fence := regexp.MustCompile("^( *)```(\\w+)$")
+	checked := map[string]int{}
+	lines := strings.Split(string(readme), "\n")
+	for i := 0; i < len(lines); i++ {
+		m := fence.FindStringSubmatch(lines[i])
+		if m == nil {
+			continue
+		}
+		indent, lang := m[1], m[2]
+		var block []string
+		for i++; i < len(lines) && lines[i] != indent+"```"; i++ {
+			block = append(block, strings.TrimPrefix(lines[i], indent))
+		}
+		body := strings.Join(block, "\n") + "\n"
+		switch {
+		case lang == "prisma", lang == "go" && strings.HasPrefix(body, "func prismaSource"):
+			if !strings.Contains(files[lang], body) {
+				t.Errorf("README's %s block starting %q is not a copy of the file", lang, block[0])
+			}
+			checked[lang]++
+		}
+	}
+	if diff := cmp.Diff(map[string]int{"prisma": 2, "go": 1}, checked); diff != "" {
+		t.Errorf("README blocks checked (-want +got):\n%s", diff)
+	}
+}
