@@ -24,6 +24,10 @@ type Store struct {
 	db  *bun.DB
 	cfg Config
 	q   queries
+	// types are the types of the mapped ID columns; relkinds the kinds of
+	// the source tables (see sourceInfo).
+	types    colTypes
+	relkinds map[string]string
 }
 
 // New returns a Store on db, which must use Bun's pgdialect (with any driver:
@@ -46,12 +50,12 @@ func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	kinds, err := checkSource(ctx, db, &c.Source)
+	kinds, info, err := checkSource(ctx, db, &c.Source)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{db: db, cfg: c}
-	s.q = buildQueries(&c, kinds)
+	s := &Store{db: db, cfg: c, types: info.types, relkinds: info.relkinds}
+	s.q = buildQueries(&c, kinds, info.types)
 	return s, nil
 }
 
@@ -118,7 +122,7 @@ func sourceChecks(s *Source) []tableCheck {
 			{p + "Contacts.ID", s.Contacts.ID, kindID},
 			{p + "Contacts.TeamID", s.Contacts.TeamID, kindID},
 			{p + "Contacts.CreatedAt", s.Contacts.CreatedAt, kindTime},
-			{p + "Contacts.Blocked", s.Contacts.Blocked, kindBool},
+			{p + "Contacts.Blocked", s.Contacts.Blocked, blockedKind(&s.Contacts)},
 			{p + "Contacts.EngagementScore", s.Contacts.EngagementScore, kindNumber},
 		}},
 		{p + "Campaigns.Table", s.Campaigns.Table, []colCheck{
@@ -136,21 +140,22 @@ func sourceChecks(s *Source) []tableCheck {
 
 // checkSource resolves every source table the way queries will (to_regclass
 // follows the search_path) and checks its columns in information_schema.
-func checkSource(ctx context.Context, db *bun.DB, src *Source) (tsKinds, error) {
-	checks := sourceChecks(src)
+func checkSource(ctx context.Context, db *bun.DB, src *Source) (tsKinds, sourceInfo, error) {
+	checks := append(sourceChecks(src), shapeChecks(src)...)
+	info := sourceInfo{types: colTypes{}, relkinds: map[string]string{}}
 	names := make([]string, len(checks))
 	for i, t := range checks {
 		names[i] = qualify(src.Schema, t.name)
 	}
 	rows, err := db.QueryContext(ctx, `
-SELECT t.ord::int, n.nspname::text, c.relname::text, col.column_name::text, col.data_type::text
+SELECT t.ord::int, n.nspname::text, c.relname::text, col.column_name::text, col.data_type::text, c.relkind::text
 FROM unnest(?::text[]) WITH ORDINALITY AS t(name, ord)
 LEFT JOIN pg_catalog.pg_class c ON c.oid = to_regclass(t.name)
 LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col.table_name = c.relname`,
 		pgdialect.Array(names))
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+		return nil, info, fmt.Errorf("pgstore: checking the source tables: %w", err)
 	}
 	defer rows.Close()
 	type tableInfo struct {
@@ -161,14 +166,15 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 	infos := make([]tableInfo, len(checks))
 	for rows.Next() {
 		var ord int
-		var nsp, rel, col, typ sql.NullString
-		if err := rows.Scan(&ord, &nsp, &rel, &col, &typ); err != nil {
-			return nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+		var nsp, rel, col, typ, relkind sql.NullString
+		if err := rows.Scan(&ord, &nsp, &rel, &col, &typ, &relkind); err != nil {
+			return nil, info, fmt.Errorf("pgstore: checking the source tables: %w", err)
 		}
 		ti := &infos[ord-1]
 		if rel.Valid {
 			ti.found = true
 			ti.where = nsp.String + "." + rel.String
+			info.relkinds[checks[ord-1].name] = relkind.String
 		}
 		if col.Valid {
 			if ti.cols == nil {
@@ -178,7 +184,7 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+		return nil, info, fmt.Errorf("pgstore: checking the source tables: %w", err)
 	}
 	kinds := tsKinds{}
 	for i, t := range checks {
@@ -188,22 +194,37 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 			if src.Schema != "" {
 				where = "in schema " + quoteIdent(src.Schema)
 			}
-			return nil, analytics.InvalidArgument(t.field, "table %s does not exist %s", quoteIdent(t.name), where)
+			return nil, info, analytics.InvalidArgument(t.field, "table %s does not exist %s", quoteIdent(t.name), where)
 		}
 		for _, c := range t.cols {
+			if c.name == noColumn {
+				continue
+			}
 			typ, ok := ti.cols[c.name]
 			if !ok {
-				return nil, analytics.InvalidArgument(c.field, "table %s has no column %s (or it is not readable)", ti.where, quoteIdent(c.name))
+				return nil, info, analytics.InvalidArgument(c.field, "table %s has no column %s (or it is not readable)", ti.where, quoteIdent(c.name))
 			}
 			if err := checkType(c, ti.where, typ); err != nil {
-				return nil, err
+				return nil, info, err
+			}
+			if c.kind == kindID {
+				info.types[t.name+"."+c.name], _ = idTypeOf(typ)
 			}
 			if c.kind == kindTime {
 				kinds[t.name+"."+c.name] = typ == "timestamp with time zone"
 			}
 		}
 	}
-	return kinds, nil
+	return kinds, info, nil
+}
+
+// sourceInfo is what checkSource learns of the source tables beyond
+// checking them: the types of the ID columns, and the kind of each table
+// by name (pg_class.relkind: "r" table, "p" partitioned table, "v" view,
+// "m" materialized view, "f" foreign table).
+type sourceInfo struct {
+	types    colTypes
+	relkinds map[string]string
 }
 
 func checkType(c colCheck, table, typ string) error {
@@ -213,7 +234,8 @@ func checkType(c colCheck, table, typ string) error {
 	case kindAny:
 		return nil
 	case kindID:
-		ok, want = typ == "text" || typ == "character varying" || typ == "character", "text, varchar or char"
+		_, ok = idTypeOf(typ)
+		want = "text, varchar, char, uuid, bigint, integer or smallint"
 	case kindTime:
 		ok, want = typ == "timestamp without time zone" || typ == "timestamp with time zone", "a timestamp"
 	case kindBool:
@@ -256,6 +278,9 @@ func (s *Store) Team(ctx context.Context, id string) (analytics.Team, error) {
 	if err := analytics.ValidateID("id", id); err != nil {
 		return analytics.Team{}, err
 	}
+	if err := s.checkID("id", s.cfg.Source.Teams.Table, s.cfg.Source.Teams.ID, id); err != nil {
+		return analytics.Team{}, err
+	}
 	rows, err := s.db.QueryContext(ctx, s.q.team, id)
 	if err != nil {
 		return analytics.Team{}, s.wrap(ctx, "reading team", err)
@@ -279,6 +304,7 @@ func scanTeams(ctx context.Context, s *Store, rows *sql.Rows) ([]analytics.Team,
 		if err := rows.Scan(&t.ID, &t.TimeZone, &accounts); err != nil {
 			return nil, s.wrap(ctx, "reading teams", err)
 		}
+		t.TimeZone = teamZone(s.cfg.Source.Teams, t.TimeZone)
 		if err := json.Unmarshal([]byte(accounts), &t.AccountIDs); err != nil {
 			return nil, fmt.Errorf("pgstore: accounts of team %q: %w", t.ID, err)
 		}
