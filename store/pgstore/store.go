@@ -273,7 +273,9 @@ func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics
 }
 
 // Team implements analytics.TeamReader. An unknown ID gives an error
-// wrapping analytics.ErrNotFound.
+// wrapping analytics.ErrNotFound; an ID that cannot be a value of
+// Source.Teams.ID's type (a uuid or integer column; see Source) gives one
+// wrapping analytics.ErrInvalidArgument.
 func (s *Store) Team(ctx context.Context, id string) (analytics.Team, error) {
 	if err := analytics.ValidateID("id", id); err != nil {
 		return analytics.Team{}, err

@@ -95,8 +95,8 @@ func TestTeamVia(t *testing.T) {
 			direct := newEnv(t, teams, &act, envOptions{})
 
 			viaCfg := &pgstore.Config{Source: pgstore.Source{
-				Messages: pgstore.MessagesTable{TeamVia: tt.msgVia},
-				Contacts: pgstore.ContactsTable{TeamID: "-", TeamVia: pgstore.TeamViaAccount},
+				Messages:  pgstore.MessagesTable{TeamVia: tt.msgVia},
+				Contacts:  pgstore.ContactsTable{TeamID: "-", TeamVia: pgstore.TeamViaAccount},
 				Campaigns: pgstore.CampaignsTable{TeamVia: pgstore.TeamViaAccount},
 			}}
 			ddl := toViaShape
