@@ -161,7 +161,11 @@
 //     a table as a subquery joining it to the accounts or conversations,
 //     which Postgres flattens into the statement: the number of statements
 //     and the results are those of the team-column shape over the rows
-//     that reach a team. A row that reaches none (no account, no
+//     that reach a team. A table reached through its account is read by
+//     the accounts of the group's teams (account_id = ANY of an array
+//     computed once per statement), so that an index on (account_id,
+//     created_at) serves it; one reached through its conversation is read
+//     by creation time, for every team, and joined. A row that reaches none (no account, no
 //     conversation, or one that does not exist) is never counted, where
 //     with a team column it would count team-wide.
 //   - Blocked contacts as values of an enum or text column:
@@ -188,9 +192,11 @@
 //
 // plus a unique index on the conversations' (team_id, id), such as the
 // reference schema's primary key, for looking up a message's conversation.
-// A table with a TeamVia has no team_id: its index is on (created_at)
-// alone, and the accounts' and conversations' primary keys serve its
-// join. An index on a view or a foreign table is skipped (Index.Skip).
+// A table with a TeamVia has no team_id: its index is on (account_id,
+// created_at) when it reaches its team through its account, on
+// (created_at) alone through its conversation, and the accounts' and
+// conversations' primary keys serve its join. An index on a view or a
+// foreign table is skipped (Index.Skip).
 //
 // # Snapshots
 //

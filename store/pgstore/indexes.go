@@ -48,9 +48,11 @@ func (ix Index) Concurrently() string {
 // A message's conversation is looked up by (team_id, id), which the
 // conversations table's primary key (or a unique index) should cover.
 //
-// A table with a TeamVia has no team column: its index is on (created_at)
-// alone, and its rows are joined to their accounts or conversations by
-// those tables' IDs, which their primary keys should cover.
+// A table with a TeamVia has no team column: its index is on (account_id,
+// created_at) for TeamViaAccount (the statements read the accounts of the
+// teams), on (created_at) alone for TeamViaConversation, and its rows are
+// joined to their accounts or conversations by those tables' IDs, which
+// their primary keys (or unique indexes) should cover.
 //
 // An index on a source that is a view or a foreign table has Skip set,
 // saying so.
@@ -64,17 +66,12 @@ func (s *Store) RecommendedIndexes() []Index {
 		}
 		return n
 	}
-	tc := func(a, b string) string {
-		if a == noColumn {
-			return quoteIdent(b)
-		}
-		return quoteIdent(a) + ", " + quoteIdent(b)
-	}
+	tc := func(a, b string) string { return quoteIdent(a) + ", " + quoteIdent(b) }
 	return s.skipViews([]Index{
-		{name(src.Messages.Table, "_team_created_idx"), tbl(src.Messages.Table), tc(src.Messages.TeamID, src.Messages.CreatedAt), ""},
-		{name(src.Conversations.Table, "_team_created_idx"), tbl(src.Conversations.Table), tc(src.Conversations.TeamID, src.Conversations.CreatedAt), ""},
-		{name(src.Contacts.Table, "_team_created_idx"), tbl(src.Contacts.Table), tc(src.Contacts.TeamID, src.Contacts.CreatedAt), ""},
-		{name(src.Campaigns.Table, "_team_created_idx"), tbl(src.Campaigns.Table), tc(src.Campaigns.TeamID, src.Campaigns.CreatedAt), ""},
+		viaIndex(src.Messages.TeamVia, src.Messages.AccountID, src.Messages.CreatedAt, name(src.Messages.Table, "_team_created_idx"), tbl(src.Messages.Table), tc(src.Messages.TeamID, src.Messages.CreatedAt)),
+		viaIndex(src.Conversations.TeamVia, src.Conversations.AccountID, src.Conversations.CreatedAt, name(src.Conversations.Table, "_team_created_idx"), tbl(src.Conversations.Table), tc(src.Conversations.TeamID, src.Conversations.CreatedAt)),
+		viaIndex(src.Contacts.TeamVia, src.Contacts.AccountID, src.Contacts.CreatedAt, name(src.Contacts.Table, "_team_created_idx"), tbl(src.Contacts.Table), tc(src.Contacts.TeamID, src.Contacts.CreatedAt)),
+		viaIndex(src.Campaigns.TeamVia, src.Campaigns.AccountID, src.Campaigns.CreatedAt, name(src.Campaigns.Table, "_team_created_idx"), tbl(src.Campaigns.Table), tc(src.Campaigns.TeamID, src.Campaigns.CreatedAt)),
 		{name(src.Accounts.Table, "_team_idx"), tbl(src.Accounts.Table), quoteIdent(src.Accounts.TeamID), ""},
 		{name(src.Teams.Table, "_id_c_idx"), tbl(src.Teams.Table), "(" + quoteIdent(src.Teams.ID) + `::text COLLATE "C")`, ""},
 	})
@@ -114,4 +111,18 @@ func (s *Store) skipViews(ixs []Index) []Index {
 		}
 	}
 	return ixs
+}
+
+// viaIndex is the recommended index of a table with the given TeamVia:
+// teamIndex (name, table and columns) for TeamViaColumn, else one on
+// (account, created_at) or (created_at), named for its key.
+func viaIndex(via TeamVia, account, createdAt, name, table, columns string) Index {
+	base := strings.TrimSuffix(name, "_team_created_idx")
+	switch via {
+	case TeamViaAccount:
+		return Index{base + "_account_created_idx", table, quoteIdent(account) + ", " + quoteIdent(createdAt), ""}
+	case TeamViaConversation:
+		return Index{base + "_created_idx", table, quoteIdent(createdAt), ""}
+	}
+	return Index{name, table, columns, ""}
 }

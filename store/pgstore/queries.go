@@ -73,9 +73,15 @@ func bound(withTZ bool, i int) string {
 
 func buildQueries(c *Config, kinds tsKinds, types colTypes) queries {
 	src := &c.Source
-	via := viaTables(src, types)
+	via, plainVia := viaTables(src, types, true), viaTables(src, types, false)
 	tbl := func(name string) string {
 		if d, ok := via[name]; ok {
+			return d
+		}
+		return qualify(src.Schema, name)
+	}
+	plainTbl := func(name string) string {
+		if d, ok := plainVia[name]; ok {
 			return d
 		}
 		return qualify(src.Schema, name)
@@ -99,7 +105,7 @@ WHERE ` + eqText(col("t", t.ID), types.of(t.Table, t.ID), "?0", types.of(t.Table
 	src = viaSource(src, types)
 	q.scan = scanSQL(src, kinds, types, tbl, col, false)
 	q.scanExact = scanSQL(src, kinds, types, tbl, col, true)
-	q.lookup = lookupSQL(src, types, tbl, col)
+	q.lookup = lookupSQL(src, types, plainTbl, col)
 	q.contacts = contactsSQL(src, kinds, types, tbl, col)
 	q.campaigns = campaignsSQL(src, kinds, types, tbl, col)
 	q.active = activeSQL(src, kinds, types, tbl, col)

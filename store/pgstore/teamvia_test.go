@@ -193,6 +193,17 @@ func TestTeamVia(t *testing.T) {
 			if n1, n := count(one), count(all); n1 != n {
 				t.Errorf("Aggregate ran %d statements for one team, %d for %d teams", n1, n, len(teams))
 			}
+
+			// Messages reached through their account are read by the
+			// accounts of the group's teams, through the recommended
+			// (account_id, created_at) index.
+			if tt.msgVia == pgstore.TeamViaAccount {
+				via.store = st
+				plan := explainScan(t, via, []string{teams[0].ID, teams[1].ID}, p)
+				if !strings.Contains(plan, "Index Cond: ((account_id = ANY") {
+					t.Errorf("the scan does not look messages up by account through an index:\n%s", plan)
+				}
+			}
 		})
 	}
 }
@@ -231,7 +242,7 @@ func TestTeamViaConfig(t *testing.T) {
 		}
 	}
 	// A table with a TeamVia reads no team column, and its recommended
-	// index is on its creation time alone.
+	// index is on its account and creation time.
 	if _, err := e.db.ExecContext(ctx, `ALTER TABLE campaigns DROP COLUMN team_id`); err != nil {
 		t.Fatal(err)
 	}
@@ -243,8 +254,8 @@ func TestTeamViaConfig(t *testing.T) {
 		t.Errorf("Config().Source.Campaigns.TeamID = %q, want \"-\"", got)
 	}
 	i := slices.IndexFunc(st.RecommendedIndexes(), func(ix pgstore.Index) bool { return ix.Table == `"campaigns"` })
-	if ix := st.RecommendedIndexes()[i]; ix.Columns != `"created_at"` {
-		t.Errorf("campaigns index on %s, want \"created_at\"", ix.Columns)
+	if ix := st.RecommendedIndexes()[i]; ix.Columns != `"account_id", "created_at"` || ix.Name != "analytics_campaigns_account_created_idx" {
+		t.Errorf("campaigns index %s on %s, want analytics_campaigns_account_created_idx on \"account_id\", \"created_at\"", ix.Name, ix.Columns)
 	}
 	if err := st.CreateRecommendedIndexes(ctx); err != nil {
 		t.Fatal(err)
