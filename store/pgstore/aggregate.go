@@ -55,6 +55,9 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.checkRequestIDs(req); err != nil {
+		return nil, err
+	}
 	w := req.Window()
 	var order []periodKey
 	groups := map[periodKey][]int{}
@@ -165,6 +168,8 @@ func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) [
 	m, cv, cp := s.cfg.Source.Messages, s.cfg.Source.Conversations, s.cfg.Source.Campaigns
 	args := make([]any, numAllAggArgs)
 	args[argTeams] = pgdialect.Array(teams)
+	setTeamArgs(args, teams)
+	args[argBlocked] = pgdialect.Array(s.cfg.Source.Contacts.BlockedValues)
 	args[argStart] = ceilMicro(start)
 	args[argEnd] = ceilMicro(end)
 	args[argScanLo] = start.Add(-w - scanMargin).Truncate(time.Microsecond)

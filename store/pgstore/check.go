@@ -138,7 +138,7 @@ type valueColumn struct {
 // name values a host may simply not have.
 func valueColumns(src *Source, explicitIgnored bool) []valueColumn {
 	p := "Config.Source."
-	m, cv, cp := &src.Messages, &src.Conversations, &src.Campaigns
+	m, cv, cp, ct := &src.Messages, &src.Conversations, &src.Campaigns, &src.Contacts
 	status := []valueCheck{
 		{p + "Messages.SentStatuses", m.SentStatuses},
 		{p + "Messages.DeliveredStatuses", m.DeliveredStatuses},
@@ -148,7 +148,7 @@ func valueColumns(src *Source, explicitIgnored bool) []valueColumn {
 	if explicitIgnored {
 		status = append(status, valueCheck{p + "Messages.IgnoredStatuses", m.IgnoredStatuses})
 	}
-	return []valueColumn{
+	cols := []valueColumn{
 		{m.Table, m.Status, status},
 		{m.Table, m.SenderType, []valueCheck{
 			{p + "Messages.InboundSenderTypes", m.InboundSenderTypes},
@@ -164,6 +164,10 @@ func valueColumns(src *Source, explicitIgnored bool) []valueColumn {
 			{p + "Campaigns.FailedStatuses", cp.FailedStatuses},
 		}},
 	}
+	if len(ct.BlockedValues) > 0 {
+		cols = append(cols, valueColumn{ct.Table, ct.Blocked, []valueCheck{{p + "Contacts.BlockedValues", ct.BlockedValues}}})
+	}
+	return cols
 }
 
 // checkValues checks every configured value of a column that is an enum

@@ -64,9 +64,20 @@ type Config struct {
 // Source maps the host's tables. Every empty field takes its default. Only
 // the columns listed here are read; each must exist (New checks them against
 // information_schema). ID columns (IDs and the team, account, conversation
-// and contact references) must be text, varchar or char; created_at columns
-// must be timestamp without time zone (read as UTC wall time) or timestamp
-// with time zone.
+// and contact references) must be text, varchar, char, uuid, bigint,
+// integer or smallint; created_at columns must be timestamp without time
+// zone (read as UTC wall time) or timestamp with time zone.
+//
+// IDs of uuid and integer columns are their text form (col::text: for a
+// uuid, 32 lower-case hex digits as 8-4-4-4-12; for an integer, its
+// decimal with no '+' and no leading zeros), and the statements compare
+// such columns as their own type, so that their indexes serve them. A team
+// or account ID of a request that is not in that form for the type of
+// Teams.ID or Accounts.ID gives an error wrapping
+// analytics.ErrInvalidArgument that names the argument and the column.
+// Two ID columns that refer to each other (such as Accounts.TeamID and
+// Teams.ID) are compared as they are when they have the same type, as text
+// when not.
 type Source struct {
 	// Schema is the schema of the host's tables. Defaults to "": unqualified
 	// names resolved through the search_path.
@@ -86,9 +97,16 @@ type TeamsTable struct {
 	Table string
 	// ID defaults to "id".
 	ID string
-	// TimeZone holds the team's IANA zone name; NULL or empty means UTC.
-	// Defaults to "timezone".
+	// TimeZone holds the team's IANA zone name; NULL or empty means
+	// DefaultTimeZone. Defaults to "timezone". "-" says the table has no
+	// such column: every team is in DefaultTimeZone.
 	TimeZone string
+	// DefaultTimeZone is the IANA zone name of the teams whose TimeZone
+	// column is NULL or empty, and of every team when TimeZone is "-".
+	// Defaults to "", which analytics reads as UTC. New checks it with
+	// time.LoadLocation and gives ErrInvalidArgument for a zone it does
+	// not know.
+	DefaultTimeZone string
 }
 
 // AccountsTable maps the host's WhatsApp Business accounts.
@@ -112,8 +130,15 @@ type MessagesTable struct {
 	Table string
 	// ID defaults to "id"; with CreatedAt it orders a conversation's messages.
 	ID string
-	// TeamID defaults to "team_id".
+	// TeamID defaults to "team_id". It must be empty (or "-") when
+	// TeamVia is set.
 	TeamID string
+	// TeamVia, for a table with no team column, says how a message reaches
+	// its team: TeamViaAccount (through AccountID) or TeamViaConversation
+	// (through ConversationID). Defaults to TeamViaColumn (TeamID). A
+	// message that reaches no team (no account, or no conversation) is
+	// never counted.
+	TeamVia TeamVia
 	// AccountID defaults to "account_id"; NULL means no account.
 	AccountID string
 	// ConversationID defaults to "conversation_id"; NULL or '' means none.
@@ -158,10 +183,17 @@ var DefaultIgnoredStatuses = []string{"pending", "queued", "received"}
 type ConversationsTable struct {
 	// Table defaults to "conversations".
 	Table string
-	// ID defaults to "id". IDs must be unique within a team.
+	// ID defaults to "id". IDs must be unique within a team, and across
+	// teams when Messages.TeamVia is TeamViaConversation.
 	ID string
-	// TeamID defaults to "team_id".
+	// TeamID defaults to "team_id". It must be empty (or "-") when
+	// TeamVia is set.
 	TeamID string
+	// TeamVia, for a table with no team column, says how a conversation
+	// reaches its team: TeamViaAccount (through AccountID). Defaults to
+	// TeamViaColumn (TeamID). A conversation with no account never counts,
+	// nor do the contacts it would give an account scope.
+	TeamVia TeamVia
 	// AccountID defaults to "account_id".
 	AccountID string
 	// ContactID defaults to "contact_id"; NULL or '' means none.
@@ -183,13 +215,27 @@ type ContactsTable struct {
 	Table string
 	// ID defaults to "id".
 	ID string
-	// TeamID defaults to "team_id".
+	// TeamID defaults to "team_id". It must be empty (or "-") when
+	// TeamVia is set.
 	TeamID string
+	// TeamVia, for a table with no team column, says how a contact reaches
+	// its team: TeamViaAccount (through AccountID). Defaults to
+	// TeamViaColumn (TeamID). A contact with no account is never counted.
+	TeamVia TeamVia
+	// AccountID is the contact's account, read only when TeamVia is
+	// TeamViaAccount; it then defaults to "account_id".
+	AccountID string
 	// CreatedAt defaults to "created_at".
 	CreatedAt string
 	// Blocked is a boolean column; NULL counts as not blocked. Defaults to
-	// "is_blocked".
+	// "is_blocked". With BlockedValues, it may be a column of any type
+	// (such as an enum or text status).
 	Blocked string
+	// BlockedValues, when not empty, are the values of the Blocked column
+	// (compared as text, so enum labels work) that mean blocked; every
+	// other value, and NULL, is not blocked. Defaults to none: Blocked is
+	// then a boolean.
+	BlockedValues []string
 	// EngagementScore is a numeric column read as double precision; NULL
 	// and NaN count as 0. Defaults to "engagement_score".
 	EngagementScore string
@@ -200,8 +246,13 @@ type ContactsTable struct {
 type CampaignsTable struct {
 	// Table defaults to "campaigns".
 	Table string
-	// TeamID defaults to "team_id".
+	// TeamID defaults to "team_id". It must be empty (or "-") when
+	// TeamVia is set.
 	TeamID string
+	// TeamVia, for a table with no team column, says how a campaign
+	// reaches its team: TeamViaAccount (through AccountID). Defaults to
+	// TeamViaColumn (TeamID). A campaign with no account is never counted.
+	TeamVia TeamVia
 	// AccountID defaults to "account_id".
 	AccountID string
 	// Status defaults to "status".
@@ -311,6 +362,9 @@ func (cfg *Config) withDefaults() (Config, error) {
 		c.UpsertBatchSize = DefaultUpsertBatchSize
 	}
 
+	if err := prepareShapes(&c.Source); err != nil {
+		return Config{}, err
+	}
 	s := &c.Source
 	def(&s.Teams.Table, "teams")
 	def(&s.Teams.ID, "id")
@@ -424,7 +478,7 @@ func (c *Config) validate() error {
 		{"Config.Source.Campaigns.CreatedAt", s.Campaigns.CreatedAt, false},
 	}
 	for _, id := range idents {
-		if id.optional && id.v == "" {
+		if id.optional && id.v == "" || mayBeNoColumn(id.field, id.v) {
 			continue
 		}
 		if err := checkIdent(id.field, id.v); err != nil {

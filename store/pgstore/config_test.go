@@ -24,7 +24,7 @@ func TestNewChecksSource(t *testing.T) {
 		CREATE TABLE msgs_text_time (LIKE messages);
 		ALTER TABLE msgs_text_time ALTER COLUMN created_at TYPE text;
 		CREATE TABLE msgs_int_team (LIKE messages);
-		ALTER TABLE msgs_int_team ALTER COLUMN team_id TYPE integer USING 0;`); err != nil {
+		ALTER TABLE msgs_int_team ALTER COLUMN team_id TYPE numeric USING 0;`); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -42,8 +42,8 @@ func TestNewChecksSource(t *testing.T) {
 			[]string{"Config.Source.Contacts.CreatedAt", `"Created_At"`}},
 		{"time column of type text", pgstore.Config{Source: pgstore.Source{Messages: pgstore.MessagesTable{Table: "msgs_text_time"}}},
 			[]string{"Config.Source.Messages.CreatedAt", "is text", "timestamp"}},
-		{"ID column of type integer", pgstore.Config{Source: pgstore.Source{Messages: pgstore.MessagesTable{Table: "msgs_int_team"}}},
-			[]string{"Config.Source.Messages.TeamID", "is integer"}},
+		{"ID column of type numeric", pgstore.Config{Source: pgstore.Source{Messages: pgstore.MessagesTable{Table: "msgs_int_team"}}},
+			[]string{"Config.Source.Messages.TeamID", "is numeric"}},
 		{"not an identifier", pgstore.Config{Source: pgstore.Source{Teams: pgstore.TeamsTable{Table: `teams"; DROP TABLE teams; --`}}},
 			[]string{"Config.Source.Teams.Table", "not an identifier"}},
 		{"too long", pgstore.Config{SnapshotTable: strings.Repeat("s", 64)},

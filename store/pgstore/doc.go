@@ -100,8 +100,12 @@
 // the first migration adopts it: of every set of team-wide rows sharing a
 // key it keeps the newest (latest created_at, NULL oldest, then greatest
 // id in byte order) and deletes the others, drops the old key, and adds the
-// new one. No other row is touched. The teams table must be a table (not a
-// view) for the foreign key.
+// new one. No other row is touched. The foreign key to the teams table is
+// added only when the teams are a table (not a view) whose ID column is
+// text, varchar or char, and no foreign key from the snapshots table to it
+// exists yet; with a uuid or integer team ID (which a TEXT column cannot
+// reference) or a view, the snapshots of a deleted team stay until the host
+// deletes them.
 //
 // # Aggregation
 //
@@ -171,6 +175,51 @@
 // strings, whatever the columns' collation. Conversation and contact IDs
 // are matched within their team, so hosts may reuse them across teams.
 //
+// # Shapes of the host's tables
+//
+// Source maps tables of these shapes too:
+//
+//   - ID columns (IDs and references to teams, accounts, conversations and
+//     contacts) of type uuid, bigint, integer or smallint as well as text.
+//     The API's IDs stay strings: a uuid or integer ID is its column's text
+//     form (a uuid as 32 lower-case hex digits in 8-4-4-4-12 groups, an
+//     integer in decimal with no '+' and no leading zeros). The statements
+//     compare each team column with the request's teams cast to the
+//     column's own type (team_id = ANY($1::uuid[])), so that its index
+//     serves them. A team or account ID of a request (Aggregate,
+//     ActiveContacts, Team) that is not in that form for the type of
+//     Teams.ID or Accounts.ID gives an error wrapping
+//     analytics.ErrInvalidArgument that names the argument, the type and
+//     the column, never a Postgres error; Teams' after may be any string.
+//   - Teams without a time-zone column: Source.Teams.TimeZone "-" puts
+//     every team in Source.Teams.DefaultTimeZone, which also fills in
+//     NULL or empty zones of a zone column. New checks it with
+//     time.LoadLocation. It defaults to "", which analytics reads as UTC.
+//   - Messages, conversations, contacts or campaigns without a team
+//     column (TeamID "-" or empty, with TeamVia): their rows reach their
+//     team through their account (TeamViaAccount: Source.Accounts by the
+//     row's account ID; contacts then need Contacts.AccountID) or, for
+//     messages, through their conversation (TeamViaConversation, which
+//     needs conversation IDs unique across teams; the conversation may
+//     itself reach its team through its account). The statements read such
+//     a table as a subquery joining it to the accounts or conversations,
+//     which Postgres flattens into the statement: the number of statements
+//     and the results are those of the team-column shape over the rows
+//     that reach a team. A table reached through its account is read by
+//     the accounts of the group's teams (account_id = ANY of an array
+//     computed once per statement), so that an index on (account_id,
+//     created_at) serves it; one reached through its conversation is read
+//     by creation time, for every team, and joined. A row that reaches none (no account, no
+//     conversation, or one that does not exist) is never counted, where
+//     with a team column it would count team-wide.
+//   - Blocked contacts as values of an enum or text column:
+//     Source.Contacts.BlockedValues (such as ["BLOCKED"]) lists the values
+//     of the Blocked column, compared as text, that mean blocked. Without
+//     it, Blocked is a boolean column.
+//   - Sources that are views (or foreign tables): they cannot have
+//     indexes, so RecommendedIndexes marks their indexes with Index.Skip,
+//     giving the reason, and CreateRecommendedIndexes leaves them out.
+//
 // # Indexes on the host's tables
 //
 // The statements are written for these indexes, which RecommendedIndexes
@@ -187,6 +236,11 @@
 //
 // plus a unique index on the conversations' (team_id, id), such as the
 // reference schema's primary key, for looking up a message's conversation.
+// A table with a TeamVia has no team_id: its index is on (account_id,
+// created_at) when it reaches its team through its account, on
+// (created_at) alone through its conversation, and the accounts' and
+// conversations' primary keys serve its join. An index on a view or a
+// foreign table is skipped (Index.Skip).
 //
 // # Snapshots
 //

@@ -14,6 +14,11 @@ type Index struct {
 	Table string
 	// Columns is the quoted key, e.g. `"team_id", "created_at"`.
 	Columns string
+	// Skip, when not empty, says why CreateRecommendedIndexes does not
+	// create the index: the source table is a view or a foreign table,
+	// which cannot have indexes (index the tables it reads instead). It is
+	// empty for tables, partitioned tables and materialized views.
+	Skip string
 }
 
 // SQL returns CREATE INDEX IF NOT EXISTS for the index. It locks the table
@@ -42,6 +47,15 @@ func (ix Index) Concurrently() string {
 //
 // A message's conversation is looked up by (team_id, id), which the
 // conversations table's primary key (or a unique index) should cover.
+//
+// A table with a TeamVia has no team column: its index is on (account_id,
+// created_at) for TeamViaAccount (the statements read the accounts of the
+// teams), on (created_at) alone for TeamViaConversation, and its rows are
+// joined to their accounts or conversations by those tables' IDs, which
+// their primary keys (or unique indexes) should cover.
+//
+// An index on a source that is a view or a foreign table has Skip set,
+// saying so.
 func (s *Store) RecommendedIndexes() []Index {
 	src := &s.cfg.Source
 	tbl := func(name string) string { return qualify(src.Schema, name) }
@@ -53,26 +67,62 @@ func (s *Store) RecommendedIndexes() []Index {
 		return n
 	}
 	tc := func(a, b string) string { return quoteIdent(a) + ", " + quoteIdent(b) }
-	return []Index{
-		{name(src.Messages.Table, "_team_created_idx"), tbl(src.Messages.Table), tc(src.Messages.TeamID, src.Messages.CreatedAt)},
-		{name(src.Conversations.Table, "_team_created_idx"), tbl(src.Conversations.Table), tc(src.Conversations.TeamID, src.Conversations.CreatedAt)},
-		{name(src.Contacts.Table, "_team_created_idx"), tbl(src.Contacts.Table), tc(src.Contacts.TeamID, src.Contacts.CreatedAt)},
-		{name(src.Campaigns.Table, "_team_created_idx"), tbl(src.Campaigns.Table), tc(src.Campaigns.TeamID, src.Campaigns.CreatedAt)},
-		{name(src.Accounts.Table, "_team_idx"), tbl(src.Accounts.Table), quoteIdent(src.Accounts.TeamID)},
-		{name(src.Teams.Table, "_id_c_idx"), tbl(src.Teams.Table), "(" + quoteIdent(src.Teams.ID) + `::text COLLATE "C")`},
-	}
+	return s.skipViews([]Index{
+		viaIndex(src.Messages.TeamVia, src.Messages.AccountID, src.Messages.CreatedAt, name(src.Messages.Table, "_team_created_idx"), tbl(src.Messages.Table), tc(src.Messages.TeamID, src.Messages.CreatedAt)),
+		viaIndex(src.Conversations.TeamVia, src.Conversations.AccountID, src.Conversations.CreatedAt, name(src.Conversations.Table, "_team_created_idx"), tbl(src.Conversations.Table), tc(src.Conversations.TeamID, src.Conversations.CreatedAt)),
+		viaIndex(src.Contacts.TeamVia, src.Contacts.AccountID, src.Contacts.CreatedAt, name(src.Contacts.Table, "_team_created_idx"), tbl(src.Contacts.Table), tc(src.Contacts.TeamID, src.Contacts.CreatedAt)),
+		viaIndex(src.Campaigns.TeamVia, src.Campaigns.AccountID, src.Campaigns.CreatedAt, name(src.Campaigns.Table, "_team_created_idx"), tbl(src.Campaigns.Table), tc(src.Campaigns.TeamID, src.Campaigns.CreatedAt)),
+		{name(src.Accounts.Table, "_team_idx"), tbl(src.Accounts.Table), quoteIdent(src.Accounts.TeamID), ""},
+		{name(src.Teams.Table, "_id_c_idx"), tbl(src.Teams.Table), "(" + quoteIdent(src.Teams.ID) + `::text COLLATE "C")`, ""},
+	})
 }
 
 // CreateRecommendedIndexes creates every index of RecommendedIndexes that
-// does not exist yet (CREATE INDEX IF NOT EXISTS, one statement each). This
+// does not exist yet (CREATE INDEX IF NOT EXISTS, one statement each),
+// except those with Skip set (on views and foreign tables), which it
+// leaves out without error: RecommendedIndexes lists them with the reason.
+// This
 // is the only method that writes to the host's tables' definitions; on a
 // large, busy database prefer running each Index.Concurrently through the
 // host's own tooling.
 func (s *Store) CreateRecommendedIndexes(ctx context.Context) error {
 	for _, ix := range s.RecommendedIndexes() {
+		if ix.Skip != "" {
+			continue
+		}
 		if _, err := s.db.ExecContext(ctx, ix.SQL()); err != nil {
 			return s.wrap(ctx, "creating index "+ix.Name, err)
 		}
 	}
 	return nil
+}
+
+// skipViews sets Skip on the indexes of ixs whose table is a view or a
+// foreign table, as New found them.
+func (s *Store) skipViews(ixs []Index) []Index {
+	src := &s.cfg.Source
+	tables := []string{src.Messages.Table, src.Conversations.Table, src.Contacts.Table, src.Campaigns.Table, src.Accounts.Table, src.Teams.Table}
+	for i := range ixs {
+		switch s.relkinds[tables[i]] {
+		case "v":
+			ixs[i].Skip = ixs[i].Table + " is a view, which cannot have indexes"
+		case "f":
+			ixs[i].Skip = ixs[i].Table + " is a foreign table, which cannot have indexes"
+		}
+	}
+	return ixs
+}
+
+// viaIndex is the recommended index of a table with the given TeamVia:
+// teamIndex (name, table and columns) for TeamViaColumn, else one on
+// (account, created_at) or (created_at), named for its key.
+func viaIndex(via TeamVia, account, createdAt, name, table, columns string) Index {
+	base := strings.TrimSuffix(name, "_team_created_idx")
+	switch via {
+	case TeamViaAccount:
+		return Index{base + "_account_created_idx", table, quoteIdent(account) + ", " + quoteIdent(createdAt), ""}
+	case TeamViaConversation:
+		return Index{base + "_created_idx", table, quoteIdent(createdAt), ""}
+	}
+	return Index{name, table, columns, ""}
 }

@@ -36,6 +36,7 @@ type migrationNames struct {
 	PKeyName, FKeyName, UniqueName string
 	TeamIndex, AccountIndex        string
 	Teams, TeamsID                 string
+	TeamsLit, TeamsIDLit           string // as literals, for catalog lookups
 	JobRuns, JobRunsPKeyName       string
 	GuardFunction, GuardTrigger    string // keep the roll-up columns in step with metrics
 }
@@ -77,6 +78,8 @@ func namesFor(c *Config) migrationNames {
 		AccountIndex:    objectName(c.SnapshotTable, "_whatsapp_account_id_snapshot_type_date_idx"),
 		Teams:           qualify(c.Source.Schema, c.Source.Teams.Table),
 		TeamsID:         quoteIdent(c.Source.Teams.ID),
+		TeamsLit:        quoteLiteral(qualify(c.Source.Schema, c.Source.Teams.Table)),
+		TeamsIDLit:      quoteLiteral(c.Source.Teams.ID),
 		JobRuns:         qualify(c.Schema, c.JobRunsTable),
 		JobRunsPKeyName: objectName(c.JobRunsTable, "_pkey"),
 		GuardFunction:   qualifiedObjectName(c.Schema, c.SnapshotTable, "_rollup_guard"),

@@ -71,31 +71,44 @@ func bound(withTZ bool, i int) string {
 	return "(" + ph(i) + "::timestamptz AT TIME ZONE 'UTC')"
 }
 
-func buildQueries(c *Config, kinds tsKinds) queries {
+func buildQueries(c *Config, kinds tsKinds, types colTypes) queries {
 	src := &c.Source
-	tbl := func(name string) string { return qualify(src.Schema, name) }
+	via, plainVia := viaTables(src, types, true), viaTables(src, types, false)
+	tbl := func(name string) string {
+		if d, ok := via[name]; ok {
+			return d
+		}
+		return qualify(src.Schema, name)
+	}
+	plainTbl := func(name string) string {
+		if d, ok := plainVia[name]; ok {
+			return d
+		}
+		return qualify(src.Schema, name)
+	}
 	col := func(alias, name string) string { return alias + "." + quoteIdent(name) }
 	var q queries
 
 	// Teams, in byte order of their IDs, with their accounts.
 	t, a := src.Teams, src.Accounts
-	teamSelect := `SELECT ` + col("t", t.ID) + `::text, COALESCE(` + col("t", t.TimeZone) + `::text, ''),
+	teamSelect := `SELECT ` + col("t", t.ID) + `::text, ` + teamZoneSQL(t, "t") + `,
 	COALESCE((SELECT json_agg(` + col("a", a.ID) + `::text ORDER BY ` + col("a", a.ID) + `::text COLLATE "C")
-		FROM ` + tbl(a.Table) + ` a WHERE ` + col("a", a.TeamID) + ` = ` + col("t", t.ID) + `), '[]'::json)::text
+		FROM ` + tbl(a.Table) + ` a WHERE ` + eqCols(col("a", a.TeamID), types.of(a.Table, a.TeamID), col("t", t.ID), types.of(t.Table, t.ID)) + `), '[]'::json)::text
 FROM ` + tbl(t.Table) + ` t`
 	q.teams = teamSelect + `
 WHERE ` + col("t", t.ID) + `::text COLLATE "C" > ?0
 ORDER BY ` + col("t", t.ID) + `::text COLLATE "C"
 LIMIT ?1`
 	q.team = teamSelect + `
-WHERE ` + col("t", t.ID) + ` = ?0`
+WHERE ` + eqText(col("t", t.ID), types.of(t.Table, t.ID), "?0", types.of(t.Table, t.ID))
 
-	q.scan = scanSQL(src, kinds, tbl, col, false)
-	q.scanExact = scanSQL(src, kinds, tbl, col, true)
-	q.lookup = lookupSQL(src, tbl, col)
-	q.contacts = contactsSQL(src, kinds, tbl, col)
-	q.campaigns = campaignsSQL(src, kinds, tbl, col)
-	q.active = activeSQL(src, kinds, tbl, col)
+	src = viaSource(src, types)
+	q.scan = scanSQL(src, kinds, types, tbl, col, false)
+	q.scanExact = scanSQL(src, kinds, types, tbl, col, true)
+	q.lookup = lookupSQL(src, types, plainTbl, col)
+	q.contacts = contactsSQL(src, kinds, types, tbl, col)
+	q.campaigns = campaignsSQL(src, kinds, types, tbl, col)
+	q.active = activeSQL(src, kinds, types, tbl, col)
 
 	snap := qualify(c.Schema, c.SnapshotTable)
 	sel := `SELECT id, team_id, whatsapp_account_id, to_char(date, 'YYYY-MM-DD'), snapshot_type::text, metrics::text,
@@ -165,8 +178,9 @@ const (
 // the start, the float8 is off by less than 0.1 µs, so the rounding gives
 // the exact µs. exact reads it with extract (a numeric), exact at any
 // distance, for longer scans.
-func scanSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(string, string) string, exact bool) string {
+func scanSQL(src *Source, kinds tsKinds, types colTypes, tbl func(string) string, col func(string, string) string, exact bool) string {
 	m, cv := src.Messages, src.Conversations
+	mTeam, cvTeam := types.of(m.Table, m.TeamID), types.of(cv.Table, cv.TeamID)
 	mTZ := kinds[m.Table+"."+m.CreatedAt]
 	cvTZ := kinds[cv.Table+"."+cv.CreatedAt]
 	mAt, cAt := col("m", m.CreatedAt), col("c", cv.CreatedAt)
@@ -195,12 +209,12 @@ func scanSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(strin
 	+ ` + flag(status+" = ANY("+ph(argMsgFailed)+"::text[])", flagFailed) + `
 	+ ` + flag(unmappedSQL(&m, col), flagUnmapped) + `
 FROM ` + tbl(m.Table) + ` m
-WHERE ` + col("m", m.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+WHERE ` + teamIn(col("m", m.TeamID), mTeam) + `
 	AND ` + mAt + ` >= ` + bound(mTZ, argScanLo) + ` AND ` + mAt + ` < ` + bound(mTZ, argScanHi) + `
 	AND (` + conv + ` IS NOT NULL OR ` + inPeriod(mAt, mTZ) + `)
 	AND (` + mAt + ` < ` + bound(mTZ, argScanMid) + ` OR (` + col("m", m.TeamID) + `::text, ` + conv + `) IN (
 		SELECT ` + col("c", cv.TeamID) + `::text, ` + col("c", cv.ID) + `::text FROM ` + tbl(cv.Table) + ` c
-		WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[]) AND ` + inPeriod(cAt, cvTZ) + `))
+		WHERE ` + teamIn(col("c", cv.TeamID), cvTeam) + ` AND ` + inPeriod(cAt, cvTZ) + `))
 UNION ALL
 SELECT ` + col("c", cv.TeamID) + `::text, ` + col("c", cv.ID) + `::text, NULLIF(` + col("c", cv.ContactID) + `::text, ''), ` + col("c", cv.AccountID) + `::text,
 	` + us(cAt, cvTZ) + `,
@@ -208,7 +222,7 @@ SELECT ` + col("c", cv.TeamID) + `::text, ` + col("c", cv.ID) + `::text, NULLIF(
 	+ ` + flag("COALESCE("+cstatus+" = ANY("+ph(argOpen)+"::text[]), false)", flagOpen) + `
 	+ ` + flag("COALESCE("+cstatus+" = ANY("+ph(argClosed)+"::text[]), false)", flagClosed) + `
 FROM ` + tbl(cv.Table) + ` c
-WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+WHERE ` + teamIn(col("c", cv.TeamID), cvTeam) + `
 	AND ` + cAt + ` >= ` + bound(cvTZ, argScanLo) + ` AND ` + cAt + ` < ` + bound(cvTZ, argScanHi)
 }
 
@@ -221,10 +235,10 @@ const maxFloatScan = (1 << 28) * time.Second
 // are parallel text arrays of teams and IDs. scanSQL reads the
 // conversations created in the scan range; an active conversation created
 // before it (or after) is looked up by the (team_id, id) index.
-func lookupSQL(src *Source, tbl func(string) string, col func(string, string) string) string {
+func lookupSQL(src *Source, types colTypes, tbl func(string) string, col func(string, string) string) string {
 	cv := src.Conversations
-	return `SELECT u.team, u.conv, o.contact
-FROM unnest(?0::text[], ?1::text[]) AS u(team, conv)
+	return `SELECT u.team::text, u.conv::text, o.contact
+FROM unnest(?0::` + types.of(cv.Table, cv.TeamID).sqlName() + `[], ?1::` + types.of(cv.Table, cv.ID).sqlName() + `[]) AS u(team, conv)
 CROSS JOIN LATERAL (
 	SELECT NULLIF(` + col("c", cv.ContactID) + `::text, '') AS contact FROM ` + tbl(cv.Table) + ` c
 	WHERE ` + col("c", cv.TeamID) + ` = u.team AND ` + col("c", cv.ID) + ` = u.conv
@@ -234,8 +248,9 @@ CROSS JOIN LATERAL (
 // activeSQL counts contacts.active alone, as Aggregate does (see
 // groupScan.activeContacts): the distinct contacts of the conversations of
 // the period's messages, per scope.
-func activeSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(string, string) string) string {
+func activeSQL(src *Source, kinds tsKinds, types colTypes, tbl func(string) string, col func(string, string) string) string {
 	m, cv := src.Messages, src.Conversations
+	mTeam, cvTeam := types.of(m.Table, m.TeamID), types.of(cv.Table, cv.TeamID)
 	mTZ := kinds[m.Table+"."+m.CreatedAt]
 	cvTZ := kinds[cv.Table+"."+cv.CreatedAt]
 	mAt, cAt := col("m", m.CreatedAt), col("c", cv.CreatedAt)
@@ -244,7 +259,7 @@ func activeSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(str
 	return `WITH d AS MATERIALIZED (
 	SELECT DISTINCT ` + col("m", m.TeamID) + `::text AS team, ` + col("m", m.AccountID) + `::text AS acct, ` + conv + ` AS conv
 	FROM ` + tbl(m.Table) + ` m
-	WHERE ` + col("m", m.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+	WHERE ` + teamIn(col("m", m.TeamID), mTeam) + `
 		AND ` + mAt + ` >= ` + bound(mTZ, argStart) + ` AND ` + mAt + ` < ` + bound(mTZ, argEnd) + `
 		AND ` + conv + ` IS NOT NULL
 ), a AS (
@@ -255,12 +270,13 @@ func activeSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(str
 	LEFT JOIN (
 		SELECT ` + col("c", cv.TeamID) + `::text AS team, ` + col("c", cv.ID) + `::text AS conv, ` + contact + ` AS contact
 		FROM ` + tbl(cv.Table) + ` c
-		WHERE ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+		WHERE ` + teamIn(col("c", cv.TeamID), cvTeam) + `
 			AND ` + cAt + ` >= ` + bound(cvTZ, argScanLo) + ` AND ` + cAt + ` < ` + bound(cvTZ, argEnd) + `
 	) r ON r.team = a.team AND r.conv = a.conv
 	LEFT JOIN LATERAL (
 		SELECT ` + contact + ` AS contact FROM ` + tbl(cv.Table) + ` c
-		WHERE r.conv IS NULL AND ` + col("c", cv.TeamID) + ` = a.team AND ` + col("c", cv.ID) + ` = a.conv
+		WHERE r.conv IS NULL AND ` + eqText(col("c", cv.TeamID), cvTeam, "a.team", mTeam) + `
+			AND ` + eqText(col("c", cv.ID), types.of(cv.Table, cv.ID), "a.conv", types.of(m.Table, m.ConversationID)) + `
 		LIMIT 1) o ON true
 ), ac AS MATERIALIZED (
 	SELECT DISTINCT d.team COLLATE "C" AS team, d.acct COLLATE "C" AS acct, ci.contact COLLATE "C" AS contact
@@ -281,7 +297,7 @@ SELECT x.team, NULL, 1, count(*) FROM (SELECT DISTINCT ac.team, ac.contact FROM 
 // The per-account part reads every conversation of the teams up to the
 // period's end; it is skipped when no item of the group is an account
 // scope (real-time and dashboard reads of a team).
-func contactsSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(string, string) string) string {
+func contactsSQL(src *Source, kinds tsKinds, types colTypes, tbl func(string) string, col func(string, string) string) string {
 	ct, cv := src.Contacts, src.Conversations
 	ctTZ := kinds[ct.Table+"."+ct.CreatedAt]
 	cvTZ := kinds[cv.Table+"."+cv.CreatedAt]
@@ -293,10 +309,10 @@ func contactsSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(s
 	SELECT k.team_id, k.id, k.fresh, k.blocked, ` + scoreCentiSQL("k.score") + ` AS centi
 	FROM (SELECT ` + col("k", ct.TeamID) + `::text AS team_id, ` + col("k", ct.ID) + `::text AS id,
 		` + col("k", ct.CreatedAt) + ` >= ` + bound(ctTZ, argStart) + ` AS fresh,
-		COALESCE(` + col("k", ct.Blocked) + `, false) AS blocked,
+		` + blockedSQL(ct, "k") + ` AS blocked,
 		` + col("k", ct.EngagementScore) + `::float8 AS score
 	FROM ` + tbl(ct.Table) + ` k
-	WHERE ` + col("k", ct.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+	WHERE ` + teamIn(col("k", ct.TeamID), types.of(ct.Table, ct.TeamID)) + `
 		AND ` + col("k", ct.CreatedAt) + ` < ` + bound(ctTZ, argEnd) + `
 	OFFSET 0) k
 ), acc AS (
@@ -304,7 +320,7 @@ func contactsSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(s
 		` + contact + ` AS contact_id, min(` + col("c", cv.CreatedAt) + `) >= ` + bound(cvTZ, argStart) + ` AS fresh
 	FROM ` + tbl(cv.Table) + ` c
 	WHERE ` + ph(argAccounts) + `::boolean
-		AND ` + col("c", cv.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+		AND ` + teamIn(col("c", cv.TeamID), types.of(cv.Table, cv.TeamID)) + `
 		AND ` + col("c", cv.CreatedAt) + ` < ` + bound(cvTZ, argEnd) + `
 		AND ` + col("c", cv.AccountID) + ` IS NOT NULL AND ` + contact + ` IS NOT NULL
 	GROUP BY 1, 2, 3
@@ -340,7 +356,7 @@ func scoreCentiSQL(score string) string {
 }
 
 // campaignsSQL sums the campaigns created in the period.
-func campaignsSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(string, string) string) string {
+func campaignsSQL(src *Source, kinds tsKinds, types colTypes, tbl func(string) string, col func(string, string) string) string {
 	cp := src.Campaigns
 	tz := kinds[cp.Table+"."+cp.CreatedAt]
 	sum := func(name string) string { return "COALESCE(sum(" + col("c", name) + "), 0)::bigint" }
@@ -355,7 +371,7 @@ func campaignsSQL(src *Source, kinds tsKinds, tbl func(string) string, col func(
 	` + sum(cp.MessagesDelivered) + `,
 	` + sum(cp.MessagesRead) + `
 FROM ` + tbl(cp.Table) + ` c
-WHERE ` + col("c", cp.TeamID) + ` = ANY(` + ph(argTeams) + `::text[])
+WHERE ` + teamIn(col("c", cp.TeamID), types.of(cp.Table, cp.TeamID)) + `
 	AND ` + col("c", cp.CreatedAt) + ` >= ` + bound(tz, argStart) + `
 	AND ` + col("c", cp.CreatedAt) + ` < ` + bound(tz, argEnd) + `
 GROUP BY GROUPING SETS ((` + col("c", cp.TeamID) + `), (` + col("c", cp.TeamID) + `, ` + col("c", cp.AccountID) + `))`

@@ -32,6 +32,9 @@ func (s *Store) ActiveContacts(ctx context.Context, req analytics.AggregateReque
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
+	if err := s.checkRequestIDs(req); err != nil {
+		return nil, err
+	}
 	w := req.Window()
 	var order []periodKey
 	groups := map[periodKey][]int{}

@@ -24,6 +24,10 @@ type Store struct {
 	db  *bun.DB
 	cfg Config
 	q   queries
+	// types are the types of the mapped ID columns; relkinds the kinds of
+	// the source tables (see sourceInfo).
+	types    colTypes
+	relkinds map[string]string
 }
 
 // New returns a Store on db, which must use Bun's pgdialect (with any driver:
@@ -49,7 +53,7 @@ func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	kinds, problems, err := checkSource(ctx, db, &c.Source)
+	kinds, info, problems, err := checkSource(ctx, db, &c.Source)
 	if err != nil {
 		return nil, err
 	}
@@ -61,8 +65,8 @@ func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if problems = append(problems, valueProblems...); len(problems) > 0 {
 		return nil, &SourceError{Problems: problems}
 	}
-	s := &Store{db: db, cfg: c}
-	s.q = buildQueries(&c, kinds)
+	s := &Store{db: db, cfg: c, types: info.types, relkinds: info.relkinds}
+	s.q = buildQueries(&c, kinds, info.types)
 	return s, nil
 }
 
@@ -129,7 +133,7 @@ func sourceChecks(s *Source) []tableCheck {
 			{p + "Contacts.ID", s.Contacts.ID, kindID},
 			{p + "Contacts.TeamID", s.Contacts.TeamID, kindID},
 			{p + "Contacts.CreatedAt", s.Contacts.CreatedAt, kindTime},
-			{p + "Contacts.Blocked", s.Contacts.Blocked, kindBool},
+			{p + "Contacts.Blocked", s.Contacts.Blocked, blockedKind(&s.Contacts)},
 			{p + "Contacts.EngagementScore", s.Contacts.EngagementScore, kindNumber},
 		}},
 		{p + "Campaigns.Table", s.Campaigns.Table, []colCheck{
@@ -148,21 +152,22 @@ func sourceChecks(s *Source) []tableCheck {
 // checkSource resolves every source table the way queries will (to_regclass
 // follows the search_path) and checks its columns in information_schema.
 // It returns every mismatch it finds; the error is for a failed query.
-func checkSource(ctx context.Context, db *bun.DB, src *Source) (tsKinds, []error, error) {
-	checks := sourceChecks(src)
+func checkSource(ctx context.Context, db *bun.DB, src *Source) (tsKinds, sourceInfo, []error, error) {
+	checks := append(sourceChecks(src), shapeChecks(src)...)
+	info := sourceInfo{types: colTypes{}, relkinds: map[string]string{}}
 	names := make([]string, len(checks))
 	for i, t := range checks {
 		names[i] = qualify(src.Schema, t.name)
 	}
 	rows, err := db.QueryContext(ctx, `
-SELECT t.ord::int, n.nspname::text, c.relname::text, col.column_name::text, col.data_type::text
+SELECT t.ord::int, n.nspname::text, c.relname::text, col.column_name::text, col.data_type::text, c.relkind::text
 FROM unnest(?::text[]) WITH ORDINALITY AS t(name, ord)
 LEFT JOIN pg_catalog.pg_class c ON c.oid = to_regclass(t.name)
 LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col.table_name = c.relname`,
 		pgdialect.Array(names))
 	if err != nil {
-		return nil, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+		return nil, info, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
 	}
 	defer rows.Close()
 	type tableInfo struct {
@@ -173,14 +178,15 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 	infos := make([]tableInfo, len(checks))
 	for rows.Next() {
 		var ord int
-		var nsp, rel, col, typ sql.NullString
-		if err := rows.Scan(&ord, &nsp, &rel, &col, &typ); err != nil {
-			return nil, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+		var nsp, rel, col, typ, relkind sql.NullString
+		if err := rows.Scan(&ord, &nsp, &rel, &col, &typ, &relkind); err != nil {
+			return nil, info, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
 		}
 		ti := &infos[ord-1]
 		if rel.Valid {
 			ti.found = true
 			ti.where = nsp.String + "." + rel.String
+			info.relkinds[checks[ord-1].name] = relkind.String
 		}
 		if col.Valid {
 			if ti.cols == nil {
@@ -190,7 +196,7 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+		return nil, info, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
 	}
 	kinds := tsKinds{}
 	var problems []error
@@ -203,12 +209,15 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 			}
 			hint, err := suggestTable(ctx, db, src.Schema, t.name)
 			if err != nil {
-				return nil, nil, err
+				return nil, info, nil, err
 			}
 			problems = append(problems, analytics.InvalidArgument(t.field, "table %s does not exist %s%s", quoteIdent(t.name), where, hint))
 			continue
 		}
 		for _, c := range t.cols {
+			if c.name == noColumn {
+				continue
+			}
 			typ, ok := ti.cols[c.name]
 			if !ok {
 				problems = append(problems, analytics.InvalidArgument(c.field, "table %s has no column %s (or it is not readable)%s",
@@ -219,12 +228,24 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 				problems = append(problems, err)
 				continue
 			}
+			if c.kind == kindID {
+				info.types[t.name+"."+c.name], _ = idTypeOf(typ)
+			}
 			if c.kind == kindTime {
 				kinds[t.name+"."+c.name] = typ == "timestamp with time zone"
 			}
 		}
 	}
-	return kinds, problems, nil
+	return kinds, info, problems, nil
+}
+
+// sourceInfo is what checkSource learns of the source tables beyond
+// checking them: the types of the ID columns, and the kind of each table
+// by name (pg_class.relkind: "r" table, "p" partitioned table, "v" view,
+// "m" materialized view, "f" foreign table).
+type sourceInfo struct {
+	types    colTypes
+	relkinds map[string]string
 }
 
 func checkType(c colCheck, table, typ string) error {
@@ -234,7 +255,8 @@ func checkType(c colCheck, table, typ string) error {
 	case kindAny:
 		return nil
 	case kindID:
-		ok, want = typ == "text" || typ == "character varying" || typ == "character", "text, varchar or char"
+		_, ok = idTypeOf(typ)
+		want = "text, varchar, char, uuid, bigint, integer or smallint"
 	case kindTime:
 		ok, want = typ == "timestamp without time zone" || typ == "timestamp with time zone", "a timestamp"
 	case kindBool:
@@ -272,9 +294,14 @@ func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics
 }
 
 // Team implements analytics.TeamReader. An unknown ID gives an error
-// wrapping analytics.ErrNotFound.
+// wrapping analytics.ErrNotFound; an ID that cannot be a value of
+// Source.Teams.ID's type (a uuid or integer column; see Source) gives one
+// wrapping analytics.ErrInvalidArgument.
 func (s *Store) Team(ctx context.Context, id string) (analytics.Team, error) {
 	if err := analytics.ValidateID("id", id); err != nil {
+		return analytics.Team{}, err
+	}
+	if err := s.checkID("id", s.cfg.Source.Teams.Table, s.cfg.Source.Teams.ID, id); err != nil {
 		return analytics.Team{}, err
 	}
 	rows, err := s.db.QueryContext(ctx, s.q.team, id)
@@ -300,6 +327,7 @@ func scanTeams(ctx context.Context, s *Store, rows *sql.Rows) ([]analytics.Team,
 		if err := rows.Scan(&t.ID, &t.TimeZone, &accounts); err != nil {
 			return nil, s.wrap(ctx, "reading teams", err)
 		}
+		t.TimeZone = teamZone(s.cfg.Source.Teams, t.TimeZone)
 		if err := json.Unmarshal([]byte(accounts), &t.AccountIDs); err != nil {
 			return nil, fmt.Errorf("pgstore: accounts of team %q: %w", t.ID, err)
 		}

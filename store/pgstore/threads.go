@@ -163,7 +163,7 @@ func (s *Store) lookupContacts(ctx context.Context, tx txQuerier, g *groupScan) 
 	var teams, convs []string
 	for _, t := range g.teams {
 		for c, th := range t.threads {
-			if th.active && !th.created {
+			if th.active && !th.created && s.lookupable(t.id, c) {
 				teams, convs = append(teams, t.id), append(convs, c)
 			}
 		}

@@ -11,10 +11,10 @@ import (
 const flagUnmapped = flagConversation << 1
 
 // The arguments of the aggregation statements that unmappedSQL adds to
-// those of aggArgs.
+// those of aggArgs and idtypes.go.
 const (
-	argKnownStatuses = numAggArgs + iota // text[]: every mapped message status
-	argKnownSenders                      // text[]: inbound and outbound sender types, or empty when every value is mapped
+	argKnownStatuses = numShapeAggArgs + iota // text[]: every mapped message status
+	argKnownSenders                           // text[]: inbound and outbound sender types, or empty when every value is mapped
 	numAllAggArgs
 )
 

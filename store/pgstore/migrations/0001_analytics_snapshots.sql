@@ -27,10 +27,27 @@ CREATE TABLE IF NOT EXISTS {{.Snapshots}} (
 	"metrics"             JSONB NOT NULL,
 	"created_at"          TIMESTAMP(3) DEFAULT CURRENT_TIMESTAMP,
 
-	CONSTRAINT {{.PKeyName}} PRIMARY KEY ("id"),
-	CONSTRAINT {{.FKeyName}} FOREIGN KEY ("team_id")
-		REFERENCES {{.Teams}} ({{.TeamsID}}) ON DELETE CASCADE
+	CONSTRAINT {{.PKeyName}} PRIMARY KEY ("id")
 );
+
+-- The foreign key to the teams table, unless the table has one to it
+-- already, or the teams are not a table (a view), or their ID is not text:
+-- team_id is TEXT, which cannot reference a uuid or integer key.
+DO $pgstore$
+BEGIN
+	IF (SELECT c.relkind IN ('r', 'p') FROM pg_catalog.pg_class c WHERE c.oid = {{.TeamsLit}}::regclass)
+		AND (SELECT format_type(a.atttypid, NULL) IN ('text', 'character varying', 'character')
+			FROM pg_catalog.pg_attribute a
+			WHERE a.attrelid = {{.TeamsLit}}::regclass AND a.attname = {{.TeamsIDLit}})
+		AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
+			WHERE c.conrelid = {{.SnapshotsLit}}::regclass AND c.contype = 'f'
+				AND c.confrelid = {{.TeamsLit}}::regclass)
+	THEN
+		ALTER TABLE {{.Snapshots}} ADD CONSTRAINT {{.FKeyName}} FOREIGN KEY ("team_id")
+			REFERENCES {{.Teams}} ({{.TeamsID}}) ON DELETE CASCADE;
+	END IF;
+END
+$pgstore$;
 
 DO $pgstore$
 DECLARE

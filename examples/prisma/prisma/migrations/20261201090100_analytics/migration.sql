@@ -26,10 +26,27 @@ CREATE TABLE IF NOT EXISTS "analytics_snapshots" (
 	"metrics"             JSONB NOT NULL,
 	"created_at"          TIMESTAMP(3) DEFAULT CURRENT_TIMESTAMP,
 
-	CONSTRAINT "analytics_snapshots_pkey" PRIMARY KEY ("id"),
-	CONSTRAINT "analytics_snapshots_team_id_fkey" FOREIGN KEY ("team_id")
-		REFERENCES "Team" ("id") ON DELETE CASCADE
+	CONSTRAINT "analytics_snapshots_pkey" PRIMARY KEY ("id")
 );
+
+-- The foreign key to the teams table, unless the table has one to it
+-- already, or the teams are not a table (a view), or their ID is not text:
+-- team_id is TEXT, which cannot reference a uuid or integer key.
+DO $pgstore$
+BEGIN
+	IF (SELECT c.relkind IN ('r', 'p') FROM pg_catalog.pg_class c WHERE c.oid = '"Team"'::regclass)
+		AND (SELECT format_type(a.atttypid, NULL) IN ('text', 'character varying', 'character')
+			FROM pg_catalog.pg_attribute a
+			WHERE a.attrelid = '"Team"'::regclass AND a.attname = 'id')
+		AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c
+			WHERE c.conrelid = '"analytics_snapshots"'::regclass AND c.contype = 'f'
+				AND c.confrelid = '"Team"'::regclass)
+	THEN
+		ALTER TABLE "analytics_snapshots" ADD CONSTRAINT "analytics_snapshots_team_id_fkey" FOREIGN KEY ("team_id")
+			REFERENCES "Team" ("id") ON DELETE CASCADE;
+	END IF;
+END
+$pgstore$;
 
 DO $pgstore$
 DECLARE
