@@ -15,7 +15,9 @@
 // -migrate prisma applies prisma/migrations/20261201090100_analytics instead
 // of calling Store.Migrate: the SDK's tables made by Prisma's migration
 // history. -print-migration prints that migration's SQL
-// (pgstore.MigrationSQL for the mapping) and exits.
+// (pgstore.MigrationSQL for the mapping) and exits. -propose creates the
+// tables only, prints the mapping pgstore.ProposeSource proposes for them
+// (a pgstore.Source literal) with its notes, and exits.
 //
 // It connects to DATABASE_URL (default: a local Postgres database "test");
 // -h lists the flags.
@@ -81,6 +83,7 @@ type options struct {
 	now                 time.Time // zero: the system clock
 	drop                bool
 	printMigration      bool
+	propose             bool
 }
 
 func parseFlags(out io.Writer, args []string) (options, error) {
@@ -97,6 +100,7 @@ func parseFlags(out io.Writer, args []string) (options, error) {
 	now := fs.String("now", "", "pretend the time is this RFC 3339 instant (default the system clock)")
 	fs.BoolVar(&o.drop, "drop", false, "drop the schema at the end")
 	fs.BoolVar(&o.printMigration, "print-migration", false, "print the SDK's migration SQL for the Prisma mapping (for prisma/migrations/<timestamp>_analytics/migration.sql) and exit")
+	fs.BoolVar(&o.propose, "propose", false, "create the tables, print the mapping pgstore.ProposeSource proposes for them (a pgstore.Source literal) and its notes, and exit")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -152,6 +156,7 @@ func migrationSQL() (string, error) {
 const (
 	dailyFormat     = "   %-15s %-17s %s  %5d messages: %4d sent, %4d delivered, %4d read, %3d failed, %4d inbound\n"
 	realTimeFormat  = "   %-15s %-17s since %s  %5d messages: %4d sent, %4d delivered, %4d read, %3d failed, %4d inbound\n"
+	unmappedFormat  = "   Unmapped messages        %s (Report.UnmappedMessages: status or sender type in no list)\n"
 	dashboardFormat = "   %-15s last %d days: %5d messages (previous %d days: %d, %+.2f%%), delivery %.2f%%, read %.2f%%, reply %.2f%%, avg response %.0f s, new contacts %d, campaigns %d\n"
 )
 
@@ -175,19 +180,20 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	// Prisma keeps milliseconds; so does the example's now.
 	now := clock.Now().UTC().Truncate(time.Millisecond)
 
-	fmt.Fprintf(out, "Postgres  %s, schema %q\n", redactURL(o.databaseURL), o.schema)
-	fmt.Fprintf(out, "Now       %s\n\n", now.Format(time.RFC3339))
+	if !o.propose {
+		fmt.Fprintf(out, "Postgres  %s, schema %q\n", redactURL(o.databaseURL), o.schema)
+		fmt.Fprintf(out, "Now       %s\n\n", now.Format(time.RFC3339))
+	}
 
 	conn, err := pgx.Connect(ctx, o.databaseURL)
 	if err != nil {
 		return fmt.Errorf("connecting to Postgres: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	pgcfg, err := pgx.ParseConfig(o.databaseURL)
+	db, err := openBun(o.databaseURL)
 	if err != nil {
 		return err
 	}
-	db := bun.NewDB(sql.OpenDB(stdlib.GetConnector(*pgcfg)), pgdialect.New())
 	defer db.Close()
 
 	// 1. The schema, and the tables `prisma migrate deploy` would create in
@@ -211,6 +217,9 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	}
 	if err := applyMigration(ctx, conn, initMigration); err != nil {
 		return err
+	}
+	if o.propose {
+		return propose(ctx, out, db, o.schema)
 	}
 	fmt.Fprintf(out, "1. Tables     %s: Team, WhatsappAccount, Contact, Conversation, Message, Campaign; enums MessageStatus, SenderType, ConversationStatus, CampaignStatus\n", initMigration)
 
@@ -243,6 +252,11 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 		fmt.Fprintf(out, "3. Store      pgstore.New accepted the mapping; %s created %s and %s\n",
 			analyticsMigration, store.Config().SnapshotTable, store.Config().JobRunsTable)
 	}
+	checks, err := store.CheckSource(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   Store.CheckSource        %s\n", checkLine(checks))
 
 	// 4. Snapshots, through the Service's Snapshotter (no cache: reads go
 	// straight to Postgres).
@@ -344,12 +358,15 @@ func snapshots(ctx context.Context, out io.Writer, snap *analytics.Snapshotter, 
 	if err := report(out, fmt.Sprintf("Daily, last %d days", days), rep, err); err != nil {
 		return err
 	}
+	unmapped := []string{fmt.Sprintf("daily %d", rep.UnmappedMessages)}
 	for _, typ := range []analytics.SnapshotType{analytics.Weekly, analytics.Monthly} {
 		rep, err := snap.GenerateAll(ctx, typ, now)
 		if err := report(out, fmt.Sprintf("%s, last complete", typ), rep, err); err != nil {
 			return err
 		}
+		unmapped = append(unmapped, fmt.Sprintf("%s %d", strings.ToLower(typ.String()), rep.UnmappedMessages))
 	}
+	fmt.Fprintf(out, unmappedFormat, strings.Join(unmapped, ", "))
 	return nil
 }
 
@@ -418,6 +435,16 @@ func countSnapshots(ctx context.Context, conn *pgx.Conn, schema, table string) (
 		return nil, fmt.Errorf("counting snapshots: %w", err)
 	}
 	return out, nil
+}
+
+// openBun opens a *bun.DB on databaseURL through pgx's database/sql
+// driver, as pgstore wants it.
+func openBun(databaseURL string) (*bun.DB, error) {
+	pgcfg, err := pgx.ParseConfig(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	return bun.NewDB(sql.OpenDB(stdlib.GetConnector(*pgcfg)), pgdialect.New()), nil
 }
 
 // redactURL hides a password in a URL.

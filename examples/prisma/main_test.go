@@ -125,9 +125,22 @@ func TestRun(t *testing.T) {
 		"Weekly, last complete    4 teams, 12 snapshots written, 0 failed",
 		"Monthly, last complete   4 teams, 12 snapshots written, 0 failed",
 		"snapshots   Daily 168, Weekly 12, Monthly 12 rows in " + schema + ".analytics_snapshots",
+		"Unmapped messages        daily 0, weekly 0, monthly 0 (Report.UnmappedMessages",
+		"Store.CheckSource        Message.status, Message.senderType, Conversation.status match the data; Campaign.status has ",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	// CheckSource finds the campaigns' DRAFT and SCHEDULED, which the
+	// mapping leaves in no list, with their rows.
+	for _, status := range []string{"DRAFT", "SCHEDULED"} {
+		var n int64
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{schema, "Campaign"}.Sanitize()+` WHERE "status" = $1`, status).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("'%s' (%d rows)", status, n); n == 0 || !strings.Contains(s, want) {
+			t.Errorf("output lacks %q (CheckSource's finding for the %d %s campaigns):\n%s", want, n, status, s)
 		}
 	}
 	var rows map[string]int64

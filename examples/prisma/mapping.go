@@ -34,14 +34,18 @@ func prismaSource(schema string) pgstore.Source {
 			SenderType:     "senderType", // enum "SenderType"
 			CreatedAt:      "createdAt",  // TIMESTAMP(3), UTC wall time
 
-			// PENDING is in none of the lists: it counts towards the
-			// total only.
 			SentStatuses:      []string{"SENT"},
 			DeliveredStatuses: []string{"DELIVERED"},
 			ReadStatuses:      []string{"READ"},
 			FailedStatuses:    []string{"FAILED"},
-			// AGENT, BOT and SYSTEM are outbound.
+			// PENDING counts towards the total only, on purpose: listed
+			// here, it is not counted as unmapped.
+			IgnoredStatuses: []string{"PENDING"},
+
 			InboundSenderTypes: []string{"CONTACT"},
+			// Listing the outbound sender types makes any other value
+			// (a label added later) count as unmapped.
+			OutboundSenderTypes: []string{"AGENT", "BOT", "SYSTEM"},
 		},
 		Conversations: pgstore.ConversationsTable{
 			Table:     "Conversation",
