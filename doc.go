@@ -76,7 +76,10 @@
 //   - customer turn: an inbound message (in the scope and period) whose
 //     previous message in the conversation is outbound, or does not exist,
 //     or arrived more than W before it. Consecutive inbound messages within
-//     W of each other belong to one turn.
+//     W of each other belong to one turn. An inbound message without a
+//     conversation (an empty conversation ID) is never a customer turn: it
+//     counts towards total and inbound, and is neither answered nor
+//     unanswered.
 //   - response time of a turn: the time from its first inbound message to
 //     the next outbound message of the conversation, in whole milliseconds,
 //     counted when that outbound message arrives within W. A turn with no
@@ -113,6 +116,23 @@
 // recipients, messages sent, delivered and read; avgDeliveryRate and
 // avgReadRate pooled over the campaigns (sum delivered / sum sent, sum
 // read / sum delivered), never averaged per campaign.
+//
+// # Rounding
+//
+// Every rate, average and score is rounded half away from zero to 2
+// decimals, once, from its exact value: the quotient is computed in
+// integers (128-bit where a product could overflow int64) or exact
+// rationals, and only the rounded number of hundredths becomes a float64,
+// the one nearest that decimal. avgResponseTime is round(sumMs·100 /
+// (count·1000)) hundredths of a second, so 139,545 ms over one response
+// is 139.55 (never 139.54 from dividing by 1000 in floating point first);
+// avgFirstResponseTime likewise; avgEngagementScore is
+// round(engagementScoreCenti / total) hundredths of a point; the rates,
+// campaign rates included, are round(num·10000 / den) hundredths of a
+// percent, so 1 of 800 is 0.13. Quantiles are interpolated and rounded the
+// same way. GrowthRate and CampaignScore, whose inputs are float64 rates or
+// averages, read each input as the decimal it prints as (139.55, not the
+// binary fraction nearest it) and compute exactly from there.
 //
 // # Exact roll-ups
 //
