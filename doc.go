@@ -27,8 +27,9 @@
 // cached 30 s), Dashboard (the last N days from team-wide daily snapshots
 // plus today, with the previous N days and growth, cached 5 min) and
 // Snapshots (stored snapshots, cached 1 h). Snapshot runs made through
-// Service.Snapshotter invalidate the teams they touch and warm their
-// dashboards. InvalidateTeam is one Redis operation that every replica
+// Service.Snapshotter invalidate the teams they touch, and warm the
+// dashboards of each team once per run that writes its latest period
+// (Config.WarmDashboards), so a catch-up of many past periods warms once. InvalidateTeam is one Redis operation that every replica
 // sharing the Redis honours within CacheConfig.InvalidationBound (1 s).
 // Every cached read takes its bytes from the cache; the Service keeps the
 // values of recent reads decoded and skips decoding bytes equal to those it
