@@ -18,7 +18,8 @@ type Config struct {
 	Clock Clock
 	// Cache serves repeated reads. TTLs are the cache's own tiers (see
 	// CacheTTLs: real-time 30 s, dashboard 5 min, snapshots 1 h). Defaults
-	// to nil: every read goes to the store.
+	// to nil: every read goes to the store. A typed nil (a nil
+	// *TieredCache) makes New fail; leave the field nil for no cache.
 	//
 	// With a cache, the Service also keeps the values of its recent cached
 	// reads decoded, each beside the bytes it was decoded from, so that a
@@ -68,14 +69,25 @@ type Service struct {
 }
 
 // New returns a Service over store. A nil store or an invalid config gives
-// ErrInvalidArgument naming the field.
+// ErrInvalidArgument naming the field. A typed nil (a nil *pgstore.Store
+// as store, a nil *TieredCache as Config.Cache, a nil *FakeClock as
+// Config.Clock) is rejected the same way, never left to panic later.
 func New(store Store, cfg *Config) (*Service, error) {
 	if store == nil {
 		return nil, invalid("store", "must not be nil")
 	}
+	if isNil(store) {
+		return nil, typedNil("store", store)
+	}
 	var c Config
 	if cfg != nil {
 		c = *cfg
+	}
+	if c.Cache != nil && isNil(c.Cache) {
+		return nil, typedNil("Config.Cache", c.Cache)
+	}
+	if c.Clock != nil && isNil(c.Clock) {
+		return nil, typedNil("Config.Clock", c.Clock)
 	}
 	if c.Clock == nil {
 		c.Clock = SystemClock()

@@ -59,6 +59,9 @@ func (c *SnapshotterConfig) withDefaults() (SnapshotterConfig, error) {
 	if c != nil {
 		out = *c
 	}
+	if out.Clock != nil && isNil(out.Clock) {
+		return out, typedNil("SnapshotterConfig.Clock", out.Clock)
+	}
 	if out.Clock == nil {
 		out.Clock = SystemClock()
 	}
@@ -102,11 +105,14 @@ type Snapshotter struct {
 	cfg   SnapshotterConfig
 }
 
-// NewSnapshotter returns a Snapshotter over store. A nil store or an invalid
-// config gives ErrInvalidArgument.
+// NewSnapshotter returns a Snapshotter over store. A nil store, typed nil
+// included, or an invalid config gives ErrInvalidArgument.
 func NewSnapshotter(store Store, cfg *SnapshotterConfig) (*Snapshotter, error) {
 	if store == nil {
 		return nil, invalid("store", "must not be nil")
+	}
+	if isNil(store) {
+		return nil, typedNil("store", store)
 	}
 	c, err := cfg.withDefaults()
 	if err != nil {
