@@ -175,7 +175,29 @@
 //
 // Errors wrap one of the sentinels ErrInvalidArgument, ErrNotFound,
 // ErrCorrupt and ErrClosed; test them with errors.Is. Validation errors are
-// *FieldError values that name the field at fault.
+// *FieldError values that name the field at fault. ErrInvalidArgument
+// always concerns what the caller passed (a handler may answer it 400);
+// stored data that cannot be used, such as a team whose stored time zone
+// does not load, is ErrCorrupt, a server-side fault: reads of that team
+// fail with it, and a snapshot run records it for that team and goes on
+// with the others. Constructors reject a typed nil (a nil *redis.Client in
+// CacheConfig.Redis, a nil *TieredCache as Config.Cache, a nil store or
+// clock) with a FieldError naming the field.
+//
+// # Time zones
+//
+// Team zones are IANA names loaded with the time package, which reads the
+// system's time-zone database. The library does not import time/tzdata:
+// that adds about 450 KB to every program, and the Go documentation leaves
+// the choice to the program's main package. A host whose binary may run
+// without the system's database (scratch or distroless images) imports it
+// in its main package:
+//
+//	import _ "time/tzdata"
+//
+// Every example and command of this module does. Without any database,
+// every zone but UTC fails to load, and the ErrCorrupt of Team.Location
+// says so and names this import.
 //
 // # Time
 //

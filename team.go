@@ -77,8 +77,15 @@ func loadLocation(name string) (*time.Location, error) {
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
+		if _, probe := time.LoadLocation(probeZone); probe != nil {
+			return nil, fmt.Errorf("%v; no time-zone database was found (%s does not load either): import _ \"time/tzdata\" in the program's main package, or install the system's tzdata", err, probeZone)
+		}
 		return nil, err
 	}
 	locations.Store(name, loc)
 	return loc, nil
 }
+
+// probeZone is a zone every time-zone database has: when it does not load
+// either, the process has no database at all.
+const probeZone = "America/New_York"

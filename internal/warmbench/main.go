@@ -29,6 +29,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	_ "time/tzdata" // team zones load without the system's tzdata
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
