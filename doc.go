@@ -126,7 +126,7 @@
 // rationals, and only the rounded number of hundredths becomes a float64,
 // the one nearest that decimal. avgResponseTime is round(sumMs·100 /
 // (count·1000)) hundredths of a second, so 139,545 ms over one response
-// is 139.55 (never 139.54 from dividing by 1000 in floating point first);
+// is 139.55 (the mean, 139.545 s, is exactly a tie and rounds up);
 // avgFirstResponseTime likewise; avgEngagementScore is
 // round(engagementScoreCenti / total) hundredths of a point; the rates,
 // campaign rates included, are round(num·10000 / den) hundredths of a
