@@ -18,7 +18,8 @@ type Config struct {
 	Clock Clock
 	// Cache serves repeated reads. TTLs are the cache's own tiers (see
 	// CacheTTLs: real-time 30 s, dashboard 5 min, snapshots 1 h). Defaults
-	// to nil: every read goes to the store.
+	// to nil: every read goes to the store. A typed nil (a nil
+	// *TieredCache) makes New fail; leave the field nil for no cache.
 	//
 	// With a cache, the Service also keeps the values of its recent cached
 	// reads decoded, each beside the bytes it was decoded from, so that a
@@ -35,10 +36,14 @@ type Config struct {
 	// BatchSize is the Snapshotter's batch size. Defaults to 200.
 	BatchSize int
 	// WarmDashboards lists the dashboard lengths, in days, that are
-	// recomputed and cached for every team a snapshot run touched. Defaults
-	// to [7, 30, 90] when nil; an empty non-nil slice turns warming off.
-	// Warming runs on the generating goroutine after each batch, and only
-	// when Cache is set.
+	// recomputed and cached for the teams of a snapshot run made through
+	// Service.Snapshotter, after the batch that wrote them, when the run
+	// wrote the team's latest complete period of its type (at the clock's
+	// now): at most once per team per run, so a catch-up of 35 past days
+	// warms after its last day alone. Runs of older periods only
+	// invalidate. Defaults to [7, 30, 90] when nil; an empty non-nil slice
+	// turns warming off. Warming runs on the generating goroutine, and
+	// only when Cache is set.
 	WarmDashboards []int
 	// Logger receives structured logs. Defaults to discarding them.
 	Logger *slog.Logger
@@ -64,14 +69,25 @@ type Service struct {
 }
 
 // New returns a Service over store. A nil store or an invalid config gives
-// ErrInvalidArgument naming the field.
+// ErrInvalidArgument naming the field. A typed nil (a nil *pgstore.Store
+// as store, a nil *TieredCache as Config.Cache, a nil *FakeClock as
+// Config.Clock) is rejected the same way, never left to panic later.
 func New(store Store, cfg *Config) (*Service, error) {
 	if store == nil {
 		return nil, invalid("store", "must not be nil")
 	}
+	if isNil(store) {
+		return nil, typedNil("store", store)
+	}
 	var c Config
 	if cfg != nil {
 		c = *cfg
+	}
+	if c.Cache != nil && isNil(c.Cache) {
+		return nil, typedNil("Config.Cache", c.Cache)
+	}
+	if c.Clock != nil && isNil(c.Clock) {
+		return nil, typedNil("Config.Clock", c.Clock)
 	}
 	if c.Clock == nil {
 		c.Clock = SystemClock()
@@ -93,7 +109,7 @@ func New(store Store, cfg *Config) (*Service, error) {
 	}
 	snap, err := NewSnapshotter(store, &SnapshotterConfig{
 		Clock: c.Clock, BatchSize: c.BatchSize, ReplyWindow: c.ReplyWindow, Logger: c.Logger,
-		AfterBatch: s.afterBatch,
+		AfterBatch: s.afterBatch, afterLatest: s.warm,
 	})
 	if err != nil {
 		return nil, err
@@ -104,14 +120,14 @@ func New(store Store, cfg *Config) (*Service, error) {
 }
 
 // Snapshotter returns the Service's Snapshotter: snapshots it generates
-// invalidate the cached reads of the teams they touch and warm their
-// dashboards (Config.WarmDashboards).
+// invalidate the cached reads of the teams they touch, and runs that write
+// a team's latest period warm its dashboards (Config.WarmDashboards).
 func (s *Service) Snapshotter() *Snapshotter { return s.snap }
 
-// afterBatch invalidates and warms every team of a stored batch.
+// afterBatch invalidates every team of a stored batch, once each.
 func (s *Service) afterBatch(ctx context.Context, snaps []Snapshot) {
 	if s.cache == nil {
-		return // nothing cached, nothing to invalidate or warm
+		return // nothing cached, nothing to invalidate
 	}
 	seen := map[string]bool{}
 	for _, sn := range snaps {
@@ -122,9 +138,19 @@ func (s *Service) afterBatch(ctx context.Context, snaps []Snapshot) {
 		if err := s.InvalidateTeam(ctx, sn.Scope.TeamID); err != nil {
 			s.log.WarnContext(ctx, "analytics: invalidating team after snapshot run", "team", sn.Scope.TeamID, "error", err)
 		}
+	}
+}
+
+// warm recomputes and caches the Config.WarmDashboards of each team, after
+// afterBatch has invalidated them.
+func (s *Service) warm(ctx context.Context, teamIDs []string) {
+	if s.cache == nil {
+		return // nothing to warm
+	}
+	for _, id := range teamIDs {
 		for _, days := range s.cfg.WarmDashboards {
-			if _, err := s.Dashboard(ctx, sn.Scope.TeamID, days); err != nil {
-				s.log.WarnContext(ctx, "analytics: warming dashboard", "team", sn.Scope.TeamID, "days", days, "error", err)
+			if _, err := s.Dashboard(ctx, id, days); err != nil {
+				s.log.WarnContext(ctx, "analytics: warming dashboard", "team", id, "days", days, "error", err)
 			}
 		}
 	}

@@ -354,7 +354,17 @@ type CacheConfig struct {
 	// Its options must have ContextTimeoutEnabled set, or go-redis ignores
 	// the deadlines that RedisTimeout puts on each operation and a hung
 	// Redis blocks callers for the client's ReadTimeout; NewTieredCache
-	// rejects a *redis.Client or *redis.ClusterClient without it.
+	// rejects a *redis.Client or *redis.ClusterClient without it. A typed
+	// nil (a nil *redis.Client, as a variable left unset when no Redis URL
+	// was configured gives) is rejected too, naming the field: assign the
+	// client only once it is built, as in
+	//
+	//	opts, err := redis.ParseURL(url) // url from the host's config
+	//	if err != nil {
+	//		return err
+	//	}
+	//	opts.ContextTimeoutEnabled = true
+	//	cfg.Redis = redis.NewClient(opts)
 	Redis redis.UniversalClient
 
 	// DisableL1 turns the in-process memory tier off, leaving Redis alone
@@ -444,6 +454,9 @@ func (c *CacheConfig) resolve() (CacheConfig, error) {
 	if r.L1MaxMB == 0 {
 		r.L1MaxMB = DefaultL1MaxMB
 	}
+	if r.Clock != nil && isNil(r.Clock) {
+		return r, typedNil("CacheConfig.Clock", r.Clock)
+	}
 	if r.Clock == nil {
 		r.Clock = SystemClock()
 	}
@@ -451,6 +464,9 @@ func (c *CacheConfig) resolve() (CacheConfig, error) {
 		r.Logger = slog.New(slog.DiscardHandler)
 	}
 
+	if r.Redis != nil && isNil(r.Redis) {
+		return r, typedNil("CacheConfig.Redis", r.Redis)
+	}
 	if r.DisableL1 && r.Redis == nil {
 		return r, invalid("CacheConfig.DisableL1", "leaves no tier: Redis is nil")
 	}

@@ -2,13 +2,16 @@ package analytics
 
 import (
 	"math"
+	"math/big"
 	"time"
 )
 
 // The functions in this file are pure: they never fail, never panic and
 // never return NaN or ±Inf, whatever their inputs. Percentages are in
 // percent (0–100, not 0–1) and are rounded half away from zero to 2
-// decimal places.
+// decimal places, once, from the exact quotient (see rounding.go): a
+// result that lies exactly on a half hundredth always rounds away from
+// zero.
 
 // DeliveryRate returns the share of sent messages that were delivered, in
 // percent (0–100) rounded to 2 decimals: DeliveryRate(85, 90) == 94.44.
@@ -55,9 +58,15 @@ func AverageResponseTime(total time.Duration, count int64) time.Duration {
 }
 
 // GrowthRate returns the change from previous to current in percent of
-// previous, (current−previous)/|previous|·100, rounded to 2 decimals:
-// GrowthRate(150, 100) == 50 and GrowthRate(100, 150) == -33.33. The
-// result is not bounded by 100 and may be negative.
+// previous, (current−previous)/|previous|·100, rounded half away from zero
+// to 2 decimals: GrowthRate(150, 100) == 50 and GrowthRate(100, 150) ==
+// -33.33. The result is not bounded by 100 and may be negative.
+//
+// current and previous are read as the decimals they print as (the
+// shortest that read back as them, so 139.55 is 13955/100, not the binary
+// fraction nearest it), and the percentage is computed from them exactly
+// and rounded once: GrowthRate(100.5, 100) == 0.5 and
+// GrowthRate(100.005, 100) == 0.01.
 //
 // The divisor is |previous|, so the sign of the result always gives the
 // direction of the change even when previous is negative: going from -100
@@ -68,8 +77,8 @@ func AverageResponseTime(total time.Duration, count int64) time.Duration {
 // previous is NaN or ±Inf the result is 0. When the percentage is too
 // large to represent as a finite float64 (for example current 1e308,
 // previous 1e-10) the result is 0 as well: GrowthRate never returns NaN or
-// ±Inf. A result of magnitude 2^52 or more is already a whole number and is
-// returned unrounded.
+// ±Inf. A result beyond 2^53 hundredths is the float64 nearest the
+// rounded value.
 func GrowthRate(current, previous float64) float64 {
 	if !finite(current) || !finite(previous) {
 		return 0
@@ -80,17 +89,16 @@ func GrowthRate(current, previous float64) float64 {
 		}
 		return 0
 	}
-	base := math.Abs(previous)
-	g := (current - previous) / base * 100
-	if math.IsInf(current-previous, 0) {
-		// Both are near ±MaxFloat64 with opposite signs. Halving is exact
-		// at that magnitude and keeps the difference finite.
-		g = (current/2 - previous/2) / base * 200
-	}
-	if !finite(g) {
+	base := decimalRat(previous)
+	base.Abs(base)
+	g := new(big.Rat).Sub(decimalRat(current), decimalRat(previous))
+	g.Mul(g, big.NewRat(100, 1))
+	g.Quo(g, base)
+	r := roundRatCenti(g)
+	if !finite(r) {
 		return 0
 	}
-	return round2(g)
+	return r
 }
 
 // CampaignRates are a campaign's rates, each in percent (0–100), as
@@ -108,15 +116,27 @@ type CampaignRates struct {
 
 // CampaignScore rates a campaign from 0 to 100:
 // 0.3·DeliveryRate + 0.3·ReadRate + 0.3·ReplyRate − 0.1·FailureRate,
-// clamped to [0, 100] and rounded to 2 decimals. Each rate is first
-// clamped to [0, 100] (so -Inf counts as 0 and +Inf as 100); a NaN rate
-// counts as 0. A perfect campaign (100, 100, 100, 0) scores 90.
+// clamped to [0, 100] and rounded half away from zero to 2 decimals. Each
+// rate is first clamped to [0, 100] (so -Inf counts as 0 and +Inf as 100);
+// a NaN rate counts as 0. Rates are read as the decimals they print as (see
+// GrowthRate) and the score is computed from them exactly, so rates of
+// (1.05, 0, 0, 0) score 0.32. A perfect campaign (100, 100, 100, 0) scores
+// 90.
 func CampaignScore(r CampaignRates) float64 {
-	s := 0.3*clampPercent(r.DeliveryRate) +
-		0.3*clampPercent(r.ReadRate) +
-		0.3*clampPercent(r.ReplyRate) -
-		0.1*clampPercent(r.FailureRate)
-	return round2(clampPercent(s))
+	s := new(big.Rat)
+	for _, p := range []struct {
+		rate   float64
+		weight int64
+	}{{r.DeliveryRate, 3}, {r.ReadRate, 3}, {r.ReplyRate, 3}, {r.FailureRate, -1}} {
+		s.Add(s, new(big.Rat).Mul(decimalRat(clampPercent(p.rate)), big.NewRat(p.weight, 10)))
+	}
+	switch {
+	case s.Sign() <= 0:
+		return 0
+	case s.Cmp(big.NewRat(100, 1)) >= 0:
+		return 100
+	}
+	return roundRatCenti(s)
 }
 
 // ContactActivity is what ContactEngagementScore needs to know about a
@@ -136,8 +156,8 @@ type ContactActivity struct {
 	DaysSinceLastMessage float64
 }
 
-// ContactEngagementScore rates a contact from 0 to 100, rounded to 2
-// decimals, as the sum of four parts:
+// ContactEngagementScore rates a contact from 0 to 100, rounded half away
+// from zero to 2 decimals, as the sum of four parts:
 //
 //   - volume, up to 40: 2 points per message, min(40, 2·TotalMessages);
 //   - replies, up to 30: 30·RepliedMessages/TotalMessages, 0 when
@@ -150,20 +170,44 @@ type ContactActivity struct {
 //
 // Negative counts count as 0. A negative DaysSinceLastMessage ("never
 // messaged"), NaN or +Inf gives 0 recency points, but 0 means "today", so
-// the zero ContactActivity scores 20. The total is capped at 100.
+// the zero ContactActivity scores 20. The total is capped at 100. The sum
+// is computed exactly and rounded once: a reply to 1 of 8 messages (3.75
+// points) and 1 of 400 campaigns engaged (0.025) add 3.775 points, which
+// rounds to 3.78.
 func ContactEngagementScore(a ContactActivity) float64 {
-	volume := 40.0
+	volume := int64(4000)     // in hundredths of a point
 	if a.TotalMessages < 20 { // 2·TotalMessages would overflow for huge counts
-		volume = 2 * float64(max(a.TotalMessages, 0))
+		volume = 200 * max(a.TotalMessages, 0)
 	}
-	replies := 30 * ratio(a.RepliedMessages, a.TotalMessages)
-	campaigns := 10 * ratio(a.CampaignsEngaged, a.CampaignsReceived)
-	return round2(min(100, volume+replies+recencyPoints(a.DaysSinceLastMessage)+campaigns))
+	parts := volume + 100*recencyPoints(a.DaysSinceLastMessage) +
+		repliesCampaignsCenti(a.RepliedMessages, a.TotalMessages, a.CampaignsEngaged, a.CampaignsReceived)
+	return centi(min(10000, parts))
+}
+
+// repliesCampaignsCenti returns the replies and campaigns parts of
+// ContactEngagementScore together, 30·replied/total + 10·engaged/received
+// in hundredths of a point, rounded once, half away from zero, from the
+// exact sum of the two fractions. Each ratio is clamped to [0, 1] as ratio
+// does.
+func repliesCampaignsCenti(replied, total, engaged, received int64) int64 {
+	n1, d1 := ratio(replied, total)
+	n2, d2 := ratio(engaged, received)
+	if d1 < 1<<24 && d2 < 1<<24 {
+		// 3000·n1·d2 + 1000·n2·d1 < 4000·2^48 < 2^64.
+		num := 3000*uint64(n1)*uint64(d2) + 1000*uint64(n2)*uint64(d1)
+		return int64(mulDivRound(num, 1, uint64(d1)*uint64(d2)))
+	}
+	num := new(big.Int).Mul(big.NewInt(n1), big.NewInt(d2))
+	num.Mul(num, big.NewInt(3000))
+	part := new(big.Int).Mul(big.NewInt(n2), big.NewInt(d1))
+	num.Add(num, part.Mul(part, big.NewInt(1000)))
+	den := new(big.Int).Mul(big.NewInt(d1), big.NewInt(d2))
+	return roundRat(new(big.Rat).SetFrac(num, den)).Int64()
 }
 
 // recencyPoints scores how recently a contact was messaged; see
 // ContactEngagementScore.
-func recencyPoints(days float64) float64 {
+func recencyPoints(days float64) int64 {
 	switch {
 	case math.IsNaN(days) || days < 0:
 		return 0
@@ -180,10 +224,11 @@ func recencyPoints(days float64) float64 {
 	}
 }
 
-// percent returns num/den in percent, clamped to [0, 100] and rounded to 2
-// decimals, treating negative counts as 0 and a zero denominator as 0%. It
-// multiplies by 100 before dividing, in float64, so exact quotients such as
-// 1/800 = 0.125% stay exact and no int64 arithmetic can overflow.
+// percent returns num/den in percent, clamped to [0, 100] and rounded half
+// away from zero to 2 decimals, treating negative counts as 0 and a zero
+// denominator as 0%. It computes round(num·10000/den) hundredths of a
+// percent in 128-bit integers, so every half-hundredth tie (1/800 =
+// 0.125%, 201/20000 = 1.005%) rounds up and nothing can overflow.
 func percent(num, den int64) float64 {
 	if den <= 0 || num <= 0 {
 		return 0
@@ -191,20 +236,19 @@ func percent(num, den int64) float64 {
 	if num >= den {
 		return 100
 	}
-	return round2(min(100, float64(num)*100/float64(den)))
+	return centi(int64(mulDivRound(uint64(num), 10000, uint64(den))))
 }
 
-// ratio returns num/den clamped to [0, 1]: negative counts count as 0 and
-// den ≤ 0 gives 0. It divides in float64, so no int64 arithmetic can
-// overflow.
-func ratio(num, den int64) float64 {
-	if den <= 0 || num <= 0 {
-		return 0
+// ratio returns num/den clamped to [0, 1] as a fraction n/d with d > 0:
+// negative counts count as 0, den ≤ 0 gives 0/1 and num ≥ den gives 1/1.
+func ratio(num, den int64) (n, d int64) {
+	switch {
+	case den <= 0 || num <= 0:
+		return 0, 1
+	case num >= den:
+		return 1, 1
 	}
-	if num >= den {
-		return 1
-	}
-	return min(1, float64(num)/float64(den))
+	return num, den
 }
 
 // clampPercent clamps x to [0, 100], mapping NaN to 0.

@@ -27,8 +27,9 @@
 // cached 30 s), Dashboard (the last N days from team-wide daily snapshots
 // plus today, with the previous N days and growth, cached 5 min) and
 // Snapshots (stored snapshots, cached 1 h). Snapshot runs made through
-// Service.Snapshotter invalidate the teams they touch and warm their
-// dashboards. InvalidateTeam is one Redis operation that every replica
+// Service.Snapshotter invalidate the teams they touch, and warm the
+// dashboards of each team once per run that writes its latest period
+// (Config.WarmDashboards), so a catch-up of many past periods warms once. InvalidateTeam is one Redis operation that every replica
 // sharing the Redis honours within CacheConfig.InvalidationBound (1 s).
 // Every cached read takes its bytes from the cache; the Service keeps the
 // values of recent reads decoded and skips decoding bytes equal to those it
@@ -81,7 +82,10 @@
 //   - customer turn: an inbound message (in the scope and period) whose
 //     previous message in the conversation is outbound, or does not exist,
 //     or arrived more than W before it. Consecutive inbound messages within
-//     W of each other belong to one turn.
+//     W of each other belong to one turn. An inbound message without a
+//     conversation (an empty conversation ID) is never a customer turn: it
+//     counts towards total and inbound, and is neither answered nor
+//     unanswered.
 //   - response time of a turn: the time from its first inbound message to
 //     the next outbound message of the conversation, in whole milliseconds,
 //     counted when that outbound message arrives within W. A turn with no
@@ -118,6 +122,23 @@
 // recipients, messages sent, delivered and read; avgDeliveryRate and
 // avgReadRate pooled over the campaigns (sum delivered / sum sent, sum
 // read / sum delivered), never averaged per campaign.
+//
+// # Rounding
+//
+// Every rate, average and score is rounded half away from zero to 2
+// decimals, once, from its exact value: the quotient is computed in
+// integers (128-bit where a product could overflow int64) or exact
+// rationals, and only the rounded number of hundredths becomes a float64,
+// the one nearest that decimal. avgResponseTime is round(sumMs·100 /
+// (count·1000)) hundredths of a second, so 139,545 ms over one response
+// is 139.55 (the mean, 139.545 s, is exactly a tie and rounds up);
+// avgFirstResponseTime likewise; avgEngagementScore is
+// round(engagementScoreCenti / total) hundredths of a point; the rates,
+// campaign rates included, are round(num·10000 / den) hundredths of a
+// percent, so 1 of 800 is 0.13. Quantiles are interpolated and rounded the
+// same way. GrowthRate and CampaignScore, whose inputs are float64 rates or
+// averages, read each input as the decimal it prints as (139.55, not the
+// binary fraction nearest it) and compute exactly from there.
 //
 // # Exact roll-ups
 //
@@ -159,7 +180,29 @@
 //
 // Errors wrap one of the sentinels ErrInvalidArgument, ErrNotFound,
 // ErrCorrupt and ErrClosed; test them with errors.Is. Validation errors are
-// *FieldError values that name the field at fault.
+// *FieldError values that name the field at fault. ErrInvalidArgument
+// always concerns what the caller passed (a handler may answer it 400);
+// stored data that cannot be used, such as a team whose stored time zone
+// does not load, is ErrCorrupt, a server-side fault: reads of that team
+// fail with it, and a snapshot run records it for that team and goes on
+// with the others. Constructors reject a typed nil (a nil *redis.Client in
+// CacheConfig.Redis, a nil *TieredCache as Config.Cache, a nil store or
+// clock) with a FieldError naming the field.
+//
+// # Time zones
+//
+// Team zones are IANA names loaded with the time package, which reads the
+// system's time-zone database. The library does not import time/tzdata:
+// that adds about 450 KB to every program, and the Go documentation leaves
+// the choice to the program's main package. A host whose binary may run
+// without the system's database (scratch or distroless images) imports it
+// in its main package:
+//
+//	import _ "time/tzdata"
+//
+// Every example and command of this module does. Without any database,
+// every zone but UTC fails to load, and the ErrCorrupt of Team.Location
+// says so and names this import.
 //
 // # Time
 //

@@ -10,15 +10,20 @@ import (
 // "analytics: ".
 var (
 	// ErrInvalidArgument reports bad input: an empty team ID, an unknown
-	// snapshot type, a period that has not ended, an unknown time zone, a nil
-	// dependency. The error message names the offending field.
+	// snapshot type, a period that has not ended, an unknown time zone
+	// passed as an argument (LoadLocation), a nil dependency, typed nil
+	// included. The error message names the offending field. It always
+	// concerns what the caller passed, never data read from a store.
 	ErrInvalidArgument = errors.New("analytics: invalid argument")
 
 	// ErrNotFound reports that a team, snapshot or job does not exist.
 	ErrNotFound = errors.New("analytics: not found")
 
-	// ErrCorrupt reports stored data that cannot be decoded, such as a
-	// snapshot whose metrics JSON is malformed. It concerns that one record.
+	// ErrCorrupt reports stored data that cannot be decoded or used, such
+	// as a snapshot whose metrics JSON is malformed or a team whose stored
+	// time zone does not load (Team.Location). It concerns that one record,
+	// and is a server-side fault: a handler must not answer it as a bad
+	// request.
 	ErrCorrupt = errors.New("analytics: corrupt data")
 
 	// ErrClosed reports use of a component after Close or Stop.

@@ -56,7 +56,7 @@ func (h Histogram) Count() int64 {
 }
 
 // Quantile estimates the q-quantile (0 < q ≤ 1; 0.5 is the median) in
-// seconds, rounded to 2 decimals. It finds the bucket holding the
+// seconds, rounded half away from zero to 2 decimals. It finds the bucket holding the
 // observation of rank ceil(q·count) and interpolates linearly inside it, so
 // the estimate lies in the same bucket as the true value. The unbounded last
 // bucket reports its lower bound. An empty histogram, or q outside (0, 1],
@@ -80,8 +80,10 @@ func (h Histogram) Quantile(q float64) float64 {
 		if i == HistogramBuckets-1 {
 			return lo
 		}
-		hi := HistogramBounds[i]
-		return round2(lo + (hi-lo)*float64(rank-seen)/float64(c))
+		// The bounds are whole seconds: the estimate in hundredths is
+		// 100·lo + 100·(hi−lo)·(rank−seen)/c, rounded once in integers.
+		width := uint64(HistogramBounds[i]-lo) * 100
+		return centi(int64(lo)*100 + int64(mulDivRound(width, uint64(rank-seen), uint64(c))))
 	}
 	return 0
 }

@@ -3,6 +3,7 @@ package analytics
 import (
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"time"
 )
 
@@ -58,7 +59,8 @@ type MessageMetrics struct {
 	// with a fixed vocabulary (memstore, ComputeMetrics) leave it 0.
 	Unmapped int64 `json:"unmapped"`
 
-	// Derived, percent 0–100.
+	// Derived, percent 0–100, rounded half away from zero to 2 decimals
+	// from the exact quotient (see DeliveryRate).
 	DeliveryRate float64 `json:"deliveryRate"` // Delivered / Sent
 	ReadRate     float64 `json:"readRate"`     // Read / Delivered
 	ReplyRate    float64 `json:"replyRate"`    // Replied / Sent
@@ -97,7 +99,8 @@ type ContactMetrics struct {
 	// score, each rounded to hundredths of a point and counted in hundredths.
 	EngagementScoreCenti int64 `json:"engagementScoreCenti"`
 
-	// Derived: EngagementScoreCenti / Total / 100, rounded to 2 decimals.
+	// Derived: EngagementScoreCenti / Total / 100, rounded half away from
+	// zero to 2 decimals (computed in integers; 0 when Total is 0).
 	AvgEngagementScore float64 `json:"avgEngagementScore"`
 }
 
@@ -120,8 +123,12 @@ type ConversationMetrics struct {
 	FirstResponseCount  int64 `json:"firstResponseCount"`
 	FirstResponseTimeMs int64 `json:"firstResponseTimeMs"`
 
-	// Derived, in seconds rounded to 2 decimals. Median and P90 are read
-	// from Histogram (see Histogram.Quantile).
+	// Derived, in seconds rounded half away from zero to 2 decimals:
+	// AvgResponseTime is round(ResponseTimeMs·100 / (ResponseCount·1000))
+	// hundredths of a second, computed in integers (139,545 ms over one
+	// response is 139.55), 0 when ResponseCount is 0; AvgFirstResponseTime
+	// likewise. Median and P90 are read from Histogram (see
+	// Histogram.Quantile).
 	AvgResponseTime      float64 `json:"avgResponseTime"`
 	MedianResponseTime   float64 `json:"medianResponseTime"`
 	P90ResponseTime      float64 `json:"p90ResponseTime"`
@@ -143,10 +150,7 @@ func (m *Metrics) Derive() {
 	c.AvgReadRate = ReadRate(c.MessagesRead, c.MessagesDelivered)
 
 	ct := &m.Contacts
-	ct.AvgEngagementScore = 0
-	if ct.Total > 0 {
-		ct.AvgEngagementScore = round2(float64(ct.EngagementScoreCenti) / float64(ct.Total) / 100)
-	}
+	ct.AvgEngagementScore = avgCenti(ct.EngagementScoreCenti, ct.Total)
 
 	cv := &m.Conversations
 	cv.AvgResponseTime = avgSeconds(cv.ResponseTimeMs, cv.ResponseCount)
@@ -155,11 +159,38 @@ func (m *Metrics) Derive() {
 	cv.P90ResponseTime = cv.Histogram.Quantile(0.9)
 }
 
+// avgSeconds returns totalMs/count milliseconds in seconds, rounded half
+// away from zero to 2 decimals: round(totalMs·100 / (count·1000))
+// hundredths of a second, computed in integers, so 139,545 ms over one
+// response is 139.55. count ≤ 0 or totalMs ≤ 0 gives 0.
 func avgSeconds(totalMs, count int64) float64 {
 	if count <= 0 || totalMs <= 0 {
 		return 0
 	}
-	return round2(float64(totalMs) / float64(count) / 1000)
+	hi, den := bits.Mul64(uint64(count), 10)
+	if hi != 0 {
+		// count·10 ≥ 2^64 > 2·totalMs: the mean is under half a hundredth.
+		return 0
+	}
+	return centi(int64(mulDivRound(uint64(totalMs), 1, den)))
+}
+
+// avgCenti returns sumCenti/count hundredths as a number rounded half away
+// from zero to 2 decimals, computed in integers; count ≤ 0 gives 0. It is
+// the mean engagement score of ContactMetrics.
+func avgCenti(sumCenti, count int64) float64 {
+	if count <= 0 || sumCenti == 0 {
+		return 0
+	}
+	mag := uint64(sumCenti)
+	if sumCenti < 0 {
+		mag = -mag // |MinInt64| fits in a uint64
+	}
+	q := int64(mulDivRound(mag, 1, uint64(count)))
+	if sumCenti < 0 {
+		q = -q
+	}
+	return centi(q)
 }
 
 // Merge returns the metrics of the union of a and b: two adjacent periods of

@@ -30,7 +30,7 @@ type SnapshotterConfig struct {
 	Logger *slog.Logger
 	// AfterBatch, if set, is called after each batch of snapshots has been
 	// stored, with the snapshots written. The Service uses it to invalidate
-	// and warm the teams' cached reads. It runs on the goroutine that
+	// the teams' cached reads. It runs on the goroutine that
 	// generated the batch; its duration adds to the run's. With
 	// RollUpParallelism above 1 it may be called for two batches of a
 	// weekly or monthly run at once.
@@ -44,12 +44,23 @@ type SnapshotterConfig struct {
 	// parallel in the store already, take one batch at a time. Defaults to
 	// 2. Must not be negative.
 	RollUpParallelism int
+
+	// afterLatest, if set, is called after AfterBatch with the IDs of the
+	// teams whose latest complete period of its type, at the clock's now,
+	// the batch wrote (see latestTeams). A run writes each team in one
+	// batch, so it is called at most once per team per run, and a
+	// catch-up of many past periods calls it for the last run alone. The
+	// Service warms those teams' dashboards.
+	afterLatest func(ctx context.Context, teamIDs []string)
 }
 
 func (c *SnapshotterConfig) withDefaults() (SnapshotterConfig, error) {
 	var out SnapshotterConfig
 	if c != nil {
 		out = *c
+	}
+	if out.Clock != nil && isNil(out.Clock) {
+		return out, typedNil("SnapshotterConfig.Clock", out.Clock)
 	}
 	if out.Clock == nil {
 		out.Clock = SystemClock()
@@ -94,11 +105,14 @@ type Snapshotter struct {
 	cfg   SnapshotterConfig
 }
 
-// NewSnapshotter returns a Snapshotter over store. A nil store or an invalid
-// config gives ErrInvalidArgument.
+// NewSnapshotter returns a Snapshotter over store. A nil store, typed nil
+// included, or an invalid config gives ErrInvalidArgument.
 func NewSnapshotter(store Store, cfg *SnapshotterConfig) (*Snapshotter, error) {
 	if store == nil {
 		return nil, invalid("store", "must not be nil")
+	}
+	if isNil(store) {
+		return nil, typedNil("store", store)
 	}
 	c, err := cfg.withDefaults()
 	if err != nil {
@@ -179,7 +193,29 @@ func (s *Snapshotter) generate(ctx context.Context, items []ScopePeriod) ([]Snap
 	if s.cfg.AfterBatch != nil {
 		s.cfg.AfterBatch(ctx, snaps)
 	}
+	if s.cfg.afterLatest != nil {
+		if ids := latestTeams(items, now); len(ids) > 0 {
+			s.cfg.afterLatest(ctx, ids)
+		}
+	}
 	return snaps, nil
+}
+
+// latestTeams returns, each once and in order, the teams of items that
+// include the latest complete period of their type at now: a period that
+// has ended while the next one has not.
+func latestTeams(items []ScopePeriod, now time.Time) []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, it := range items {
+		id := it.Scope.TeamID
+		if seen[id] || !it.Period.Ended(now) || it.Period.Next().Ended(now) {
+			continue
+		}
+		seen[id] = true
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 // Report describes one run over many teams.

@@ -290,8 +290,8 @@ func TestGenerateAllFailingTeams(t *testing.T) {
 				if !errors.Is(rep.Errors[0], errInjected) {
 					t.Errorf("bad-aggregate's error %v does not wrap the store's", rep.Errors[0])
 				}
-				if !errors.Is(rep.Errors[1], analytics.ErrInvalidArgument) {
-					t.Errorf("bad-zone's error %v is not ErrInvalidArgument", rep.Errors[1])
+				if !errors.Is(rep.Errors[1], analytics.ErrCorrupt) || errors.Is(rep.Errors[1], analytics.ErrInvalidArgument) {
+					t.Errorf("bad-zone's error %v is not ErrCorrupt alone", rep.Errors[1])
 				}
 			}
 			if !errors.Is(rep.Err(), errInjected) {

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -18,10 +19,21 @@ type Team struct {
 	AccountIDs []string
 }
 
-// Location loads the team's time zone. An unknown zone gives an error
-// wrapping ErrInvalidArgument that names "Team.TimeZone". Zones are loaded
-// once per process and cached.
-func (t Team) Location() (*time.Location, error) { return LoadLocation(t.TimeZone) }
+// Location loads the team's time zone. Zones are loaded once per process
+// and cached. A zone that does not load is a fault of the stored team, not
+// of the caller's arguments: the error wraps ErrCorrupt (never
+// ErrInvalidArgument) and names the team and the zone, so a handler
+// answers it as a server-side fault and a snapshot run records it for that
+// team alone. A zone the library cannot find only because the host has no
+// time-zone database fails the same way; see the package documentation
+// (Time zones).
+func (t Team) Location() (*time.Location, error) {
+	loc, err := loadLocation(t.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("%w: team %q: time zone %q: %v", ErrCorrupt, t.ID, t.TimeZone, err)
+	}
+	return loc, nil
+}
 
 // Scopes returns the team-wide scope followed by one scope per account, in
 // AccountIDs order.
@@ -43,9 +55,20 @@ func (t Team) HasAccount(accountID string) bool {
 var locations sync.Map // zone name -> *time.Location
 
 // LoadLocation is time.LoadLocation with a process-wide cache, since zone
-// files are read from disk. "" and "UTC" give time.UTC. An unknown name
-// gives an error wrapping ErrInvalidArgument that names "Team.TimeZone".
+// files are read from disk. "" and "UTC" give time.UTC. name is the
+// caller's argument: an unknown name gives an error wrapping
+// ErrInvalidArgument that names "Team.TimeZone". (A stored team's zone is
+// loaded by Team.Location, which reports ErrCorrupt instead.)
 func LoadLocation(name string) (*time.Location, error) {
+	loc, err := loadLocation(name)
+	if err != nil {
+		return nil, invalid("Team.TimeZone", "unknown time zone %q", name)
+	}
+	return loc, nil
+}
+
+// loadLocation is LoadLocation returning time.LoadLocation's error as is.
+func loadLocation(name string) (*time.Location, error) {
 	if name == "" || name == "UTC" {
 		return time.UTC, nil
 	}
@@ -54,8 +77,15 @@ func LoadLocation(name string) (*time.Location, error) {
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		return nil, invalid("Team.TimeZone", "unknown time zone %q", name)
+		if _, probe := time.LoadLocation(probeZone); probe != nil {
+			return nil, fmt.Errorf("%v; no time-zone database was found (%s does not load either): import _ \"time/tzdata\" in the program's main package, or install the system's tzdata", err, probeZone)
+		}
+		return nil, err
 	}
 	locations.Store(name, loc)
 	return loc, nil
 }
+
+// probeZone is a zone every time-zone database has: when it does not load
+// either, the process has no database at all.
+const probeZone = "America/New_York"

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	_ "time/tzdata" // team zones load without the system's tzdata
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"

@@ -29,6 +29,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	_ "time/tzdata" // team zones load without the system's tzdata
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"

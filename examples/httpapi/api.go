@@ -524,6 +524,13 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		// handler validated both, and the Service reports what the store
 		// has not got.
 		ae = &apiError{http.StatusNotFound, "not_found", "no such team, or no such account of the team"}
+	case errors.Is(err, analytics.ErrCorrupt):
+		// Stored data the server cannot use, such as a team whose time
+		// zone does not load: a server-side fault, never a bad request.
+		// Log it under a reference, tell the client what kind it is.
+		ref := newRef()
+		a.log.ErrorContext(r.Context(), "httpapi: stored data cannot be used", "ref", ref, "method", r.Method, "path", r.URL.EscapedPath(), "error", err)
+		ae = &apiError{http.StatusInternalServerError, "data_error", "the server's stored data for this request cannot be used (reference " + ref + ")"}
 	case r.Context().Err() != nil:
 		// The client went away (or the server is stopping); nobody reads
 		// this response.
@@ -531,8 +538,8 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		ae = &apiError{http.StatusServiceUnavailable, "unavailable", "the request was cancelled"}
 	default:
 		// Every argument was validated here before the Service saw it, so
-		// even an ErrInvalidArgument from it is a server-side fault (a
-		// team's unknown time zone, say): log it, tell the client nothing.
+		// even an ErrInvalidArgument from it is a server-side fault: log
+		// it, tell the client nothing.
 		ref := newRef()
 		a.log.ErrorContext(r.Context(), "httpapi: request failed", "ref", ref, "method", r.Method, "path", r.URL.EscapedPath(), "error", err)
 		ae = &apiError{http.StatusInternalServerError, "internal", "internal error (reference " + ref + ")"}

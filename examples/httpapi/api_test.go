@@ -612,14 +612,16 @@ func TestInternalErrors(t *testing.T) {
 	if _, err := f.svc.RealTime(ctx, analytics.TeamScope(teamA)); !errors.Is(err, analytics.ErrCorrupt) {
 		t.Fatalf("the Service's own read: %v, want ErrCorrupt", err)
 	}
-	ref := regexp.MustCompile(`^internal error \(reference ([0-9a-f]{12})\)$`)
+	internal := regexp.MustCompile(`^internal error \(reference ([0-9a-f]{12})\)$`)
+	data := regexp.MustCompile(`^the server's stored data for this request cannot be used \(reference ([0-9a-f]{12})\)$`)
 	for _, tc := range []struct {
 		name, method, path, token string
+		code                      string
 		secrets                   []string // in the log, never in the body
 	}{
-		{"corrupt cache entry", "GET", teamURL(teamA, "realtime", nil), tokA, []string{"corrupt", "cached realtime value"}},
-		{"job error", "POST", "/v1/jobs/fails/trigger", tokAdm, []string{"secret-user", "password authentication"}},
-		{"job panic", "POST", "/v1/jobs/panics/trigger", tokAdm, []string{"secret panic value"}},
+		{"corrupt cache entry", "GET", teamURL(teamA, "realtime", nil), tokA, "data_error", []string{"corrupt", "cached realtime value"}},
+		{"job error", "POST", "/v1/jobs/fails/trigger", tokAdm, "internal", []string{"secret-user", "password authentication"}},
+		{"job panic", "POST", "/v1/jobs/panics/trigger", tokAdm, "internal", []string{"secret panic value"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, h, body := f.do(t, tc.method, tc.path, tc.token)
@@ -627,9 +629,13 @@ func TestInternalErrors(t *testing.T) {
 				t.Fatalf("status %d, want 500; body %s", status, body)
 			}
 			e := decodeError(t, h, body)
+			ref := internal
+			if tc.code == "data_error" {
+				ref = data
+			}
 			m := ref.FindStringSubmatch(e.Message)
-			if e.Code != "internal" || m == nil {
-				t.Fatalf("error %+v, want code internal and a generic message with a reference", e)
+			if e.Code != tc.code || m == nil {
+				t.Fatalf("error %+v, want code %s and a generic message with a reference", e, tc.code)
 			}
 			logs := f.logs.String()
 			var line string

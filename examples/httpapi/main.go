@@ -27,6 +27,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // team zones load without the system's tzdata
 
 	"github.com/redis/go-redis/v9"
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"text/tabwriter"
 	"time"
+	_ "time/tzdata" // team zones load without the system's tzdata
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"

@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	_ "time/tzdata" // team zones load without the system's tzdata
 
 	"github.com/jackc/pgx/v5"
 

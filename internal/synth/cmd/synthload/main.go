@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	_ "time/tzdata" // team zones load without the system's tzdata
 
 	"github.com/jackc/pgx/v5"
 
