@@ -158,7 +158,7 @@ func (h *harness) waitIdle(r *replica) time.Time {
 		}
 		r.next = next
 		return next
-	case <-time.After(20 * time.Second): // a safety net against a hung test, not a wait for time
+	case <-time.After(60 * time.Second): // a safety net against a hung test, not a wait for time
 		h.t.Fatalf("%s did not become idle", r.s.Owner())
 		return time.Time{}
 	}
