@@ -18,14 +18,14 @@ type Schedule interface {
 	Next(wall time.Time) time.Time
 }
 
-// The default wall-clock times at which periods fall due, in each team's
-// own zone: a day at 02:00 the day after, an ISO week at 03:00 on the
-// Monday after, a month at 04:00 on the 1st of the month after. They are
-// the cron expressions "0 2 * * *", "0 3 * * 1" and "0 4 1 * *".
+// The hours at which periods fall due by default, in each team's own zone:
+// a day at 02:00 the day after, an ISO week at 03:00 on the Monday after, a
+// month at 04:00 on the 1st of the month after. They are the cron
+// expressions "0 2 * * *", "0 3 * * 1" and "0 4 1 * *".
 const (
-	DefaultDailyDueHour   = 2
-	DefaultWeeklyDueHour  = 3
-	DefaultMonthlyDueHour = 4
+	dailyDueHour   = 2
+	weeklyDueHour  = 3
+	monthlyDueHour = 4
 )
 
 // defaultSchedule fires at hour:00 on the first day of every period of
@@ -53,11 +53,11 @@ func (d defaultSchedule) Next(wall time.Time) time.Time {
 func DefaultSchedule(typ SnapshotType) Schedule {
 	switch typ {
 	case Daily:
-		return defaultSchedule{Daily, DefaultDailyDueHour}
+		return defaultSchedule{Daily, dailyDueHour}
 	case Weekly:
-		return defaultSchedule{Weekly, DefaultWeeklyDueHour}
+		return defaultSchedule{Weekly, weeklyDueHour}
 	case Monthly:
-		return defaultSchedule{Monthly, DefaultMonthlyDueHour}
+		return defaultSchedule{Monthly, monthlyDueHour}
 	}
 	return nil
 }
