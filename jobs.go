@@ -54,9 +54,10 @@ const (
 	JobFailed    JobStatus = "failed"
 )
 
-// JobRun is one run of a scheduled job for one period, as a JobRunStore
-// records it. Period is the run's key: the local date (in the scheduler's
-// zone) of the period the run was scheduled for.
+// JobRun is one run of a scheduled job, as a JobRunStore records it. Job
+// and Period are the run's key; the scheduler's runs are keyed by tick, Job
+// naming the job and the tick's UTC time of day and Period holding the
+// tick's UTC date (see scheduler.RunKey).
 type JobRun struct {
 	Job         string
 	Period      Date

@@ -263,13 +263,17 @@ func (r Report) Err() error {
 }
 
 // GenerateAll generates, for every team, the last period of type typ that
-// is complete at instant at in the team's own time zone, team-wide and for
-// each account. Teams are processed in batches (BatchSize); when a batch
-// fails, its teams are retried one by one so that a failing team never
-// stops the others. Per-team failures are in the report; the returned error
-// is non-nil only when the run itself could not go on (listing teams failed,
-// or ctx ended), and the report then covers what was done. at after the
-// clock's now, or an invalid typ, gives ErrInvalidArgument.
+// is due at instant at in the team's own time zone (LastDuePeriod with the
+// default schedule: a day at 02:00 local the day after, a week at 03:00 on
+// the Monday after, a month at 04:00 on the 1st after), team-wide and for
+// each account. This is the rule the scheduler's runs and TriggerJob
+// follow too, so at any instant they agree on what is due. Teams are
+// processed in batches (BatchSize); when a batch fails, its teams are
+// retried one by one so that a failing team never stops the others.
+// Per-team failures are in the report; the returned error is non-nil only
+// when the run itself could not go on (listing teams failed, or ctx
+// ended), and the report then covers what was done. at after the clock's
+// now, or an invalid typ, gives ErrInvalidArgument.
 func (s *Snapshotter) GenerateAll(ctx context.Context, typ SnapshotType, at time.Time) (Report, error) {
 	if !typ.Valid() {
 		return Report{}, invalid("SnapshotType", "unknown snapshot type %d", typ)
@@ -278,7 +282,7 @@ func (s *Snapshotter) GenerateAll(ctx context.Context, typ SnapshotType, at time
 		return Report{}, invalid("at", "%s is in the future", at.Format(time.RFC3339))
 	}
 	rep, err := s.Run(ctx, typ, func(_ Team, loc *time.Location) ([]Period, error) {
-		p, err := LastCompletePeriod(typ, at, loc)
+		p, err := LastDuePeriod(typ, at, loc, nil)
 		return []Period{p}, err
 	})
 	rep.At = at

@@ -169,12 +169,12 @@ func TestGenerate(t *testing.T) {
 	}
 }
 
-// TestGenerateAllZones runs at 2026-03-10T20:00Z: already 01:30 on 03-11 in
-// Kolkata, still 16:00 on 03-10 in New York and 20:00 in UTC. Each team
-// gets its own last complete day.
+// TestGenerateAllZones runs at 2026-03-10T20:30Z: 02:00 on 03-11 in
+// Kolkata, when its 03-10 falls due, still 16:30 on 03-10 in New York and
+// 20:30 in UTC. Each team gets its own last due day.
 func TestGenerateAllZones(t *testing.T) {
 	t.Parallel()
-	at := mustTime(t, "2026-03-10T20:00:00Z")
+	at := mustTime(t, "2026-03-10T20:30:00Z")
 	clock := analytics.NewFakeClock(at.Add(time.Minute))
 	s := zonedStore(t, clock)
 	sn, err := analytics.NewSnapshotter(s, &analytics.SnapshotterConfig{Clock: clock, BatchSize: 2})

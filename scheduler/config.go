@@ -23,15 +23,28 @@ const (
 	MonthlyJob = "monthly-analytics-snapshot"
 )
 
-// The default cron expressions of the jobs, read in Config.Location: the
-// daily job at 02:00 (for the day before), the weekly one at 03:00 on
-// Mondays (for the ISO week before), the monthly one at 04:00 on the 1st
-// (for the month before).
+// The default cron expressions of the jobs: the wall-clock times, read in
+// each team's own zone, at which its periods fall due. A day falls due at
+// 02:00 the day after, an ISO week at 03:00 on the Monday after, a month
+// at 04:00 on the 1st after. They are analytics.DefaultSchedule's.
 const (
 	DefaultDailySpec   = "0 2 * * *"
 	DefaultWeeklySpec  = "0 3 * * 1"
 	DefaultMonthlySpec = "0 4 1 * *"
 )
+
+// TickEvery is how often the scheduler looks for periods that have fallen
+// due: every UTC quarter hour (:00, :15, :30, :45). Every UTC offset in use
+// is a whole number of quarter hours, so with specs on quarter hours each
+// team's period falls due on a tick and is generated at that tick.
+const TickEvery = 15 * time.Minute
+
+// TickSpec is TickEvery as a cron expression for a host's own scheduler,
+// to be read in UTC: call Job.Run, or Scheduler.RunDue, at every UTC
+// quarter hour. A host that calls less often generates each period at its
+// first call at or after the period's tick instead, up to the call's
+// interval late.
+const TickSpec = "*/15 * * * *"
 
 // Config configures a Scheduler. A nil *Config, and every zero field, means
 // the default stated on the field.
@@ -42,12 +55,9 @@ type Config struct {
 	// backoff. Other clocks wait on real timers. It must be the
 	// Snapshotter's clock too, since the Snapshotter skips the periods that
 	// have not ended by its own. Defaults to analytics.SystemClock().
+	// Nothing depends on the zone the process runs in: due times are read
+	// in each team's zone, ticks and run keys are in UTC.
 	Clock analytics.Clock
-	// Location is the time zone the cron expressions are read in and whose
-	// calendar keys the runs: a daily run's key is the date, in Location,
-	// of the day it is for. Teams' own periods are always computed in each
-	// team's zone. Defaults to UTC.
-	Location *time.Location
 	// Owner identifies this scheduler in the job-runs store. It must be
 	// unique among the schedulers sharing a store: two schedulers with one
 	// Owner could finish each other's runs. Defaults to
@@ -78,23 +88,28 @@ type Config struct {
 
 // JobConfig configures one job. Zero fields take the job's defaults.
 type JobConfig struct {
-	// Spec is a standard five-field cron expression (minute hour
-	// day-of-month month day-of-week) or a descriptor such as "@daily",
-	// as github.com/robfig/cron/v3's ParseStandard reads it, in
-	// Config.Location. A TZ= or CRON_TZ= prefix is refused: set
-	// Config.Location instead. Defaults to DefaultDailySpec,
-	// DefaultWeeklySpec or DefaultMonthlySpec.
+	// Spec says when the job's periods fall due: a standard five-field
+	// cron expression (minute hour day-of-month month day-of-week) or a
+	// descriptor such as "@daily", as github.com/robfig/cron/v3's
+	// ParseStandard reads it, read in each team's own zone. A team's period
+	// falls due at the first time the spec gives at or after midnight of
+	// the date following the period (see analytics.DueAt for daylight
+	// saving). The minutes must be quarter hours (0, 15, 30, 45), so that
+	// due times fall on ticks; a TZ= or CRON_TZ= prefix and "@every" are
+	// refused. Defaults to DefaultDailySpec, DefaultWeeklySpec or
+	// DefaultMonthlySpec.
 	Spec string
-	// Lookback is how many periods, counting back from the latest one that
-	// is due, each run checks for a missing or failed run and catches up
-	// on. Defaults to 35 for the daily job, 8 for the weekly one and 3 for
-	// the monthly one. -1 means 1: no catch-up beyond the latest period.
+	// Lookback is how many periods of each team's zone, counting back from
+	// the latest one that is due, a full check looks at for a missing or
+	// failed run to catch up on. Defaults to 35 for the daily job, 8 for
+	// the weekly one and 3 for the monthly one. -1 means 1: no catch-up
+	// beyond the latest period.
 	Lookback int
-	// Trailing is how many periods before each team's latest complete one
-	// a run regenerates too, so that late status updates reach the
-	// snapshots. With Trailing > 0 a run regenerates, for every team, its
-	// latest complete period and the Trailing before it. Defaults to 2 for
-	// the daily job and none for the others; -1 means none.
+	// Trailing is how many periods before a team's due one a run
+	// regenerates too, so that late status updates reach the snapshots:
+	// with Trailing > 0 the run that generates a team's period also
+	// regenerates the Trailing periods before it. Defaults to 2 for the
+	// daily job and none for the others; -1 means none.
 	Trailing int
 }
 
@@ -156,9 +171,6 @@ func (c *Config) withDefaults() (Config, error) {
 	}
 	if out.Clock == nil {
 		out.Clock = analytics.SystemClock()
-	}
-	if out.Location == nil {
-		out.Location = time.UTC
 	}
 	if out.Owner == "" {
 		out.Owner = defaultOwner()
@@ -228,15 +240,27 @@ func (c *Config) withDefaults() (Config, error) {
 	return out, nil
 }
 
-// parseSpec parses a job's cron expression and checks that it fires.
+// quarterHours are the minutes a spec may fire at.
+const quarterHours = 1<<0 | 1<<15 | 1<<30 | 1<<45
+
+// parseSpec parses a job's cron expression and checks that it is a
+// wall-clock schedule firing on quarter hours.
 func parseSpec(field, spec string) (cron.Schedule, error) {
 	s := strings.TrimSpace(spec)
 	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
-		return nil, analytics.InvalidArgument(field, "%q sets a time zone; set Config.Location instead", spec)
+		return nil, analytics.InvalidArgument(field, "%q sets a time zone; specs are read in each team's zone", spec)
 	}
 	sched, err := cron.ParseStandard(s)
 	if err != nil {
 		return nil, analytics.InvalidArgument(field, "%q is not a cron expression: %v", spec, err)
+	}
+	ss, ok := sched.(*cron.SpecSchedule)
+	if !ok {
+		return nil, analytics.InvalidArgument(field, "%q is not a wall-clock schedule", spec)
+	}
+	const starBit = 1 << 63
+	if ss.Minute&^starBit&^quarterHours != 0 {
+		return nil, analytics.InvalidArgument(field, "%q fires at minutes other than 0, 15, 30 and 45", spec)
 	}
 	ref := time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
 	if sched.Next(ref).IsZero() {

@@ -10,14 +10,17 @@ import (
 	"github.com/msgstats/analytics"
 )
 
-// A failed run's JobRun.Error has a first line saying what failed. When
-// only some teams failed, the second line lists them, so that the run that
-// repeats it (catch-up) generates those teams alone:
+// A run's JobRun.Error has a first line saying what failed. When teams
+// failed for a reason that may pass, the run is failed and the second line
+// lists them, so that the run that repeats it (catch-up) generates those
+// teams alone. Teams that failed for bad data (see dataError) are
+// described but not listed: a repeat would fail them again.
 //
-//	2 of 40 teams failed
+//	3 of 40 teams failed, 1 of them for bad data (not repeated)
 //	failed teams: ["team-a","team-b"]
 //	team "team-a": pgstore: aggregating: connection reset
 //	team "team-b": ...
+//	team "team-c": analytics: data corrupt: ...
 //
 // The list is left out when it would exceed maxListBytes; the repeat then
 // covers every team.
@@ -27,8 +30,8 @@ const (
 	maxErrorLines     = 20
 )
 
-// failureText describes a failed run for JobRun.Error: runErr when the run
-// as a whole failed, else the teams of rep.Errors.
+// failureText describes a run's failures for JobRun.Error: runErr when the
+// run as a whole failed, else the teams of rep.Errors.
 func failureText(runErr error, rep analytics.Report) string {
 	if runErr != nil {
 		return runErr.Error()
@@ -38,13 +41,20 @@ func failureText(runErr error, rep analytics.Report) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d of %d teams failed", len(rep.Errors), rep.Teams)
-	ids := make([]string, len(rep.Errors))
-	for i, e := range rep.Errors {
-		ids[i] = e.TeamID
+	var ids []string
+	for _, e := range rep.Errors {
+		if !dataError(e.Err) {
+			ids = append(ids, e.TeamID)
+		}
 	}
-	if list, err := json.Marshal(ids); err == nil && len(list) <= maxListBytes {
-		b.WriteString("\n" + failedTeamsPrefix)
-		b.Write(list)
+	if n := len(rep.Errors) - len(ids); n > 0 {
+		fmt.Fprintf(&b, ", %d of them for bad data (not repeated)", n)
+	}
+	if len(ids) > 0 {
+		if list, err := json.Marshal(ids); err == nil && len(list) <= maxListBytes {
+			b.WriteString("\n" + failedTeamsPrefix)
+			b.Write(list)
+		}
 	}
 	for i, e := range rep.Errors {
 		if i == maxErrorLines {
@@ -76,9 +86,17 @@ func failedTeams(text string) map[string]bool {
 }
 
 // permanent reports whether a team's error will not go away by trying
-// again within the run: bad data or configuration, or the run ending.
+// again within the run: bad data, or the run ending.
 func permanent(err error) bool {
+	return dataError(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// dataError reports whether a team's error comes from the team's data
+// (its time zone cannot be loaded, a stored snapshot cannot be decoded,
+// the team is gone): an error wrapping analytics.ErrInvalidArgument,
+// ErrNotFound or ErrCorrupt. Repeating the run would fail the team again,
+// so such a failure does not fail the run.
+func dataError(err error) bool {
 	return errors.Is(err, analytics.ErrInvalidArgument) || errors.Is(err, analytics.ErrNotFound) ||
-		errors.Is(err, analytics.ErrCorrupt) || errors.Is(err, context.Canceled) ||
-		errors.Is(err, context.DeadlineExceeded)
+		errors.Is(err, analytics.ErrCorrupt)
 }

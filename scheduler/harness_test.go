@@ -158,7 +158,7 @@ func (h *harness) waitIdle(r *replica) time.Time {
 		}
 		r.next = next
 		return next
-	case <-time.After(20 * time.Second): // a safety net against a hung test, not a wait for time
+	case <-time.After(60 * time.Second): // a safety net against a hung test, not a wait for time
 		h.t.Fatalf("%s did not become idle", r.s.Owner())
 		return time.Time{}
 	}
@@ -184,7 +184,19 @@ func (h *harness) stopAll() {
 	h.replicas = nil
 }
 
-// jobRuns returns the recorded runs of job with keys in [from, to].
+// run returns the recorded run of job at tick, or the zero JobRun.
+func (h *harness) run(job string, tick time.Time) analytics.JobRun {
+	h.t.Helper()
+	name, d := scheduler.RunKey(job, tick)
+	runs := h.jobRuns(name, d, d)
+	if len(runs) != 1 {
+		return analytics.JobRun{}
+	}
+	return runs[0]
+}
+
+// jobRuns returns the recorded runs under the job name job (see
+// scheduler.RunKey) with dates in [from, to].
 func (h *harness) jobRuns(job string, from, to analytics.Date) []analytics.JobRun {
 	h.t.Helper()
 	runs, err := h.runs.JobRuns(context.Background(), job, from, to)

@@ -46,10 +46,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func dailyKeys(ws []write) map[analytics.Date]int {
+// teamDays counts the daily snapshots of team's scopes in ws by date.
+func teamDays(ws []write, team string) map[analytics.Date]int {
 	out := map[analytics.Date]int{}
 	for _, w := range ws {
-		if w.key.Type == analytics.Daily {
+		if w.key.Type == analytics.Daily && w.key.Scope.TeamID == team {
 			out[w.key.Date]++
 		}
 	}
@@ -61,33 +62,36 @@ func TestStaleClaimIsTakenOver(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		h := newHarness(t, b, ts("2026-03-11T02:00:00Z"), twoTeams)
 		ctx := context.Background()
-		key := date("2026-03-10")
-		// A replica claimed the run at its tick and died at once.
-		if _, ok, err := h.runs.ClaimJobRun(ctx, analytics.JobClaim{Job: scheduler.DailyJob, Period: key,
+		// alpha's 2026-03-10 falls due at 02:00 UTC on 03-11: a replica
+		// claimed that tick's run and died at once.
+		tick := ts("2026-03-11T02:00:00Z")
+		name, key := scheduler.RunKey(scheduler.DailyJob, tick)
+		if _, ok, err := h.runs.ClaimJobRun(ctx, analytics.JobClaim{Job: name, Period: key,
 			Owner: "dead/1", Now: h.clock.Now(), StaleAfter: 2 * time.Minute}); err != nil || !ok {
 			t.Fatalf("claim by the dead replica: %v, %v", ok, err)
 		}
 		h.start(1, oneJob(3))
-		if got := h.jobRuns(scheduler.DailyJob, key, key); len(got) != 1 || got[0].Owner != "dead/1" || got[0].Status != analytics.JobRunning {
+		if got := h.run(scheduler.DailyJob, tick); got.Owner != "dead/1" || got.Status != analytics.JobRunning {
 			t.Errorf("a fresh claim was not respected: %+v", got)
 		}
-		if n := dailyKeys(h.rec.take())[key]; n != 0 {
-			t.Errorf("the held day %s was generated %d times", key, n)
+		day := date("2026-03-10")
+		if n := teamDays(h.rec.take(), "alpha")[day]; n != 0 {
+			t.Errorf("alpha's held day %s was generated %d times", day, n)
 		}
-		// At the next tick the claim is a day stale: it is taken over, and
-		// the day generated, along with the new one.
+		// A day later the claim is stale: it is taken over, and the day
+		// generated, along with the new one.
 		h.advance(ts("2026-03-12T02:00:00Z"))
-		for _, r := range h.jobRuns(scheduler.DailyJob, key, key.AddDays(1)) {
-			if r.Owner != "replica-0" || r.Status != analytics.JobSucceeded {
-				t.Errorf("run %s after the takeover: %+v, want succeeded by replica-0", r.Period, r)
+		for _, tk := range []time.Time{tick, tick.AddDate(0, 0, 1)} {
+			if r := h.run(scheduler.DailyJob, tk); r.Owner != "replica-0" || r.Status != analytics.JobSucceeded {
+				t.Errorf("run at %v after the takeover: %+v, want succeeded by replica-0", tk, r)
 			}
 		}
-		// alpha, alpha/alpha-wa and beta's 2026-03-10: by the taken-over
-		// run, and again as a trailing day of 2026-03-11's run.
-		if n := dailyKeys(h.rec.take())[key]; n != 6 {
-			t.Errorf("day %s written %d times after the takeover, want 6", key, n)
+		// alpha and alpha/alpha-wa's 2026-03-10: by the taken-over run, and
+		// again as a trailing day of 2026-03-11's run.
+		if n := teamDays(h.rec.take(), "alpha")[day]; n != 4 {
+			t.Errorf("alpha's %s written %d times after the takeover, want 4", day, n)
 		}
-		err := h.runs.HeartbeatJobRun(ctx, scheduler.DailyJob, key, "dead/1", h.clock.Now())
+		err := h.runs.HeartbeatJobRun(ctx, name, key, "dead/1", h.clock.Now())
 		if !errors.Is(err, analytics.ErrNotFound) {
 			t.Errorf("heartbeat of the dead replica after the takeover: %v, want ErrNotFound", err)
 		}
@@ -98,7 +102,7 @@ func TestLostClaimCancelsRun(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		at := ts("2026-03-11T02:00:00Z")
-		h := newHarness(t, b, at, twoTeams)
+		h := newHarness(t, b, at, twoTeams[:1])
 		entered := make(chan struct{})
 		var once sync.Once
 		h.rec.setBlock(func(ctx context.Context) {
@@ -118,8 +122,8 @@ func TestLostClaimCancelsRun(t *testing.T) {
 		<-entered
 		waitFor(t, "the heartbeat timer", func() bool { return h.clock.Waiters() > 0 })
 		// Another replica, whose clock runs ahead, sees the claim stale.
-		key := date("2026-03-10")
-		if _, ok, err := h.runs.ClaimJobRun(context.Background(), analytics.JobClaim{Job: scheduler.DailyJob, Period: key,
+		name, key := scheduler.RunKey(scheduler.DailyJob, at)
+		if _, ok, err := h.runs.ClaimJobRun(context.Background(), analytics.JobClaim{Job: name, Period: key,
 			Owner: "thief/1", Now: at.Add(10 * time.Minute), StaleAfter: 2 * time.Minute}); err != nil || !ok {
 			t.Fatalf("takeover: %v, %v", ok, err)
 		}
@@ -131,7 +135,7 @@ func TestLostClaimCancelsRun(t *testing.T) {
 		if o.res.Run.Status != analytics.JobFailed {
 			t.Errorf("the abandoned run is reported as %q, want failed", o.res.Run.Status)
 		}
-		got := h.jobRuns(scheduler.DailyJob, key, key)
+		got := h.jobRuns(name, key, key)
 		if len(got) != 1 || got[0].Owner != "thief/1" || got[0].Status != analytics.JobRunning {
 			t.Errorf("the loser overwrote the new holder's run: %+v", got)
 		}
@@ -171,8 +175,7 @@ func TestStopWaitsForRunningJob(t *testing.T) {
 			t.Fatalf("Stop: %v", err)
 		}
 		// The run was recorded before Stop returned.
-		got := h.jobRuns(scheduler.DailyJob, date("2026-03-10"), date("2026-03-10"))
-		if len(got) != 1 || got[0].Status != analytics.JobSucceeded {
+		if got := h.run(scheduler.DailyJob, ts("2026-03-11T02:00:00Z")); got.Status != analytics.JobSucceeded {
 			t.Errorf("run after a graceful Stop: %+v, want succeeded", got)
 		}
 	})
@@ -201,15 +204,14 @@ func TestStopCancelsWhenContextEnds(t *testing.T) {
 			t.Errorf("Stop with an ended context: %v, want context.Canceled", err)
 		}
 		// Recorded as failed, so that the next run repeats it at once.
-		key := date("2026-03-10")
-		got := h.jobRuns(scheduler.DailyJob, key, key)
-		if len(got) != 1 || got[0].Status != analytics.JobFailed || !strings.Contains(got[0].Error, "canceled") {
+		tick := ts("2026-03-11T02:00:00Z")
+		if got := h.run(scheduler.DailyJob, tick); got.Status != analytics.JobFailed || !strings.Contains(got.Error, "canceled") {
 			t.Fatalf("run cancelled by Stop: %+v, want failed with the cancellation", got)
 		}
 		h.rec.setBlock(nil)
 		h.rec.take()
 		h.start(1, oneJob(-1))
-		if got := h.jobRuns(scheduler.DailyJob, key, key); len(got) != 1 || got[0].Status != analytics.JobSucceeded || got[0].Owner != "replica-1" {
+		if got := h.run(scheduler.DailyJob, tick); got.Status != analytics.JobSucceeded || got.Owner != "replica-1" {
 			t.Errorf("run after a restart: %+v, want succeeded by replica-1", got)
 		}
 	})
@@ -289,17 +291,23 @@ func (f *flakyStore) Teams(ctx context.Context, after string, limit int) ([]anal
 	return f.Store.Teams(ctx, after, limit)
 }
 
+// TestRetriesAndFailedTeams runs a day with a team that fails once (it
+// is retried within the run), one that fails for bad data (it is reported
+// and the run still succeeds) and one that keeps failing for a reason
+// that may pass (the run fails, and the next tick repeats it for that
+// team alone).
 func TestRetriesAndFailedTeams(t *testing.T) {
 	t.Parallel()
-	teams := []analytics.Team{{ID: "good"}, {ID: "flaky", AccountIDs: []string{"flaky-wa"}}, {ID: "broken"}}
+	teams := []analytics.Team{{ID: "good"}, {ID: "flaky", AccountIDs: []string{"flaky-wa"}}, {ID: "broken"}, {ID: "down"}}
 	at := ts("2026-03-11T02:00:00Z")
 	clock := analytics.NewFakeClock(at)
 	mem, runs := memBackend.open(t, clock, teams)
 	store := &flakyStore{Store: mem,
 		// The batch call and the one-by-one call fail: the first attempt
 		// loses the team, the retry saves it.
-		fails:     map[string]int{"flaky": 2, "broken": 1 << 30},
-		errs:      map[string]error{"flaky": errors.New("i/o timeout"), "broken": analytics.InvalidArgument("Team.TimeZone", "unknown time zone")},
+		fails: map[string]int{"flaky": 2, "broken": 1 << 30, "down": 1 << 30},
+		errs: map[string]error{"flaky": errors.New("i/o timeout"), "down": errors.New("connection refused"),
+			"broken": analytics.InvalidArgument("Team.TimeZone", "unknown time zone")},
 		listFails: 1,
 	}
 	rec := &recorder{}
@@ -317,7 +325,11 @@ func TestRetriesAndFailedTeams(t *testing.T) {
 		}
 		reps = append(reps, s)
 	}
-	run := func(s *scheduler.Scheduler, at time.Time, waits ...time.Duration) scheduler.RunResult {
+	type wait struct {
+		waiters int
+		d       time.Duration
+	}
+	run := func(s *scheduler.Scheduler, at time.Time, waits ...wait) scheduler.RunResult {
 		t.Helper()
 		type outcome struct {
 			res scheduler.RunResult
@@ -329,10 +341,10 @@ func TestRetriesAndFailedTeams(t *testing.T) {
 			done <- outcome{res, err}
 		}()
 		for _, w := range waits {
-			// The heartbeat timer and the backoff (the clock is new: no
-			// other timers).
-			waitFor(t, "a retry backoff", func() bool { return clock.Waiters() >= 2 })
-			clock.Advance(w)
+			// The backoff, and the heartbeat timer once the run is claimed
+			// (the clock is new: no other timers).
+			waitFor(t, "a retry backoff", func() bool { return clock.Waiters() >= w.waiters })
+			clock.Advance(w.d)
 		}
 		o := <-done
 		if o.err != nil {
@@ -340,19 +352,24 @@ func TestRetriesAndFailedTeams(t *testing.T) {
 		}
 		return o.res
 	}
-	// Attempt 1: listing teams fails. Attempt 2 (after 1 s): flaky and
-	// broken fail. Attempt 3 (after 2 s more): flaky alone, succeeds.
-	res := run(reps[0], at, time.Second, 2*time.Second)
-	if res.Run.Status != analytics.JobFailed || res.Teams != 3 || res.Scopes != 4 || res.Succeeded != 3 || res.Failed != 1 {
-		t.Errorf("run with a broken team: %+v, want failed with 3 teams, 4 scopes, 3 succeeded, 1 failed", res.Run)
+	// Listing the zones fails, and is retried after 1 s. Attempt 1: flaky,
+	// broken and down fail. Attempt 2 (after 1 s): flaky succeeds, down
+	// fails. Attempt 3 (after 2 s more): down fails again.
+	res := run(reps[0], at, wait{1, time.Second}, wait{2, time.Second}, wait{2, 2 * time.Second})
+	if res.Run.Status != analytics.JobFailed || res.Teams != 4 || res.Scopes != 5 || res.Succeeded != 3 || res.Failed != 2 {
+		t.Errorf("run with a broken and a down team: %+v, want failed with 4 teams, 5 scopes, 3 succeeded, 2 failed", res.Run)
 	}
-	if len(res.Errors) != 1 || res.Errors[0].TeamID != "broken" || !errors.Is(res.Errors[0], analytics.ErrInvalidArgument) {
-		t.Errorf("errors: %v, want broken's invalid argument alone", res.Errors)
+	var failed []string
+	for _, te := range res.Errors {
+		failed = append(failed, te.TeamID)
 	}
-	if !strings.Contains(res.Run.Error, `failed teams: ["broken"]`) {
-		t.Errorf("recorded error %q does not list the broken team", res.Run.Error)
+	if d := cmp.Diff([]string{"broken", "down"}, failed); d != "" || !errors.Is(res.Errors[0], analytics.ErrInvalidArgument) {
+		t.Errorf("errors: %v, want broken's invalid argument and down's failure", res.Errors)
 	}
-	stored := runsOf(t, runs, scheduler.DailyJob, date("2026-03-10"))
+	if !strings.Contains(res.Run.Error, `failed teams: ["down"]`) || !strings.Contains(res.Run.Error, "1 of them for bad data (not repeated)") {
+		t.Errorf("recorded error %q does not list down alone for a repeat", res.Run.Error)
+	}
+	stored := h1Run(t, runs, scheduler.DailyJob, at)
 	if d := cmp.Diff(res.Run, stored); d != "" {
 		t.Errorf("stored run differs from the returned one (-returned +stored):\n%s", d)
 	}
@@ -367,10 +384,11 @@ func TestRetriesAndFailedTeams(t *testing.T) {
 		t.Errorf("written (-want +got):\n%s", d)
 	}
 
-	// The team is mended; the next day's run repeats the failed one for it
-	// alone, then runs its own day for everyone.
+	// down is mended, broken is not. The next day's run repeats the failed
+	// one for down alone, then runs its own day for everyone; broken fails
+	// it again, without failing it.
 	store.mu.Lock()
-	store.fails["broken"] = 0
+	store.fails["down"] = 0
 	store.mu.Unlock()
 	clock.Set(ts("2026-03-12T02:00:00Z"))
 	res = run(reps[1], clock.Now())
@@ -378,29 +396,40 @@ func TestRetriesAndFailedTeams(t *testing.T) {
 		t.Fatalf("catch-up: %+v, want the failed run repeated", res.CatchUp)
 	}
 	c := res.CatchUp[0]
-	if c.Run.Period != date("2026-03-10") || c.Run.Status != analytics.JobSucceeded || c.Scopes != 1 || c.Succeeded != 1 {
-		t.Errorf("repeated run: %+v, want 2026-03-10 succeeded with broken's 1 scope", c.Run)
+	if !c.Tick.Equal(at) || c.Run.Status != analytics.JobSucceeded || c.Scopes != 1 || c.Succeeded != 1 {
+		t.Errorf("repeated run: %+v, want %v succeeded with down's 1 scope", c.Run, at)
 	}
-	if res.Run.Status != analytics.JobSucceeded || res.Scopes != 4 {
-		t.Errorf("the day's own run: %+v, want succeeded with 4 scopes", res.Run)
+	if res.Run.Status != analytics.JobSucceeded || res.Scopes != 5 || res.Failed != 1 || !strings.Contains(res.Run.Error, "broken") {
+		t.Errorf("the day's own run: %+v, want succeeded with 5 scopes, broken's failure recorded", res.Run)
 	}
-	want = []analytics.SnapshotKey{{Scope: analytics.TeamScope("broken"), Type: analytics.Daily, Date: date("2026-03-10")}}
+	want = []analytics.SnapshotKey{{Scope: analytics.TeamScope("down"), Type: analytics.Daily, Date: date("2026-03-10")}}
 	for _, tm := range teams {
 		for _, sc := range tm.Scopes() {
-			want = append(want, analytics.SnapshotKey{Scope: sc, Type: analytics.Daily, Date: date("2026-03-11")})
+			if tm.ID != "broken" {
+				want = append(want, analytics.SnapshotKey{Scope: sc, Type: analytics.Daily, Date: date("2026-03-11")})
+			}
 		}
 	}
 	sortKeys(want)
 	if d := cmp.Diff(want, keysOf(rec.take())); d != "" {
 		t.Errorf("written by the repeat and the day's run (-want +got):\n%s", d)
 	}
+	// The third day repeats nothing: broken's bad data does not make the
+	// runs it failed in be repeated.
+	clock.Set(ts("2026-03-13T02:00:00Z"))
+	res = run(reps[1], clock.Now())
+	if len(res.CatchUp) != 0 || res.Run.Status != analytics.JobSucceeded {
+		t.Errorf("third day: %+v, catch-up %+v; want its own run alone, succeeded", res.Run, res.CatchUp)
+	}
 }
 
-func runsOf(t *testing.T, runs analytics.JobRunStore, job string, d analytics.Date) analytics.JobRun {
+// h1Run returns the recorded run of job at tick.
+func h1Run(t *testing.T, runs analytics.JobRunStore, job string, tick time.Time) analytics.JobRun {
 	t.Helper()
-	got, err := runs.JobRuns(context.Background(), job, d, d)
+	name, d := scheduler.RunKey(job, tick)
+	got, err := runs.JobRuns(context.Background(), name, d, d)
 	if err != nil || len(got) != 1 {
-		t.Fatalf("JobRuns(%s, %s): %+v, %v", job, d, got, err)
+		t.Fatalf("JobRuns(%s, %s): %+v, %v", name, d, got, err)
 	}
 	return got[0]
 }
@@ -423,13 +452,15 @@ func TestTriggerJob(t *testing.T) {
 			}
 		}
 
+		// alpha's day falls due now, beta's (Tokyo) fell due at 17:00 UTC.
 		first, err := r.s.Jobs()[0].Run(ctx, at)
-		if err != nil || first.Skipped || first.Run.Status != analytics.JobSucceeded {
-			t.Fatalf("scheduled run: %+v, %v", first, err)
+		if err != nil || first.Skipped || first.Run.Status != analytics.JobSucceeded || !first.Tick.Equal(at) ||
+			len(first.CatchUp) != 1 || !first.CatchUp[0].Tick.Equal(ts("2026-03-10T17:00:00Z")) {
+			t.Fatalf("scheduled run: %+v, %v; want the runs at 17:00 and 02:00", first, err)
 		}
 		again, err := r.s.Jobs()[0].Run(ctx, at)
 		if err != nil || !again.Skipped {
-			t.Errorf("a second scheduled run of a succeeded period: %+v, %v; want skipped", again, err)
+			t.Errorf("a second scheduled run of a succeeded tick: %+v, %v; want skipped", again, err)
 		}
 		wrote := keysOf(h.rec.take())
 		h.clock.Advance(time.Hour)
@@ -437,51 +468,72 @@ func TestTriggerJob(t *testing.T) {
 		if err != nil {
 			t.Fatalf("TriggerJob: %v", err)
 		}
-		if res.Skipped || res.Run.Status != analytics.JobSucceeded || res.Run.Period != date("2026-03-10") || !res.Run.ClaimedAt.Equal(h.clock.Now()) {
-			t.Errorf("forced re-run: %+v, want 2026-03-10 claimed again now and succeeded", res.Run)
+		name, key := scheduler.RunKey(scheduler.DailyJob, at)
+		if res.Skipped || res.Run.Status != analytics.JobSucceeded || res.Run.Job != name || res.Run.Period != key ||
+			!res.Run.ClaimedAt.Equal(h.clock.Now()) || len(res.CatchUp) != 0 {
+			t.Errorf("forced re-run: %+v, want %s %s claimed again now and succeeded", res.Run, name, key)
 		}
 		if d := cmp.Diff(wrote, keysOf(h.rec.take())); d != "" {
-			t.Errorf("the forced re-run wrote other snapshots than the run (-run +re-run):\n%s", d)
+			t.Errorf("the forced re-run wrote other snapshots than the runs (-runs +re-run):\n%s", d)
 		}
 	})
 }
 
-// TestTriggerBeforeTick triggers the daily job before its tick, when a
-// team's day has not ended yet: the run leaves it out and is recorded as
-// failed, and the scheduled run completes it.
-func TestTriggerBeforeTick(t *testing.T) {
+// TestTriggerAgreesWithGenerateAll triggers the monthly job when Berlin's
+// November has fallen due (04:00 local, 03:00 UTC) and New York's has
+// ended (05:00 UTC) but not fallen due (04:00 local, 09:00 UTC), and
+// again after: TriggerJob, the scheduled run and GenerateAll write the
+// same months.
+func TestTriggerAgreesWithGenerateAll(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
-		teams := []analytics.Team{{ID: "london", TimeZone: "Europe/London"}, {ID: "saopaulo", TimeZone: "America/Sao_Paulo"}}
-		h := newHarness(t, b, ts("2026-03-11T02:00:00Z"), teams)
-		cfg := oneJob(-1)
-		cfg.Daily.Spec = "0 6 * * *"
-		cfg.Daily.Trailing = -1
-		r := h.newScheduler(cfg)
-		// São Paulo's 2026-03-10 ends at 03:00 UTC.
-		res, err := r.s.TriggerJob(ctx, scheduler.DailyJob)
+		teams := []analytics.Team{{ID: "berlin", TimeZone: "Europe/Berlin"}, {ID: "newyork", TimeZone: "America/New_York"}}
+		h := newHarness(t, b, ts("2026-12-01T06:00:00Z"), teams)
+		r := h.newScheduler(scheduler.Config{Monthly: scheduler.JobConfig{Lookback: -1}})
+		gen, err := analytics.NewSnapshotter(h.store, &analytics.SnapshotterConfig{Clock: h.clock, AfterBatch: h.rec.hook(99, h.clock)})
 		if err != nil {
-			t.Fatalf("TriggerJob: %v", err)
+			t.Fatal(err)
 		}
-		if res.Run.Period != date("2026-03-10") || res.Run.Status != analytics.JobFailed || res.Succeeded != 1 || res.Failed != 0 {
-			t.Errorf("early run: %+v, want 2026-03-10 failed with London's day done", res.Run)
+		key := func(team, d string) analytics.SnapshotKey {
+			return analytics.SnapshotKey{Scope: analytics.TeamScope(team), Type: analytics.Monthly, Date: date(d)}
 		}
-		if len(res.Errors) != 1 || res.Errors[0].TeamID != "saopaulo" || !strings.Contains(res.Errors[0].Error(), "had not ended") {
-			t.Errorf("early run's errors: %v, want São Paulo's day not ended", res.Errors)
-		}
-		london := analytics.SnapshotKey{Scope: analytics.TeamScope("london"), Type: analytics.Daily, Date: date("2026-03-10")}
-		if d := cmp.Diff([]analytics.SnapshotKey{london}, keysOf(h.rec.take())); d != "" {
-			t.Errorf("early run wrote (-want +got):\n%s", d)
-		}
-		h.clock.Set(ts("2026-03-11T06:00:00Z"))
-		res, err = r.s.Jobs()[0].Run(ctx, h.clock.Now())
-		if err != nil || res.Run.Status != analytics.JobSucceeded || res.Scopes != 1 {
-			t.Errorf("scheduled run: %+v, %v; want succeeded, São Paulo alone", res.Run, err)
-		}
-		sp := analytics.SnapshotKey{Scope: analytics.TeamScope("saopaulo"), Type: analytics.Daily, Date: date("2026-03-10")}
-		if d := cmp.Diff([]analytics.SnapshotKey{sp}, keysOf(h.rec.take())); d != "" {
-			t.Errorf("scheduled run wrote (-want +got):\n%s", d)
+		for _, step := range []struct {
+			at        string
+			want      []analytics.SnapshotKey // due: each team's latest due month
+			scheduled []analytics.SnapshotKey // what the scheduled run has left to do
+		}{
+			{"2026-12-01T06:00:00Z", []analytics.SnapshotKey{key("berlin", "2026-11-01"), key("newyork", "2026-10-01")},
+				[]analytics.SnapshotKey{key("berlin", "2026-11-01"), key("newyork", "2026-10-01")}},
+			{"2026-12-01T09:00:00Z", []analytics.SnapshotKey{key("berlin", "2026-11-01"), key("newyork", "2026-11-01")},
+				[]analytics.SnapshotKey{key("newyork", "2026-11-01")}},
+		} {
+			h.clock.Set(ts(step.at))
+			h.rec.take()
+			if _, err := r.s.Jobs()[2].Run(ctx, h.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			scheduled := keysOf(h.rec.take())
+			res, err := r.s.TriggerJob(ctx, scheduler.MonthlyJob)
+			if err != nil || res.Run.Status != analytics.JobSucceeded {
+				t.Fatalf("TriggerJob at %s: %+v, %v", step.at, res.Run, err)
+			}
+			triggered := keysOf(h.rec.take())
+			if _, err := gen.GenerateAll(ctx, analytics.Monthly, h.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+			generated := keysOf(h.rec.take())
+			sortKeys(step.want)
+			if d := cmp.Diff(step.want, triggered); d != "" {
+				t.Errorf("at %s TriggerJob wrote (-want +got):\n%s", step.at, d)
+			}
+			if d := cmp.Diff(step.want, generated); d != "" {
+				t.Errorf("at %s GenerateAll wrote (-want +got):\n%s", step.at, d)
+			}
+			sortKeys(step.scheduled)
+			if d := cmp.Diff(step.scheduled, scheduled); d != "" {
+				t.Errorf("at %s the scheduled run wrote (-want +got):\n%s", step.at, d)
+			}
 		}
 	})
 }
@@ -506,6 +558,10 @@ func TestNew(t *testing.T) {
 		{"bad spec", snap, runs, scheduler.Config{Daily: scheduler.JobConfig{Spec: "0 2 * *"}}, "Config.Daily.Spec"},
 		{"spec with a zone", snap, runs, scheduler.Config{Weekly: scheduler.JobConfig{Spec: "CRON_TZ=Asia/Tokyo 0 3 * * 1"}}, "Config.Weekly.Spec"},
 		{"spec that never fires", snap, runs, scheduler.Config{Monthly: scheduler.JobConfig{Spec: "0 4 30 2 *"}}, "Config.Monthly.Spec"},
+		{"spec off the quarter hours", snap, runs, scheduler.Config{Daily: scheduler.JobConfig{Spec: "10 2 * * *"}}, "Config.Daily.Spec"},
+		{"spec every minute", snap, runs, scheduler.Config{Daily: scheduler.JobConfig{Spec: "* 2 * * *"}}, "Config.Daily.Spec"},
+		{"spec on quarter hours", snap, runs, scheduler.Config{Daily: scheduler.JobConfig{Spec: "15,45 1 * * *"}}, ""},
+		{"interval", snap, runs, scheduler.Config{Daily: scheduler.JobConfig{Spec: "@every 1h"}}, "Config.Daily.Spec"},
 		{"descriptor", snap, runs, scheduler.Config{Daily: scheduler.JobConfig{Spec: "@daily"}}, ""},
 		{"lookback", snap, runs, scheduler.Config{Daily: scheduler.JobConfig{Lookback: -2}}, "Config.Daily.Lookback"},
 		{"trailing", snap, runs, scheduler.Config{Daily: scheduler.JobConfig{Trailing: -2}}, "Config.Daily.Trailing"},
@@ -546,12 +602,12 @@ func TestJobs(t *testing.T) {
 	}
 	var got []string
 	for _, j := range s.Jobs() {
-		got = append(got, fmt.Sprintf("%s %q %s", j.Name, j.Spec, j.Type))
+		got = append(got, fmt.Sprintf("%s %q %q %s", j.Name, j.Spec, j.Tick, j.Type))
 	}
 	want := []string{
-		`daily-analytics-snapshot "0 2 * * *" Daily`,
-		`weekly-analytics-snapshot "30 5 * * 1" Weekly`,
-		`monthly-analytics-snapshot "0 4 1 * *" Monthly`,
+		`daily-analytics-snapshot "0 2 * * *" "*/15 * * * *" Daily`,
+		`weekly-analytics-snapshot "30 5 * * 1" "*/15 * * * *" Weekly`,
+		`monthly-analytics-snapshot "0 4 1 * *" "*/15 * * * *" Monthly`,
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Jobs (-want +got):\n%s", d)
@@ -559,6 +615,24 @@ func TestJobs(t *testing.T) {
 	for _, at := range []time.Time{{}, clock.Now().Add(time.Second)} {
 		if _, err := s.Jobs()[0].Run(context.Background(), at); !errors.Is(err, analytics.ErrInvalidArgument) {
 			t.Errorf("Run at %v: %v, want ErrInvalidArgument", at, err)
+		}
+		if _, err := s.RunDue(context.Background(), at); !errors.Is(err, analytics.ErrInvalidArgument) {
+			t.Errorf("RunDue at %v: %v, want ErrInvalidArgument", at, err)
+		}
+	}
+	// RunDue runs the three jobs: alpha's day (UTC) falls due now, beta's
+	// (Tokyo) fell due at 17:00 UTC; no week or month has fallen due since
+	// Tokyo's March began.
+	res, err := s.RunDue(context.Background(), clock.Now())
+	if err != nil || len(res) != 3 {
+		t.Fatalf("RunDue: %+v, %v", res, err)
+	}
+	if r := res[0]; r.Run.Status != analytics.JobSucceeded || !r.Tick.Equal(clock.Now()) || len(r.CatchUp) == 0 {
+		t.Errorf("RunDue's daily run: %+v, want the tick now succeeded, after catching up", r)
+	}
+	for i, typ := range analytics.SnapshotTypes() {
+		if res[i].Type != typ {
+			t.Errorf("RunDue's result %d is of type %s, want %s", i, res[i].Type, typ)
 		}
 	}
 }
@@ -604,5 +678,16 @@ func TestFailureText(t *testing.T) {
 	}
 	if got := scheduler.FailureText(nil, analytics.Report{Teams: 3}); got != "" {
 		t.Errorf("no failure gives %q", got)
+	}
+	// Teams that failed for bad data are described, not listed for a
+	// repeat.
+	bad := []analytics.TeamError{
+		{TeamID: "mars", Err: fmt.Errorf("zone: %w", analytics.ErrCorrupt)},
+		{TeamID: "gone", Err: analytics.ErrNotFound},
+		{TeamID: "down", Err: errors.New("connection refused")},
+	}
+	text = scheduler.FailureText(nil, analytics.Report{Teams: 5, Errors: bad})
+	if d := cmp.Diff(map[string]bool{"down": true}, scheduler.FailedTeams(text)); d != "" || !strings.HasPrefix(text, "3 of 5 teams failed, 2 of them for bad data (not repeated)\n") {
+		t.Errorf("text %q lists for a repeat (-want +got):\n%s", text, d)
 	}
 }

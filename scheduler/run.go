@@ -17,102 +17,198 @@ import (
 type mode int
 
 const (
-	// modeScheduled: the loop woke up; only periods whose tick has come
-	// are run.
+	// modeScheduled: the loop woke up; quit may stop it between runs.
 	modeScheduled mode = iota
-	// modeExternal: Job.Run; the latest ended period is run even before
-	// its tick.
+	// modeExternal: Job.Run or RunDue.
 	modeExternal
-	// modeTrigger: TriggerJob; as modeExternal, forcing a re-run.
+	// modeTrigger: TriggerJob; the latest tick's run is forced and covers
+	// every team's latest due period.
 	modeTrigger
 )
 
-// maxPeriodsPerRun bounds the team periods one run may be assigned, which
-// only a spec that fires far less often than its period could reach.
+// maxPeriodsPerRun bounds the periods of one team one run may be assigned,
+// and the steps of the searches below, which only a spec that fires far
+// less often than its period could reach.
 const maxPeriodsPerRun = 1000
 
-// tick returns the instant the run of key period p is scheduled for: the
-// first firing of the job's spec at or after p ends.
-func (s *Scheduler) tick(j *job, p analytics.Period) (time.Time, error) {
-	t := j.sched.Next(p.End.Add(-time.Nanosecond).In(s.cfg.Location))
-	if t.IsZero() {
-		return time.Time{}, fmt.Errorf("scheduler: %s: spec %q does not fire after %s", j.name, j.spec, p.End.Format(time.RFC3339))
+// slotOf returns the latest tick (UTC quarter hour) at or before t.
+func slotOf(t time.Time) time.Time { return t.UTC().Truncate(TickEvery) }
+
+// slotFor returns the first tick at or after the instant due.
+func slotFor(due time.Time) time.Time {
+	s := slotOf(due)
+	if s.Before(due) {
+		s = s.Add(TickEvery)
 	}
-	return t, nil
+	return s
 }
 
-// runJob runs job j as of at: every period of the lookback window whose
-// run is missing or failed, oldest first, ending with the latest. In
-// modeScheduled the latest is the latest whose tick is at or before at and
-// quit stops it between periods; otherwise it is the period that last
-// ended at at. It returns the latest period's result, with the others in
-// CatchUp.
-func (s *Scheduler) runJob(ctx context.Context, j *job, at time.Time, m mode, quit <-chan struct{}) (RunResult, error) {
-	loc := s.cfg.Location
-	latest, err := analytics.LastCompletePeriod(j.typ, at, loc)
+// RunKey returns the key under which the run of job at tick is recorded
+// in the JobRunStore: JobRun.Job is the job's name, "@" and the tick's
+// UTC time of day ("daily-analytics-snapshot@07:00Z"), and JobRun.Period
+// is the tick's UTC date. tick is read as its UTC quarter hour.
+func RunKey(job string, tick time.Time) (string, analytics.Date) {
+	u := slotOf(tick)
+	return job + "@" + u.Format("15:04") + "Z", analytics.DateOf(u)
+}
+
+// tickOf reads the tick back from a key RunKey made; ok is false for any
+// other key.
+func tickOf(job string, run analytics.JobRun) (time.Time, bool) {
+	rest, ok := strings.CutPrefix(run.Job, job+"@")
+	if !ok || len(rest) != len("15:04Z") {
+		return time.Time{}, false
+	}
+	hm, err := time.Parse("15:04Z", rest)
 	if err != nil {
-		return RunResult{}, fmt.Errorf("scheduler: %s: %w", j.name, err)
+		return time.Time{}, false
 	}
-	if m == modeScheduled {
-		for range j.lookback {
-			t, err := s.tick(j, latest)
-			if err != nil {
-				return RunResult{}, err
-			}
-			if !t.After(at) {
-				break
-			}
-			latest = latest.Prev()
-		}
-	}
-	window := []analytics.Period{latest}
-	for len(window) < j.lookback {
-		window = append(window, window[len(window)-1].Prev())
-	}
-	slices.Reverse(window)
-	var known []analytics.JobRun
-	err = s.retry(ctx, "listing the runs of "+j.name, func() error {
+	d := run.Period
+	return time.Date(d.Year, d.Month, d.Day, hm.Hour(), hm.Minute(), 0, 0, time.UTC), true
+}
+
+// tick is what one instant's runs share: the teams' zones, listed once,
+// and each job's latest tick with work.
+type tick struct {
+	at     time.Time
+	zones  []*time.Location
+	latest map[*job]time.Time
+	any    time.Time // the latest of latest
+}
+
+// newTick lists the teams' zones and finds each job's latest tick with
+// work at or before at.
+func (s *Scheduler) newTick(ctx context.Context, at time.Time) (*tick, error) {
+	tk := &tick{at: at, latest: map[*job]time.Time{}}
+	err := s.retry(ctx, "listing the teams' zones", func() error {
 		var err error
-		known, err = s.runs.JobRuns(ctx, j.name, window[0].Date, latest.Date)
+		tk.zones, err = s.snap.TeamZones(ctx)
 		return err
 	})
 	if err != nil {
-		return RunResult{}, err
+		return nil, err
 	}
-	byKey := map[analytics.Date]analytics.JobRun{}
-	for _, r := range known {
-		byKey[r.Period] = r
+	for _, j := range s.jobs {
+		for _, loc := range tk.zones {
+			_, slot, err := j.lastSlotPeriod(at, loc)
+			if err != nil {
+				return nil, fmt.Errorf("scheduler: %s: %w", j.name, err)
+			}
+			if slot.After(tk.latest[j]) {
+				tk.latest[j] = slot
+			}
+		}
+		if tk.latest[j].After(tk.any) {
+			tk.any = tk.latest[j]
+		}
+	}
+	return tk, nil
+}
+
+// lastSlotPeriod returns the latest period of j in loc whose tick is at or
+// before at, and that tick.
+func (j *job) lastSlotPeriod(at time.Time, loc *time.Location) (analytics.Period, time.Time, error) {
+	p, err := analytics.LastDuePeriod(j.typ, at, loc, j.due)
+	if err != nil {
+		return analytics.Period{}, time.Time{}, err
+	}
+	for range maxPeriodsPerRun {
+		due, err := analytics.DueAt(p, j.due)
+		if err != nil {
+			return analytics.Period{}, time.Time{}, err
+		}
+		if slot := slotFor(due); !slot.After(at) {
+			return p, slot, nil
+		}
+		p = p.Prev()
+	}
+	return analytics.Period{}, time.Time{}, fmt.Errorf("scheduler: no %s period in %s has its tick at or before %s", j.typ, loc, at.Format(time.RFC3339))
+}
+
+// window returns the ticks with work of the lookback window at tk: for
+// each zone, the ticks of its latest Lookback periods whose tick has come,
+// oldest first.
+func (j *job) window(tk *tick) ([]time.Time, error) {
+	set := map[time.Time]bool{}
+	for _, loc := range tk.zones {
+		p, slot, err := j.lastSlotPeriod(tk.at, loc)
+		if err != nil {
+			return nil, err
+		}
+		for n := 0; ; {
+			set[slot] = true
+			if n++; n == j.lookback {
+				break
+			}
+			p = p.Prev()
+			due, err := analytics.DueAt(p, j.due)
+			if err != nil {
+				return nil, err
+			}
+			slot = slotFor(due)
+		}
+	}
+	out := make([]time.Time, 0, len(set))
+	for t := range set {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, time.Time.Compare)
+	return out, nil
+}
+
+// runJob runs job j as of tk.at: every tick of the lookback window whose
+// run is missing or failed, oldest first, ending with the latest. It
+// returns the latest tick's result, with the others in CatchUp. Unless m
+// is modeTrigger, it returns at once, doing nothing, when no tick with
+// work of any job has come since its last full check.
+func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <-chan struct{}) (RunResult, error) {
+	at := tk.at
+	latest := tk.latest[j]
+	res := RunResult{Report: analytics.Report{Type: j.typ, At: at}, Tick: latest, Skipped: true}
+	if latest.IsZero() {
+		return res, nil // no teams
+	}
+	j.mu.Lock()
+	idle := m != modeTrigger && !j.checked.IsZero() && !tk.any.After(j.checked)
+	j.mu.Unlock()
+	if idle {
+		return res, nil
+	}
+	window, err := j.window(tk)
+	if err != nil {
+		return res, fmt.Errorf("scheduler: %s: %w", j.name, err)
+	}
+	known, err := s.knownRuns(ctx, j, window)
+	if err != nil {
+		return res, err
 	}
 
-	var res RunResult
 	var catchUp []RunResult
 	var errs []error
-	for i, p := range window {
-		last := i == len(window)-1
+	for _, slot := range window {
+		last := slot.Equal(latest)
 		if quit != nil && stopping(ctx, quit) {
 			break
 		}
-		t, err := s.tick(j, p)
-		if err != nil {
-			return res, err
-		}
-		if t.After(at) && (m == modeScheduled || !last) {
-			continue // not due
-		}
 		force := last && m == modeTrigger
-		prev, seen := byKey[p.Date]
+		prev, seen := known[slot]
 		var r RunResult
 		switch {
 		case seen && prev.Status == analytics.JobSucceeded && !force:
-			r = RunResult{Report: analytics.Report{Type: j.typ, At: at}, Run: prev, Skipped: true}
+			r = RunResult{Report: analytics.Report{Type: j.typ, At: at}, Tick: slot, Run: prev, Skipped: true}
 		default:
 			var only map[string]bool
 			if seen && prev.Status == analytics.JobFailed && !force {
 				only = failedTeams(prev.Error)
 			}
-			r, err = s.runPeriod(ctx, j, p, at, force, only)
+			r, err = s.runSlot(ctx, j, slot, at, force, only)
 			if err != nil {
 				errs = append(errs, err)
+			}
+			if r.Run.Status == analytics.JobSucceeded {
+				j.mu.Lock()
+				j.done[slot] = r.Run
+				j.mu.Unlock()
 			}
 		}
 		if last {
@@ -122,21 +218,83 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, at time.Time, m mode, qu
 		}
 	}
 	res.CatchUp = catchUp
+	j.mu.Lock()
+	if at.After(j.checked) {
+		j.checked = at
+	}
+	for t := range j.done {
+		if t.Before(window[0]) {
+			delete(j.done, t)
+		}
+	}
+	j.mu.Unlock()
 	return res, errors.Join(errs...)
 }
 
-// runPeriod claims the run of j for key period p and, if it gets it, runs
-// and records it. only, when not nil, limits the run to those teams (the
-// ones that failed before).
-func (s *Scheduler) runPeriod(ctx context.Context, j *job, p analytics.Period, at time.Time, force bool, only map[string]bool) (RunResult, error) {
-	log := s.cfg.Logger.With("job", j.name, "period", p.Date.String(), "owner", s.cfg.Owner)
-	res := RunResult{Report: analytics.Report{Type: j.typ, At: at}}
+// knownRuns returns the recorded runs of the ticks of window: those this
+// Scheduler saw succeed, and the others read from the store, one read per
+// time of day.
+func (s *Scheduler) knownRuns(ctx context.Context, j *job, window []time.Time) (map[time.Time]analytics.JobRun, error) {
+	known := map[time.Time]analytics.JobRun{}
+	type span struct{ from, to analytics.Date }
+	spans := map[string]*span{}
+	var names []string
+	j.mu.Lock()
+	if j.done == nil {
+		j.done = map[time.Time]analytics.JobRun{}
+	}
+	for _, slot := range window {
+		if r, ok := j.done[slot]; ok {
+			known[slot] = r
+			continue
+		}
+		name, d := RunKey(j.name, slot)
+		if sp, ok := spans[name]; ok {
+			sp.to = d // window is sorted
+			continue
+		}
+		spans[name] = &span{d, d}
+		names = append(names, name)
+	}
+	j.mu.Unlock()
+	inWindow := map[time.Time]bool{}
+	for _, slot := range window {
+		inWindow[slot] = true
+	}
+	for _, name := range names {
+		sp := spans[name]
+		var runs []analytics.JobRun
+		err := s.retry(ctx, "listing the runs of "+name, func() error {
+			var err error
+			runs, err = s.runs.JobRuns(ctx, name, sp.from, sp.to)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range runs {
+			if slot, ok := tickOf(j.name, r); ok && inWindow[slot] {
+				known[slot] = r
+			}
+		}
+	}
+	return known, nil
+}
+
+// runSlot claims the run of j at tick slot and, if it gets it, runs and
+// records it. force takes over a succeeded run and covers every team's
+// latest due period at at (TriggerJob); only, when not nil, limits the run
+// to those teams (the ones that failed before).
+func (s *Scheduler) runSlot(ctx context.Context, j *job, slot, at time.Time, force bool, only map[string]bool) (RunResult, error) {
+	name, key := RunKey(j.name, slot)
+	log := s.cfg.Logger.With("job", j.name, "tick", slot.Format(time.RFC3339), "owner", s.cfg.Owner)
+	res := RunResult{Report: analytics.Report{Type: j.typ, At: at}, Tick: slot}
 	var run analytics.JobRun
 	var claimed bool
-	err := s.retry(ctx, "claiming "+j.name+" "+p.Date.String(), func() error {
+	err := s.retry(ctx, "claiming "+name+" "+key.String(), func() error {
 		var err error
 		run, claimed, err = s.runs.ClaimJobRun(ctx, analytics.JobClaim{
-			Job: j.name, Period: p.Date, Owner: s.cfg.Owner, Now: s.cfg.Clock.Now(),
+			Job: name, Period: key, Owner: s.cfg.Owner, Now: s.cfg.Clock.Now(),
 			StaleAfter: s.cfg.StaleAfter, Force: force,
 		})
 		return err
@@ -154,11 +312,11 @@ func (s *Scheduler) runPeriod(ctx context.Context, j *job, p analytics.Period, a
 
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	beat := s.heartbeat(runCtx, cancel, j, p.Date, log)
-	rep, runErr := s.execute(runCtx, j, p, at, only)
+	beat := s.heartbeat(runCtx, cancel, name, key, log)
+	rep, runErr := s.execute(runCtx, j, slot, at, force, only)
 	lastBeat, lost := beat()
 	if lost {
-		runErr = fmt.Errorf("scheduler: %s %s: the claim was lost to another owner: %w", j.name, p.Date, analytics.ErrNotFound)
+		runErr = fmt.Errorf("scheduler: %s %s: the claim was lost to another owner: %w", name, key, analytics.ErrNotFound)
 	}
 	res.Report = rep
 
@@ -166,7 +324,7 @@ func (s *Scheduler) runPeriod(ctx context.Context, j *job, p analytics.Period, a
 	run.FinishedAt = s.cfg.Clock.Now()
 	run.Teams, run.Scopes, run.Succeeded, run.Failed = rep.Teams, rep.Scopes, rep.Succeeded, rep.Failed
 	run.Status = analytics.JobSucceeded
-	if runErr != nil || len(rep.Errors) > 0 {
+	if runErr != nil || slices.ContainsFunc(rep.Errors, func(te analytics.TeamError) bool { return !dataError(te.Err) }) {
 		run.Status = analytics.JobFailed
 	}
 	run.Error = failureText(runErr, rep)
@@ -179,7 +337,7 @@ func (s *Scheduler) runPeriod(ctx context.Context, j *job, p analytics.Period, a
 	// replica repeats the run at once instead of waiting for it to go stale.
 	finishCtx, cancelFinish := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancelFinish()
-	ferr := s.retry(finishCtx, "recording "+j.name+" "+p.Date.String(), func() error {
+	ferr := s.retry(finishCtx, "recording "+name+" "+key.String(), func() error {
 		return s.runs.FinishJobRun(finishCtx, run)
 	})
 	res.Run = run
@@ -187,7 +345,7 @@ func (s *Scheduler) runPeriod(ctx context.Context, j *job, p analytics.Period, a
 		"scopes", rep.Scopes, "succeeded", rep.Succeeded, "failed", rep.Failed, "duration", rep.Duration)
 	if ferr != nil {
 		if errors.Is(ferr, analytics.ErrNotFound) {
-			ferr = fmt.Errorf("scheduler: %s %s: the claim was lost to another owner before the run was recorded: %w", j.name, p.Date, ferr)
+			ferr = fmt.Errorf("scheduler: %s %s: the claim was lost to another owner before the run was recorded: %w", name, key, ferr)
 		}
 		return res, errors.Join(runErr, ferr)
 	}
@@ -197,7 +355,7 @@ func (s *Scheduler) runPeriod(ctx context.Context, j *job, p analytics.Period, a
 // heartbeat renews the claim every HeartbeatEvery until the returned stop
 // function is called; stop returns the last recorded heartbeat and whether
 // the claim was lost, in which case cancel was called.
-func (s *Scheduler) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, j *job, key analytics.Date, log *slog.Logger) (stop func() (time.Time, bool)) {
+func (s *Scheduler) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, name string, key analytics.Date, log *slog.Logger) (stop func() (time.Time, bool)) {
 	var (
 		mu   sync.Mutex
 		last = s.cfg.Clock.Now()
@@ -215,7 +373,7 @@ func (s *Scheduler) heartbeat(ctx context.Context, cancel context.CancelCauseFun
 				return
 			}
 			now := s.cfg.Clock.Now()
-			err := s.runs.HeartbeatJobRun(ctx, j.name, key, s.cfg.Owner, now)
+			err := s.runs.HeartbeatJobRun(ctx, name, key, s.cfg.Owner, now)
 			switch {
 			case err == nil:
 				mu.Lock()
@@ -243,24 +401,12 @@ func (s *Scheduler) heartbeat(ctx context.Context, cancel context.CancelCauseFun
 	}
 }
 
-// execute generates the team periods of key period p, retrying transient
-// failures. Teams whose periods had not all ended at at are listed in the
-// report's Errors.
-func (s *Scheduler) execute(ctx context.Context, j *job, p analytics.Period, at time.Time, only map[string]bool) (analytics.Report, error) {
+// execute generates the team periods of the run of j at tick slot (with
+// force, every team's latest due period at at), retrying transient
+// failures.
+func (s *Scheduler) execute(ctx context.Context, j *job, slot, at time.Time, force bool, only map[string]bool) (analytics.Report, error) {
 	started := s.cfg.Clock.Now()
-	prevTick, err := s.tick(j, p.Prev())
-	if err != nil {
-		return analytics.Report{Type: j.typ, At: at}, err
-	}
-	thisTick, err := s.tick(j, p)
-	if err != nil {
-		return analytics.Report{Type: j.typ, At: at}, err
-	}
-	asOf := thisTick
-	if at.Before(asOf) {
-		asOf = at
-	}
-	pl := &planner{typ: j.typ, from: prevTick, to: thisTick, asOf: asOf, trailing: j.trailing, unended: map[string]analytics.Period{}}
+	pl := &planner{typ: j.typ, due: j.due, slot: slot, at: at, force: force, trailing: j.trailing, teams: map[string]bool{}}
 
 	var rep analytics.Report
 	var runErr error
@@ -295,7 +441,7 @@ func (s *Scheduler) execute(ctx context.Context, j *job, p analytics.Period, at 
 		} else {
 			retry = only // the same teams again
 		}
-		s.cfg.Logger.WarnContext(ctx, "scheduler: retrying", "job", j.name, "period", p.Date.String(),
+		s.cfg.Logger.WarnContext(ctx, "scheduler: retrying", "job", j.name, "tick", slot.Format(time.RFC3339),
 			"attempt", attempt+1, "teams", len(retry), "run_error", runErr, "backoff", backoff)
 		if !s.sleep(ctx, backoff) {
 			break
@@ -306,42 +452,45 @@ func (s *Scheduler) execute(ctx context.Context, j *job, p analytics.Period, at 
 	if runErr == nil && ctx.Err() != nil {
 		runErr = context.Cause(ctx)
 	}
-	for team, q := range pl.unendedTeams() {
-		if slices.ContainsFunc(rep.Errors, func(te analytics.TeamError) bool { return te.TeamID == team }) {
-			continue
-		}
-		rep.Errors = append(rep.Errors, analytics.TeamError{TeamID: team, Err: analytics.InvalidArgument("period",
-			"%s had not ended at %s; it is generated when the run is repeated after %s",
-			q, at.Format(time.RFC3339), thisTick.Format(time.RFC3339))})
-	}
 	slices.SortFunc(rep.Errors, func(a, b analytics.TeamError) int { return strings.Compare(a.TeamID, b.TeamID) })
+	for _, te := range rep.Errors {
+		pl.teams[te.TeamID] = true
+	}
+	rep.Teams = len(pl.teams)
 	rep.At = at
 	rep.Duration = s.cfg.Clock.Now().Sub(started)
 	return rep, runErr
 }
 
 // mergeRetry folds the report of a retry of the teams in retried into rep.
+// Teams outside retried that fail in every run (a time zone that cannot
+// be loaded) are already in rep.
 func mergeRetry(rep *analytics.Report, r analytics.Report, retried map[string]bool) {
 	rep.Succeeded += r.Succeeded
 	rep.Failed -= r.Succeeded
 	rep.Errors = slices.DeleteFunc(rep.Errors, func(te analytics.TeamError) bool { return retried[te.TeamID] })
-	rep.Errors = append(rep.Errors, r.Errors...)
+	for _, te := range r.Errors {
+		if retried[te.TeamID] {
+			rep.Errors = append(rep.Errors, te)
+		}
+	}
 }
 
-// planner chooses the team periods of one key period's run. A team's
-// period belongs to the run whose tick is the first at or after the
-// period's end: the periods ending in (from, to], from and to being the
-// ticks of the key period before and of this one. Each team period thus
-// belongs to exactly one run, whatever the team's zone. Of those, the ones
-// ended at asOf are generated, plus, with trailing, the team's latest
-// complete period at asOf and the trailing ones before it.
+// planner chooses the team periods of one run. A team's period belongs to
+// the run of its tick, the first tick at or after the instant it falls due
+// (analytics.DueAt): each team period thus belongs to exactly one run,
+// whatever the team's zone. A forced run (TriggerJob) takes instead every
+// team's latest due period at at, as Snapshotter.GenerateAll does. With
+// trailing, the trailing periods before the team's period come too.
 type planner struct {
-	typ            analytics.SnapshotType
-	from, to, asOf time.Time
-	trailing       int
+	typ      analytics.SnapshotType
+	due      analytics.Schedule
+	slot, at time.Time
+	force    bool
+	trailing int
 
-	mu      sync.Mutex
-	unended map[string]analytics.Period // team -> its first period not ended at asOf
+	mu    sync.Mutex
+	teams map[string]bool // the teams given periods
 }
 
 func (pl *planner) pick(only map[string]bool) analytics.PeriodPicker {
@@ -349,49 +498,49 @@ func (pl *planner) pick(only map[string]bool) analytics.PeriodPicker {
 		if only != nil && !only[team.ID] {
 			return nil, nil
 		}
-		var out []analytics.Period
-		q, err := analytics.PeriodOf(pl.typ, pl.from, loc)
-		if err != nil {
+		out, err := pl.periods(loc)
+		if err != nil || len(out) == 0 {
 			return nil, err
 		}
-		for n := 0; !q.End.After(pl.to); n++ {
-			if n == maxPeriodsPerRun {
-				return nil, fmt.Errorf("scheduler: more than %d %s periods between %s and %s",
-					maxPeriodsPerRun, pl.typ, pl.from.Format(time.RFC3339), pl.to.Format(time.RFC3339))
-			}
-			if q.End.After(pl.asOf) {
-				pl.mu.Lock()
-				if _, ok := pl.unended[team.ID]; !ok {
-					pl.unended[team.ID] = q
-				}
-				pl.mu.Unlock()
-				break
-			}
+		for q := out[len(out)-1]; len(out) <= pl.trailing; {
+			q = q.Prev()
 			out = append(out, q)
-			q = q.Next()
-		}
-		if pl.trailing > 0 {
-			latest, err := analytics.LastCompletePeriod(pl.typ, pl.asOf, loc)
-			if err != nil {
-				return nil, err
-			}
-			for range pl.trailing + 1 {
-				if !slices.ContainsFunc(out, func(o analytics.Period) bool { return o.Date == latest.Date }) {
-					out = append(out, latest)
-				}
-				latest = latest.Prev()
-			}
 		}
 		slices.SortFunc(out, func(a, b analytics.Period) int { return a.Start.Compare(b.Start) })
+		pl.mu.Lock()
+		pl.teams[team.ID] = true
+		pl.mu.Unlock()
 		return out, nil
 	}
 }
 
-// unendedTeams returns the teams with a period not ended at asOf.
-func (pl *planner) unendedTeams() map[string]analytics.Period {
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	return pl.unended
+// periods returns the periods of the run in loc, latest first.
+func (pl *planner) periods(loc *time.Location) ([]analytics.Period, error) {
+	if pl.force {
+		p, err := analytics.LastDuePeriod(pl.typ, pl.at, loc, pl.due)
+		return []analytics.Period{p}, err
+	}
+	p, err := analytics.LastDuePeriod(pl.typ, pl.slot, loc, pl.due)
+	if err != nil {
+		return nil, err
+	}
+	var out []analytics.Period
+	for range maxPeriodsPerRun {
+		due, err := analytics.DueAt(p, pl.due)
+		if err != nil {
+			return nil, err
+		}
+		switch slot := slotFor(due); {
+		case slot.After(pl.slot):
+		case slot.Equal(pl.slot):
+			out = append(out, p)
+		default:
+			return out, nil
+		}
+		p = p.Prev()
+	}
+	return nil, fmt.Errorf("scheduler: more than %d %s periods in %s fall due at the tick %s",
+		maxPeriodsPerRun, pl.typ, loc, pl.slot.Format(time.RFC3339))
 }
 
 // retry calls f until it succeeds, fails with a permanent error, ctx ends

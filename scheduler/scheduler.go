@@ -2,18 +2,19 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
-
-	"github.com/robfig/cron/v3"
 
 	"github.com/msgstats/analytics"
 )
 
-// Scheduler runs the snapshot jobs on their schedules, claiming each
-// (job, period) in a JobRunStore so that of many replicas exactly one runs
-// it. See the package documentation. It is safe for concurrent use.
+// Scheduler runs the snapshot jobs, generating each team's periods when
+// they fall due in the team's zone and claiming each run in a JobRunStore
+// so that of many replicas exactly one does it. See the package
+// documentation. It is safe for concurrent use.
 type Scheduler struct {
 	snap  *analytics.Snapshotter
 	runs  analytics.JobRunStore
@@ -28,14 +29,18 @@ type Scheduler struct {
 	running bool
 }
 
-// job is one configured job.
+// job is one configured job, with what this Scheduler knows of its runs.
 type job struct {
 	name     string
 	typ      analytics.SnapshotType
 	spec     string
-	sched    cron.Schedule
+	due      analytics.Schedule // nil: analytics.DefaultSchedule(typ)
 	lookback int
 	trailing int
+
+	mu      sync.Mutex
+	checked time.Time                      // the instant of the last full check
+	done    map[time.Time]analytics.JobRun // runs seen succeeded, by tick
 }
 
 // Job is one of the scheduler's jobs, for hosts that run them from their
@@ -44,37 +49,47 @@ type job struct {
 type Job struct {
 	// Name is DailyJob, WeeklyJob or MonthlyJob.
 	Name string
-	// Spec is the job's cron expression, read in the Scheduler's Location.
+	// Spec is the job's cron expression (JobConfig.Spec): when its periods
+	// fall due, read in each team's zone. It is not when to call Run.
 	Spec string
+	// Tick is when to call Run: TickSpec, every quarter hour, read in UTC.
+	Tick string
 	// Type is the snapshot type the job generates.
 	Type analytics.SnapshotType
 	// Run runs the job as of the instant at, which is normally the instant
-	// the host's scheduler fired (its now): it catches up on the periods of
-	// the lookback window that were missed or failed, then runs the period
-	// that last ended at at in the Scheduler's Location. Every replica may
-	// call it at every tick: the runs are claimed, so each period is
-	// generated once, and a period another replica holds or has completed
-	// is skipped (RunResult.Skipped). A zero at, or one after the clock's
-	// now, gives ErrInvalidArgument. The error is non-nil when a run could
-	// not be done or recorded; teams that failed are in the result's
-	// Report and make the recorded run failed, without an error.
+	// the host's scheduler fired (its now): it runs, oldest first, every
+	// tick at or before at of the lookback window whose run is missing or
+	// failed (see the package documentation). Every replica may call it at
+	// every tick: runs are claimed, so each is done once, and a run another
+	// replica holds or has completed is skipped. A zero at, or one after
+	// the clock's now, gives ErrInvalidArgument. The error is non-nil when
+	// a run could not be done or recorded; teams that failed are in the
+	// result's Report.
 	Run func(ctx context.Context, at time.Time) (RunResult, error)
 }
 
-// RunResult is the outcome of running one job for one period.
+// RunResult is the outcome of running one job as of one instant.
 type RunResult struct {
-	// Report is what the snapshot run did. Its At is the instant the run
-	// was for, its counts cover the periods the run generated (with
-	// Trailing, several per team), and its Errors include the teams whose
-	// period had not ended yet (see TriggerJob).
+	// Report is what the run of Tick did. Its At is the instant the call
+	// was for; Teams counts the teams it covered (those with a period due
+	// at Tick, and those that failed); its counts cover the periods it
+	// generated (with Trailing, several per team).
 	analytics.Report
-	// Run is the run as recorded in the JobRunStore, or as found there when
-	// Skipped. Run.Period is the run's key.
+	// Tick is the run's tick: the latest UTC quarter hour at or before At
+	// at which some team's period fell due. Zero when no team has a period
+	// due yet.
+	Tick time.Time
+	// Run is the run of Tick as recorded in the JobRunStore, or as found
+	// there when Skipped; its Job and Period are RunKey(job, Tick). It is
+	// zero when the call found nothing new to do: no tick with work has
+	// come since this Scheduler's last full check of the job (see the
+	// package documentation).
 	Run analytics.JobRun
-	// Skipped is true when the run was not done because another owner
-	// holds it or it has already succeeded.
+	// Skipped is true when the run of Tick was not done by this call:
+	// another owner holds it, it has already succeeded, or there was
+	// nothing new to do.
 	Skipped bool
-	// CatchUp has the results of the earlier periods this call ran first
+	// CatchUp has the results of the earlier ticks this call ran first
 	// because their runs were missing or had failed, oldest first.
 	CatchUp []RunResult
 }
@@ -83,7 +98,7 @@ type RunResult struct {
 // runs in runs; the Postgres and in-memory stores are JobRunStores. A nil
 // snap or runs, or an invalid cfg, gives an error wrapping
 // analytics.ErrInvalidArgument that names the field. cfg may be nil for
-// the defaults. New starts nothing; see Start and Jobs.
+// the defaults. New starts nothing; see Start, Jobs and RunDue.
 func New(snap *analytics.Snapshotter, runs analytics.JobRunStore, cfg *Config) (*Scheduler, error) {
 	if snap == nil {
 		return nil, analytics.InvalidArgument("snap", "must not be nil")
@@ -102,7 +117,10 @@ func New(snap *analytics.Snapshotter, runs analytics.JobRunStore, cfg *Config) (
 		if err != nil {
 			return nil, err
 		}
-		s.jobs = append(s.jobs, &job{name: d.name, typ: d.typ, spec: jc.Spec, sched: sched,
+		if strings.TrimSpace(jc.Spec) == d.spec {
+			sched = nil // the one definition of the default, analytics.DefaultSchedule
+		}
+		s.jobs = append(s.jobs, &job{name: d.name, typ: d.typ, spec: jc.Spec, due: sched,
 			lookback: jc.Lookback, trailing: jc.Trailing})
 	}
 	return s, nil
@@ -122,48 +140,91 @@ func afterFunc(c analytics.Clock) func(time.Duration) <-chan time.Time {
 func (s *Scheduler) Owner() string { return s.cfg.Owner }
 
 // Jobs returns the three jobs, daily, weekly and monthly, with their specs
-// and run functions. A host that calls their Run from its own scheduler
-// does not call Start.
+// and run functions, for a host that runs them from its own scheduler
+// instead of calling Start: call each job's Run at every UTC quarter hour
+// (Job.Tick, TickSpec), on every replica. RunDue runs all three in one
+// call.
 func (s *Scheduler) Jobs() []Job {
 	out := make([]Job, len(s.jobs))
 	for i, j := range s.jobs {
-		out[i] = Job{Name: j.name, Spec: j.spec, Type: j.typ, Run: func(ctx context.Context, at time.Time) (RunResult, error) {
-			if at.IsZero() {
-				return RunResult{}, analytics.InvalidArgument("at", "must be set")
+		out[i] = Job{Name: j.name, Spec: j.spec, Tick: TickSpec, Type: j.typ, Run: func(ctx context.Context, at time.Time) (RunResult, error) {
+			if err := s.checkAt(at); err != nil {
+				return RunResult{}, err
 			}
-			if now := s.cfg.Clock.Now(); at.After(now) {
-				return RunResult{}, analytics.InvalidArgument("at", "%s is after the clock's now %s",
-					at.Format(time.RFC3339), now.Format(time.RFC3339))
+			tk, err := s.newTick(ctx, at)
+			if err != nil {
+				return RunResult{Report: analytics.Report{Type: j.typ, At: at}}, err
 			}
-			return s.runJob(ctx, j, at, modeExternal, nil)
+			return s.runJob(ctx, j, tk, modeExternal, nil)
 		}}
 	}
 	return out
 }
 
-// TriggerJob runs the job named name now, as a manual run: it catches up
-// on missed or failed periods of the lookback window, then runs the period
-// that last ended in the Scheduler's Location, even if that run already
-// succeeded (a forced re-run). If that period's scheduled time has not come
-// yet, teams whose own period has not ended by now are left out, listed in
-// the Report's Errors, and the run is recorded as failed, so that the
-// scheduled tick completes it. A run another owner holds is skipped
-// (RunResult.Skipped). An unknown name gives an error wrapping
-// analytics.ErrInvalidArgument that lists the valid names. TriggerJob works
-// whether or not the Scheduler is started.
+// RunDue runs the three jobs, daily, weekly and monthly, as of the instant
+// at, as their Job.Run would, listing the teams' zones once: the one call
+// a host's scheduler makes at every UTC quarter hour (TickSpec) instead of
+// calling Start. It returns the three results in that order; the error
+// joins the jobs' errors. A zero at, or one after the clock's now, gives
+// ErrInvalidArgument.
+func (s *Scheduler) RunDue(ctx context.Context, at time.Time) ([]RunResult, error) {
+	if err := s.checkAt(at); err != nil {
+		return nil, err
+	}
+	tk, err := s.newTick(ctx, at)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RunResult, len(s.jobs))
+	var errs []error
+	for i, j := range s.jobs {
+		var err error
+		if out[i], err = s.runJob(ctx, j, tk, modeExternal, nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+func (s *Scheduler) checkAt(at time.Time) error {
+	if at.IsZero() {
+		return analytics.InvalidArgument("at", "must be set")
+	}
+	if now := s.cfg.Clock.Now(); at.After(now) {
+		return analytics.InvalidArgument("at", "%s is after the clock's now %s",
+			at.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// TriggerJob runs the job named name now, as a manual run. It first
+// catches up, as a tick does, on every missing or failed run of the
+// lookback window, then regenerates, for every team, its latest due period
+// (analytics.LastDuePeriod: what Snapshotter.GenerateAll generates) and,
+// with Trailing, the periods before it, even if they were generated
+// already (a forced re-run). The forced run is recorded as the run of the
+// latest tick with work (RunResult.Tick); a run of that tick another owner
+// holds is skipped (RunResult.Skipped). An unknown name gives an error
+// wrapping analytics.ErrInvalidArgument that lists the valid names.
+// TriggerJob works whether or not the Scheduler is started.
 func (s *Scheduler) TriggerJob(ctx context.Context, name string) (RunResult, error) {
 	for _, j := range s.jobs {
 		if j.name == name {
-			return s.runJob(ctx, j, s.cfg.Clock.Now(), modeTrigger, nil)
+			now := s.cfg.Clock.Now()
+			tk, err := s.newTick(ctx, now)
+			if err != nil {
+				return RunResult{Report: analytics.Report{Type: j.typ, At: now}}, err
+			}
+			return s.runJob(ctx, j, tk, modeTrigger, nil)
 		}
 	}
 	return RunResult{}, analytics.InvalidArgument("name", "unknown job %q; the jobs are %s", name, jobNames())
 }
 
 // Start launches the scheduling loop and returns at once. The loop first
-// catches up on every job's missed or failed periods within their
-// lookback windows, then sleeps until the next tick of any job, runs what
-// is due, and so on. Cancelling ctx stops the loop and cancels a running
+// catches up on every job's missed or failed runs within their lookback
+// windows, then sleeps until the next UTC quarter hour, runs what is due,
+// and so on. Cancelling ctx stops the loop and cancels a running
 // job, as a Stop whose ctx has ended does; Stop is still the way to wait
 // for it. Starting a started Scheduler gives an error wrapping
 // analytics.ErrInvalidArgument; a stopped one may be started again.
@@ -209,40 +270,33 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 	}
 }
 
-// loop runs due jobs and waits for the next tick until quit is closed or
+// loop runs what is due at every UTC quarter hour until quit is closed or
 // ctx ends.
 func (s *Scheduler) loop(ctx context.Context, quit <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	log := s.cfg.Logger
-	log.InfoContext(ctx, "scheduler: started", "owner", s.cfg.Owner, "location", s.cfg.Location.String())
+	log.InfoContext(ctx, "scheduler: started", "owner", s.cfg.Owner)
 	defer log.InfoContext(context.WithoutCancel(ctx), "scheduler: stopped", "owner", s.cfg.Owner)
 	for {
 		now := s.cfg.Clock.Now()
-		for _, j := range s.jobs {
-			if stopping(ctx, quit) {
-				return
+		if tk, err := s.newTick(ctx, now); err != nil {
+			if !stopping(ctx, quit) {
+				log.ErrorContext(ctx, "scheduler: listing the teams' zones failed; waiting for the next tick", "error", err)
 			}
-			if _, err := s.runJob(ctx, j, now, modeScheduled, quit); err != nil {
-				log.ErrorContext(ctx, "scheduler: job failed", "job", j.name, "error", err)
+		} else {
+			for _, j := range s.jobs {
+				if stopping(ctx, quit) {
+					return
+				}
+				if _, err := s.runJob(ctx, j, tk, modeScheduled, quit); err != nil {
+					log.ErrorContext(ctx, "scheduler: job failed", "job", j.name, "error", err)
+				}
 			}
 		}
 		if stopping(ctx, quit) {
 			return
 		}
-		var next time.Time
-		for _, j := range s.jobs {
-			if t := j.sched.Next(now.In(s.cfg.Location)); !t.IsZero() && (next.IsZero() || t.Before(next)) {
-				next = t
-			}
-		}
-		if next.IsZero() {
-			log.ErrorContext(ctx, "scheduler: no job will ever fire again; the loop stops")
-			select {
-			case <-quit:
-			case <-ctx.Done():
-			}
-			return
-		}
+		next := slotOf(now).Add(TickEvery)
 		// Register the wait before telling anyone the loop is idle, so that
 		// a clock moved right after is seen.
 		wake := s.after(next.Sub(s.cfg.Clock.Now()))

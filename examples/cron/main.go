@@ -1,14 +1,19 @@
-// Command cron runs the built-in scheduler in three replicas against one
-// Postgres, the way a host runs it in three processes, and shows that every
-// (job, period) is run by exactly one of them, that no snapshot is written
-// twice, and that periods missed while every replica was down are
+// Command cron runs the scheduler in three replicas against one Postgres,
+// the way a host runs it in three processes, and shows that each team's
+// periods are generated when they fall due in the team's own zone, that
+// every (job, tick) is run by exactly one replica, that no snapshot is
+// written twice, and that periods missed while every replica was down are
 // caught up on at the restart.
 //
-// Time is simulated: the replicas share an analytics.FakeClock that the
-// program moves from tick to tick as soon as all three are idle, so ten
-// days take a few seconds. The daily job's trailing re-generation is
-// turned off, so that "each period once" holds for the whole run. The program works in a schema of its own, which
-// it drops at the end (unless -keep).
+// Two replicas run the built-in loop (Scheduler.Start); the last one is
+// driven the way a host's own scheduler drives it, by a call to
+// Scheduler.RunDue at every UTC quarter hour (scheduler.TickSpec). Time is
+// simulated: the replicas share an analytics.FakeClock that the program
+// moves from quarter hour to quarter hour as soon as all of them are idle,
+// so ten days take seconds. The daily job's trailing re-generation is
+// turned off, so that "each period once" holds for the whole run. The
+// program works in a schema of its own, which it drops at the end (unless
+// -keep).
 //
 //	go run ./examples/cron
 //	go run ./examples/cron -database postgres://user@host:5432/db -days 14
@@ -70,7 +75,7 @@ func parse(args []string, out io.Writer) (options, error) {
 	fs.StringVar(&o.url, "database", url, "Postgres URL (default: $DATABASE_URL, else "+defaultURL+")")
 	fs.IntVar(&o.days, "days", 10, "simulated days to run, from 2026-03-02")
 	fs.IntVar(&o.teams, "teams", 6, "synthetic teams, in several time zones")
-	fs.IntVar(&o.replicas, "replicas", 3, "scheduler replicas")
+	fs.IntVar(&o.replicas, "replicas", 3, "scheduler replicas (the last one driven by RunDue when there are two or more)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the example's schema instead of dropping it")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -120,7 +125,7 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 	}
 	fmt.Fprintf(out, "%d teams (%s), %d messages\n\n", len(teams), strings.Join(zones, ", "), len(activity.Messages))
 
-	sim := &simulation{out: out, store: store, clock: analytics.NewFakeClock(time.Date(2026, 3, 2, 0, 30, 0, 0, time.UTC))}
+	sim := &simulation{out: out, store: store, teams: teams, clock: analytics.NewFakeClock(time.Date(2026, 3, 2, 0, 30, 0, 0, time.UTC))}
 	end := sim.clock.Now().AddDate(0, 0, o.days)
 	outage := sim.clock.Now().AddDate(0, 0, 3).Add(12 * time.Hour)
 	restart := outage.AddDate(0, 0, 3).Add(-3 * time.Hour)
@@ -152,8 +157,10 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 type simulation struct {
 	out      io.Writer
 	store    *pgstore.Store
+	teams    []analytics.Team
 	clock    *analytics.FakeClock
 	replicas []*replica
+	settled  time.Time // the instant of the last settle; zero before the first
 
 	mu     sync.Mutex
 	writes map[analytics.SnapshotKey][]string // snapshots -> the replicas that wrote them
@@ -163,11 +170,17 @@ type simulation struct {
 	snapshots int
 }
 
+// replica is one scheduler: running its own loop (idle reports its next
+// wake-up), or, with idle nil, called by the simulated host cron.
 type replica struct {
 	name string
 	s    *scheduler.Scheduler
 	idle chan time.Time
 	next time.Time
+}
+
+var jobTypes = map[string]analytics.SnapshotType{
+	scheduler.DailyJob: analytics.Daily, scheduler.WeeklyJob: analytics.Weekly, scheduler.MonthlyJob: analytics.Monthly,
 }
 
 func (sim *simulation) startAll(ctx context.Context, n int, what string) error {
@@ -179,6 +192,7 @@ func (sim *simulation) startAll(ctx context.Context, n int, what string) error {
 	}
 	for i := range n {
 		name := fmt.Sprintf("replica-%d", i+1)
+		cron := n >= 2 && i == n-1
 		snap, err := analytics.NewSnapshotter(sim.store, &analytics.SnapshotterConfig{
 			Clock: sim.clock,
 			AfterBatch: func(_ context.Context, snaps []analytics.Snapshot) {
@@ -192,8 +206,8 @@ func (sim *simulation) startAll(ctx context.Context, n int, what string) error {
 		if err != nil {
 			return err
 		}
-		idle := make(chan time.Time, 16)
-		s, err := scheduler.New(snap, sim.store, &scheduler.Config{
+		r := &replica{name: name}
+		cfg := &scheduler.Config{
 			Clock: sim.clock,
 			Owner: name,
 			// Catch up on at most a week of days, two weeks, two months.
@@ -204,31 +218,52 @@ func (sim *simulation) startAll(ctx context.Context, n int, what string) error {
 			Daily:   scheduler.JobConfig{Lookback: 7, Trailing: -1},
 			Weekly:  scheduler.JobConfig{Lookback: 2},
 			Monthly: scheduler.JobConfig{Lookback: 2},
-			OnIdle:  func(next time.Time) { idle <- next },
-		})
-		if err != nil {
+		}
+		if !cron {
+			r.idle = make(chan time.Time, 16)
+			cfg.OnIdle = func(next time.Time) { r.idle <- next }
+		}
+		if r.s, err = scheduler.New(snap, sim.store, cfg); err != nil {
 			return err
 		}
-		if err := s.Start(ctx); err != nil {
-			return err
+		if !cron {
+			if err := r.s.Start(ctx); err != nil {
+				return err
+			}
 		}
-		sim.replicas = append(sim.replicas, &replica{name: name, s: s, idle: idle})
+		sim.replicas = append(sim.replicas, r)
 	}
 	fmt.Fprintf(sim.out, "%s: %d replicas started at %s\n", what, n, stamp(sim.clock.Now()))
 	return sim.settle(ctx)
 }
 
-// settle waits until every replica is idle, then reports and checks what
-// was done at this instant.
+// settle waits until every replica is idle (the host-driven one having
+// run RunDue at this instant), then reports and checks what was done.
 func (sim *simulation) settle(ctx context.Context) error {
+	now := sim.clock.Now()
+	cronErr := make(chan error, len(sim.replicas))
 	for _, r := range sim.replicas {
+		if r.idle == nil {
+			go func() {
+				_, err := r.s.RunDue(ctx, now)
+				cronErr <- err
+			}()
+		}
+	}
+	for _, r := range sim.replicas {
+		if r.idle == nil {
+			if err := <-cronErr; err != nil {
+				return err
+			}
+			r.next = now.Add(scheduler.TickEvery).Truncate(scheduler.TickEvery)
+			continue
+		}
 		select {
 		case r.next = <-r.idle:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
-	now := sim.clock.Now()
 	sim.mu.Lock()
 	defer sim.mu.Unlock()
 	for k, by := range sim.writes {
@@ -237,26 +272,79 @@ func (sim *simulation) settle(ctx context.Context) error {
 		}
 	}
 	sim.snapshots = len(sim.writes)
-	// The runs that finished now, in job order.
+	// The runs that finished now, in job order: those of the ticks at which
+	// a team's period fell due since the last settle (at the first, the
+	// lookback windows).
+	from := sim.settled
+	if from.IsZero() {
+		from = now.AddDate(0, -3, 0)
+	}
+	sim.settled = now
 	for _, job := range []string{scheduler.DailyJob, scheduler.WeeklyJob, scheduler.MonthlyJob} {
-		runs, err := sim.store.JobRuns(ctx, job, analytics.NewDate(2025, 12, 1), analytics.NewDate(2026, 12, 31))
+		ticks, err := sim.ticks(jobTypes[job], from, now)
 		if err != nil {
 			return err
 		}
-		for _, r := range runs {
-			if !r.FinishedAt.Equal(now) {
-				continue
+		for _, tk := range ticks {
+			name, day := scheduler.RunKey(job, tk.at)
+			runs, err := sim.store.JobRuns(ctx, name, day, day)
+			if err != nil {
+				return err
 			}
-			sim.runs[job]++
-			sim.byReplica[r.Owner]++
-			fmt.Fprintf(sim.out, "  %s  %-27s %s  %-9s by %s: %d teams, %d snapshots\n",
-				stamp(now), job, r.Period, r.Status, r.Owner, r.Teams, r.Succeeded)
-			if r.Status != analytics.JobSucceeded {
-				return fmt.Errorf("cron: run %s %s failed: %s", job, r.Period, r.Error)
+			for _, r := range runs {
+				if !r.FinishedAt.Equal(now) {
+					continue
+				}
+				sim.runs[job]++
+				sim.byReplica[r.Owner]++
+				fmt.Fprintf(sim.out, "  %s  %-27s tick %s  %-9s by %s: %s, %d snapshots\n",
+					stamp(now), job, stamp(tk.at), r.Status, r.Owner, strings.Join(tk.teams, ", "), r.Succeeded)
+				if r.Status != analytics.JobSucceeded {
+					return fmt.Errorf("cron: run %s %s failed: %s", name, day, r.Error)
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// tickWork is one tick with the zones whose period fell due at it, each
+// with the local time it was there ("America/New_York 02:00").
+type tickWork struct {
+	at    time.Time
+	teams []string
+}
+
+// ticks returns the ticks in (from, to] at which some team's period of
+// type typ fell due in its own zone (analytics.DueAt), in order.
+func (sim *simulation) ticks(typ analytics.SnapshotType, from, to time.Time) ([]tickWork, error) {
+	byTick := map[time.Time][]string{}
+	for _, t := range sim.teams {
+		loc, err := t.Location()
+		if err != nil {
+			return nil, err
+		}
+		for p, err := analytics.LastDuePeriod(typ, to, loc, nil); ; p = p.Prev() {
+			if err != nil {
+				return nil, err
+			}
+			due, err := analytics.DueAt(p, nil)
+			if err != nil {
+				return nil, err
+			}
+			if !due.After(from) {
+				break
+			}
+			byTick[due.UTC()] = append(byTick[due.UTC()], t.TimeZone+" "+due.In(loc).Format("15:04"))
+		}
+	}
+	out := make([]tickWork, 0, len(byTick))
+	for at, teams := range byTick {
+		sort.Strings(teams)
+		out = append(out, tickWork{at, teams})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].at.Before(out[j].at) })
+	return out, nil
 }
 
 // until moves the clock from tick to tick up to end.
