@@ -1,20 +1,9 @@
 package pgstore
 
-import (
-	"fmt"
-	"strings"
-
-	"github.com/msgstats/analytics"
-)
-
-// checkBlockedValues checks c.BlockedValues.
-func checkBlockedValues(c *ContactsTable) error {
-	for i, v := range c.BlockedValues {
-		if strings.IndexByte(v, 0) >= 0 {
-			return analytics.InvalidArgument(fmt.Sprintf("Config.Source.Contacts.BlockedValues[%d]", i), "contains a NUL byte")
-		}
-	}
-	return nil
+// checkBlockedValues checks c.BlockedValues, leaving out (and reporting)
+// the values that hold a NUL byte.
+func checkBlockedValues(c *ContactsTable) []error {
+	return dropNUL("Config.Source.Contacts.BlockedValues", &c.BlockedValues)
 }
 
 // blockedKind is what the Blocked column must be: boolean, unless

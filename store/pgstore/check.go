@@ -13,10 +13,16 @@ import (
 	"github.com/msgstats/analytics"
 )
 
-// SourceError is New's error for a source mapping that does not match the
-// database: every problem found, each an error wrapping
-// analytics.ErrInvalidArgument that names the Config field (a
-// *analytics.FieldError). errors.Is(err, analytics.ErrInvalidArgument)
+// SourceError is New's error for a configuration that is invalid or a
+// source mapping that does not match the database, and Migrations' and
+// MigrationSQL's for an invalid configuration: every problem found, each
+// an error wrapping analytics.ErrInvalidArgument that names the Config
+// field (a *analytics.FieldError). The configuration's own problems (a
+// name that is not an identifier, an unknown DefaultTimeZone, TeamVia with
+// TeamID, a value in two lists, …) come first, then those found in the
+// database, which New still looks for: it skips only the tables and
+// columns whose names are not identifiers (and every one when
+// Source.Schema is not). errors.Is(err, analytics.ErrInvalidArgument)
 // holds for it.
 type SourceError struct {
 	Problems []error
@@ -25,7 +31,7 @@ type SourceError struct {
 // Error lists the problems, one per line.
 func (e *SourceError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "pgstore: the source mapping does not match the database (%d problem", len(e.Problems))
+	fmt.Fprintf(&b, "pgstore: the configuration or its source mapping is wrong (%d problem", len(e.Problems))
 	if len(e.Problems) != 1 {
 		b.WriteString("s")
 	}

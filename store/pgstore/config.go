@@ -319,8 +319,23 @@ func defList(p *[]string, v ...string) {
 }
 
 // withDefaults returns a copy of cfg with every default filled in and every
-// field checked.
+// field checked: a *SourceError listing every problem of the
+// configuration (see resolve).
 func (cfg *Config) withDefaults() (Config, error) {
+	c, problems := cfg.resolve()
+	if len(problems) > 0 {
+		return Config{}, &SourceError{Problems: problems}
+	}
+	return c, nil
+}
+
+// resolve returns a copy of cfg with every default filled in, and every
+// problem of its fields, each an error wrapping ErrInvalidArgument. It
+// checks every field rather than stopping at the first problem; so that
+// New can still check the rest of the mapping against the database, a
+// name that is not a valid identifier is replaced by invalidName, and a
+// value holding a NUL byte is left out of its list.
+func (cfg *Config) resolve() (Config, []error) {
 	var c Config
 	if cfg != nil {
 		c = *cfg
@@ -337,6 +352,7 @@ func (cfg *Config) withDefaults() (Config, error) {
 		c.Source.Campaigns.CompletedStatuses = slices.Clone(c.Source.Campaigns.CompletedStatuses)
 		c.Source.Campaigns.FailedStatuses = slices.Clone(c.Source.Campaigns.FailedStatuses)
 	}
+	var problems []error
 	def(&c.SnapshotTable, "analytics_snapshots")
 	def(&c.JobRunsTable, "analytics_job_runs")
 	def(&c.MigrationsTable, "analytics_schema_migrations")
@@ -344,16 +360,19 @@ func (cfg *Config) withDefaults() (Config, error) {
 		c.Clock = analytics.SystemClock()
 	}
 	if c.UpsertBatchSize < 0 {
-		return Config{}, analytics.InvalidArgument("Config.UpsertBatchSize", "must not be negative, got %d", c.UpsertBatchSize)
+		problems = append(problems, analytics.InvalidArgument("Config.UpsertBatchSize", "must not be negative, got %d", c.UpsertBatchSize))
+		c.UpsertBatchSize = 0
 	}
 	if c.AggregateWorkMem == "" {
 		c.AggregateWorkMem = DefaultAggregateWorkMem
 	}
 	if !workMemRE.MatchString(c.AggregateWorkMem) {
-		return Config{}, analytics.InvalidArgument("Config.AggregateWorkMem", "%q is not a memory size such as \"64MB\"", c.AggregateWorkMem)
+		problems = append(problems, analytics.InvalidArgument("Config.AggregateWorkMem", "%q is not a memory size such as \"64MB\"", c.AggregateWorkMem))
+		c.AggregateWorkMem = DefaultAggregateWorkMem
 	}
 	if c.AggregateParallelism < 0 {
-		return Config{}, analytics.InvalidArgument("Config.AggregateParallelism", "must not be negative, got %d", c.AggregateParallelism)
+		problems = append(problems, analytics.InvalidArgument("Config.AggregateParallelism", "must not be negative, got %d", c.AggregateParallelism))
+		c.AggregateParallelism = 0
 	}
 	if c.AggregateParallelism == 0 {
 		c.AggregateParallelism = DefaultAggregateParallelism
@@ -362,9 +381,7 @@ func (cfg *Config) withDefaults() (Config, error) {
 		c.UpsertBatchSize = DefaultUpsertBatchSize
 	}
 
-	if err := prepareShapes(&c.Source); err != nil {
-		return Config{}, err
-	}
+	problems = append(problems, prepareShapes(&c.Source)...)
 	s := &c.Source
 	def(&s.Teams.Table, "teams")
 	def(&s.Teams.ID, "id")
@@ -423,121 +440,139 @@ func (cfg *Config) withDefaults() (Config, error) {
 	defList(&cp.CompletedStatuses, analytics.CampaignCompleted)
 	defList(&cp.FailedStatuses, analytics.CampaignFailed)
 
-	if err := c.validate(); err != nil {
-		return Config{}, err
-	}
-	return c, nil
+	return c, append(problems, c.validate()...)
 }
 
-func (c *Config) validate() error {
+// invalidName replaces, in the Config resolve returns, a table or column
+// name that is not a valid identifier: it is not one either, so it never
+// names a real table or column, and the checks against the database skip
+// it (its problem is already reported).
+const invalidName = "-invalid-"
+
+// validate checks the identifiers and value lists of c, replacing each
+// invalid identifier by invalidName and leaving out each value holding a
+// NUL byte, and returns every problem.
+func (c *Config) validate() []error {
+	var problems []error
 	s := &c.Source
 	idents := []struct {
-		field, v string
+		field    string
+		v        *string
 		optional bool
 	}{
-		{"Config.Schema", c.Schema, true},
-		{"Config.SnapshotTable", c.SnapshotTable, false},
-		{"Config.JobRunsTable", c.JobRunsTable, false},
-		{"Config.MigrationsTable", c.MigrationsTable, false},
-		{"Config.Source.Schema", s.Schema, true},
-		{"Config.Source.Teams.Table", s.Teams.Table, false},
-		{"Config.Source.Teams.ID", s.Teams.ID, false},
-		{"Config.Source.Teams.TimeZone", s.Teams.TimeZone, false},
-		{"Config.Source.Accounts.Table", s.Accounts.Table, false},
-		{"Config.Source.Accounts.ID", s.Accounts.ID, false},
-		{"Config.Source.Accounts.TeamID", s.Accounts.TeamID, false},
-		{"Config.Source.Messages.Table", s.Messages.Table, false},
-		{"Config.Source.Messages.ID", s.Messages.ID, false},
-		{"Config.Source.Messages.TeamID", s.Messages.TeamID, false},
-		{"Config.Source.Messages.AccountID", s.Messages.AccountID, false},
-		{"Config.Source.Messages.ConversationID", s.Messages.ConversationID, false},
-		{"Config.Source.Messages.Status", s.Messages.Status, false},
-		{"Config.Source.Messages.SenderType", s.Messages.SenderType, false},
-		{"Config.Source.Messages.CreatedAt", s.Messages.CreatedAt, false},
-		{"Config.Source.Conversations.Table", s.Conversations.Table, false},
-		{"Config.Source.Conversations.ID", s.Conversations.ID, false},
-		{"Config.Source.Conversations.TeamID", s.Conversations.TeamID, false},
-		{"Config.Source.Conversations.AccountID", s.Conversations.AccountID, false},
-		{"Config.Source.Conversations.ContactID", s.Conversations.ContactID, false},
-		{"Config.Source.Conversations.Status", s.Conversations.Status, false},
-		{"Config.Source.Conversations.CreatedAt", s.Conversations.CreatedAt, false},
-		{"Config.Source.Contacts.Table", s.Contacts.Table, false},
-		{"Config.Source.Contacts.ID", s.Contacts.ID, false},
-		{"Config.Source.Contacts.TeamID", s.Contacts.TeamID, false},
-		{"Config.Source.Contacts.CreatedAt", s.Contacts.CreatedAt, false},
-		{"Config.Source.Contacts.Blocked", s.Contacts.Blocked, false},
-		{"Config.Source.Contacts.EngagementScore", s.Contacts.EngagementScore, false},
-		{"Config.Source.Campaigns.Table", s.Campaigns.Table, false},
-		{"Config.Source.Campaigns.TeamID", s.Campaigns.TeamID, false},
-		{"Config.Source.Campaigns.AccountID", s.Campaigns.AccountID, false},
-		{"Config.Source.Campaigns.Status", s.Campaigns.Status, false},
-		{"Config.Source.Campaigns.TotalRecipients", s.Campaigns.TotalRecipients, false},
-		{"Config.Source.Campaigns.MessagesSent", s.Campaigns.MessagesSent, false},
-		{"Config.Source.Campaigns.MessagesDelivered", s.Campaigns.MessagesDelivered, false},
-		{"Config.Source.Campaigns.MessagesRead", s.Campaigns.MessagesRead, false},
-		{"Config.Source.Campaigns.CreatedAt", s.Campaigns.CreatedAt, false},
+		{"Config.Schema", &c.Schema, true},
+		{"Config.SnapshotTable", &c.SnapshotTable, false},
+		{"Config.JobRunsTable", &c.JobRunsTable, false},
+		{"Config.MigrationsTable", &c.MigrationsTable, false},
+		{"Config.Source.Schema", &s.Schema, true},
+		{"Config.Source.Teams.Table", &s.Teams.Table, false},
+		{"Config.Source.Teams.ID", &s.Teams.ID, false},
+		{"Config.Source.Teams.TimeZone", &s.Teams.TimeZone, false},
+		{"Config.Source.Accounts.Table", &s.Accounts.Table, false},
+		{"Config.Source.Accounts.ID", &s.Accounts.ID, false},
+		{"Config.Source.Accounts.TeamID", &s.Accounts.TeamID, false},
+		{"Config.Source.Messages.Table", &s.Messages.Table, false},
+		{"Config.Source.Messages.ID", &s.Messages.ID, false},
+		{"Config.Source.Messages.TeamID", &s.Messages.TeamID, false},
+		{"Config.Source.Messages.AccountID", &s.Messages.AccountID, false},
+		{"Config.Source.Messages.ConversationID", &s.Messages.ConversationID, false},
+		{"Config.Source.Messages.Status", &s.Messages.Status, false},
+		{"Config.Source.Messages.SenderType", &s.Messages.SenderType, false},
+		{"Config.Source.Messages.CreatedAt", &s.Messages.CreatedAt, false},
+		{"Config.Source.Conversations.Table", &s.Conversations.Table, false},
+		{"Config.Source.Conversations.ID", &s.Conversations.ID, false},
+		{"Config.Source.Conversations.TeamID", &s.Conversations.TeamID, false},
+		{"Config.Source.Conversations.AccountID", &s.Conversations.AccountID, false},
+		{"Config.Source.Conversations.ContactID", &s.Conversations.ContactID, false},
+		{"Config.Source.Conversations.Status", &s.Conversations.Status, false},
+		{"Config.Source.Conversations.CreatedAt", &s.Conversations.CreatedAt, false},
+		{"Config.Source.Contacts.Table", &s.Contacts.Table, false},
+		{"Config.Source.Contacts.ID", &s.Contacts.ID, false},
+		{"Config.Source.Contacts.TeamID", &s.Contacts.TeamID, false},
+		{"Config.Source.Contacts.CreatedAt", &s.Contacts.CreatedAt, false},
+		{"Config.Source.Contacts.Blocked", &s.Contacts.Blocked, false},
+		{"Config.Source.Contacts.EngagementScore", &s.Contacts.EngagementScore, false},
+		{"Config.Source.Campaigns.Table", &s.Campaigns.Table, false},
+		{"Config.Source.Campaigns.TeamID", &s.Campaigns.TeamID, false},
+		{"Config.Source.Campaigns.AccountID", &s.Campaigns.AccountID, false},
+		{"Config.Source.Campaigns.Status", &s.Campaigns.Status, false},
+		{"Config.Source.Campaigns.TotalRecipients", &s.Campaigns.TotalRecipients, false},
+		{"Config.Source.Campaigns.MessagesSent", &s.Campaigns.MessagesSent, false},
+		{"Config.Source.Campaigns.MessagesDelivered", &s.Campaigns.MessagesDelivered, false},
+		{"Config.Source.Campaigns.MessagesRead", &s.Campaigns.MessagesRead, false},
+		{"Config.Source.Campaigns.CreatedAt", &s.Campaigns.CreatedAt, false},
 	}
 	for _, id := range idents {
-		if id.optional && id.v == "" || mayBeNoColumn(id.field, id.v) {
+		if id.optional && *id.v == "" || mayBeNoColumn(id.field, *id.v) || *id.v == invalidName {
 			continue
 		}
-		if err := checkIdent(id.field, id.v); err != nil {
-			return err
+		if err := checkIdent(id.field, *id.v); err != nil {
+			problems = append(problems, err)
+			*id.v = invalidName
 		}
 	}
 
 	lists := []struct {
 		field string
-		v     []string
+		v     *[]string
 	}{
-		{"Config.Source.Messages.SentStatuses", s.Messages.SentStatuses},
-		{"Config.Source.Messages.DeliveredStatuses", s.Messages.DeliveredStatuses},
-		{"Config.Source.Messages.ReadStatuses", s.Messages.ReadStatuses},
-		{"Config.Source.Messages.FailedStatuses", s.Messages.FailedStatuses},
-		{"Config.Source.Messages.InboundSenderTypes", s.Messages.InboundSenderTypes},
-		{"Config.Source.Messages.IgnoredStatuses", s.Messages.IgnoredStatuses},
-		{"Config.Source.Messages.OutboundSenderTypes", s.Messages.OutboundSenderTypes},
-		{"Config.Source.Conversations.OpenStatuses", s.Conversations.OpenStatuses},
-		{"Config.Source.Conversations.ClosedStatuses", s.Conversations.ClosedStatuses},
-		{"Config.Source.Campaigns.RunningStatuses", s.Campaigns.RunningStatuses},
-		{"Config.Source.Campaigns.CompletedStatuses", s.Campaigns.CompletedStatuses},
-		{"Config.Source.Campaigns.FailedStatuses", s.Campaigns.FailedStatuses},
+		{"Config.Source.Messages.SentStatuses", &s.Messages.SentStatuses},
+		{"Config.Source.Messages.DeliveredStatuses", &s.Messages.DeliveredStatuses},
+		{"Config.Source.Messages.ReadStatuses", &s.Messages.ReadStatuses},
+		{"Config.Source.Messages.FailedStatuses", &s.Messages.FailedStatuses},
+		{"Config.Source.Messages.InboundSenderTypes", &s.Messages.InboundSenderTypes},
+		{"Config.Source.Messages.IgnoredStatuses", &s.Messages.IgnoredStatuses},
+		{"Config.Source.Messages.OutboundSenderTypes", &s.Messages.OutboundSenderTypes},
+		{"Config.Source.Conversations.OpenStatuses", &s.Conversations.OpenStatuses},
+		{"Config.Source.Conversations.ClosedStatuses", &s.Conversations.ClosedStatuses},
+		{"Config.Source.Campaigns.RunningStatuses", &s.Campaigns.RunningStatuses},
+		{"Config.Source.Campaigns.CompletedStatuses", &s.Campaigns.CompletedStatuses},
+		{"Config.Source.Campaigns.FailedStatuses", &s.Campaigns.FailedStatuses},
 	}
 	for _, l := range lists {
-		for i, v := range l.v {
-			if strings.IndexByte(v, 0) >= 0 {
-				return analytics.InvalidArgument(fmt.Sprintf("%s[%d]", l.field, i), "contains a NUL byte")
-			}
-		}
+		problems = append(problems, dropNUL(l.field, l.v)...)
 	}
-	disjoint := func(group string, fields []string, sets ...[]string) error {
+	disjoint := func(group string, fields []string, sets ...[]string) {
 		seen := map[string]string{}
 		for i, set := range sets {
 			for _, v := range set {
 				if f, ok := seen[v]; ok && f != fields[i] {
-					return analytics.InvalidArgument(group, "value %q is in both %s and %s", v, f, fields[i])
+					problems = append(problems, analytics.InvalidArgument(group, "value %q is in both %s and %s", v, f, fields[i]))
+					continue
 				}
 				seen[v] = fields[i]
 			}
 		}
-		return nil
 	}
 	m := &s.Messages
-	if err := disjoint("Config.Source.Messages", []string{"SentStatuses", "DeliveredStatuses", "ReadStatuses", "FailedStatuses", "IgnoredStatuses"},
-		m.SentStatuses, m.DeliveredStatuses, m.ReadStatuses, m.FailedStatuses, m.IgnoredStatuses); err != nil {
-		return err
-	}
-	if err := disjoint("Config.Source.Messages", []string{"InboundSenderTypes", "OutboundSenderTypes"},
-		m.InboundSenderTypes, m.OutboundSenderTypes); err != nil {
-		return err
-	}
-	if err := disjoint("Config.Source.Conversations", []string{"OpenStatuses", "ClosedStatuses"},
-		s.Conversations.OpenStatuses, s.Conversations.ClosedStatuses); err != nil {
-		return err
-	}
+	disjoint("Config.Source.Messages", []string{"SentStatuses", "DeliveredStatuses", "ReadStatuses", "FailedStatuses", "IgnoredStatuses"},
+		m.SentStatuses, m.DeliveredStatuses, m.ReadStatuses, m.FailedStatuses, m.IgnoredStatuses)
+	disjoint("Config.Source.Messages", []string{"InboundSenderTypes", "OutboundSenderTypes"},
+		m.InboundSenderTypes, m.OutboundSenderTypes)
+	disjoint("Config.Source.Conversations", []string{"OpenStatuses", "ClosedStatuses"},
+		s.Conversations.OpenStatuses, s.Conversations.ClosedStatuses)
 	cp := &s.Campaigns
-	return disjoint("Config.Source.Campaigns", []string{"RunningStatuses", "CompletedStatuses", "FailedStatuses"},
+	disjoint("Config.Source.Campaigns", []string{"RunningStatuses", "CompletedStatuses", "FailedStatuses"},
 		cp.RunningStatuses, cp.CompletedStatuses, cp.FailedStatuses)
+	return problems
+}
+
+// dropNUL removes from *list the values holding a NUL byte (which no
+// Postgres text can hold) and returns a problem for each, naming field.
+func dropNUL(field string, list *[]string) []error {
+	var problems []error
+	kept := (*list)[:0:0]
+	for i, v := range *list {
+		if strings.IndexByte(v, 0) >= 0 {
+			problems = append(problems, analytics.InvalidArgument(fmt.Sprintf("%s[%d]", field, i), "contains a NUL byte"))
+			continue
+		}
+		kept = append(kept, v)
+	}
+	if problems != nil {
+		*list = kept
+	}
+	return problems
 }
 
 func checkIdent(field, v string) error {

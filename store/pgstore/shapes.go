@@ -1,7 +1,9 @@
 package pgstore
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 )
 
 // noColumn, as a column name, says that a source table has no such column:
@@ -26,16 +28,14 @@ func mayBeNoColumn(field, v string) bool {
 
 // prepareShapes checks and fills the settings of the source's shape (the
 // TeamVia settings, the default time zone, the blocked values) before the
-// other defaults are filled in.
-func prepareShapes(s *Source) error {
-	if err := checkTeamVia(s); err != nil {
-		return err
-	}
+// other defaults are filled in, and returns every problem.
+func prepareShapes(s *Source) []error {
+	problems := checkTeamVia(s)
 	if err := checkDefaultTimeZone(&s.Teams); err != nil {
-		return err
+		problems = append(problems, err)
 	}
 	s.Contacts.BlockedValues = slices.Clone(s.Contacts.BlockedValues)
-	return checkBlockedValues(&s.Contacts)
+	return append(problems, checkBlockedValues(&s.Contacts)...)
 }
 
 // shapeChecks are the column checks of checkSource that depend on the
@@ -50,4 +50,63 @@ func shapeChecks(s *Source) []tableCheck {
 		}})
 	}
 	return out
+}
+
+// shapeHint is the hint for a missing column of the field that a shape
+// of the source would do without: a team column of a table that has an
+// account (or, for messages, a conversation) column, whose team TeamVia
+// reaches through it, and the teams' zone column, which TimeZone "-"
+// does without. cols are the table's columns; "" when there is none.
+func shapeHint(s *Source, field string, cols map[string]string) string {
+	p := "Config.Source."
+	switch field {
+	case p + "Teams.TimeZone":
+		return fmt.Sprintf("; if the teams have no zone column, set %sTeams.TimeZone to %q and %sTeams.DefaultTimeZone to their zone (UTC when empty)", p, noColumn, p)
+	case p + "Messages.TeamID", p + "Conversations.TeamID", p + "Contacts.TeamID", p + "Campaigns.TeamID":
+	default:
+		return ""
+	}
+	table := strings.TrimSuffix(strings.TrimPrefix(field, p), ".TeamID")
+	accounts := map[string]string{
+		"Messages": s.Messages.AccountID, "Conversations": s.Conversations.AccountID,
+		"Contacts": s.Contacts.AccountID, "Campaigns": s.Campaigns.AccountID,
+	}
+	through := func(col string) string {
+		if col == "" || col == noColumn || col == invalidName {
+			return ""
+		}
+		if _, ok := cols[col]; ok {
+			return col
+		}
+		return ""
+	}
+	// The mapped account column, else one named as accounts' usually are.
+	acct := through(accounts[table])
+	if acct == "" {
+		acct = through(matchColumn(mapKeys(cols), accountIDNames))
+	}
+	if acct != "" {
+		return fmt.Sprintf("; if the table has no team column, set %s%s.TeamVia to pgstore.TeamViaAccount to reach the team through its account (%s)",
+			p, table, quoteIdent(acct))
+	}
+	if table == "Messages" {
+		if conv := through(s.Messages.ConversationID); conv != "" {
+			return fmt.Sprintf("; if the table has no team column, set %sMessages.TeamVia to pgstore.TeamViaConversation to reach the team through its conversation (%s)",
+				p, quoteIdent(conv))
+		}
+	}
+	return ""
+}
+
+// matchColumn returns the first of cols (in order) whose normalized name
+// is one of names, or "".
+func matchColumn(cols []string, names []string) string {
+	for _, n := range names {
+		for _, c := range cols {
+			if normalize(c) == n {
+				return c
+			}
+		}
+	}
+	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
@@ -49,11 +50,11 @@ func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if db.Dialect().Name() != dialect.PG {
 		return nil, analytics.InvalidArgument("db", "must use the Postgres dialect (pgdialect), got %s", db.Dialect().Name())
 	}
-	c, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
+	c, problems := cfg.resolve()
+	if c.Source.Schema == invalidName {
+		return nil, &SourceError{Problems: problems} // no table can be found
 	}
-	kinds, info, problems, err := checkSource(ctx, db, &c.Source)
+	kinds, info, tableProblems, err := checkSource(ctx, db, &c.Source)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,11 @@ func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if problems = append(problems, valueProblems...); len(problems) > 0 {
+	statsProblems, err := checkStats(ctx, db, &c.Source, explicitIgnored)
+	if err != nil {
+		return nil, err
+	}
+	if problems = slices.Concat(problems, tableProblems, valueProblems, statsProblems); len(problems) > 0 {
 		return nil, &SourceError{Problems: problems}
 	}
 	s := &Store{db: db, cfg: c, types: info.types, relkinds: info.relkinds}
@@ -160,7 +165,13 @@ func checkSource(ctx context.Context, db *bun.DB, src *Source) (tsKinds, sourceI
 		names[i] = qualify(src.Schema, t.name)
 	}
 	rows, err := db.QueryContext(ctx, `
-SELECT t.ord::int, n.nspname::text, c.relname::text, col.column_name::text, col.data_type::text, c.relkind::text
+SELECT t.ord::int, n.nspname::text, c.relname::text, col.column_name::text, col.data_type::text, c.relkind::text,
+	format('%I.%I', col.udt_schema, col.udt_name),
+	(SELECT string_agg(e.enumlabel::text, ', ' ORDER BY e.enumsortorder)
+		FROM pg_catalog.pg_type ty
+		JOIN pg_catalog.pg_namespace tn ON tn.oid = ty.typnamespace AND tn.nspname = col.udt_schema
+		JOIN pg_catalog.pg_enum e ON e.enumtypid = ty.oid
+		WHERE ty.typname = col.udt_name)
 FROM unnest(?::text[]) WITH ORDINALITY AS t(name, ord)
 LEFT JOIN pg_catalog.pg_class c ON c.oid = to_regclass(t.name)
 LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -174,12 +185,13 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 		found bool
 		where string
 		cols  map[string]string
+		udts  map[string]udtInfo
 	}
 	infos := make([]tableInfo, len(checks))
 	for rows.Next() {
 		var ord int
-		var nsp, rel, col, typ, relkind sql.NullString
-		if err := rows.Scan(&ord, &nsp, &rel, &col, &typ, &relkind); err != nil {
+		var nsp, rel, col, typ, relkind, udt, labels sql.NullString
+		if err := rows.Scan(&ord, &nsp, &rel, &col, &typ, &relkind, &udt, &labels); err != nil {
 			return nil, info, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
 		}
 		ti := &infos[ord-1]
@@ -190,9 +202,10 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 		}
 		if col.Valid {
 			if ti.cols == nil {
-				ti.cols = map[string]string{}
+				ti.cols, ti.udts = map[string]string{}, map[string]udtInfo{}
 			}
 			ti.cols[col.String] = typ.String
+			ti.udts[col.String] = udtInfo{udt.String, labels.String}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -202,6 +215,9 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 	var problems []error
 	for i, t := range checks {
 		ti := infos[i]
+		if t.name == invalidName {
+			continue // reported by resolve
+		}
 		if !ti.found {
 			where := "in the search_path"
 			if src.Schema != "" {
@@ -215,16 +231,20 @@ LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col
 			continue
 		}
 		for _, c := range t.cols {
-			if c.name == noColumn {
+			if c.name == noColumn || c.name == invalidName {
 				continue
 			}
 			typ, ok := ti.cols[c.name]
 			if !ok {
+				hint := suggest(c.name, mapKeys(ti.cols), false)
+				if hint == "" {
+					hint = shapeHint(src, c.field, ti.cols)
+				}
 				problems = append(problems, analytics.InvalidArgument(c.field, "table %s has no column %s (or it is not readable)%s",
-					ti.where, quoteIdent(c.name), suggest(c.name, mapKeys(ti.cols), false)))
+					ti.where, quoteIdent(c.name), hint))
 				continue
 			}
-			if err := checkType(c, ti.where, typ); err != nil {
+			if err := checkType(c, ti.where, typ, ti.udts[c.name]); err != nil {
 				problems = append(problems, err)
 				continue
 			}
@@ -248,7 +268,13 @@ type sourceInfo struct {
 	relkinds map[string]string
 }
 
-func checkType(c colCheck, table, typ string) error {
+// udtInfo is the type of a column as information_schema names it
+// (udt_schema.udt_name, quoted), and its labels when it is an enum.
+type udtInfo struct {
+	name, labels string
+}
+
+func checkType(c colCheck, table, typ string, udt udtInfo) error {
 	var ok bool
 	var want string
 	switch c.kind {
@@ -268,10 +294,21 @@ func checkType(c colCheck, table, typ string) error {
 		}
 		want = "numeric"
 	}
-	if !ok {
-		return analytics.InvalidArgument(c.field, "column %s of %s is %s; it must be %s", quoteIdent(c.name), table, typ, want)
+	if ok {
+		return nil
 	}
-	return nil
+	if typ == "USER-DEFINED" || typ == "ARRAY" {
+		typ = fmt.Sprintf("%s (type %s", typ, udt.name)
+		if udt.labels != "" {
+			typ += ", an enum whose labels are " + udt.labels
+		}
+		typ += ")"
+	}
+	hint := ""
+	if c.field == "Config.Source.Contacts.Blocked" {
+		hint = "; for a column whose values say whether a contact is blocked, set Config.Source.Contacts.BlockedValues to those values (compared as text)"
+	}
+	return analytics.InvalidArgument(c.field, "column %s of %s is %s; it must be %s%s", quoteIdent(c.name), table, typ, want, hint)
 }
 
 // Teams implements analytics.TeamReader: up to limit teams whose ID sorts

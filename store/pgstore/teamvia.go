@@ -34,8 +34,11 @@ const viaTeamColumn = "pgstore_team"
 
 // checkTeamVia checks the TeamVia settings and, for a table with one, sets
 // its TeamID to noColumn: TeamID must then be empty or noColumn. A TeamID
-// of noColumn without TeamVia is an error.
-func checkTeamVia(s *Source) error {
+// of noColumn without TeamVia is an error. It returns every problem; the
+// TeamID of a table with a problem is noColumn, so that the checks against
+// the database leave it alone.
+func checkTeamVia(s *Source) []error {
+	var problems []error
 	p := "Config.Source."
 	tables := []struct {
 		name    string
@@ -51,7 +54,7 @@ func checkTeamVia(s *Source) error {
 	for _, t := range tables {
 		if *t.via == TeamViaColumn {
 			if *t.teamID == noColumn {
-				return analytics.InvalidArgument(p+t.name+".TeamID", "%q (no team column) needs %sTeamVia", noColumn, p+t.name+".")
+				problems = append(problems, analytics.InvalidArgument(p+t.name+".TeamID", "%q (no team column) needs %sTeamVia", noColumn, p+t.name+"."))
 			}
 			continue
 		}
@@ -60,18 +63,21 @@ func checkTeamVia(s *Source) error {
 			ok = ok || *t.via == a
 		}
 		if !ok {
-			return analytics.InvalidArgument(p+t.name+".TeamVia", "%q is not one of %q", string(*t.via), t.allowed)
+			problems = append(problems, analytics.InvalidArgument(p+t.name+".TeamVia", "%q is not one of %q", string(*t.via), t.allowed))
 		}
 		if *t.teamID != "" && *t.teamID != noColumn {
-			return analytics.InvalidArgument(p+t.name+".TeamID", "is %q, but TeamVia %q reads the team elsewhere; leave it empty", *t.teamID, string(*t.via))
+			problems = append(problems, analytics.InvalidArgument(p+t.name+".TeamID", "is %q, but TeamVia %q reads the team elsewhere; leave it empty", *t.teamID, string(*t.via)))
 		}
 		*t.teamID = noColumn
 	}
 	if s.Contacts.TeamVia == TeamViaAccount {
 		def(&s.Contacts.AccountID, "account_id")
-		return checkIdent(p+"Contacts.AccountID", s.Contacts.AccountID)
+		if err := checkIdent(p+"Contacts.AccountID", s.Contacts.AccountID); err != nil {
+			problems = append(problems, err)
+			s.Contacts.AccountID = invalidName
+		}
 	}
-	return nil
+	return problems
 }
 
 // viaSource returns a copy of src for the statements, in which the TeamID
