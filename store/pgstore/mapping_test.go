@@ -475,6 +475,15 @@ func evalSource(src string) (pgstore.Source, error) {
 
 func evalLit(e ast.Expr, v reflect.Value) error {
 	switch x := e.(type) {
+	case *ast.SelectorExpr:
+		consts := map[string]pgstore.TeamVia{"TeamViaColumn": pgstore.TeamViaColumn,
+			"TeamViaAccount": pgstore.TeamViaAccount, "TeamViaConversation": pgstore.TeamViaConversation}
+		c, ok := consts[x.Sel.Name]
+		if id, isID := x.X.(*ast.Ident); !ok || !isID || id.Name != "pgstore" || v.Type() != reflect.TypeFor[pgstore.TeamVia]() {
+			return fmt.Errorf("unexpected constant %s", x.Sel.Name)
+		}
+		v.SetString(string(c))
+		return nil
 	case *ast.BasicLit:
 		if x.Kind != token.STRING {
 			return fmt.Errorf("literal %s is not a string", x.Value)

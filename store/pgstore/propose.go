@@ -20,13 +20,38 @@ import (
 // (lower case, without underscores, one trailing "s" ignored):
 // teams/Team, whatsapp_accounts/WhatsappAccount, created_at/createdAt,
 // sender_type/senderType, account_id/whatsappAccountId and a few more
-// synonyms. For a status or sender-type column that is an enum it
-// assigns the labels to the value lists by their normalized names (SENT
-// to SentStatuses, DELIVERED, READ, FAILED, PENDING and QUEUED to
-// IgnoredStatuses, CONTACT or INBOUND to InboundSenderTypes, AGENT, BOT
-// or SYSTEM to OutboundSenderTypes, OPEN, CLOSED, RUNNING, COMPLETED, …).
+// synonyms.
 //
-// The notes say what it could not decide: a table or column with no
+// For a status or sender-type column that is an enum it assigns the
+// labels to the value lists by their normalized names, from these fixed
+// lists (a label in none of them is in no list, and noted):
+//
+//   - Messages: sent, accepted to SentStatuses; delivered to
+//     DeliveredStatuses; read, seen, played to ReadStatuses; failed,
+//     error, undelivered, rejected, expired to FailedStatuses; pending,
+//     queued, received, scheduled, sending, draft, deleted to
+//     IgnoredStatuses (counted in totals only; each such label is noted);
+//     contact, inbound, customer, user, incoming, client to
+//     InboundSenderTypes; agent, bot, system, outbound, outgoing,
+//     campaign, api, business, automation, operator, admin, broadcast,
+//     template to OutboundSenderTypes.
+//   - Conversations: open, active, ongoing, inprogress to OpenStatuses;
+//     closed, resolved, archived, done, ended to ClosedStatuses.
+//   - Campaigns: running, active, sending, inprogress to RunningStatuses;
+//     completed, done, finished, sent to CompletedStatuses; failed, error
+//     to FailedStatuses.
+//   - Contacts: blocked, banned to BlockedValues (see below).
+//
+// It proposes the shapes of Source where the catalog calls for them, and
+// notes each: a messages, conversations, contacts or campaigns table with
+// no team column but an account column gets TeamVia TeamViaAccount (and
+// messages with a conversation column but no account column
+// TeamViaConversation); teams with no zone column get TimeZone "-" (every
+// team in DefaultTimeZone, UTC unless set); contacts with no boolean
+// blocked column but a status enum with a blocked label get Blocked and
+// BlockedValues.
+//
+// The notes also say what it could not decide: a table or column with no
 // match (the field is left empty, so it takes its default), an enum label
 // it assigned to no list (messages with it will count as unmapped), and
 // text status columns, whose values it leaves at their defaults (check
@@ -42,7 +67,11 @@ func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []st
 	if t := p.table("Teams", "team"); t != nil {
 		src.Teams.Table = t.name
 		src.Teams.ID = p.col(t, "Teams.ID", "id")
-		src.Teams.TimeZone = p.col(t, "Teams.TimeZone", "timezone", "tz", "zone", "ianatimezone")
+		if src.Teams.TimeZone = p.find(t, zoneNames...); src.Teams.TimeZone == "" {
+			src.Teams.TimeZone = noColumn
+			p.note("Teams.TimeZone: table %s has no zone column; %q puts every team in Teams.DefaultTimeZone (UTC unless you set it)",
+				quoteIdent(t.name), noColumn)
+		}
 	}
 	if t := p.table("Accounts", "whatsappaccount", "whatsappbusinessaccount", "waaccount", "account"); t != nil {
 		src.Accounts.Table = t.name
@@ -53,9 +82,9 @@ func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []st
 		m := &src.Messages
 		m.Table = t.name
 		m.ID = p.col(t, "Messages.ID", "id")
-		m.TeamID = p.col(t, "Messages.TeamID", teamIDNames...)
 		m.AccountID = p.col(t, "Messages.AccountID", accountIDNames...)
 		m.ConversationID = p.col(t, "Messages.ConversationID", "conversationid", "threadid")
+		m.TeamID, m.TeamVia = p.team(t, "Messages", m.AccountID, m.ConversationID)
 		m.Status = p.col(t, "Messages.Status", "status", "state", "deliverystatus")
 		m.SenderType = p.col(t, "Messages.SenderType", "sendertype", "sender", "direction", "from", "senderrole")
 		m.CreatedAt = p.col(t, "Messages.CreatedAt", createdNames...)
@@ -67,6 +96,9 @@ func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []st
 				{&m.FailedStatuses, []string{"failed", "error", "undelivered", "rejected", "expired"}, false},
 				{&m.IgnoredStatuses, []string{"pending", "queued", "received", "scheduled", "sending", "draft", "deleted"}, true},
 			})
+			for _, l := range m.IgnoredStatuses {
+				p.note("Messages.IgnoredStatuses: label %s counts in totals only (neither sent, delivered, read, failed nor unmapped)", quoteLiteral(l))
+			}
 		}
 		if labels := p.enum(t, m.SenderType, "Messages.SenderType"); labels != nil {
 			p.assign("Messages.SenderType", labels, []labelList{
@@ -80,8 +112,8 @@ func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []st
 		c := &src.Conversations
 		c.Table = t.name
 		c.ID = p.col(t, "Conversations.ID", "id")
-		c.TeamID = p.col(t, "Conversations.TeamID", teamIDNames...)
 		c.AccountID = p.col(t, "Conversations.AccountID", accountIDNames...)
+		c.TeamID, c.TeamVia = p.team(t, "Conversations", c.AccountID, "")
 		c.ContactID = p.col(t, "Conversations.ContactID", "contactid", "customerid")
 		c.Status = p.col(t, "Conversations.Status", "status", "state")
 		c.CreatedAt = p.col(t, "Conversations.CreatedAt", createdNames...)
@@ -96,16 +128,21 @@ func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []st
 		c := &src.Contacts
 		c.Table = t.name
 		c.ID = p.col(t, "Contacts.ID", "id")
-		c.TeamID = p.col(t, "Contacts.TeamID", teamIDNames...)
+		if c.TeamID = p.find(t, teamIDNames...); c.TeamID == "" {
+			c.AccountID = p.find(t, accountIDNames...)
+			if c.TeamID, c.TeamVia = p.team(t, "Contacts", c.AccountID, ""); c.TeamVia == TeamViaColumn {
+				c.AccountID = ""
+			}
+		}
 		c.CreatedAt = p.col(t, "Contacts.CreatedAt", createdNames...)
-		c.Blocked = p.col(t, "Contacts.Blocked", "isblocked", "blocked")
+		c.Blocked, c.BlockedValues = p.blocked(t)
 		c.EngagementScore = p.col(t, "Contacts.EngagementScore", "engagementscore", "score")
 	}
 	if t := p.table("Campaigns", "campaign", "broadcast"); t != nil {
 		c := &src.Campaigns
 		c.Table = t.name
-		c.TeamID = p.col(t, "Campaigns.TeamID", teamIDNames...)
 		c.AccountID = p.col(t, "Campaigns.AccountID", accountIDNames...)
+		c.TeamID, c.TeamVia = p.team(t, "Campaigns", c.AccountID, "")
 		c.Status = p.col(t, "Campaigns.Status", "status", "state")
 		c.TotalRecipients = p.col(t, "Campaigns.TotalRecipients", "totalrecipients", "recipients", "recipientcount", "recipientscount")
 		c.MessagesSent = p.col(t, "Campaigns.MessagesSent", "messagessent", "sentcount", "sent")
@@ -128,6 +165,8 @@ var (
 	teamIDNames    = []string{"teamid", "organizationid", "orgid", "workspaceid", "tenantid"}
 	accountIDNames = []string{"accountid", "whatsappaccountid", "waaccountid", "whatsappbusinessaccountid", "wabaid"}
 	createdNames   = []string{"createdat", "created", "createdon", "timestamp"}
+	zoneNames      = []string{"timezone", "tz", "zone", "ianatimezone"}
+	blockedLabels  = []string{"blocked", "banned"}
 )
 
 // catTable is a table or view of the catalog.
@@ -234,6 +273,79 @@ func (p *proposer) col(t *catTable, field string, names ...string) string {
 	return ""
 }
 
+// find returns the column of t whose normalized name is the first of
+// names that one has, or "", without a note.
+func (p *proposer) find(t *catTable, names ...string) string {
+	for _, n := range names {
+		for _, c := range t.cols {
+			if normalize(c.name) == n {
+				return c.name
+			}
+		}
+	}
+	return ""
+}
+
+// team returns the TeamID and TeamVia of table t (the Source field
+// name): its team column, else TeamViaAccount through account (its
+// account column, when found), else, for messages, TeamViaConversation
+// through conv; each choice of a TeamVia is noted.
+func (p *proposer) team(t *catTable, name, account, conv string) (string, TeamVia) {
+	if c := p.find(t, teamIDNames...); c != "" {
+		return c, TeamViaColumn
+	}
+	switch {
+	case account != "":
+		p.note("%s.TeamVia: table %s has no team column; its rows reach their team through their account (%s), as pgstore.TeamViaAccount",
+			name, quoteIdent(t.name), quoteIdent(account))
+		return "", TeamViaAccount
+	case name == "Messages" && conv != "":
+		p.note("%s.TeamVia: table %s has no team column; its rows reach their team through their conversation (%s), as pgstore.TeamViaConversation",
+			name, quoteIdent(t.name), quoteIdent(conv))
+		return "", TeamViaConversation
+	}
+	p.note("%s.TeamID: table %s has no matching column, nor an account column to reach the team through; the default applies", name, quoteIdent(t.name))
+	return "", TeamViaColumn
+}
+
+// blocked returns the Blocked column and BlockedValues of the contacts
+// table t: its boolean-named blocked column, else a status enum column
+// with blocked labels (noted).
+func (p *proposer) blocked(t *catTable) (string, []string) {
+	if c := p.find(t, "isblocked", "blocked"); c != "" {
+		return c, nil
+	}
+	for _, name := range []string{"status", "state"} {
+		for _, c := range t.cols {
+			if normalize(c.name) != name || c.labels == nil {
+				continue
+			}
+			var vals []string
+			for _, l := range c.labels {
+				if slices.Contains(blockedLabels, normalize(l)) {
+					vals = append(vals, l)
+				}
+			}
+			if vals != nil {
+				p.note("Contacts.Blocked: table %s has no blocked column; a contact is blocked when its %s is %s (Contacts.BlockedValues)",
+					quoteIdent(t.name), quoteIdent(c.name), quoteLiterals(vals))
+				return c.name, vals
+			}
+		}
+	}
+	p.note("Contacts.Blocked: table %s has no matching column, nor a status enum with a blocked label; the default applies", quoteIdent(t.name))
+	return "", nil
+}
+
+// quoteLiterals lists vs as SQL literals, comma-separated.
+func quoteLiterals(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = quoteLiteral(v)
+	}
+	return strings.Join(q, ", ")
+}
+
 // enum returns the labels of t's column name if it is an enum, or nil; a
 // text column gets a note.
 func (p *proposer) enum(t *catTable, name, field string) []string {
@@ -289,7 +401,8 @@ func (p *proposer) assign(field string, labels []string, lists []labelList) {
 }
 
 // GoString formats s as a gofmt-formatted Go composite literal,
-// pgstore.Source{…}, with every non-empty field, for a host to paste into
+// pgstore.Source{…}, with every non-empty field (a TeamVia as its
+// constant, such as pgstore.TeamViaAccount), for a host to paste into
 // its code (fmt's %#v uses it).
 func (s Source) GoString() string {
 	var b strings.Builder
@@ -303,11 +416,22 @@ func (s Source) GoString() string {
 	return strings.TrimSpace(string(out[len(head):]))
 }
 
+// teamViaNames are the names GoString prints for the TeamVia constants.
+var teamViaNames = map[TeamVia]string{
+	TeamViaColumn:       "pgstore.TeamViaColumn",
+	TeamViaAccount:      "pgstore.TeamViaAccount",
+	TeamViaConversation: "pgstore.TeamViaConversation",
+}
+
 // goLiteral writes v (a struct of strings, string slices and such
 // structs) as a Go literal, indented by depth tabs.
 func goLiteral(b *strings.Builder, v reflect.Value, depth int) {
 	switch v.Kind() {
 	case reflect.String:
+		if name, ok := teamViaNames[TeamVia(v.String())]; ok && v.Type() == reflect.TypeFor[TeamVia]() {
+			b.WriteString(name)
+			return
+		}
 		b.WriteString(strconv.Quote(v.String()))
 	case reflect.Slice:
 		if v.Type().Elem().Kind() != reflect.String {

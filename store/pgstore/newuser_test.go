@@ -1,0 +1,165 @@
+package pgstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/uptrace/bun"
+
+	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/store/pgstore"
+)
+
+// prismaUUIDDB returns a database whose search_path holds only the schema
+// of testdata/prisma_uuid.sql, with no rows.
+func prismaUUIDDB(t *testing.T) *bun.DB {
+	t.Helper()
+	ddl, err := os.ReadFile("testdata/prisma_uuid.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := testenv.DB(t)
+	if _, err := db.ExecContext(context.Background(), string(ddl)); err != nil {
+		t.Fatalf("loading testdata/prisma_uuid.sql: %v", err)
+	}
+	return db
+}
+
+// uuidSource is the hand-written mapping of testdata/prisma_uuid.sql.
+func uuidSource() pgstore.Source {
+	return pgstore.Source{
+		Teams:    pgstore.TeamsTable{Table: "Team", ID: "id", TimeZone: "-"},
+		Accounts: pgstore.AccountsTable{Table: "WhatsAppAccount", ID: "id", TeamID: "teamId"},
+		Messages: pgstore.MessagesTable{Table: "Message", ID: "id", TeamVia: pgstore.TeamViaAccount, AccountID: "whatsAppAccountId",
+			ConversationID: "conversationId", Status: "status", SenderType: "direction", CreatedAt: "createdAt",
+			SentStatuses: []string{"SENT"}, DeliveredStatuses: []string{"DELIVERED"}, ReadStatuses: []string{"READ"},
+			FailedStatuses: []string{"FAILED"}, IgnoredStatuses: []string{"PENDING", "DELETED"},
+			InboundSenderTypes: []string{"INBOUND"}, OutboundSenderTypes: []string{"OUTBOUND"}},
+		Conversations: pgstore.ConversationsTable{Table: "Conversation", ID: "id", TeamID: "teamId", AccountID: "whatsAppAccountId",
+			ContactID: "contactId", Status: "status", CreatedAt: "createdAt",
+			OpenStatuses: []string{"OPEN"}, ClosedStatuses: []string{"CLOSED"}},
+		Contacts: pgstore.ContactsTable{Table: "Contact", ID: "id", TeamID: "teamId", CreatedAt: "createdAt",
+			Blocked: "status", BlockedValues: []string{"BLOCKED"}, EngagementScore: "engagementScore"},
+		Campaigns: pgstore.CampaignsTable{Table: "Campaign", TeamID: "teamId", AccountID: "whatsAppAccountId", Status: "status",
+			TotalRecipients: "totalRecipients", MessagesSent: "sentCount", MessagesDelivered: "deliveredCount",
+			MessagesRead: "readCount", CreatedAt: "createdAt",
+			RunningStatuses: []string{"RUNNING"}, CompletedStatuses: []string{"COMPLETED"}, FailedStatuses: []string{"FAILED"}},
+	}
+}
+
+// TestProposeSourceShapes: on a schema with uuid IDs, messages without a
+// team column, contacts blocked by a status label and teams without a
+// zone column, the proposal uses TeamVia, BlockedValues and TimeZone "-",
+// notes each choice and every ignored status, prints TeamVia as its
+// constant, and New accepts it as it stands.
+func TestProposeSourceShapes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := prismaUUIDDB(t)
+	src, notes, err := pgstore.ProposeSource(ctx, db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(uuidSource(), src); d != "" {
+		t.Errorf("ProposeSource (-want +got):\n%s", d)
+	}
+	all := strings.Join(notes, "\n")
+	for _, n := range []string{
+		`Teams.TimeZone: table "Team" has no zone column; "-" puts every team in Teams.DefaultTimeZone`,
+		`Messages.TeamVia: table "Message" has no team column; its rows reach their team through their account ("whatsAppAccountId"), as pgstore.TeamViaAccount`,
+		`Contacts.Blocked: table "Contact" has no blocked column; a contact is blocked when its "status" is 'BLOCKED'`,
+		`Messages.IgnoredStatuses: label 'PENDING' counts in totals only`,
+		`Messages.IgnoredStatuses: label 'DELETED' counts in totals only`,
+		`Conversations.Status: label 'EXPIRED' is in no list`,
+	} {
+		if !strings.Contains(all, n) {
+			t.Errorf("notes lack %q:\n%s", n, all)
+		}
+	}
+	lit := fmt.Sprintf("%#v", src)
+	if !regexp.MustCompile(`\n\t\tTeamVia: +pgstore\.TeamViaAccount,\n`).MatchString(lit) {
+		t.Errorf("GoString does not print the TeamVia constant:\n%s", lit)
+	}
+	back, err := evalSource(lit)
+	if err != nil {
+		t.Fatalf("GoString is not a Source literal: %v\n%s", err, lit)
+	}
+	if d := cmp.Diff(src, back); d != "" {
+		t.Errorf("GoString round trip (-proposed +parsed):\n%s", d)
+	}
+	if _, err := pgstore.New(ctx, db, &pgstore.Config{Source: src}); err != nil {
+		t.Errorf("New rejects the proposal: %v", err)
+	}
+}
+
+// TestNewPointsToTheFix: the problems of a mapping of the uuid schema
+// that ignores its shapes suggest the setting that fits (TeamVia,
+// TimeZone "-", BlockedValues), and come in one error together with the
+// configuration's own problems, which do not hide them.
+func TestNewPointsToTheFix(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := prismaUUIDDB(t)
+
+	src := uuidSource()
+	src.Teams.TimeZone = "timeZone"
+	src.Messages.TeamVia = ""
+	src.Contacts.BlockedValues = nil
+	src.Campaigns.TeamID = "team_id"
+	// The configuration's own problems.
+	src.Teams.DefaultTimeZone = "Pacific/Chathm"
+	src.Conversations.TeamVia = pgstore.TeamViaAccount // with TeamID "teamId"
+	src.Messages.FailedStatuses = []string{"FAILED", "SENT"}
+	src.Campaigns.Status = "status;drop"
+	_, err := pgstore.New(ctx, db, &pgstore.Config{Source: src, UpsertBatchSize: -1})
+	probs := sourceProblems(t, err)
+	want := []string{
+		`Config.UpsertBatchSize: must not be negative`,
+		`Config.Source.Conversations.TeamID: is "teamId", but TeamVia "account" reads the team elsewhere`,
+		`Config.Source.Teams.DefaultTimeZone: "Pacific/Chathm" is not a time zone`,
+		`Config.Source.Campaigns.Status: "status;drop" is not an identifier`,
+		`Config.Source.Messages: value "SENT" is in both SentStatuses and FailedStatuses`,
+		`Config.Source.Teams.TimeZone: table `,
+		`.Team has no column "timeZone" (or it is not readable); if the teams have no zone column, set Config.Source.Teams.TimeZone to "-" and Config.Source.Teams.DefaultTimeZone to their zone`,
+		`Config.Source.Messages.TeamID: table `,
+		`.Message has no column "team_id" (or it is not readable); if the table has no team column, set Config.Source.Messages.TeamVia to pgstore.TeamViaAccount to reach the team through its account ("whatsAppAccountId")`,
+		`.Campaign has no column "team_id" (or it is not readable); did you mean "teamId"?`,
+		`Config.Source.Contacts.Blocked: column "status" of `,
+		`.Contact is USER-DEFINED (type `,
+		`"ContactStatus", an enum whose labels are ACTIVE, BLOCKED, UNSUBSCRIBED); it must be boolean; for a column whose values say whether a contact is blocked, set Config.Source.Contacts.BlockedValues`,
+	}
+	all := strings.Join(probs, "\n")
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Errorf("the problems lack %q:\n%s", w, all)
+		}
+	}
+	if len(probs) != 9 {
+		t.Errorf("%d problems, want 9:\n%s", len(probs), all)
+	}
+
+	// A Source.Schema that is not an identifier: the configuration's
+	// problems alone, as no table can be looked up.
+	src = uuidSource()
+	src.Schema = "no such"
+	src.Teams.DefaultTimeZone = "Nowhere/Else"
+	_, err = pgstore.New(ctx, db, &pgstore.Config{Source: src})
+	probs = sourceProblems(t, err)
+	if len(probs) != 2 {
+		t.Errorf("problems:\n%s", strings.Join(probs, "\n"))
+	}
+
+	// Migrations reports every problem of the configuration too.
+	_, err = pgstore.MigrationSQL(&pgstore.Config{SnapshotTable: "bad name", Source: pgstore.Source{Teams: pgstore.TeamsTable{DefaultTimeZone: "Nowhere/Else"}}})
+	var se *pgstore.SourceError
+	if !errors.Is(err, analytics.ErrInvalidArgument) || !errors.As(err, &se) || len(se.Problems) != 2 {
+		t.Errorf("MigrationSQL: %v", err)
+	}
+}
