@@ -192,6 +192,20 @@ func (s *Store) checkRequestIDs(req analytics.AggregateRequest) error {
 	return nil
 }
 
+// checkScopeIDs checks the team and account IDs of scope against the types
+// of Source.Teams.ID and Source.Accounts.ID (see checkID), naming the
+// fields "Scope.TeamID" and "Scope.AccountID".
+func (s *Store) checkScopeIDs(scope analytics.Scope) error {
+	t, a := s.cfg.Source.Teams, s.cfg.Source.Accounts
+	if err := s.checkID("Scope.TeamID", t.Table, t.ID, scope.TeamID); err != nil {
+		return err
+	}
+	if !scope.TeamWide() {
+		return s.checkID("Scope.AccountID", a.Table, a.ID, scope.AccountID)
+	}
+	return nil
+}
+
 // lookupable reports whether a conversation, by team and ID as the scan
 // read them, can be a row of the conversations table: whether both are
 // valid for the types of its TeamID and ID columns (lookupSQL casts them).

@@ -163,3 +163,54 @@ func TestNewPointsToTheFix(t *testing.T) {
 		t.Errorf("MigrationSQL: %v", err)
 	}
 }
+
+// TestIDErrorsNameTheArgument: on a uuid teams table, an ID that cannot be
+// a uuid gives ErrInvalidArgument naming what the caller passed, from
+// every read, Snapshots and SnapshotsOfTeams included.
+func TestIDErrorsNameTheArgument(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := prismaUUIDDB(t)
+	st, err := pgstore.New(ctx, db, &pgstore.Config{Source: uuidSource()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc, err := analytics.New(st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	field := func(err error) string {
+		var fe *analytics.FieldError
+		if !errors.Is(err, analytics.ErrInvalidArgument) || !errors.As(err, &fe) {
+			return fmt.Sprintf("not a FieldError: %v", err)
+		}
+		return fe.Field
+	}
+	day := analytics.NewDate(2026, 3, 10)
+	_, rtErr := svc.RealTime(ctx, analytics.TeamScope("team-1"))
+	_, teamErr := st.Team(ctx, "team-1")
+	_, snapErr := st.Snapshots(ctx, analytics.SnapshotQuery{Scope: analytics.TeamScope("team-1"), Type: analytics.Daily, From: day, To: day})
+	_, rangeErr := st.SnapshotsOfTeams(ctx, []string{"11111111-1111-4111-8111-111111111111", "team-1"}, analytics.Daily, day, day)
+	for _, c := range []struct {
+		what string
+		err  error
+		want string
+	}{
+		{"RealTime", rtErr, "Scope.TeamID"},
+		{"Team", teamErr, "Scope.TeamID"},
+		{"Snapshots", snapErr, "Scope.TeamID"},
+		{"SnapshotsOfTeams", rangeErr, "teams[1]"},
+	} {
+		if got := field(c.err); got != c.want {
+			t.Errorf("%s: field %q (%v), want %q", c.what, got, c.err, c.want)
+		}
+	}
+	// A valid ID of no team: no rows, no error.
+	if got, err := st.Snapshots(ctx, analytics.SnapshotQuery{Scope: analytics.TeamScope("11111111-1111-4111-8111-111111111111"),
+		Type: analytics.Daily, From: day, To: day}); err != nil || len(got) != 0 {
+		t.Errorf("Snapshots of a valid unknown team: %v, %v", got, err)
+	}
+}

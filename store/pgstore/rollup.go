@@ -118,7 +118,10 @@ const (
 // from per-part slices into one cost more than a tenth of a monthly
 // roll-up. Teams with more scopes (or calls beyond maxSnapshotSlots) cost
 // one copy more, and a result using fewer than half the slots is copied
-// into a slice of its size.
+// into a slice of its size. A team ID that cannot be a value of the type
+// of Source.Teams.ID (see Source) gives an error wrapping
+// analytics.ErrInvalidArgument naming it ("teams[i]"), as the other reads
+// do.
 func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
 	if !typ.Valid() {
 		return nil, analytics.InvalidArgument("typ", "unknown snapshot type %d", typ)
@@ -126,8 +129,12 @@ func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 	if from.IsZero() || to.IsZero() || from.After(to) {
 		return nil, analytics.InvalidArgument("from", "[%s, %s] is not a range of dates", from, to)
 	}
+	tt := s.cfg.Source.Teams
 	for i, t := range teams {
 		if err := analytics.ValidateID(fmt.Sprintf("teams[%d]", i), t); err != nil {
+			return nil, err
+		}
+		if err := s.checkID(fmt.Sprintf("teams[%d]", i), tt.Table, tt.ID, t); err != nil {
 			return nil, err
 		}
 	}

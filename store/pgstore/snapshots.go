@@ -156,9 +156,15 @@ func newID() string {
 // (team_id, snapshot_type, date) or (whatsapp_account_id, snapshot_type,
 // date) index. A row whose metrics cannot be decoded (see
 // analytics.DecodeMetrics) gives an error wrapping ErrCorrupt that names
-// its ID, and no snapshots.
+// its ID, and no snapshots. A team or account ID that cannot be a value of
+// the type of Source.Teams.ID or Source.Accounts.ID (see Source) gives an
+// error wrapping analytics.ErrInvalidArgument naming "Scope.TeamID" or
+// "Scope.AccountID", as the other reads do.
 func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]analytics.Snapshot, error) {
 	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkScopeIDs(q.Scope); err != nil {
 		return nil, err
 	}
 	query := s.q.snapshotsTeam

@@ -333,12 +333,14 @@ func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics
 // Team implements analytics.TeamReader. An unknown ID gives an error
 // wrapping analytics.ErrNotFound; an ID that cannot be a value of
 // Source.Teams.ID's type (a uuid or integer column; see Source) gives one
-// wrapping analytics.ErrInvalidArgument.
+// wrapping analytics.ErrInvalidArgument. Such errors name the field
+// "Scope.TeamID", as the Service passes Team the team of the scope its
+// caller gave.
 func (s *Store) Team(ctx context.Context, id string) (analytics.Team, error) {
-	if err := analytics.ValidateID("id", id); err != nil {
+	if err := analytics.ValidateID("Scope.TeamID", id); err != nil {
 		return analytics.Team{}, err
 	}
-	if err := s.checkID("id", s.cfg.Source.Teams.Table, s.cfg.Source.Teams.ID, id); err != nil {
+	if err := s.checkID("Scope.TeamID", s.cfg.Source.Teams.Table, s.cfg.Source.Teams.ID, id); err != nil {
 		return analytics.Team{}, err
 	}
 	rows, err := s.db.QueryContext(ctx, s.q.team, id)
