@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // CheckSourceLimit is the most uncovered values CheckSource lists per
@@ -17,6 +18,32 @@ type ValueCount struct {
 	Value string
 	Null  bool
 	Rows  int64
+	// NearMatch, for a value no list covers, is the configured value of
+	// the column's lists that is the same in normalized form (lower case,
+	// without underscores, hyphens or spaces), such as "DELIVERED" for
+	// "delivered": the value the mapping probably meant. Empty when none
+	// is.
+	NearMatch string
+}
+
+// String formats the value with its rows and near match, such as
+// 'delivered' (4 rows; did you mean 'DELIVERED'?), or NULL (2 rows).
+func (v ValueCount) String() string {
+	var b strings.Builder
+	if v.Null {
+		b.WriteString("NULL")
+	} else {
+		b.WriteString(quoteLiteral(v.Value))
+	}
+	fmt.Fprintf(&b, " (%d row", v.Rows)
+	if v.Rows != 1 {
+		b.WriteString("s")
+	}
+	if v.NearMatch != "" {
+		fmt.Fprintf(&b, "; did you mean %s?", quoteLiteral(v.NearMatch))
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // ColumnCheck is CheckSource's finding for one mapped column.
@@ -26,7 +53,8 @@ type ColumnCheck struct {
 	Field, Table, Column string
 	// Uncovered are the values of the column that no list of the mapping
 	// covers, most rows first (then in byte order), at most
-	// CheckSourceLimit of them; More reports that there are others. For
+	// CheckSourceLimit of them, each with its NearMatch among the
+	// configured values; More reports that there are others. For
 	// Messages.SenderType with OutboundSenderTypes empty every value is
 	// covered (as outbound), so none is listed.
 	Uncovered []ValueCount
@@ -99,7 +127,11 @@ UNION ALL
 				res.More = true
 				return nil
 			}
-			res.Uncovered = append(res.Uncovered, ValueCount{Value: v.String, Null: !v.Valid, Rows: n})
+			vc := ValueCount{Value: v.String, Null: !v.Valid, Rows: n}
+			if v.Valid {
+				vc.NearMatch = nearest(v.String, slices.Concat(c.known, c.ignored), false)
+			}
+			res.Uncovered = append(res.Uncovered, vc)
 			return nil
 		})
 		if err != nil {

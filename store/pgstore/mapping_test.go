@@ -248,16 +248,22 @@ INSERT INTO campaigns (id, team_id, status, created_at) VALUES ('p1', 't1', 'Run
 	}
 	want := []pgstore.ColumnCheck{
 		{Field: "Config.Source.Messages.Status", Table: "messages", Column: "status",
-			Uncovered: []pgstore.ValueCount{{Value: "SENT", Rows: 3}, {Value: "bogus", Rows: 1}},
+			Uncovered: []pgstore.ValueCount{{Value: "SENT", Rows: 3, NearMatch: "sent"}, {Value: "bogus", Rows: 1}},
 			Unused:    []string{"read", "failed"}},
 		{Field: "Config.Source.Messages.SenderType", Table: "messages", Column: "sender_type", Unused: []string{"CUSTOMER"}},
 		{Field: "Config.Source.Conversations.Status", Table: "conversations", Column: "status",
-			Uncovered: []pgstore.ValueCount{{Value: "Closed", Rows: 1}}, Unused: []string{"closed"}},
+			Uncovered: []pgstore.ValueCount{{Value: "Closed", Rows: 1, NearMatch: "closed"}}, Unused: []string{"closed"}},
 		{Field: "Config.Source.Campaigns.Status", Table: "campaigns", Column: "status",
 			Uncovered: []pgstore.ValueCount{{Value: "Draft", Rows: 1}}, Unused: []string{"Completed", "Failed"}},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("CheckSource (-want +got):\n%s", d)
+	}
+	if s := got[0].Uncovered[0].String(); s != "'SENT' (3 rows; did you mean 'sent'?)" {
+		t.Errorf("String of an uncovered value with a near match: %s", s)
+	}
+	if s := (pgstore.ValueCount{Null: true, Rows: 1}).String(); s != "NULL (1 row)" {
+		t.Errorf("String of NULL: %s", s)
 	}
 
 	// More uncovered values than the limit: the most frequent ones, and More.
