@@ -16,8 +16,10 @@ type Index struct {
 	Columns string
 	// Skip, when not empty, says why CreateRecommendedIndexes does not
 	// create the index: the source table is a view or a foreign table,
-	// which cannot have indexes (index the tables it reads instead). It is
-	// empty for tables, partitioned tables and materialized views.
+	// which cannot have indexes (index the tables it reads instead), or,
+	// in the indexes of IndexPlan, an index of the table under another
+	// name already serves (Skip then names it). RecommendedIndexes sets
+	// it only for views and foreign tables.
 	Skip string
 }
 
@@ -57,6 +59,24 @@ func (ix Index) Concurrently() string {
 // An index on a source that is a view or a foreign table has Skip set,
 // saying so.
 func (s *Store) RecommendedIndexes() []Index {
+	ixs := make([]Index, 0, 6)
+	for _, r := range s.recommended() {
+		ixs = append(ixs, r.Index)
+	}
+	return ixs
+}
+
+// recommendedIndex is an Index of RecommendedIndexes with its table and
+// key columns unquoted; keys is nil for an index on an expression.
+type recommendedIndex struct {
+	Index
+	table string
+	keys  []string
+}
+
+// recommended returns the indexes of RecommendedIndexes with their
+// unquoted table and key columns.
+func (s *Store) recommended() []recommendedIndex {
 	src := &s.cfg.Source
 	tbl := func(name string) string { return qualify(src.Schema, name) }
 	name := func(table, suffix string) string {
@@ -67,26 +87,47 @@ func (s *Store) RecommendedIndexes() []Index {
 		return n
 	}
 	tc := func(a, b string) string { return quoteIdent(a) + ", " + quoteIdent(b) }
-	return s.skipViews([]Index{
+	ixs := s.skipViews([]Index{
 		viaIndex(src.Messages.TeamVia, src.Messages.AccountID, src.Messages.CreatedAt, name(src.Messages.Table, "_team_created_idx"), tbl(src.Messages.Table), tc(src.Messages.TeamID, src.Messages.CreatedAt)),
 		viaIndex(src.Conversations.TeamVia, src.Conversations.AccountID, src.Conversations.CreatedAt, name(src.Conversations.Table, "_team_created_idx"), tbl(src.Conversations.Table), tc(src.Conversations.TeamID, src.Conversations.CreatedAt)),
 		viaIndex(src.Contacts.TeamVia, src.Contacts.AccountID, src.Contacts.CreatedAt, name(src.Contacts.Table, "_team_created_idx"), tbl(src.Contacts.Table), tc(src.Contacts.TeamID, src.Contacts.CreatedAt)),
 		viaIndex(src.Campaigns.TeamVia, src.Campaigns.AccountID, src.Campaigns.CreatedAt, name(src.Campaigns.Table, "_team_created_idx"), tbl(src.Campaigns.Table), tc(src.Campaigns.TeamID, src.Campaigns.CreatedAt)),
-		{name(src.Accounts.Table, "_team_idx"), tbl(src.Accounts.Table), quoteIdent(src.Accounts.TeamID), ""},
-		{name(src.Teams.Table, "_id_c_idx"), tbl(src.Teams.Table), "(" + quoteIdent(src.Teams.ID) + `::text COLLATE "C")`, ""},
+		{Name: name(src.Accounts.Table, "_team_idx"), Table: tbl(src.Accounts.Table), Columns: quoteIdent(src.Accounts.TeamID)},
+		{Name: name(src.Teams.Table, "_id_c_idx"), Table: tbl(src.Teams.Table), Columns: "(" + quoteIdent(src.Teams.ID) + `::text COLLATE "C")`},
 	})
+	keys := func(via TeamVia, account, team, created string) []string {
+		switch via {
+		case TeamViaAccount:
+			return []string{account, created}
+		case TeamViaConversation:
+			return []string{created}
+		}
+		return []string{team, created}
+	}
+	m, cv, ct, cp := src.Messages, src.Conversations, src.Contacts, src.Campaigns
+	return []recommendedIndex{
+		{ixs[0], m.Table, keys(m.TeamVia, m.AccountID, m.TeamID, m.CreatedAt)},
+		{ixs[1], cv.Table, keys(cv.TeamVia, cv.AccountID, cv.TeamID, cv.CreatedAt)},
+		{ixs[2], ct.Table, keys(ct.TeamVia, ct.AccountID, ct.TeamID, ct.CreatedAt)},
+		{ixs[3], cp.Table, keys(cp.TeamVia, cp.AccountID, cp.TeamID, cp.CreatedAt)},
+		{ixs[4], src.Accounts.Table, []string{src.Accounts.TeamID}},
+		{ixs[5], src.Teams.Table, nil},
+	}
 }
 
-// CreateRecommendedIndexes creates every index of RecommendedIndexes that
-// does not exist yet (CREATE INDEX IF NOT EXISTS, one statement each),
-// except those with Skip set (on views and foreign tables), which it
-// leaves out without error: RecommendedIndexes lists them with the reason.
-// This
-// is the only method that writes to the host's tables' definitions; on a
-// large, busy database prefer running each Index.Concurrently through the
-// host's own tooling.
+// CreateRecommendedIndexes creates every index of IndexPlan that does not
+// exist yet (CREATE INDEX IF NOT EXISTS, one statement each), except
+// those with Skip set (on views and foreign tables, and those an index of
+// another name already serves), which it leaves out without error:
+// IndexPlan lists them with the reason. This is the only method that
+// writes to the host's tables' definitions; on a large, busy database
+// prefer running each Index.Concurrently through the host's own tooling.
 func (s *Store) CreateRecommendedIndexes(ctx context.Context) error {
-	for _, ix := range s.RecommendedIndexes() {
+	plan, err := s.IndexPlan(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ix := range plan {
 		if ix.Skip != "" {
 			continue
 		}
@@ -120,9 +161,9 @@ func viaIndex(via TeamVia, account, createdAt, name, table, columns string) Inde
 	base := strings.TrimSuffix(name, "_team_created_idx")
 	switch via {
 	case TeamViaAccount:
-		return Index{base + "_account_created_idx", table, quoteIdent(account) + ", " + quoteIdent(createdAt), ""}
+		return Index{Name: base + "_account_created_idx", Table: table, Columns: quoteIdent(account) + ", " + quoteIdent(createdAt)}
 	case TeamViaConversation:
-		return Index{base + "_created_idx", table, quoteIdent(createdAt), ""}
+		return Index{Name: base + "_created_idx", Table: table, Columns: quoteIdent(createdAt)}
 	}
-	return Index{name, table, columns, ""}
+	return Index{Name: name, Table: table, Columns: columns}
 }

@@ -214,3 +214,61 @@ func TestIDErrorsNameTheArgument(t *testing.T) {
 		t.Errorf("Snapshots of a valid unknown team: %v, %v", got, err)
 	}
 }
+
+// TestIndexPlanSkipsExistingIndexes: an index of the host's under another
+// name with the recommended leading keys (Prisma's own) serves, so
+// IndexPlan skips it naming that index and CreateRecommendedIndexes does
+// not build a twin; partial indexes and other key orders do not count.
+func TestIndexPlanSkipsExistingIndexes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := prismaUUIDDB(t)
+	if _, err := db.ExecContext(ctx, `
+CREATE INDEX "Contact_teamId_createdAt_id_idx" ON "Contact" ("teamId", "createdAt", "id");
+CREATE INDEX "Conversation_open_idx" ON "Conversation" ("teamId", "createdAt") WHERE "status" = 'OPEN';
+CREATE INDEX "Campaign_createdAt_teamId_idx" ON "Campaign" ("createdAt", "teamId");
+CREATE INDEX "Campaign_teamId_hash_idx" ON "Campaign" USING hash ("teamId");`); err != nil {
+		t.Fatal(err)
+	}
+	st, err := pgstore.New(ctx, db, &pgstore.Config{Source: uuidSource()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := st.IndexPlan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skips := map[string]string{}
+	for _, ix := range plan {
+		skips[ix.Name] = ix.Skip
+	}
+	want := map[string]string{
+		"analytics_Message_account_created_idx":   `index "Message_whatsAppAccountId_createdAt_idx" on "Message" already serves it`,
+		"analytics_Contact_team_created_idx":      `index "Contact_teamId_createdAt_id_idx" on "Contact" already serves it`,
+		"analytics_WhatsAppAccount_team_idx":      `index "WhatsAppAccount_teamId_idx" on "WhatsAppAccount" already serves it`,
+		"analytics_Conversation_team_created_idx": "",
+		"analytics_Campaign_team_created_idx":     "",
+		"analytics_Team_id_c_idx":                 "",
+	}
+	for name, w := range want {
+		got, ok := skips[name]
+		if !ok || w == "" && got != "" || w != "" && !strings.HasPrefix(got, w) {
+			t.Errorf("index %s: Skip %q, want %q", name, got, w)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		if err := st.CreateRecommendedIndexes(ctx); err != nil {
+			t.Fatalf("CreateRecommendedIndexes: %v", err)
+		}
+	}
+	var made []string
+	if err := db.NewRaw(`SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() AND indexname LIKE 'analytics\_%' ORDER BY 1`).Scan(ctx, &made); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"analytics_Campaign_team_created_idx", "analytics_Conversation_team_created_idx", "analytics_Team_id_c_idx"}, made); d != "" {
+		t.Errorf("indexes created (-want +got):\n%s", d)
+	}
+	if len(st.RecommendedIndexes()) != len(plan) {
+		t.Errorf("IndexPlan has %d indexes, RecommendedIndexes %d", len(plan), len(st.RecommendedIndexes()))
+	}
+}
