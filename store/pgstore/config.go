@@ -124,7 +124,12 @@ type AccountsTable struct {
 // delivered when it is one of DeliveredStatuses or ReadStatuses, as read
 // when it is one of ReadStatuses, and as failed when it is one of
 // FailedStatuses; the four lists must not share a value. Statuses are
-// compared as text, so enum columns work.
+// compared as text, so enum columns work. New checks the values of enum
+// columns against their labels and, once the table has been analyzed,
+// those of text columns against the planner's statistics: a value absent
+// while its near match is present, InboundSenderTypes matching no value,
+// and the sent, delivered and read statuses together matching no value
+// are errors (see the package documentation).
 type MessagesTable struct {
 	// Table defaults to "messages".
 	Table string

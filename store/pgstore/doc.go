@@ -25,16 +25,39 @@
 // A mapping that matches nothing would give zeros, so the store checks it
 // three ways:
 //
-//   - New reports every problem at once in a *SourceError: missing tables
-//     and columns, columns of the wrong type, and configured values of an
-//     enum column that are not among its labels (pg_enum), naming the
-//     value, the table and column and the labels it could have been.
-//     Names and values are compared in normalized form (lower case, no
-//     underscores) for a near match, which the error suggests: a missing
-//     "sender_type" where "senderType" exists, a value 'sent' where the
-//     enum has 'SENT', a table "messages" where "Message" exists.
+//   - New reports every problem at once in a *SourceError: the
+//     configuration's own (a name that is not an identifier, an unknown
+//     DefaultTimeZone, TeamVia with TeamID, a value in two lists, a
+//     negative setting), then missing tables and columns, columns of the
+//     wrong type, and configured values of an enum column that are not
+//     among its labels (pg_enum), naming the value, the table and column
+//     and the labels it could have been. A problem of the configuration
+//     does not hide those of the database: New skips only the names that
+//     are not identifiers. Names and values are compared in normalized
+//     form (lower case, no underscores or hyphens) for a near match, which
+//     the error suggests: a missing "sender_type" where "senderType"
+//     exists, a value 'sent' where the enum has 'SENT', a table "messages"
+//     where "Message" exists. A missing team column of a table with an
+//     account (or, for messages, a conversation) column suggests TeamVia,
+//     a missing zone column TimeZone "-", and a Blocked column that is not
+//     boolean (its type and enum labels named) BlockedValues.
 //     IgnoredStatuses is checked only when set, as its defaults name
 //     values a host may not have.
+//   - For status, sender-type and blocked columns that are text rather
+//     than enums, New reads the planner's statistics (pg_stats: the most
+//     common values and their shares, and the share of NULLs), never the
+//     tables. When the table has been analyzed and those values cover the
+//     column (with the NULLs, at least 99.9% of its rows), they are every
+//     value it had at that ANALYZE, and New reports a configured value
+//     that is not among them while its near match is ('sent' where the
+//     column has 'SENT'), InboundSenderTypes matching none of them, and
+//     SentStatuses, DeliveredStatuses and ReadStatuses together matching
+//     none of them (a messages table with no inbound message, or none
+//     sent, is not plausible); a list that matches nothing otherwise, such
+//     as FailedStatuses on a host with no failure yet, is not an error. A
+//     table never analyzed (autovacuum analyzes tables as they fill), or a
+//     column with too many distinct values, is not checked: CheckSource is
+//     the exact check.
 //   - Store.CheckSource reads the data of the status and sender-type
 //     columns and reports, per column, the values no list covers (with
 //     row counts, the CheckSourceLimit most frequent) and the configured
@@ -58,7 +81,11 @@
 // ProposeSource proposes a whole Source from the catalog, matching table
 // and column names in normalized form (Team, WhatsappAccount, createdAt,
 // …) and enum labels by name (SENT, DELIVERED, READ, FAILED, PENDING,
-// CONTACT, AGENT, OPEN, RUNNING, …), with notes on what it could not
+// CONTACT, AGENT, OPEN, RUNNING, …), with the shapes the tables call for
+// (TeamVia for a table with an account column but no team column,
+// TimeZone "-" for teams without a zone column, BlockedValues for
+// contacts blocked by a status label) and notes on each such choice, on
+// every status it put in IgnoredStatuses, and on what it could not
 // decide. Source.GoString prints it as a pgstore.Source literal to review
 // and paste; New accepts the proposal for a Prisma-made schema as it
 // stands (testdata/prisma.sql is the one the tests use).
@@ -240,7 +267,12 @@
 // created_at) when it reaches its team through its account, on
 // (created_at) alone through its conversation, and the accounts' and
 // conversations' primary keys serve its join. An index on a view or a
-// foreign table is skipped (Index.Skip).
+// foreign table is skipped (Index.Skip). CREATE INDEX IF NOT EXISTS
+// compares names only, so CreateRecommendedIndexes follows IndexPlan,
+// which also skips (naming it) an index that a valid, non-partial btree
+// index of the table under another name already serves with the same
+// leading key columns, such as one Prisma made for @@index([teamId,
+// createdAt]).
 //
 // # Snapshots
 //

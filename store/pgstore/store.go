@@ -38,10 +38,15 @@ type Store struct {
 // database: every mapped table must exist (through the search_path, or in
 // Source.Schema) and have every mapped column, with a suitable type, and
 // every configured value of a column that is an enum must be one of its
-// labels. Mismatches give a *SourceError listing every one at once, each
-// naming the Config field, the table and the column (and the labels a
-// value could have been), with the near match when there is one; it
-// wraps analytics.ErrInvalidArgument. The store's own tables need
+// labels. For such columns that are text, it also checks the configured
+// values against the planner's statistics when the table has been
+// analyzed (see "Checking the mapping" in the package documentation;
+// without statistics it skips this, and Store.CheckSource is the exact
+// check). Mismatches, and the configuration's own problems, give a
+// *SourceError listing every one at once, each naming the Config field,
+// the table and the column (and the labels or values a value could have
+// been), with the near match or the setting that fits when there is one;
+// it wraps analytics.ErrInvalidArgument. The store's own tables need
 // not exist yet: run Migrate (or MigrationSQL through the host's tool).
 func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if db == nil {
