@@ -171,7 +171,7 @@ func checkSource(ctx context.Context, db *bun.DB, src *Source) (tsKinds, sourceI
 	}
 	rows, err := db.QueryContext(ctx, `
 SELECT t.ord::int, n.nspname::text, c.relname::text, col.column_name::text, col.data_type::text, c.relkind::text,
-	format('%I.%I', col.udt_schema, col.udt_name),
+	CASE WHEN col.udt_name IS NOT NULL THEN format('%I.%I', col.udt_schema, col.udt_name) END,
 	(SELECT string_agg(e.enumlabel::text, ', ' ORDER BY e.enumsortorder)
 		FROM pg_catalog.pg_type ty
 		JOIN pg_catalog.pg_namespace tn ON tn.oid = ty.typnamespace AND tn.nspname = col.udt_schema
