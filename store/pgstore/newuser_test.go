@@ -97,6 +97,42 @@ func TestProposeSourceShapes(t *testing.T) {
 	if _, err := pgstore.New(ctx, db, &pgstore.Config{Source: src}); err != nil {
 		t.Errorf("New rejects the proposal: %v", err)
 	}
+
+	// The contacts' status as text: its blocked value comes from the
+	// planner's statistics, once analyzed.
+	if _, err := db.ExecContext(ctx, `
+ALTER TABLE "Contact" SET (autovacuum_enabled = false);
+ALTER TABLE "Contact" ALTER COLUMN "status" DROP DEFAULT, ALTER COLUMN "status" TYPE text;
+INSERT INTO "Team" ("id", "name") VALUES ('11111111-1111-4111-8111-111111111111', 't');
+INSERT INTO "Contact" ("id", "teamId", "status")
+SELECT 'k' || i, '11111111-1111-4111-8111-111111111111', CASE WHEN i % 5 = 0 THEN 'BLOCKED' ELSE 'ACTIVE' END
+FROM generate_series(1, 100) i;`); err != nil {
+		t.Fatal(err)
+	}
+	src, notes, err = pgstore.ProposeSource(ctx, db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.Contacts.Blocked != "" || src.Contacts.BlockedValues != nil ||
+		!strings.Contains(strings.Join(notes, "\n"), `Contacts.Blocked: table "Contact" has no matching column, nor a status enum with a blocked label`) {
+		t.Errorf("before ANALYZE: Blocked %q, BlockedValues %q, notes:\n%s", src.Contacts.Blocked, src.Contacts.BlockedValues, strings.Join(notes, "\n"))
+	}
+	if _, err := db.ExecContext(ctx, `ANALYZE "Contact"`); err != nil {
+		t.Fatal(err)
+	}
+	src, notes, err = pgstore.ProposeSource(ctx, db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(uuidSource().Contacts, src.Contacts); d != "" {
+		t.Errorf("Contacts proposed from the statistics (-want +got):\n%s", d)
+	}
+	if n := `a contact is blocked when its "status" is 'BLOCKED' (Contacts.BlockedValues, from its values in the planner's statistics`; !strings.Contains(strings.Join(notes, "\n"), n) {
+		t.Errorf("notes lack %q:\n%s", n, strings.Join(notes, "\n"))
+	}
+	if _, err := pgstore.New(ctx, db, &pgstore.Config{Source: src}); err != nil {
+		t.Errorf("New rejects the proposal with a text status: %v", err)
+	}
 }
 
 // TestNewPointsToTheFix: the problems of a mapping of the uuid schema

@@ -48,15 +48,16 @@ import (
 // messages with a conversation column but no account column
 // TeamViaConversation); teams with no zone column get TimeZone "-" (every
 // team in DefaultTimeZone, UTC unless set); contacts with no boolean
-// blocked column but a status enum with a blocked label get Blocked and
-// BlockedValues.
+// blocked column but a status enum with a blocked label (or a status text
+// column with a blocked value among the most common values of its
+// statistics, pg_stats, once analyzed) get Blocked and BlockedValues.
 //
 // The notes also say what it could not decide: a table or column with no
 // match (the field is left empty, so it takes its default), an enum label
 // it assigned to no list (messages with it will count as unmapped), and
 // text status columns, whose values it leaves at their defaults (check
-// them with Store.CheckSource). It reads only the catalog (one
-// statement), never the tables' rows.
+// them with Store.CheckSource). It reads only the catalog and the
+// planner's statistics (one statement), never the tables' rows.
 func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []string, error) {
 	cat, err := readCatalog(ctx, db, schema)
 	if err != nil {
@@ -176,9 +177,12 @@ type catTable struct {
 }
 
 // catColumn is a column of a catTable; labels are an enum's, else nil.
+// sampled are the most common values of a text or varchar column in the
+// planner's statistics (pg_stats), nil when it has none.
 type catColumn struct {
-	name   string
-	labels []string
+	name    string
+	labels  []string
+	sampled []string
 }
 
 // readCatalog reads the tables and views of schema (or of the search
@@ -187,7 +191,11 @@ type catColumn struct {
 func readCatalog(ctx context.Context, db *bun.DB, schema string) ([]*catTable, error) {
 	rows, err := db.QueryContext(ctx, `
 SELECT c.relname::text, a.attname::text,
-	(SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = a.atttypid)::text
+	(SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = a.atttypid)::text,
+	CASE WHEN a.atttypid IN ('text'::regtype, 'varchar'::regtype) THEN
+		(SELECT to_json(s.most_common_vals::text::text[])::text FROM pg_catalog.pg_stats s
+		WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname
+		ORDER BY s.inherited DESC LIMIT 1) END
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -204,8 +212,8 @@ ORDER BY CASE WHEN ?0 = '' THEN array_position(current_schemas(false), n.nspname
 	last := ""
 	for rows.Next() {
 		var rel, col string
-		var labels *string
-		if err := rows.Scan(&rel, &col, &labels); err != nil {
+		var labels, sampled *string
+		if err := rows.Scan(&rel, &col, &labels, &sampled); err != nil {
 			return nil, fmt.Errorf("pgstore: reading the catalog: %w", err)
 		}
 		if rel != last && byName[rel] != nil {
@@ -225,6 +233,11 @@ ORDER BY CASE WHEN ?0 = '' THEN array_position(current_schemas(false), n.nspname
 		if labels != nil {
 			if err := json.Unmarshal([]byte(*labels), &c.labels); err != nil {
 				return nil, fmt.Errorf("pgstore: reading the catalog: labels of %s.%s: %w", rel, col, err)
+			}
+		}
+		if sampled != nil {
+			if err := json.Unmarshal([]byte(*sampled), &c.sampled); err != nil {
+				return nil, fmt.Errorf("pgstore: reading the catalog: statistics of %s.%s: %w", rel, col, err)
 			}
 		}
 		t.cols = append(t.cols, c)
@@ -310,25 +323,30 @@ func (p *proposer) team(t *catTable, name, account, conv string) (string, TeamVi
 
 // blocked returns the Blocked column and BlockedValues of the contacts
 // table t: its boolean-named blocked column, else a status enum column
-// with blocked labels (noted).
+// with blocked labels, else a status text column whose sampled values
+// (pg_stats) include blocked ones (either noted).
 func (p *proposer) blocked(t *catTable) (string, []string) {
 	if c := p.find(t, "isblocked", "blocked"); c != "" {
 		return c, nil
 	}
 	for _, name := range []string{"status", "state"} {
 		for _, c := range t.cols {
-			if normalize(c.name) != name || c.labels == nil {
+			if normalize(c.name) != name {
 				continue
 			}
+			values, from := c.labels, "enum labels"
+			if values == nil {
+				values, from = c.sampled, "values in the planner's statistics (check them with Store.CheckSource)"
+			}
 			var vals []string
-			for _, l := range c.labels {
+			for _, l := range values {
 				if slices.Contains(blockedLabels, normalize(l)) {
 					vals = append(vals, l)
 				}
 			}
 			if vals != nil {
-				p.note("Contacts.Blocked: table %s has no blocked column; a contact is blocked when its %s is %s (Contacts.BlockedValues)",
-					quoteIdent(t.name), quoteIdent(c.name), quoteLiterals(vals))
+				p.note("Contacts.Blocked: table %s has no blocked column; a contact is blocked when its %s is %s (Contacts.BlockedValues, from its %s)",
+					quoteIdent(t.name), quoteIdent(c.name), quoteLiterals(vals), from)
 				return c.name, vals
 			}
 		}
