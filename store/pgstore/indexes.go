@@ -86,6 +86,9 @@ func (s *Store) RecommendedIndexes() []Index {
 // large, busy database prefer running each Index.Concurrently through the
 // host's own tooling.
 func (s *Store) CreateRecommendedIndexes(ctx context.Context) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
 	for _, ix := range s.RecommendedIndexes() {
 		if ix.Skip != "" {
 			continue

@@ -29,6 +29,9 @@ var (
 // reads the period's messages once and sorts nothing per message, where
 // Aggregate orders them by conversation.
 func (s *Store) ActiveContacts(ctx context.Context, req analytics.AggregateRequest) ([]int64, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -120,6 +123,9 @@ const (
 // one copy more, and a result using fewer than half the slots is copied
 // into a slice of its size.
 func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if !typ.Valid() {
 		return nil, analytics.InvalidArgument("typ", "unknown snapshot type %d", typ)
 	}

@@ -28,6 +28,9 @@ import (
 // team that does not exist gives ErrNotFound; an ID already used by a row
 // with another key gives ErrInvalidArgument.
 func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
 	if len(snaps) == 0 {
 		return nil
 	}
@@ -158,6 +161,9 @@ func newID() string {
 // analytics.DecodeMetrics) gives an error wrapping ErrCorrupt that names
 // its ID, and no snapshots.
 func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]analytics.Snapshot, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}

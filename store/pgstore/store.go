@@ -43,6 +43,9 @@ type Store struct {
 // wraps analytics.ErrInvalidArgument. The store's own tables need
 // not exist yet: run Migrate (or MigrationSQL through the host's tool).
 func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if db == nil {
 		return nil, analytics.InvalidArgument("db", "must not be nil")
 	}
@@ -278,6 +281,9 @@ func checkType(c colCheck, table, typ string) error {
 // after the given one in byte order (COLLATE "C", as Go compares strings),
 // each with its account IDs sorted the same way.
 func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics.Team, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if limit <= 0 {
 		return nil, analytics.InvalidArgument("limit", "must be positive, got %d", limit)
 	}
@@ -298,6 +304,9 @@ func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics
 // Source.Teams.ID's type (a uuid or integer column; see Source) gives one
 // wrapping analytics.ErrInvalidArgument.
 func (s *Store) Team(ctx context.Context, id string) (analytics.Team, error) {
+	if err := checkCtx(ctx); err != nil {
+		return analytics.Team{}, err
+	}
 	if err := analytics.ValidateID("id", id); err != nil {
 		return analytics.Team{}, err
 	}
