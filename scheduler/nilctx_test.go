@@ -11,6 +11,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/scheduler"
+	"github.com/msgstats/analytics/store/memstore"
 )
 
 // schedCalls are the Scheduler's entry points taking a context, by name:
@@ -127,4 +128,33 @@ func TestRunAtUnsupportedInstant(t *testing.T) {
 			}
 		}
 	}
+}
+
+// New rejects a typed-nil JobRunStore or Config.Clock, naming it, instead
+// of panicking on first use.
+func TestNewRejectsTypedNil(t *testing.T) {
+	t.Parallel()
+	clock := analytics.NewFakeClock(ts("2026-03-11T02:00:00Z"))
+	store, runs := memBackend.open(t, clock, twoTeams)
+	snap, err := analytics.NewSnapshotter(store, &analytics.SnapshotterConfig{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nilRuns *memstore.Store
+	var nilClock *analytics.FakeClock
+	_, err = noPanicNew(func() (*scheduler.Scheduler, error) { return scheduler.New(snap, nilRuns, nil) })
+	wantField(t, "New(typed-nil runs)", err, "runs")
+	_, err = noPanicNew(func() (*scheduler.Scheduler, error) {
+		return scheduler.New(snap, runs, &scheduler.Config{Clock: nilClock})
+	})
+	wantField(t, "New(typed-nil Config.Clock)", err, "Config.Clock")
+}
+
+func noPanicNew(f func() (*scheduler.Scheduler, error)) (s *scheduler.Scheduler, err error) {
+	err = noPanic(func() error {
+		var e error
+		s, e = f()
+		return e
+	})
+	return s, err
 }

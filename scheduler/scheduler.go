@@ -97,15 +97,16 @@ type RunResult struct {
 
 // New returns a Scheduler that generates snapshots with snap and claims
 // runs in runs; the Postgres and in-memory stores are JobRunStores. A nil
-// snap or runs, or an invalid cfg, gives an error wrapping
+// snap or runs (a typed nil, such as a nil *pgstore.Store, included), a
+// typed-nil Config.Clock, or an invalid cfg, gives an error wrapping
 // analytics.ErrInvalidArgument that names the field. cfg may be nil for
 // the defaults. New starts nothing; see Start, Jobs and RunDue.
 func New(snap *analytics.Snapshotter, runs analytics.JobRunStore, cfg *Config) (*Scheduler, error) {
 	if snap == nil {
 		return nil, analytics.InvalidArgument("snap", "must not be nil")
 	}
-	if runs == nil {
-		return nil, analytics.InvalidArgument("runs", "must not be nil")
+	if err := checkDep("runs", runs); err != nil {
+		return nil, err
 	}
 	c, err := cfg.withDefaults()
 	if err != nil {
