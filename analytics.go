@@ -41,9 +41,17 @@ type Config struct {
 	// wrote the team's latest complete period of its type (at the clock's
 	// now): at most once per team per run, so a catch-up of 35 past days
 	// warms after its last day alone. Runs of older periods only
-	// invalidate. Defaults to [7, 30, 90] when nil; an empty non-nil slice
-	// turns warming off. Warming runs on the generating goroutine, and
-	// only when Cache is set.
+	// invalidate. Of these lengths, only those whose two windows are
+	// stored are warmed: every finished day of the current and previous
+	// windows but the previous window's last day (which a dashboard
+	// always aggregates live, cut at now's time of day) has its team-wide
+	// daily snapshot, so warming aggregates today and that one day alone.
+	// The other lengths, such as the 90-day dashboard after a first
+	// backfill of 35 days, are computed by their first read instead.
+	// Deciding costs one read of the team and of its stored daily
+	// snapshots over the longest window. Defaults to [7, 30, 90] when nil;
+	// an empty non-nil slice turns warming off. Warming runs on the
+	// generating goroutine, and only when Cache is set.
 	WarmDashboards []int
 	// Logger receives structured logs. Defaults to discarding them.
 	Logger *slog.Logger
@@ -137,21 +145,6 @@ func (s *Service) afterBatch(ctx context.Context, snaps []Snapshot) {
 		seen[sn.Scope.TeamID] = true
 		if err := s.InvalidateTeam(ctx, sn.Scope.TeamID); err != nil {
 			s.log.WarnContext(ctx, "analytics: invalidating team after snapshot run", "team", sn.Scope.TeamID, "error", err)
-		}
-	}
-}
-
-// warm recomputes and caches the Config.WarmDashboards of each team, after
-// afterBatch has invalidated them.
-func (s *Service) warm(ctx context.Context, teamIDs []string) {
-	if s.cache == nil {
-		return // nothing to warm
-	}
-	for _, id := range teamIDs {
-		for _, days := range s.cfg.WarmDashboards {
-			if _, err := s.Dashboard(ctx, id, days); err != nil {
-				s.log.WarnContext(ctx, "analytics: warming dashboard", "team", id, "days", days, "error", err)
-			}
 		}
 	}
 }

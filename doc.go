@@ -29,8 +29,11 @@
 // Snapshots (stored snapshots, cached 1 h). Snapshot runs made through
 // Service.Snapshotter invalidate the teams they touch, and warm the
 // dashboards of each team once per run that writes its latest period
-// (Config.WarmDashboards), so a catch-up of many past periods warms once. InvalidateTeam is one Redis operation that every replica
-// sharing the Redis honours within CacheConfig.InvalidationBound (1 s).
+// (Config.WarmDashboards), so a catch-up of many past periods warms once;
+// only the dashboards whose two windows are stored as daily snapshots are
+// warmed, so a first backfill never aggregates months of raw activity to
+// warm. InvalidateTeam is one Redis operation that every replica sharing
+// the Redis honours within CacheConfig.InvalidationBound (1 s).
 // Every cached read takes its bytes from the cache; the Service keeps the
 // values of recent reads decoded and skips decoding bytes equal to those it
 // last decoded under the same key (see Config.Cache). Values returned are
