@@ -41,9 +41,17 @@ type Config struct {
 	// wrote the team's latest complete period of its type (at the clock's
 	// now): at most once per team per run, so a catch-up of 35 past days
 	// warms after its last day alone. Runs of older periods only
-	// invalidate. Defaults to [7, 30, 90] when nil; an empty non-nil slice
-	// turns warming off. Warming runs on the generating goroutine, and
-	// only when Cache is set.
+	// invalidate. Of these lengths, only those whose two windows are
+	// stored are warmed: every finished day of the current and previous
+	// windows but the previous window's last day (which a dashboard
+	// always aggregates live, cut at now's time of day) has its team-wide
+	// daily snapshot, so warming aggregates today and that one day alone.
+	// The other lengths, such as the 90-day dashboard after a first
+	// backfill of 35 days, are computed by their first read instead.
+	// Deciding costs one read of the team and of its stored daily
+	// snapshots over the longest window. Defaults to [7, 30, 90] when nil;
+	// an empty non-nil slice turns warming off. Warming runs on the
+	// generating goroutine, and only when Cache is set.
 	WarmDashboards []int
 	// Logger receives structured logs. Defaults to discarding them.
 	Logger *slog.Logger
@@ -141,25 +149,13 @@ func (s *Service) afterBatch(ctx context.Context, snaps []Snapshot) {
 	}
 }
 
-// warm recomputes and caches the Config.WarmDashboards of each team, after
-// afterBatch has invalidated them.
-func (s *Service) warm(ctx context.Context, teamIDs []string) {
-	if s.cache == nil {
-		return // nothing to warm
-	}
-	for _, id := range teamIDs {
-		for _, days := range s.cfg.WarmDashboards {
-			if _, err := s.Dashboard(ctx, id, days); err != nil {
-				s.log.WarnContext(ctx, "analytics: warming dashboard", "team", id, "days", days, "error", err)
-			}
-		}
-	}
-}
-
 // InvalidateTeam drops every cached read of the team, on every replica
 // sharing the cache (see Cache.InvalidateTeam). Without a cache it does
-// nothing.
+// nothing. An invalid teamID or a nil ctx gives ErrInvalidArgument.
 func (s *Service) InvalidateTeam(ctx context.Context, teamID string) error {
+	if err := CheckContext(ctx); err != nil {
+		return err
+	}
 	if err := ValidateID("teamID", teamID); err != nil {
 		return err
 	}
@@ -225,8 +221,12 @@ func (s *Service) teamLocation(ctx context.Context, scope Scope) (Team, *time.Lo
 // the data is as of (activity stamped after it is not counted). It is
 // computed live from raw activity and cached for the real-time TTL (30 s by
 // default), so it may be that old. An unknown team, or an account not of
-// the team, gives ErrNotFound.
+// the team, gives ErrNotFound; an invalid scope or a nil ctx
+// ErrInvalidArgument.
 func (s *Service) RealTime(ctx context.Context, scope Scope) (Metrics, error) {
+	if err := CheckContext(ctx); err != nil {
+		return Metrics{}, err
+	}
 	if err := scope.Validate(); err != nil {
 		return Metrics{}, err
 	}
@@ -236,6 +236,9 @@ func (s *Service) RealTime(ctx context.Context, scope Scope) (Metrics, error) {
 			return Metrics{}, err
 		}
 		now := s.clock.Now()
+		if err := checkInstant("Config.Clock", now); err != nil {
+			return Metrics{}, err
+		}
 		today, err := PeriodOf(Daily, now, loc)
 		if err != nil {
 			return Metrics{}, err
@@ -269,9 +272,19 @@ func cloneMetrics(m Metrics) Metrics {
 // to (both inclusive local dates), in date order, cached for the snapshot
 // TTL (1 h by default). Exactly the scope's rows are returned: team-wide
 // rows for a team-wide scope. An unknown team or account has no rows, so
-// the result is empty. from after to, an invalid scope or type gives
-// ErrInvalidArgument.
+// the result is empty. from after to, either outside the supported dates
+// (1900-01-01 to 9998-12-31; see the package documentation), an invalid
+// scope or type, or a nil ctx gives ErrInvalidArgument.
 func (s *Service) Snapshots(ctx context.Context, scope Scope, typ SnapshotType, from, to Date) ([]Snapshot, error) {
+	if err := CheckContext(ctx); err != nil {
+		return nil, err
+	}
+	if err := checkDate("from", from); err != nil {
+		return nil, err
+	}
+	if err := checkDate("to", to); err != nil {
+		return nil, err
+	}
 	q := SnapshotQuery{Scope: scope, Type: typ, From: from, To: to}
 	if err := q.Validate(); err != nil {
 		return nil, err

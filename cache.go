@@ -23,7 +23,8 @@ import (
 // Errors of an underlying tier (Redis down or slow, an entry too large for
 // memory) are never returned by Get, Set or Load: they are counted, logged,
 // and the caller is served by another tier or by the load function. Those
-// methods return errors only for invalid arguments (ErrInvalidArgument), use
+// methods return errors only for invalid arguments (ErrInvalidArgument, a
+// nil ctx included: TieredCache checks it with CheckContext), use
 // after Close (ErrClosed), a caller's own context ending, and, for Load, the
 // error of the load function.
 type Cache interface {
@@ -611,6 +612,9 @@ func (c *TieredCache) Degraded() bool { return c.degraded.Load() }
 
 // prepare validates key and resolves ttl (only when wantTTL).
 func (c *TieredCache) prepare(ctx context.Context, key CacheKey, ttl time.Duration, wantTTL bool) (time.Duration, error) {
+	if err := CheckContext(ctx); err != nil {
+		return 0, err
+	}
 	if err := key.Validate(); err != nil {
 		return 0, err
 	}
@@ -657,6 +661,9 @@ func (c *TieredCache) Set(ctx context.Context, key CacheKey, val []byte, ttl tim
 
 // Load implements Cache.
 func (c *TieredCache) Load(ctx context.Context, key CacheKey, ttl time.Duration, load func(ctx context.Context) ([]byte, error)) ([]byte, error) {
+	if err := CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	if load == nil {
 		return nil, invalid("load", "is nil")
 	}
@@ -736,6 +743,9 @@ func callLoad(ctx context.Context, load func(context.Context) ([]byte, error)) (
 // Redis unreachable it returns an error wrapping ErrCacheUnavailable and
 // remembers the team, to INCR its generation when Redis is back.
 func (c *TieredCache) InvalidateTeam(ctx context.Context, teamID string) error {
+	if err := CheckContext(ctx); err != nil {
+		return err
+	}
 	if err := ValidateID("teamID", teamID); err != nil {
 		return err
 	}

@@ -96,8 +96,11 @@ func GrowthOf(cur, prev Metrics) Growth {
 // summed with per-account rows); today, and finished days whose snapshot is
 // missing, are aggregated live in one store call. contacts.active of a
 // multi-day window is the largest daily count (see Merge). An unknown team
-// gives ErrNotFound; days out of range ErrInvalidArgument.
+// gives ErrNotFound; days out of range, or a nil ctx, ErrInvalidArgument.
 func (s *Service) Dashboard(ctx context.Context, teamID string, days int) (Dashboard, error) {
+	if err := CheckContext(ctx); err != nil {
+		return Dashboard{}, err
+	}
 	if err := ValidateID("teamID", teamID); err != nil {
 		return Dashboard{}, err
 	}
@@ -130,6 +133,9 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 		return Dashboard{}, err
 	}
 	now := s.clock.Now()
+	if err := checkInstant("Config.Clock", now); err != nil {
+		return Dashboard{}, err
+	}
 	today, err := PeriodOf(Daily, now, loc)
 	if err != nil {
 		return Dashboard{}, err

@@ -29,8 +29,11 @@
 // Snapshots (stored snapshots, cached 1 h). Snapshot runs made through
 // Service.Snapshotter invalidate the teams they touch, and warm the
 // dashboards of each team once per run that writes its latest period
-// (Config.WarmDashboards), so a catch-up of many past periods warms once. InvalidateTeam is one Redis operation that every replica
-// sharing the Redis honours within CacheConfig.InvalidationBound (1 s).
+// (Config.WarmDashboards), so a catch-up of many past periods warms once;
+// only the dashboards whose two windows are stored as daily snapshots are
+// warmed, so a first backfill never aggregates months of raw activity to
+// warm. InvalidateTeam is one Redis operation that every replica sharing
+// the Redis honours within CacheConfig.InvalidationBound (1 s).
 // Every cached read takes its bytes from the cache; the Service keeps the
 // values of recent reads decoded and skips decoding bytes equal to those it
 // last decoded under the same key (see Config.Cache). Values returned are
@@ -196,7 +199,31 @@
 // fail with it, and a snapshot run records it for that team and goes on
 // with the others. Constructors reject a typed nil (a nil *redis.Client in
 // CacheConfig.Redis, a nil *TieredCache as Config.Cache, a nil store or
-// clock) with a FieldError naming the field.
+// clock) with a FieldError naming the field. Every method that takes a
+// context.Context rejects a nil one with a FieldError naming "ctx",
+// before any I/O (CheckContext): a nil context never reaches database/sql,
+// which would panic holding its pool's lock and block every later call.
+//
+// # Supported dates
+//
+// Period math (PeriodOf, PeriodForDate, ParseDate) covers years 1 to 9999,
+// but what reaches a store is held to a narrower range, which Postgres and
+// the windows around a period (the reply window, a dashboard's two windows
+// of up to MaxDashboardDays days) stay well inside:
+//
+//   - instants runs and reads are made at — GenerateAll's at, the
+//     scheduler's at, and the Clock's now for RealTime and Dashboard — from
+//     1970-01-01T00:00:00Z (inclusive) to 9998-01-01T00:00:00Z (exclusive);
+//     the zero time.Time is outside;
+//   - dates of periods (Generate's period, the periods a Run picks) and of
+//     snapshot reads (Snapshots' from and to), from 1900-01-01 to
+//     9998-12-31 inclusive.
+//
+// Arguments outside it give ErrInvalidArgument naming the argument ("at",
+// "Period.Date", "period", "from", "to"; "Config.Clock" for a clock outside
+// it), before any I/O. In a Run, a picked period outside it fails that team
+// alone, in the Report. Every period due at a supported instant has a
+// supported date.
 //
 // # Time zones
 //

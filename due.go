@@ -151,8 +151,12 @@ func LastDuePeriod(typ SnapshotType, at time.Time, loc *time.Location, sched Sch
 // TeamZones returns the distinct time zones of the store's teams, sorted
 // by name, listing the teams in batches of BatchSize. Teams whose zone
 // cannot be loaded are left out: a run over them reports their error. The
-// scheduler uses it to know when teams' periods fall due.
+// scheduler uses it to know when teams' periods fall due. A nil ctx gives
+// ErrInvalidArgument.
 func (s *Snapshotter) TeamZones(ctx context.Context) ([]*time.Location, error) {
+	if err := CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	seen := map[string]*time.Location{}
 	after := ""
 	for {

@@ -124,16 +124,24 @@ func NewSnapshotter(store Store, cfg *SnapshotterConfig) (*Snapshotter, error) {
 // Generate aggregates one scope over one period and upserts its snapshot,
 // replacing any earlier version. The period must have ended by the clock's
 // now and must be computed in the team's time zone (PeriodForDate or
-// PeriodOf with Team.Location); otherwise, or for a bad scope, it returns
+// PeriodOf with Team.Location), and its date must be in the supported
+// range (1900-01-01 to 9998-12-31; see the package documentation);
+// otherwise, or for a bad scope or a nil ctx, it returns
 // ErrInvalidArgument. An unknown team or an account that is not the team's
 // gives ErrNotFound. The returned snapshot is the one written, except that
 // its ID is empty: the store assigns a new row's ID and keeps an existing
 // row's (read it back with Snapshots when it matters).
 func (s *Snapshotter) Generate(ctx context.Context, scope Scope, period Period) (Snapshot, error) {
+	if err := CheckContext(ctx); err != nil {
+		return Snapshot{}, err
+	}
 	if err := scope.Validate(); err != nil {
 		return Snapshot{}, err
 	}
 	if err := period.Validate(); err != nil {
+		return Snapshot{}, err
+	}
+	if err := checkDate("Period.Date", period.Date); err != nil {
 		return Snapshot{}, err
 	}
 	now := s.cfg.Clock.Now()
@@ -272,11 +280,19 @@ func (r Report) Err() error {
 // retried one by one so that a failing team never stops the others.
 // Per-team failures are in the report; the returned error is non-nil only
 // when the run itself could not go on (listing teams failed, or ctx
-// ended), and the report then covers what was done. at after the clock's
-// now, or an invalid typ, gives ErrInvalidArgument.
+// ended), and the report then covers what was done. A nil ctx, at after
+// the clock's now or outside the supported instants (from
+// 1970-01-01T00:00:00Z; the zero time.Time is outside), or an invalid typ,
+// gives ErrInvalidArgument naming it, before any I/O.
 func (s *Snapshotter) GenerateAll(ctx context.Context, typ SnapshotType, at time.Time) (Report, error) {
+	if err := CheckContext(ctx); err != nil {
+		return Report{}, err
+	}
 	if !typ.Valid() {
 		return Report{}, invalid("SnapshotType", "unknown snapshot type %d", typ)
+	}
+	if err := checkInstant("at", at); err != nil {
+		return Report{}, err
 	}
 	if at.After(s.cfg.Clock.Now()) {
 		return Report{}, invalid("at", "%s is in the future", at.Format(time.RFC3339))
@@ -296,8 +312,20 @@ type PeriodPicker func(team Team, loc *time.Location) ([]Period, error)
 // Run is the general form of GenerateAll: for every team, in batches, it
 // generates the periods pick chooses (every scope of the team for each),
 // skipping periods that have not ended. The scheduler uses it for catch-up
-// and the trailing re-generation window; hosts use it for backfills.
+// and the trailing re-generation window; hosts use it for backfills. A nil
+// ctx or pick, or an invalid typ, gives ErrInvalidArgument; a picked period
+// of another type, or whose date is outside the supported range (see the
+// package documentation), fails that team with ErrInvalidArgument.
 func (s *Snapshotter) Run(ctx context.Context, typ SnapshotType, pick PeriodPicker) (Report, error) {
+	if err := CheckContext(ctx); err != nil {
+		return Report{}, err
+	}
+	if !typ.Valid() {
+		return Report{}, invalid("SnapshotType", "unknown snapshot type %d", typ)
+	}
+	if pick == nil {
+		return Report{}, invalid("pick", "must not be nil")
+	}
 	started := s.cfg.Clock.Now()
 	if _, rollsUp := s.store.(ActiveContactsCounter); rollsUp && typ != Daily && s.cfg.RollUpParallelism > 1 {
 		return s.runParallel(ctx, typ, pick, started, s.cfg.RollUpParallelism)
@@ -498,6 +526,9 @@ func (s *Snapshotter) itemsFor(t Team, typ SnapshotType, now time.Time, pick Per
 	for _, p := range periods {
 		if p.Type != typ {
 			return nil, invalid("period", "%s is not of type %s", p, typ)
+		}
+		if err := checkDate("period", p.Date); err != nil {
+			return nil, err
 		}
 		if !p.Ended(now) {
 			continue

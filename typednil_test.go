@@ -9,6 +9,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/store/memstore"
+	"github.com/msgstats/analytics/store/pgstore"
 )
 
 // A typed nil given to a constructor (a nil *redis.Client in CacheConfig,
@@ -24,6 +25,7 @@ func TestTypedNilDependencies(t *testing.T) {
 		nilCache   *analytics.TieredCache
 		nilClock   *analytics.FakeClock
 		nilMem     *memstore.Store
+		nilPG      *pgstore.Store
 	)
 	tests := []struct {
 		name  string
@@ -64,6 +66,14 @@ func TestTypedNilDependencies(t *testing.T) {
 		}},
 		{"snapshotter store", "store", func() error {
 			_, err := analytics.NewSnapshotter(nilMem, nil)
+			return err
+		}},
+		{"service nil *pgstore.Store", "store", func() error {
+			_, err := analytics.New(nilPG, nil)
+			return err
+		}},
+		{"snapshotter nil *pgstore.Store", "store", func() error {
+			_, err := analytics.NewSnapshotter(nilPG, nil)
 			return err
 		}},
 		{"snapshotter clock", "SnapshotterConfig.Clock", func() error {

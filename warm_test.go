@@ -40,8 +40,12 @@ func (c *dashboardLoads) take() map[analytics.CacheKey]int {
 
 // A 35-day catch-up through Service.Snapshotter, one run per day as the
 // scheduler makes it, warms each team's dashboards once, after the run of
-// its latest day; the 34 runs of older days only invalidate. A run that
-// writes the latest day with trailing days warms once per team too.
+// its latest day; the 34 runs of older days only invalidate. Only the
+// dashboards whose two windows are stored are warmed: on a first backfill
+// of 35 days, the 7-day one (14 days), not the 30- and 90-day ones, whose
+// missing days would be aggregated from raw activity. A run that writes
+// the latest day with trailing days warms once per team too; once the 179
+// days before today are stored, every length is warmed.
 func TestCatchUpWarmsOncePerTeam(t *testing.T) {
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(time.Date(2026, 3, 15, 14, 30, 0, 0, time.UTC))
@@ -87,10 +91,11 @@ func TestCatchUpWarmsOncePerTeam(t *testing.T) {
 			return ps, nil
 		}
 	}
-	want := map[analytics.CacheKey]int{}
+	want, wantAll := map[analytics.CacheKey]int{}, map[analytics.CacheKey]int{}
 	for _, tm := range teams {
+		want[analytics.DashboardKey(tm.ID, 7)] = 1
 		for _, d := range []int{7, 30, 90} {
-			want[analytics.DashboardKey(tm.ID, d)] = 1
+			wantAll[analytics.DashboardKey(tm.ID, d)] = 1
 		}
 	}
 	for ago := 35; ago >= 1; ago-- {
@@ -115,6 +120,21 @@ func TestCatchUpWarmsOncePerTeam(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, cache.take()); diff != "" {
 		t.Errorf("dashboard loads of a run with trailing days (-want +got):\n%s", diff)
+	}
+
+	// A backfill of older days warms nothing; the next run of the latest
+	// day then warms every length, all their days being stored.
+	if rep, err := svc.Snapshotter().Run(ctx, analytics.Daily, days(180, 36)); err != nil || rep.Failed != 0 {
+		t.Fatalf("backfill: %+v, %v", rep, err)
+	}
+	if got := cache.take(); len(got) != 0 {
+		t.Fatalf("the backfill of older days warmed %v", got)
+	}
+	if _, err := svc.Snapshotter().Run(ctx, analytics.Daily, days(1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantAll, cache.take()); diff != "" {
+		t.Errorf("dashboard loads of the latest day's run after the backfill (-want +got):\n%s", diff)
 	}
 
 	// What is served after the catch-up is fresh.

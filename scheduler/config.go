@@ -54,7 +54,8 @@ type Config struct {
 	// does), drives every wait: the next tick, heartbeats and retry
 	// backoff. Other clocks wait on real timers. It must be the
 	// Snapshotter's clock too, since the Snapshotter skips the periods that
-	// have not ended by its own. Defaults to analytics.SystemClock().
+	// have not ended by its own. Defaults to analytics.SystemClock(); a
+	// typed nil (a nil *analytics.FakeClock) makes New fail.
 	// Nothing depends on the zone the process runs in: due times are read
 	// in each team's zone, ticks and run keys are in UTC.
 	Clock analytics.Clock
@@ -168,6 +169,11 @@ func (c *Config) withDefaults() (Config, error) {
 	var out Config
 	if c != nil {
 		out = *c
+	}
+	if out.Clock != nil {
+		if err := checkDep("Config.Clock", out.Clock); err != nil {
+			return out, err
+		}
 	}
 	if out.Clock == nil {
 		out.Clock = analytics.SystemClock()

@@ -61,8 +61,9 @@ type Job struct {
 	// tick at or before at of the lookback window whose run is missing or
 	// failed (see the package documentation). Every replica may call it at
 	// every tick: runs are claimed, so each is done once, and a run another
-	// replica holds or has completed is skipped. A zero at, or one after
-	// the clock's now, gives ErrInvalidArgument. The error is non-nil when
+	// replica holds or has completed is skipped. A nil ctx, a zero at, one
+	// outside the supported instants (analytics.CheckInstant) or one after
+	// the clock's now gives ErrInvalidArgument. The error is non-nil when
 	// a run could not be done or recorded; teams that failed are in the
 	// result's Report.
 	Run func(ctx context.Context, at time.Time) (RunResult, error)
@@ -96,15 +97,16 @@ type RunResult struct {
 
 // New returns a Scheduler that generates snapshots with snap and claims
 // runs in runs; the Postgres and in-memory stores are JobRunStores. A nil
-// snap or runs, or an invalid cfg, gives an error wrapping
+// snap or runs (a typed nil, such as a nil *pgstore.Store, included), a
+// typed-nil Config.Clock, or an invalid cfg, gives an error wrapping
 // analytics.ErrInvalidArgument that names the field. cfg may be nil for
 // the defaults. New starts nothing; see Start, Jobs and RunDue.
 func New(snap *analytics.Snapshotter, runs analytics.JobRunStore, cfg *Config) (*Scheduler, error) {
 	if snap == nil {
 		return nil, analytics.InvalidArgument("snap", "must not be nil")
 	}
-	if runs == nil {
-		return nil, analytics.InvalidArgument("runs", "must not be nil")
+	if err := checkDep("runs", runs); err != nil {
+		return nil, err
 	}
 	c, err := cfg.withDefaults()
 	if err != nil {
@@ -148,6 +150,9 @@ func (s *Scheduler) Jobs() []Job {
 	out := make([]Job, len(s.jobs))
 	for i, j := range s.jobs {
 		out[i] = Job{Name: j.name, Spec: j.spec, Tick: TickSpec, Type: j.typ, Run: func(ctx context.Context, at time.Time) (RunResult, error) {
+			if err := analytics.CheckContext(ctx); err != nil {
+				return RunResult{}, err
+			}
 			if err := s.checkAt(at); err != nil {
 				return RunResult{}, err
 			}
@@ -165,9 +170,13 @@ func (s *Scheduler) Jobs() []Job {
 // at, as their Job.Run would, listing the teams' zones once: the one call
 // a host's scheduler makes at every UTC quarter hour (TickSpec) instead of
 // calling Start. It returns the three results in that order; the error
-// joins the jobs' errors. A zero at, or one after the clock's now, gives
+// joins the jobs' errors. A nil ctx, a zero at, one outside the supported
+// instants (analytics.CheckInstant) or one after the clock's now gives
 // ErrInvalidArgument.
 func (s *Scheduler) RunDue(ctx context.Context, at time.Time) ([]RunResult, error) {
+	if err := analytics.CheckContext(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.checkAt(at); err != nil {
 		return nil, err
 	}
@@ -190,6 +199,9 @@ func (s *Scheduler) checkAt(at time.Time) error {
 	if at.IsZero() {
 		return analytics.InvalidArgument("at", "must be set")
 	}
+	if err := analytics.CheckInstant("at", at); err != nil {
+		return err
+	}
 	if now := s.cfg.Clock.Now(); at.After(now) {
 		return analytics.InvalidArgument("at", "%s is after the clock's now %s",
 			at.Format(time.RFC3339), now.Format(time.RFC3339))
@@ -205,9 +217,12 @@ func (s *Scheduler) checkAt(at time.Time) error {
 // already (a forced re-run). The forced run is recorded as the run of the
 // latest tick with work (RunResult.Tick); a run of that tick another owner
 // holds is skipped (RunResult.Skipped). An unknown name gives an error
-// wrapping analytics.ErrInvalidArgument that lists the valid names.
-// TriggerJob works whether or not the Scheduler is started.
+// wrapping analytics.ErrInvalidArgument that lists the valid names, and
+// a nil ctx one that names "ctx". TriggerJob works whether or not the Scheduler is started.
 func (s *Scheduler) TriggerJob(ctx context.Context, name string) (RunResult, error) {
+	if err := analytics.CheckContext(ctx); err != nil {
+		return RunResult{}, err
+	}
 	for _, j := range s.jobs {
 		if j.name == name {
 			now := s.cfg.Clock.Now()
@@ -227,8 +242,12 @@ func (s *Scheduler) TriggerJob(ctx context.Context, name string) (RunResult, err
 // and so on. Cancelling ctx stops the loop and cancels a running
 // job, as a Stop whose ctx has ended does; Stop is still the way to wait
 // for it. Starting a started Scheduler gives an error wrapping
-// analytics.ErrInvalidArgument; a stopped one may be started again.
+// analytics.ErrInvalidArgument, as does a nil ctx; a stopped one may be
+// started again.
 func (s *Scheduler) Start(ctx context.Context) error {
+	if err := analytics.CheckContext(ctx); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.running {
@@ -248,8 +267,12 @@ func (s *Scheduler) Start(ctx context.Context) error {
 // returned. If ctx ends first, Stop cancels the running job (which is then
 // recorded as failed, for catch-up to repeat), still waits for the
 // goroutines to return, and returns an error wrapping ctx's. Stopping a
-// Scheduler that is not started does nothing.
+// Scheduler that is not started does nothing. A nil ctx gives an error
+// wrapping analytics.ErrInvalidArgument, and stops nothing.
 func (s *Scheduler) Stop(ctx context.Context) error {
+	if err := analytics.CheckContext(ctx); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	if !s.running {
 		s.mu.Unlock()

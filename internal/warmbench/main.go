@@ -8,8 +8,10 @@
 // By default the host has been running before the catch-up: the 145 days
 // before it (-history) have their daily snapshots, generated before the
 // clock starts, so the windows of the 90-day dashboard and its previous
-// 90 days are all stored. -history 0 is a host's first backfill: the
-// dashboards then aggregate every day without a snapshot live. For
+// 90 days are all stored, and warming computes every length. -history 0
+// is a host's first backfill: only the dashboards whose two windows the
+// catch-up stored (the 7-day one after 35 days) are warmed, the others
+// being left to their first read (see Config.WarmDashboards). For
 // example:
 //
 //	go run ./internal/warmbench \

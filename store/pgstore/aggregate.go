@@ -52,6 +52,9 @@ type periodKey struct{ start, end time.Time }
 // A cancelled ctx stops the running statements (the driver cancels them on
 // the server) and returns an error wrapping ctx's error.
 func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) ([]analytics.Metrics, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}

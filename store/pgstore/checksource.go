@@ -85,6 +85,9 @@ func (c ColumnCheck) OK() bool { return len(c.Uncovered) == 0 && len(c.Unused) =
 // deployment and health checks, not for every request; run it on a
 // replica when the tables are large.
 func (s *Store) CheckSource(ctx context.Context) ([]ColumnCheck, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	src := &s.cfg.Source
 	m, cv, cp := &src.Messages, &src.Conversations, &src.Campaigns
 	p := "Config.Source."

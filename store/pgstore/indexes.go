@@ -123,6 +123,9 @@ func (s *Store) recommended() []recommendedIndex {
 // writes to the host's tables' definitions; on a large, busy database
 // prefer running each Index.Concurrently through the host's own tooling.
 func (s *Store) CreateRecommendedIndexes(ctx context.Context) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
 	plan, err := s.IndexPlan(ctx)
 	if err != nil {
 		return err

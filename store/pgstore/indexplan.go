@@ -20,6 +20,9 @@ import (
 // index on the teams' IDs, on an expression, is matched by name only. It
 // reads the catalog (pg_index) in one statement.
 func (s *Store) IndexPlan(ctx context.Context) ([]Index, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	recs := s.recommended()
 	tables := make([]string, len(recs))
 	for i, r := range recs {

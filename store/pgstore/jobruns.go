@@ -29,6 +29,9 @@ func (s *Store) jobRuns() string { return qualify(s.cfg.Schema, s.cfg.JobRunsTab
 // microsecond. A bad claim (empty or invalid Job or Owner, invalid Period,
 // zero Now, StaleAfter not positive) gives ErrInvalidArgument.
 func (s *Store) ClaimJobRun(ctx context.Context, c analytics.JobClaim) (analytics.JobRun, bool, error) {
+	if err := checkCtx(ctx); err != nil {
+		return analytics.JobRun{}, false, err
+	}
 	if err := c.Validate(); err != nil {
 		return analytics.JobRun{}, false, err
 	}
@@ -79,6 +82,9 @@ func checkPeriod(field string, d analytics.Date) error {
 // HeartbeatJobRun implements analytics.JobRunStore: it sets the run's
 // heartbeat_at if owner holds it running, else returns ErrNotFound.
 func (s *Store) HeartbeatJobRun(ctx context.Context, job string, period analytics.Date, owner string, now time.Time) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
 	if err := checkRunKey(job, period, owner); err != nil {
 		return err
 	}
@@ -116,6 +122,9 @@ func notHeld(res sql.Result, job string, period analytics.Date, owner string) er
 // JobSucceeded or JobFailed, run.FinishedAt set and the counts not negative,
 // else ErrInvalidArgument; the claim and heartbeat instants are kept.
 func (s *Store) FinishJobRun(ctx context.Context, run analytics.JobRun) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
 	if err := checkRunKey(run.Job, run.Period, run.Owner); err != nil {
 		return err
 	}
@@ -142,6 +151,9 @@ WHERE "job" = ?0 AND "period_start" = ?1::date AND "status" = 'running' AND "cla
 // JobRuns implements analytics.JobRunStore. from after to gives
 // ErrInvalidArgument.
 func (s *Store) JobRuns(ctx context.Context, job string, from, to analytics.Date) ([]analytics.JobRun, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if err := checkPeriod("from", from); err != nil {
 		return nil, err
 	}

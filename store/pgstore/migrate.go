@@ -155,6 +155,9 @@ const migrateLockName = "github.com/msgstats/analytics/store/pgstore: migrate "
 // find nothing to do; the lock goes with the transaction, even if the
 // connection drops. Running Migrate on an up-to-date database does nothing.
 func (s *Store) Migrate(ctx context.Context) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
 	ms, err := renderMigrations(&s.cfg)
 	if err != nil {
 		return err

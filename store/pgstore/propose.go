@@ -59,6 +59,9 @@ import (
 // them with Store.CheckSource). It reads only the catalog and the
 // planner's statistics (one statement), never the tables' rows.
 func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []string, error) {
+	if err := checkCtx(ctx); err != nil {
+		return Source{}, nil, err
+	}
 	cat, err := readCatalog(ctx, db, schema)
 	if err != nil {
 		return Source{}, nil, err

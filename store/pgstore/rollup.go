@@ -29,6 +29,9 @@ var (
 // reads the period's messages once and sorts nothing per message, where
 // Aggregate orders them by conversation.
 func (s *Store) ActiveContacts(ctx context.Context, req analytics.AggregateRequest) ([]int64, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -123,6 +126,9 @@ const (
 // analytics.ErrInvalidArgument naming it ("teams[i]"), as the other reads
 // do.
 func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if !typ.Valid() {
 		return nil, analytics.InvalidArgument("typ", "unknown snapshot type %d", typ)
 	}

@@ -28,6 +28,9 @@ import (
 // team that does not exist gives ErrNotFound; an ID already used by a row
 // with another key gives ErrInvalidArgument.
 func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
 	if len(snaps) == 0 {
 		return nil
 	}
@@ -161,6 +164,9 @@ func newID() string {
 // error wrapping analytics.ErrInvalidArgument naming "Scope.TeamID" or
 // "Scope.AccountID", as the other reads do.
 func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]analytics.Snapshot, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}

@@ -49,6 +49,9 @@ type Store struct {
 // it wraps analytics.ErrInvalidArgument. The store's own tables need
 // not exist yet: run Migrate (or MigrationSQL through the host's tool).
 func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if db == nil {
 		return nil, analytics.InvalidArgument("db", "must not be nil")
 	}
@@ -320,6 +323,9 @@ func checkType(c colCheck, table, typ string, udt udtInfo) error {
 // after the given one in byte order (COLLATE "C", as Go compares strings),
 // each with its account IDs sorted the same way.
 func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics.Team, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
 	if limit <= 0 {
 		return nil, analytics.InvalidArgument("limit", "must be positive, got %d", limit)
 	}
@@ -342,6 +348,9 @@ func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics
 // "Scope.TeamID", as the Service passes Team the team of the scope its
 // caller gave.
 func (s *Store) Team(ctx context.Context, id string) (analytics.Team, error) {
+	if err := checkCtx(ctx); err != nil {
+		return analytics.Team{}, err
+	}
 	if err := analytics.ValidateID("Scope.TeamID", id); err != nil {
 		return analytics.Team{}, err
 	}
