@@ -271,8 +271,12 @@ func cloneMetrics(m Metrics) Metrics {
 // Snapshots returns the stored snapshots of scope and typ dated from from to
 // to (both inclusive local dates), in date order, cached for the snapshot
 // TTL (1 h by default). Exactly the scope's rows are returned: team-wide
-// rows for a team-wide scope. An unknown team or account has no rows, so
-// the result is empty. from after to, either outside the supported dates
+// rows for a team-wide scope. It is a plain read: each snapshot's
+// Metrics.Period is the period it was generated for, so after a team's time
+// zone changes, rows generated before the change keep the old zone's bounds
+// until they are regenerated (see "When a team's time zone changes" in the
+// package documentation). An unknown team or account has no rows, so the
+// result is empty. from after to, either outside the supported dates
 // (1900-01-01 to 9998-12-31; see the package documentation), an invalid
 // scope or type, or a nil ctx gives ErrInvalidArgument.
 func (s *Service) Snapshots(ctx context.Context, scope Scope, typ SnapshotType, from, to Date) ([]Snapshot, error) {

@@ -16,8 +16,9 @@ type Dashboard struct {
 	// snapshot is missing) was computed; the dashboard may be cached for up
 	// to the dashboard TTL (5 min by default) after it.
 	AsOf time.Time `json:"asOf"`
-	// Current covers [the start of the day Days-1 days before today, AsOf):
-	// Days-1 finished days from team-wide daily snapshots plus today so far.
+	// Current covers [the start of the day Days-1 days before today, AsOf),
+	// days being those of the team's current zone: Days-1 finished days
+	// from team-wide daily snapshots plus today so far.
 	Current Metrics `json:"current"`
 	// Previous covers the Days days before Current, of the same length: its
 	// last day is cut at the same local time of day as AsOf, so a partial
@@ -28,9 +29,11 @@ type Dashboard struct {
 	// Series has one entry per day of Current, oldest first; the last is
 	// today so far.
 	Series []DayMetrics `json:"series"`
-	// LiveDays lists the finished days of both windows that had no snapshot
-	// and were aggregated live instead (for example before the 02:00 daily
-	// run), oldest first.
+	// LiveDays lists the finished days of both windows that had no
+	// snapshot covering them in the team's current zone and were
+	// aggregated live instead, oldest first: days before the 02:00 daily
+	// run, and days whose snapshot was stored while the team had another
+	// time zone (see the package documentation).
 	LiveDays []Date `json:"liveDays,omitempty"`
 }
 
@@ -92,9 +95,11 @@ func GrowthOf(cur, prev Metrics) Growth {
 
 // Dashboard returns the team-wide dashboard of the last days local days
 // (1 ≤ days ≤ MaxDashboardDays), cached for the dashboard TTL (5 min by
-// default). Finished days come from team-wide daily snapshots only (never
-// summed with per-account rows); today, and finished days whose snapshot is
-// missing, are aggregated live in one store call. contacts.active of a
+// default). Days are those of the team's current time zone. Finished days
+// come from team-wide daily snapshots only (never summed with per-account
+// rows) whose period is exactly the day; today, and finished days whose
+// snapshot is missing or covers other instants (stored while the team had
+// another zone), are aggregated live in one store call. contacts.active of a
 // multi-day window is the largest daily count (see Merge). An unknown team
 // gives ErrNotFound; days out of range, or a nil ctx, ErrInvalidArgument.
 func (s *Service) Dashboard(ctx context.Context, teamID string, days int) (Dashboard, error) {
@@ -146,9 +151,11 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 	if err != nil {
 		return Dashboard{}, err
 	}
-	byDate := make(map[Date]Metrics, len(stored))
-	for _, sn := range stored {
-		byDate[sn.Date] = sn.Metrics
+	// A snapshot stands for its day only if it covers the day in the
+	// team's current zone (see coversDay); checked per day below.
+	byDate := make(map[Date]*Snapshot, len(stored))
+	for i := range stored {
+		byDate[stored[i].Date] = &stored[i]
 	}
 
 	// The previous window's last day is cut at now's local time of day (not
@@ -185,7 +192,7 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 		case i == days-1: // the previous window's last day, cut
 			p = prevLast
 		default:
-			if _, ok := byDate[p.Date]; ok {
+			if sn, ok := byDate[p.Date]; ok && coversDay(sn, p) {
 				continue
 			}
 			liveDays = append(liveDays, p.Date)
@@ -207,7 +214,7 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 		if j, ok := liveAt[i]; ok {
 			m = ms[j]
 		} else {
-			m = byDate[p.Date]
+			m = byDate[p.Date].Metrics
 		}
 		if i < days {
 			d.Previous = Merge(d.Previous, m)

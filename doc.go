@@ -240,6 +240,27 @@
 // every zone but UTC fails to load, and the ErrCorrupt of Team.Location
 // says so and names this import.
 //
+// # When a team's time zone changes
+//
+// Periods are computed in the zone the team has when they are computed;
+// stored snapshots keep the period they were generated for. After a team
+// moves, say from America/New_York to Asia/Kolkata, its stored 2026-03-12
+// is still New York's [03-12T04:00Z, 03-13T04:00Z), not Kolkata's
+// [03-11T18:30Z, 03-12T18:30Z). A daily snapshot stands for a day only if
+// its Metrics.Period is exactly that day's bounds in the team's current
+// zone: Service.Dashboard (and the warming of dashboards after a run)
+// treats every other one as missing and aggregates that day live from raw
+// activity, listing it in Dashboard.LiveDays, and weekly and monthly
+// roll-ups aggregate such days directly. Stored snapshots of the old zone
+// stay as they were, and Service.Snapshots returns them as stored, until
+// they are regenerated: run Snapshotter.Run (or Service.Snapshotter().Run,
+// which also invalidates the team's cached reads) with a PeriodPicker that
+// picks the affected dates in the team's new zone, or, for the latest due
+// periods only, the scheduler package's Scheduler.TriggerJob with Trailing
+// set to cover them. Reads cached before the change are served until their
+// TTL ends unless the host calls Service.InvalidateTeam when it changes the
+// zone.
+//
 // # Time
 //
 // Nothing in the library reads the wall clock directly: components take a

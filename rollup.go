@@ -59,10 +59,20 @@ type SnapshotRangeReader interface {
 // again).
 
 // settled reports whether a daily snapshot of day may stand for it in a
-// roll-up.
+// roll-up: it covers the day (see coversDay) and was generated late enough.
 func (s *Snapshotter) settled(sn *Snapshot, day Period) bool {
-	return sn.Metrics.Period.Start.Equal(day.Start) && sn.Metrics.Period.End.Equal(day.End) &&
-		!sn.CreatedAt.Before(day.End.Add(2*s.cfg.ReplyWindow))
+	return coversDay(sn, day) && !sn.CreatedAt.Before(day.End.Add(2*s.cfg.ReplyWindow))
+}
+
+// coversDay reports whether the daily snapshot sn covers day exactly: its
+// Metrics.Period has day's Start and End. A snapshot of the same date
+// generated while the team had another time zone covers other instants (New
+// York's 2026-03-12 is [03-12T04:00Z, 03-13T04:00Z), Kolkata's
+// [03-11T18:30Z, 03-12T18:30Z)) and does not. It is the one rule by which a
+// stored daily snapshot stands for a day: in roll-ups, dashboards and the
+// warming of dashboards.
+func coversDay(sn *Snapshot, day Period) bool {
+	return sn.Metrics.Period.Start.Equal(day.Start) && sn.Metrics.Period.End.Equal(day.End)
 }
 
 // aggregate computes the metrics of items: daily ones, and every item when

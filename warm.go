@@ -30,10 +30,11 @@ func (s *Service) warm(ctx context.Context, teamIDs []string) {
 
 // storedLengths returns the lengths of Config.WarmDashboards, in their
 // order, whose dashboard for the team at the clock's now has a team-wide
-// daily snapshot for every finished day of both windows: every day it
-// would otherwise aggregate live (Dashboard.LiveDays) except today and the
-// previous window's last day, which are always live (cut at now's time of
-// day). It reads the stored days of the longest window once.
+// daily snapshot covering (see coversDay) every finished day of both
+// windows in the team's current zone: every day it would otherwise
+// aggregate live (Dashboard.LiveDays) except today and the previous
+// window's last day, which are always live (cut at now's time of day). It
+// reads the stored days of the longest window once.
 func (s *Service) storedLengths(ctx context.Context, teamID string) ([]int, error) {
 	scope := TeamScope(teamID)
 	_, loc, err := s.teamLocation(ctx, scope)
@@ -49,27 +50,33 @@ func (s *Service) storedLengths(ctx context.Context, teamID string) ([]int, erro
 		return nil, err
 	}
 	longest := slices.Max(s.cfg.WarmDashboards)
-	// back[k] is the date k days before today, as the dashboard steps back
+	// back[k] is the day k days before today, as the dashboard steps back
 	// (Period.Prev, so a day a zone skipped is not counted).
-	back := make([]Date, 2*longest)
+	back := make([]Period, 2*longest)
 	p := today
 	for k := range back {
-		back[k] = p.Date
+		back[k] = p
 		p = p.Prev()
 	}
-	stored, err := s.store.Snapshots(ctx, SnapshotQuery{Scope: scope, Type: Daily, From: back[2*longest-1], To: back[1]})
+	stored, err := s.store.Snapshots(ctx, SnapshotQuery{Scope: scope, Type: Daily, From: back[2*longest-1].Date, To: back[1].Date})
 	if err != nil {
 		return nil, err
 	}
-	have := make(map[Date]bool, len(stored))
-	for _, sn := range stored {
-		have[sn.Date] = true
+	byDate := make(map[Date]*Snapshot, len(stored))
+	for i := range stored {
+		byDate[stored[i].Date] = &stored[i]
+	}
+	// have reports whether the dashboard would read day from its snapshot:
+	// the same rule as Dashboard's (coversDay).
+	have := func(day Period) bool {
+		sn, ok := byDate[day.Date]
+		return ok && coversDay(sn, day)
 	}
 	var out []int
 	for _, days := range s.cfg.WarmDashboards {
 		covered := true
 		for k := 1; k <= 2*days-1 && covered; k++ {
-			covered = k == days || have[back[k]]
+			covered = k == days || have(back[k])
 		}
 		if covered {
 			out = append(out, days)
