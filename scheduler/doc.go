@@ -68,6 +68,15 @@
 // advisory lock is used: a claim is a row, and it survives dropped
 // connections.
 //
+// Staleness is measured on the clock of the replica that tries to take a
+// claim over, against the heartbeat its holder wrote with its own clock.
+// The replicas' clocks must therefore agree within StaleAfter −
+// HeartbeatEvery (90 seconds by default; NTP keeps them within
+// milliseconds). A replica whose clock runs further ahead takes live runs
+// over, and their periods are generated twice; the replica that lost its
+// claim this way reports its run failed with an error saying the claim was
+// lost (wrapping analytics.ErrNotFound), and records nothing.
+//
 // Each team period thus belongs to exactly one run, whatever the team's
 // zone and across daylight-saving changes, so no period is skipped or
 // generated twice by the schedule.

@@ -341,11 +341,19 @@ func (s *Scheduler) runSlot(ctx context.Context, j *job, slot, at time.Time, for
 		return s.runs.FinishJobRun(finishCtx, run)
 	})
 	res.Run = run
-	log.InfoContext(ctx, "scheduler: run finished", "status", string(run.Status), "teams", rep.Teams,
-		"scopes", rep.Scopes, "succeeded", rep.Succeeded, "failed", rep.Failed, "duration", rep.Duration)
+	if ferr == nil {
+		log.InfoContext(ctx, "scheduler: run finished", "status", string(run.Status), "teams", rep.Teams,
+			"scopes", rep.Scopes, "succeeded", rep.Succeeded, "failed", rep.Failed, "duration", rep.Duration)
+	}
 	if ferr != nil {
 		if errors.Is(ferr, analytics.ErrNotFound) {
-			ferr = fmt.Errorf("scheduler: %s %s: the claim was lost to another owner before the run was recorded: %w", name, key, ferr)
+			// Another owner took the claim over (this replica's heartbeat
+			// looked stale to it): the run is not this replica's to record,
+			// and whatever it generated may be generated again.
+			res.Run.Status = analytics.JobFailed
+			res.Run.Error = "the claim was lost to another owner before the run was recorded"
+			log.WarnContext(ctx, "scheduler: claim lost before the run was recorded; check that the replicas' clocks agree (see the package documentation)")
+			return res, fmt.Errorf("scheduler: %s %s: the claim was lost to another owner before the run was recorded (its heartbeat looked stale to the new holder): %w", name, key, analytics.ErrNotFound)
 		}
 		return res, errors.Join(runErr, ferr)
 	}
