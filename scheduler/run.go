@@ -313,12 +313,14 @@ func (s *Scheduler) runSlot(ctx context.Context, j *job, slot, at time.Time, for
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	beat := s.heartbeat(runCtx, cancel, name, key, log)
-	rep, runErr := s.execute(runCtx, j, slot, at, force, only)
+	rep, late, runErr := s.execute(runCtx, j, slot, at, force, only)
 	lastBeat, lost := beat()
 	if lost {
 		runErr = fmt.Errorf("scheduler: %s %s: the claim was lost to another owner: %w", name, key, analytics.ErrNotFound)
 	}
 	res.Report = rep
+	res.Late = late
+	s.warnLate(ctx, j, late)
 
 	run.HeartbeatAt = lastBeat
 	run.FinishedAt = s.cfg.Clock.Now()
@@ -412,9 +414,10 @@ func (s *Scheduler) heartbeat(ctx context.Context, cancel context.CancelCauseFun
 // execute generates the team periods of the run of j at tick slot (with
 // force, every team's latest due period at at), retrying transient
 // failures.
-func (s *Scheduler) execute(ctx context.Context, j *job, slot, at time.Time, force bool, only map[string]bool) (analytics.Report, error) {
+func (s *Scheduler) execute(ctx context.Context, j *job, slot, at time.Time, force bool, only map[string]bool) (analytics.Report, time.Duration, error) {
 	started := s.cfg.Clock.Now()
-	pl := &planner{typ: j.typ, due: j.due, slot: slot, at: at, force: force, trailing: j.trailing, teams: map[string]bool{}}
+	pl := &planner{typ: j.typ, due: j.due, slot: slot, at: at, force: force, trailing: j.trailing,
+		now: s.cfg.Clock.Now, teams: map[string]bool{}}
 
 	var rep analytics.Report
 	var runErr error
@@ -467,7 +470,25 @@ func (s *Scheduler) execute(ctx context.Context, j *job, slot, at time.Time, for
 	rep.Teams = len(pl.teams)
 	rep.At = at
 	rep.Duration = s.cfg.Clock.Now().Sub(started)
-	return rep, runErr
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	return rep, pl.late, runErr
+}
+
+// LateAfter is how late (generated after falling due) a period may be
+// generated before the run logs a warning: a host that calls Run at every
+// UTC quarter hour (TickSpec) generates each period within a tick of its
+// due time, and in practice at it.
+const LateAfter = 15 * time.Minute
+
+// warnLate logs a warning when a run generated a period more than
+// LateAfter after it fell due.
+func (s *Scheduler) warnLate(ctx context.Context, j *job, late time.Duration) {
+	if late > LateAfter {
+		s.cfg.Logger.WarnContext(ctx, "scheduler: periods generated late; if this is not a catch-up after an outage, "+
+			"call Run (or RunDue) at every UTC quarter hour (TickSpec, \""+TickSpec+"\"), not on the job's Spec",
+			"job", j.name, "late", late)
+	}
 }
 
 // mergeRetry folds the report of a retry of the teams in retried into rep.
@@ -496,9 +517,11 @@ type planner struct {
 	slot, at time.Time
 	force    bool
 	trailing int
+	now      func() time.Time
 
 	mu    sync.Mutex
 	teams map[string]bool // the teams given periods
+	late  time.Duration   // the largest lateness of a due period given
 }
 
 func (pl *planner) pick(only map[string]bool) analytics.PeriodPicker {
@@ -510,6 +533,15 @@ func (pl *planner) pick(only map[string]bool) analytics.PeriodPicker {
 		if err != nil || len(out) == 0 {
 			return nil, err
 		}
+		var late time.Duration
+		if !pl.force {
+			now := pl.now()
+			for _, p := range out {
+				if due, err := analytics.DueAt(p, pl.due); err == nil && p.Ended(now) {
+					late = max(late, now.Sub(due))
+				}
+			}
+		}
 		for q := out[len(out)-1]; len(out) <= pl.trailing; {
 			q = q.Prev()
 			out = append(out, q)
@@ -517,6 +549,7 @@ func (pl *planner) pick(only map[string]bool) analytics.PeriodPicker {
 		slices.SortFunc(out, func(a, b analytics.Period) int { return a.Start.Compare(b.Start) })
 		pl.mu.Lock()
 		pl.teams[team.ID] = true
+		pl.late = max(pl.late, late)
 		pl.mu.Unlock()
 		return out, nil
 	}

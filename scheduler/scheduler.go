@@ -50,7 +50,10 @@ type Job struct {
 	// Name is DailyJob, WeeklyJob or MonthlyJob.
 	Name string
 	// Spec is the job's cron expression (JobConfig.Spec): when its periods
-	// fall due, read in each team's zone. It is not when to call Run.
+	// fall due, read in each team's zone, for display. Do not schedule Run
+	// on it: read in any one zone it misses the other zones' due times, and
+	// their periods are generated up to a period late (a run then logs a
+	// warning, see RunResult.Late). Schedule Run on Tick.
 	Spec string
 	// Tick is when to call Run: TickSpec, every quarter hour, read in UTC.
 	Tick string
@@ -89,6 +92,14 @@ type RunResult struct {
 	// another owner holds it, it has already succeeded, or there was
 	// nothing new to do.
 	Skipped bool
+	// Late is the largest lateness of the periods the run generated: the
+	// time each was generated minus the instant it fell due
+	// (analytics.DueAt), the periods regenerated for Trailing and those of
+	// a forced run (TriggerJob) left out. A run whose Late exceeds
+	// LateAfter logs a warning. Within a tick of 0 when Run is called at
+	// every UTC quarter hour (TickSpec); catch-up after an outage is late
+	// by the outage.
+	Late time.Duration
 	// CatchUp has the results of the earlier ticks this call ran first
 	// because their runs were missing or had failed, oldest first.
 	CatchUp []RunResult
