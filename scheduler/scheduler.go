@@ -39,8 +39,10 @@ type job struct {
 	trailing int
 
 	mu      sync.Mutex
-	checked time.Time                      // the instant of the last full check
-	done    map[time.Time]analytics.JobRun // runs seen succeeded, by tick
+	checked     time.Time                      // the instant of the last check
+	done        map[time.Time]analytics.JobRun // runs seen succeeded, by tick
+	caughtUp    time.Time                      // the UTC hour of the last catch-up pass seen succeeded
+	outageCheck bool                           // the next catch-up looks for an outage beyond the lookback
 }
 
 // Job is one of the scheduler's jobs, for hosts that run them from their
@@ -132,7 +134,7 @@ func New(snap *analytics.Snapshotter, runs analytics.JobRunStore, cfg *Config) (
 			sched = nil // the one definition of the default, analytics.DefaultSchedule
 		}
 		s.jobs = append(s.jobs, &job{name: d.name, typ: d.typ, spec: jc.Spec, due: sched,
-			lookback: jc.Lookback, trailing: jc.Trailing})
+			lookback: jc.Lookback, trailing: jc.Trailing, outageCheck: true})
 	}
 	return s, nil
 }
@@ -246,6 +248,11 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		return fmt.Errorf("scheduler: Start: already started: %w", analytics.ErrInvalidArgument)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
+	for _, j := range s.jobs {
+		j.mu.Lock()
+		j.outageCheck = true
+		j.mu.Unlock()
+	}
 	s.quit = make(chan struct{})
 	s.done = make(chan struct{})
 	s.cancel = cancel
