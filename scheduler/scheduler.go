@@ -38,7 +38,7 @@ type job struct {
 	lookback int
 	trailing int
 
-	mu      sync.Mutex
+	mu          sync.Mutex
 	checked     time.Time                      // the instant of the last check
 	done        map[time.Time]analytics.JobRun // runs seen succeeded, by tick
 	caughtUp    time.Time                      // the UTC hour of the last catch-up pass seen succeeded
