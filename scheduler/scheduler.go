@@ -87,8 +87,8 @@ type RunResult struct {
 	// Run is the run of Tick as recorded in the JobRunStore, or as found
 	// there when Skipped; its Job and Period are RunKey(job, Tick). It is
 	// zero when the call found nothing new to do: no tick with work has
-	// come since this Scheduler's last full check of the job (see the
-	// package documentation).
+	// come since this Scheduler's last call of the job that did something
+	// (see the package documentation).
 	Run analytics.JobRun
 	// Skipped is true when the run of Tick was not done by this call:
 	// another owner holds it, it has already succeeded, or there was
@@ -102,8 +102,11 @@ type RunResult struct {
 	// every UTC quarter hour (TickSpec); catch-up after an outage is late
 	// by the outage.
 	Late time.Duration
-	// CatchUp has the results of the earlier ticks this call ran first
-	// because their runs were missing or had failed, oldest first.
+	// CatchUp has the result of the catch-up pass this call made after the
+	// run of Tick, when the pass generated or failed something (see the
+	// package documentation); it is empty otherwise. The pass's Tick is
+	// zero and its Run is recorded under CatchUpKey; its Late is how late
+	// the oldest missing period it generated was.
 	CatchUp []RunResult
 }
 
@@ -210,14 +213,15 @@ func (s *Scheduler) checkAt(at time.Time) error {
 	return nil
 }
 
-// TriggerJob runs the job named name now, as a manual run. It first
-// catches up, as a tick does, on every missing or failed run of the
-// lookback window, then regenerates, for every team, its latest due period
-// (analytics.LastDuePeriod: what Snapshotter.GenerateAll generates) and,
-// with Trailing, the periods before it, even if they were generated
-// already (a forced re-run). The forced run is recorded as the run of the
-// latest tick with work (RunResult.Tick); a run of that tick another owner
-// holds is skipped (RunResult.Skipped). An unknown name gives an error
+// TriggerJob runs the job named name now, as a manual run. It
+// regenerates, for every team, its latest due period
+// (analytics.LastDuePeriod under the job's spec: with the default specs,
+// what Snapshotter.GenerateAll generates) and, with Trailing, the periods
+// before it, even if they were generated already (a forced re-run), then
+// makes a catch-up pass, whether or not one was made this hour (not while
+// another owner's is running), in RunResult.CatchUp. The forced run is
+// recorded as the run of the latest tick with work (RunResult.Tick); a run
+// of that tick another owner holds is skipped (RunResult.Skipped). An unknown name gives an error
 // wrapping analytics.ErrInvalidArgument that lists the valid names.
 // TriggerJob works whether or not the Scheduler is started.
 func (s *Scheduler) TriggerJob(ctx context.Context, name string) (RunResult, error) {
