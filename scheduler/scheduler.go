@@ -62,10 +62,11 @@ type Job struct {
 	// Type is the snapshot type the job generates.
 	Type analytics.SnapshotType
 	// Run runs the job as of the instant at, which is normally the instant
-	// the host's scheduler fired (its now): it runs, oldest first, every
-	// tick at or before at of the lookback window whose run is missing or
-	// failed (see the package documentation). Every replica may call it at
-	// every tick: runs are claimed, so each is done once, and a run another
+	// the host's scheduler fired (its now): the run of the latest tick at or
+	// before at, then, at most once an hour, the catch-up of the periods of
+	// the lookback window whose snapshots do not exist (see the package
+	// documentation). Every replica may call it at every tick: runs and
+	// catch-up passes are claimed, so each is done once, and one another
 	// replica holds or has completed is skipped. A zero at, or one after
 	// the clock's now, gives ErrInvalidArgument. The error is non-nil when
 	// a run could not be done or recorded; teams that failed are in the
@@ -239,9 +240,10 @@ func (s *Scheduler) TriggerJob(ctx context.Context, name string) (RunResult, err
 }
 
 // Start launches the scheduling loop and returns at once. The loop first
-// catches up on every job's missed or failed runs within their lookback
-// windows, then sleeps until the next UTC quarter hour, runs what is due,
-// and so on. Cancelling ctx stops the loop and cancels a running
+// runs each job's latest tick and catches up on the periods of the
+// lookback windows whose snapshots do not exist (logging a warning when
+// the job's last catch-up is older than its window), then sleeps until
+// the next UTC quarter hour, runs what is due, and so on. Cancelling ctx stops the loop and cancels a running
 // job, as a Stop whose ctx has ended does; Stop is still the way to wait
 // for it. Starting a started Scheduler gives an error wrapping
 // analytics.ErrInvalidArgument; a stopped one may be started again.
