@@ -90,6 +90,14 @@ func nilCtxCalls(svc *analytics.Service, tc *analytics.TieredCache) map[string]f
 			})
 			return err
 		},
+		"Snapshotter.TeamBatches": func(ctx context.Context) error {
+			return svc.Snapshotter().TeamBatches(ctx, func([]analytics.Team) error { return nil })
+		},
+		"Snapshotter.TeamSnapshotDates": func(ctx context.Context) error {
+			d := analytics.NewDate(2026, 3, 10)
+			_, err := svc.Snapshotter().TeamSnapshotDates(ctx, []string{"T"}, analytics.Daily, d, d)
+			return err
+		},
 		"Snapshotter.TeamZones": func(ctx context.Context) error {
 			_, err := svc.Snapshotter().TeamZones(ctx)
 			return err

@@ -274,8 +274,11 @@ func (r Report) Err() error {
 // is due at instant at in the team's own time zone (LastDuePeriod with the
 // default schedule: a day at 02:00 local the day after, a week at 03:00 on
 // the Monday after, a month at 04:00 on the 1st after), team-wide and for
-// each account. This is the rule the scheduler's runs and TriggerJob
-// follow too, so at any instant they agree on what is due. Teams are
+// each account. The scheduler's runs and TriggerJob follow the same rule
+// under their jobs' specs, so at any instant they agree with GenerateAll
+// on what is due as long as those specs are the defaults; a job with a
+// spec of its own has its own due times (LastDuePeriod with its Schedule),
+// which GenerateAll does not know. Teams are
 // processed in batches (BatchSize); when a batch fails, its teams are
 // retried one by one so that a failing team never stops the others.
 // Per-team failures are in the report; the returned error is non-nil only

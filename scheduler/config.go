@@ -100,11 +100,11 @@ type JobConfig struct {
 	// refused. Defaults to DefaultDailySpec, DefaultWeeklySpec or
 	// DefaultMonthlySpec.
 	Spec string
-	// Lookback is how many periods of each team's zone, counting back from
-	// the latest one that is due, a full check looks at for a missing or
-	// failed run to catch up on. Defaults to 35 for the daily job, 8 for
-	// the weekly one and 3 for the monthly one. -1 means 1: no catch-up
-	// beyond the latest period.
+	// Lookback is how many periods of each team, in its zone and counting
+	// back from the latest one whose tick has come, the catch-up looks at
+	// for a missing snapshot (see the package documentation). Defaults to
+	// 35 for the daily job, 8 for the weekly one and 3 for the monthly one.
+	// -1 means 1: no catch-up beyond the latest period.
 	Lookback int
 	// Trailing is how many periods before a team's due one a run
 	// regenerates too, so that late status updates reach the snapshots:

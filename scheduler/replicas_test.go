@@ -138,31 +138,27 @@ func TestExternalReplicasGenerateOnce(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		ran := map[time.Time]int{}
+		// One replica runs the tick, one the catch-up of the days that fell
+		// due at earlier ticks; the others skip both.
+		ran, caughtUp := 0, 0
 		for _, r := range results {
 			if !r.Tick.Equal(at) {
 				t.Errorf("a replica reports the tick %v, want %v", r.Tick, at)
 			}
+			if !r.Skipped {
+				ran++
+			}
+			caughtUp += len(r.CatchUp)
 			for _, x := range append([]scheduler.RunResult{r}, r.CatchUp...) {
-				if !x.Skipped {
-					ran[x.Tick]++
-					if x.Run.Status != analytics.JobSucceeded {
-						t.Errorf("the run that was done: %+v", x)
-					}
+				if !x.Skipped && x.Run.Status != analytics.JobSucceeded {
+					t.Errorf("the run that was done: %+v", x)
 				}
 			}
 		}
-		// Each zone's day 03-10 falls due at 02:00 local on 03-11.
-		for _, tm := range zoneTeams {
-			p, err := analytics.LastDuePeriod(analytics.Daily, at, mustLoc(tm.TimeZone), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			due, _ := analytics.DueAt(p, nil)
-			if ran[due.UTC()] != 1 {
-				t.Errorf("%s's tick %v was run by %d replicas, want 1", tm.ID, due, ran[due])
-			}
+		if ran != 1 || caughtUp != 1 {
+			t.Errorf("%d replicas ran the tick and %d caught up, want 1 and 1", ran, caughtUp)
 		}
+		// Each day written once (keysOf keeps duplicates).
 		want := teamKeys(zoneTeams, analytics.Daily, func(loc *time.Location) []analytics.Period {
 			p, err := analytics.LastDuePeriod(analytics.Daily, at, loc, nil)
 			if err != nil {

@@ -156,11 +156,17 @@ func (j *job) window(tk *tick) ([]time.Time, error) {
 	return out, nil
 }
 
-// runJob runs job j as of tk.at: every tick of the lookback window whose
-// run is missing or failed, oldest first, ending with the latest. It
-// returns the latest tick's result, with the others in CatchUp. Unless m
-// is modeTrigger, it returns at once, doing nothing, when no tick with
-// work of any job has come since its last full check.
+// recentRuns is how far back runJob reads the runs of the ticks with
+// work, to know which are still running elsewhere (their periods are left
+// to them) and whether the latest one is done.
+const recentRuns = 24 * time.Hour
+
+// runJob runs job j as of tk.at: the run of the latest tick with work,
+// unless it has succeeded (with modeTrigger, forced), then the catch-up
+// pass (see catchUp). It returns the latest tick's result, with the
+// catch-up pass's in CatchUp when it generated anything. Unless m is
+// modeTrigger, it returns at once, doing nothing, when no tick with work
+// of any job has come since its last check.
 func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <-chan struct{}) (RunResult, error) {
 	at := tk.at
 	latest := tk.latest[j]
@@ -178,46 +184,63 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 	if err != nil {
 		return res, fmt.Errorf("scheduler: %s: %w", j.name, err)
 	}
-	known, err := s.knownRuns(ctx, j, window)
+	var recent []time.Time
+	for _, slot := range window {
+		if slot.After(at.Add(-recentRuns)) {
+			recent = append(recent, slot)
+		}
+	}
+	known, err := s.knownRuns(ctx, j, recent)
 	if err != nil {
 		return res, err
 	}
 
-	var catchUp []RunResult
+	force := m == modeTrigger
 	var errs []error
-	for _, slot := range window {
-		last := slot.Equal(latest)
-		if quit != nil && stopping(ctx, quit) {
-			break
+	ranLatest := false
+	if prev, seen := known[latest]; seen && prev.Status == analytics.JobSucceeded && !force {
+		res = RunResult{Report: analytics.Report{Type: j.typ, At: at}, Tick: latest, Run: prev, Skipped: true}
+	} else {
+		var only map[string]bool
+		if seen && prev.Status == analytics.JobFailed && !force {
+			only = failedTeams(prev.Error)
 		}
-		force := last && m == modeTrigger
-		prev, seen := known[slot]
-		var r RunResult
-		switch {
-		case seen && prev.Status == analytics.JobSucceeded && !force:
-			r = RunResult{Report: analytics.Report{Type: j.typ, At: at}, Tick: slot, Run: prev, Skipped: true}
-		default:
-			var only map[string]bool
-			if seen && prev.Status == analytics.JobFailed && !force {
-				only = failedTeams(prev.Error)
-			}
-			r, err = s.runSlot(ctx, j, slot, at, force, only)
-			if err != nil {
-				errs = append(errs, err)
-			}
-			if r.Run.Status == analytics.JobSucceeded {
-				j.mu.Lock()
-				j.done[slot] = r.Run
-				j.mu.Unlock()
+		res, err = s.runSlot(ctx, j, latest, at, force, only)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if res.Run.Status == analytics.JobSucceeded {
+			j.mu.Lock()
+			j.done[latest] = res.Run
+			j.mu.Unlock()
+		}
+		if res.Run.Job != "" {
+			known[latest] = res.Run
+		}
+		ranLatest = !res.Skipped
+	}
+	if quit == nil || !stopping(ctx, quit) {
+		// The catch-up leaves alone the ticks whose runs another owner is
+		// doing, and the latest tick if this call ran it (its failures are
+		// repeated at the next pass).
+		now := s.cfg.Clock.Now()
+		busy := map[time.Time]bool{}
+		for slot, r := range known {
+			if r.Status == analytics.JobRunning && r.Owner != s.cfg.Owner && now.Sub(r.HeartbeatAt) <= s.cfg.StaleAfter {
+				busy[slot] = true
 			}
 		}
-		if last {
-			res = r
-		} else if !r.Skipped {
-			catchUp = append(catchUp, r)
+		if ranLatest {
+			busy[latest] = true
+		}
+		c, ran, err := s.catchUp(ctx, j, tk, window, busy, force)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if ran {
+			res.CatchUp = []RunResult{c}
 		}
 	}
-	res.CatchUp = catchUp
 	j.mu.Lock()
 	if at.After(j.checked) {
 		j.checked = at
@@ -289,6 +312,18 @@ func (s *Scheduler) runSlot(ctx context.Context, j *job, slot, at time.Time, for
 	name, key := RunKey(j.name, slot)
 	log := s.cfg.Logger.With("job", j.name, "tick", slot.Format(time.RFC3339), "owner", s.cfg.Owner)
 	res := RunResult{Report: analytics.Report{Type: j.typ, At: at}, Tick: slot}
+	return s.runClaimed(ctx, j, name, key, force, res, log, func(ctx context.Context) (analytics.Report, time.Duration, error) {
+		log.InfoContext(ctx, "scheduler: run claimed", "forced", force, "failed_teams_only", len(only))
+		pl := &planner{typ: j.typ, due: j.due, slot: slot, at: at, force: force, trailing: j.trailing}
+		return s.execute(ctx, j, pl, at, only)
+	})
+}
+
+// runClaimed claims the run (name, key) (with force, taking over a
+// succeeded one) and, if it gets it, does work under the claim, renewing
+// it, and records the outcome. res is the result to fill in.
+func (s *Scheduler) runClaimed(ctx context.Context, j *job, name string, key analytics.Date, force bool, res RunResult, log *slog.Logger,
+	work func(ctx context.Context) (analytics.Report, time.Duration, error)) (RunResult, error) {
 	var run analytics.JobRun
 	var claimed bool
 	err := s.retry(ctx, "claiming "+name+" "+key.String(), func() error {
@@ -308,17 +343,18 @@ func (s *Scheduler) runSlot(ctx context.Context, j *job, slot, at time.Time, for
 		log.DebugContext(ctx, "scheduler: run held or done elsewhere", "holder", run.Owner, "status", string(run.Status))
 		return res, nil
 	}
-	log.InfoContext(ctx, "scheduler: run claimed", "forced", force, "failed_teams_only", len(only))
 
 	runCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	beat := s.heartbeat(runCtx, cancel, name, key, log)
-	rep, runErr := s.execute(runCtx, j, slot, at, force, only)
+	rep, late, runErr := work(runCtx)
 	lastBeat, lost := beat()
 	if lost {
 		runErr = fmt.Errorf("scheduler: %s %s: the claim was lost to another owner: %w", name, key, analytics.ErrNotFound)
 	}
 	res.Report = rep
+	res.Late = late
+	s.warnLate(ctx, j, late)
 
 	run.HeartbeatAt = lastBeat
 	run.FinishedAt = s.cfg.Clock.Now()
@@ -341,11 +377,19 @@ func (s *Scheduler) runSlot(ctx context.Context, j *job, slot, at time.Time, for
 		return s.runs.FinishJobRun(finishCtx, run)
 	})
 	res.Run = run
-	log.InfoContext(ctx, "scheduler: run finished", "status", string(run.Status), "teams", rep.Teams,
-		"scopes", rep.Scopes, "succeeded", rep.Succeeded, "failed", rep.Failed, "duration", rep.Duration)
+	if ferr == nil {
+		log.InfoContext(ctx, "scheduler: run finished", "status", string(run.Status), "teams", rep.Teams,
+			"scopes", rep.Scopes, "succeeded", rep.Succeeded, "failed", rep.Failed, "duration", rep.Duration)
+	}
 	if ferr != nil {
 		if errors.Is(ferr, analytics.ErrNotFound) {
-			ferr = fmt.Errorf("scheduler: %s %s: the claim was lost to another owner before the run was recorded: %w", name, key, ferr)
+			// Another owner took the claim over (this replica's heartbeat
+			// looked stale to it): the run is not this replica's to record,
+			// and whatever it generated may be generated again.
+			res.Run.Status = analytics.JobFailed
+			res.Run.Error = "the claim was lost to another owner before the run was recorded"
+			log.WarnContext(ctx, "scheduler: claim lost before the run was recorded; check that the replicas' clocks agree (see the package documentation)")
+			return res, fmt.Errorf("scheduler: %s %s: the claim was lost to another owner before the run was recorded (its heartbeat looked stale to the new holder): %w", name, key, analytics.ErrNotFound)
 		}
 		return res, errors.Join(runErr, ferr)
 	}
@@ -404,9 +448,10 @@ func (s *Scheduler) heartbeat(ctx context.Context, cancel context.CancelCauseFun
 // execute generates the team periods of the run of j at tick slot (with
 // force, every team's latest due period at at), retrying transient
 // failures.
-func (s *Scheduler) execute(ctx context.Context, j *job, slot, at time.Time, force bool, only map[string]bool) (analytics.Report, error) {
+func (s *Scheduler) execute(ctx context.Context, j *job, pl *planner, at time.Time, only map[string]bool) (analytics.Report, time.Duration, error) {
 	started := s.cfg.Clock.Now()
-	pl := &planner{typ: j.typ, due: j.due, slot: slot, at: at, force: force, trailing: j.trailing, teams: map[string]bool{}}
+	pl.now, pl.teams = s.cfg.Clock.Now, map[string]bool{}
+	slot := pl.slot
 
 	var rep analytics.Report
 	var runErr error
@@ -459,7 +504,25 @@ func (s *Scheduler) execute(ctx context.Context, j *job, slot, at time.Time, for
 	rep.Teams = len(pl.teams)
 	rep.At = at
 	rep.Duration = s.cfg.Clock.Now().Sub(started)
-	return rep, runErr
+	pl.mu.Lock()
+	defer pl.mu.Unlock()
+	return rep, pl.late, runErr
+}
+
+// LateAfter is how late (generated after falling due) a period may be
+// generated before the run logs a warning: a host that calls Run at every
+// UTC quarter hour (TickSpec) generates each period within a tick of its
+// due time, and in practice at it.
+const LateAfter = 15 * time.Minute
+
+// warnLate logs a warning when a run generated a period more than
+// LateAfter after it fell due.
+func (s *Scheduler) warnLate(ctx context.Context, j *job, late time.Duration) {
+	if late > LateAfter {
+		s.cfg.Logger.WarnContext(ctx, "scheduler: periods generated late; if this is not a catch-up after an outage, "+
+			"call Run (or RunDue) at every UTC quarter hour (TickSpec, \""+TickSpec+"\"), not on the job's Spec",
+			"job", j.name, "late", late)
+	}
 }
 
 // mergeRetry folds the report of a retry of the teams in retried into rep.
@@ -488,9 +551,14 @@ type planner struct {
 	slot, at time.Time
 	force    bool
 	trailing int
+	now      func() time.Time
+	// fixed, when not nil, gives the periods of each team instead (the
+	// catch-up's); teams absent from it get none.
+	fixed map[string]teamPlan
 
 	mu    sync.Mutex
 	teams map[string]bool // the teams given periods
+	late  time.Duration   // the largest lateness of a due period given
 }
 
 func (pl *planner) pick(only map[string]bool) analytics.PeriodPicker {
@@ -498,9 +566,21 @@ func (pl *planner) pick(only map[string]bool) analytics.PeriodPicker {
 		if only != nil && !only[team.ID] {
 			return nil, nil
 		}
+		if pl.fixed != nil {
+			return pl.pickFixed(team)
+		}
 		out, err := pl.periods(loc)
 		if err != nil || len(out) == 0 {
 			return nil, err
+		}
+		var late time.Duration
+		if !pl.force {
+			now := pl.now()
+			for _, p := range out {
+				if due, err := analytics.DueAt(p, pl.due); err == nil && p.Ended(now) {
+					late = max(late, now.Sub(due))
+				}
+			}
 		}
 		for q := out[len(out)-1]; len(out) <= pl.trailing; {
 			q = q.Prev()
@@ -509,9 +589,24 @@ func (pl *planner) pick(only map[string]bool) analytics.PeriodPicker {
 		slices.SortFunc(out, func(a, b analytics.Period) int { return a.Start.Compare(b.Start) })
 		pl.mu.Lock()
 		pl.teams[team.ID] = true
+		pl.late = max(pl.late, late)
 		pl.mu.Unlock()
 		return out, nil
 	}
+}
+
+// pickFixed returns the periods fixed gives team.
+func (pl *planner) pickFixed(team analytics.Team) ([]analytics.Period, error) {
+	plan, ok := pl.fixed[team.ID]
+	if !ok {
+		return nil, nil
+	}
+	late := pl.now().Sub(plan.firstDue)
+	pl.mu.Lock()
+	pl.teams[team.ID] = true
+	pl.late = max(pl.late, late)
+	pl.mu.Unlock()
+	return plan.periods, nil
 }
 
 // periods returns the periods of the run in loc, latest first.

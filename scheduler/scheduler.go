@@ -38,9 +38,11 @@ type job struct {
 	lookback int
 	trailing int
 
-	mu      sync.Mutex
-	checked time.Time                      // the instant of the last full check
-	done    map[time.Time]analytics.JobRun // runs seen succeeded, by tick
+	mu          sync.Mutex
+	checked     time.Time                      // the instant of the last check
+	done        map[time.Time]analytics.JobRun // runs seen succeeded, by tick
+	caughtUp    time.Time                      // the UTC hour of the last catch-up pass seen succeeded
+	outageCheck bool                           // the next catch-up looks for an outage beyond the lookback
 }
 
 // Job is one of the scheduler's jobs, for hosts that run them from their
@@ -50,17 +52,21 @@ type Job struct {
 	// Name is DailyJob, WeeklyJob or MonthlyJob.
 	Name string
 	// Spec is the job's cron expression (JobConfig.Spec): when its periods
-	// fall due, read in each team's zone. It is not when to call Run.
+	// fall due, read in each team's zone, for display. Do not schedule Run
+	// on it: read in any one zone it misses the other zones' due times, and
+	// their periods are generated up to a period late (a run then logs a
+	// warning, see RunResult.Late). Schedule Run on Tick.
 	Spec string
 	// Tick is when to call Run: TickSpec, every quarter hour, read in UTC.
 	Tick string
 	// Type is the snapshot type the job generates.
 	Type analytics.SnapshotType
 	// Run runs the job as of the instant at, which is normally the instant
-	// the host's scheduler fired (its now): it runs, oldest first, every
-	// tick at or before at of the lookback window whose run is missing or
-	// failed (see the package documentation). Every replica may call it at
-	// every tick: runs are claimed, so each is done once, and a run another
+	// the host's scheduler fired (its now): the run of the latest tick at or
+	// before at, then, at most once an hour, the catch-up of the periods of
+	// the lookback window whose snapshots do not exist (see the package
+	// documentation). Every replica may call it at every tick: runs and
+	// catch-up passes are claimed, so each is done once, and one another
 	// replica holds or has completed is skipped. A nil ctx, a zero at, one
 	// outside the supported instants (analytics.CheckInstant) or one after
 	// the clock's now gives ErrInvalidArgument. The error is non-nil when
@@ -83,15 +89,26 @@ type RunResult struct {
 	// Run is the run of Tick as recorded in the JobRunStore, or as found
 	// there when Skipped; its Job and Period are RunKey(job, Tick). It is
 	// zero when the call found nothing new to do: no tick with work has
-	// come since this Scheduler's last full check of the job (see the
-	// package documentation).
+	// come since this Scheduler's last call of the job that did something
+	// (see the package documentation).
 	Run analytics.JobRun
 	// Skipped is true when the run of Tick was not done by this call:
 	// another owner holds it, it has already succeeded, or there was
 	// nothing new to do.
 	Skipped bool
-	// CatchUp has the results of the earlier ticks this call ran first
-	// because their runs were missing or had failed, oldest first.
+	// Late is the largest lateness of the periods the run generated: the
+	// time each was generated minus the instant it fell due
+	// (analytics.DueAt), the periods regenerated for Trailing and those of
+	// a forced run (TriggerJob) left out. A run whose Late exceeds
+	// LateAfter logs a warning. Within a tick of 0 when Run is called at
+	// every UTC quarter hour (TickSpec); catch-up after an outage is late
+	// by the outage.
+	Late time.Duration
+	// CatchUp has the result of the catch-up pass this call made after the
+	// run of Tick, when the pass generated or failed something (see the
+	// package documentation); it is empty otherwise. The pass's Tick is
+	// zero and its Run is recorded under CatchUpKey; its Late is how late
+	// the oldest missing period it generated was.
 	CatchUp []RunResult
 }
 
@@ -123,7 +140,7 @@ func New(snap *analytics.Snapshotter, runs analytics.JobRunStore, cfg *Config) (
 			sched = nil // the one definition of the default, analytics.DefaultSchedule
 		}
 		s.jobs = append(s.jobs, &job{name: d.name, typ: d.typ, spec: jc.Spec, due: sched,
-			lookback: jc.Lookback, trailing: jc.Trailing})
+			lookback: jc.Lookback, trailing: jc.Trailing, outageCheck: true})
 	}
 	return s, nil
 }
@@ -209,16 +226,18 @@ func (s *Scheduler) checkAt(at time.Time) error {
 	return nil
 }
 
-// TriggerJob runs the job named name now, as a manual run. It first
-// catches up, as a tick does, on every missing or failed run of the
-// lookback window, then regenerates, for every team, its latest due period
-// (analytics.LastDuePeriod: what Snapshotter.GenerateAll generates) and,
-// with Trailing, the periods before it, even if they were generated
-// already (a forced re-run). The forced run is recorded as the run of the
-// latest tick with work (RunResult.Tick); a run of that tick another owner
-// holds is skipped (RunResult.Skipped). An unknown name gives an error
-// wrapping analytics.ErrInvalidArgument that lists the valid names, and
-// a nil ctx one that names "ctx". TriggerJob works whether or not the Scheduler is started.
+// TriggerJob runs the job named name now, as a manual run. It
+// regenerates, for every team, its latest due period
+// (analytics.LastDuePeriod under the job's spec: with the default specs,
+// what Snapshotter.GenerateAll generates) and, with Trailing, the periods
+// before it, even if they were generated already (a forced re-run), then
+// makes a catch-up pass, whether or not one was made this hour (not while
+// another owner's is running), in RunResult.CatchUp. The forced run is
+// recorded as the run of the latest tick with work (RunResult.Tick); a run
+// of that tick another owner holds is skipped (RunResult.Skipped). An
+// unknown name gives an error wrapping analytics.ErrInvalidArgument that
+// lists the valid names, and a nil ctx one that names "ctx". TriggerJob
+// works whether or not the Scheduler is started.
 func (s *Scheduler) TriggerJob(ctx context.Context, name string) (RunResult, error) {
 	if err := analytics.CheckContext(ctx); err != nil {
 		return RunResult{}, err
@@ -237,9 +256,10 @@ func (s *Scheduler) TriggerJob(ctx context.Context, name string) (RunResult, err
 }
 
 // Start launches the scheduling loop and returns at once. The loop first
-// catches up on every job's missed or failed runs within their lookback
-// windows, then sleeps until the next UTC quarter hour, runs what is due,
-// and so on. Cancelling ctx stops the loop and cancels a running
+// runs each job's latest tick and catches up on the periods of the
+// lookback windows whose snapshots do not exist (logging a warning when
+// the job's last catch-up is older than its window), then sleeps until
+// the next UTC quarter hour, runs what is due, and so on. Cancelling ctx stops the loop and cancels a running
 // job, as a Stop whose ctx has ended does; Stop is still the way to wait
 // for it. Starting a started Scheduler gives an error wrapping
 // analytics.ErrInvalidArgument, as does a nil ctx; a stopped one may be
@@ -254,6 +274,11 @@ func (s *Scheduler) Start(ctx context.Context) error {
 		return fmt.Errorf("scheduler: Start: already started: %w", analytics.ErrInvalidArgument)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
+	for _, j := range s.jobs {
+		j.mu.Lock()
+		j.outageCheck = true
+		j.mu.Unlock()
+	}
 	s.quit = make(chan struct{})
 	s.done = make(chan struct{})
 	s.cancel = cancel

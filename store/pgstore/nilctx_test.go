@@ -55,6 +55,10 @@ func storeCtxCalls(e *env) map[string]func(ctx context.Context) error {
 			_, err := st().SnapshotsOfTeams(ctx, []string{"T"}, analytics.Daily, d, d)
 			return err
 		},
+		"TeamSnapshotDates": func(ctx context.Context) error {
+			_, err := st().TeamSnapshotDates(ctx, []string{"T"}, analytics.Daily, d, d)
+			return err
+		},
 		"CheckSource": func(ctx context.Context) error {
 			_, err := st().CheckSource(ctx)
 			return err

@@ -82,6 +82,7 @@ func Run(t *testing.T, open Open) {
 		{"IDs", idTests},
 		{"Context", contextTests},
 		{"RollUp", rollUpTests},
+		{"SnapshotDates", snapshotDatesTests},
 	}
 	// Stores that offer the optional job-run capability are checked on it
 	// too; an empty store opened here tells.

@@ -1,7 +1,9 @@
 -- Job runs: one row per (job, period) that a scheduler replica claims, so
--- that exactly one replica runs each. period_start is the local date the
--- period starts on (the day, the Monday, the 1st of the month). Counts
--- mirror analytics.Report.
+-- that exactly one replica runs each. period_start holds the run's
+-- analytics.JobRun.Period: for the scheduler's runs the tick's UTC date,
+-- and for its catch-up passes the UTC date of the pass (see
+-- scheduler.RunKey and scheduler.CatchUpKey). Counts mirror
+-- analytics.Report.
 
 CREATE TABLE IF NOT EXISTS {{.JobRuns}} (
 	"job"          TEXT NOT NULL,
