@@ -109,9 +109,11 @@ CREATE INDEX IF NOT EXISTS "analytics_snapshots_whatsapp_account_id_snapshot_typ
 
 -- pgstore migration 0002_job_runs
 -- Job runs: one row per (job, period) that a scheduler replica claims, so
--- that exactly one replica runs each. period_start is the local date the
--- period starts on (the day, the Monday, the 1st of the month). Counts
--- mirror analytics.Report.
+-- that exactly one replica runs each. period_start holds the run's
+-- analytics.JobRun.Period: for the scheduler's runs the tick's UTC date,
+-- and for its catch-up passes the UTC date of the pass (see
+-- scheduler.RunKey and scheduler.CatchUpKey). Counts mirror
+-- analytics.Report.
 
 CREATE TABLE IF NOT EXISTS "analytics_job_runs" (
 	"job"          TEXT NOT NULL,
