@@ -164,10 +164,24 @@ type simulation struct {
 
 	mu     sync.Mutex
 	writes map[analytics.SnapshotKey][]string // snapshots -> the replicas that wrote them
+	fresh  []write                            // the writes since the last settle
 	// totals
-	runs      map[string]int // job -> runs
-	byReplica map[string]int // owner -> runs
+	runs      map[string]int // job -> tick runs
+	passes    int            // catch-up passes
+	byReplica map[string]int // owner -> tick runs and catch-up passes
 	snapshots int
+}
+
+// write is one snapshot written, and the replica that wrote it.
+type write struct {
+	key analytics.SnapshotKey
+	by  string
+}
+
+// runAt identifies the run of one job's tick.
+type runAt struct {
+	typ  analytics.SnapshotType
+	tick time.Time
 }
 
 // replica is one scheduler: running its own loop (idle reports its next
@@ -200,6 +214,7 @@ func (sim *simulation) startAll(ctx context.Context, n int, what string) error {
 				defer sim.mu.Unlock()
 				for _, s := range snaps {
 					sim.writes[s.Key()] = append(sim.writes[s.Key()], name)
+					sim.fresh = append(sim.fresh, write{s.Key(), name})
 				}
 			},
 		})
@@ -272,9 +287,12 @@ func (sim *simulation) settle(ctx context.Context) error {
 		}
 	}
 	sim.snapshots = len(sim.writes)
+	fresh := sim.fresh
+	sim.fresh = nil
 	// The runs that finished now, in job order: those of the ticks at which
 	// a team's period fell due since the last settle (at the first, the
-	// lookback windows).
+	// lookback windows), then the job's catch-up pass if one finished now.
+	ran := map[runAt]string{} // the tick runs finished now -> their owner
 	from := sim.settled
 	if from.IsZero() {
 		from = now.AddDate(0, -3, 0)
@@ -297,6 +315,7 @@ func (sim *simulation) settle(ctx context.Context) error {
 				}
 				sim.runs[job]++
 				sim.byReplica[r.Owner]++
+				ran[runAt{jobTypes[job], tk.at}] = r.Owner
 				fmt.Fprintf(sim.out, "  %s  %-27s tick %s  %-9s by %s: %s, %d snapshots\n",
 					stamp(now), job, stamp(tk.at), r.Status, r.Owner, strings.Join(tk.teams, ", "), r.Succeeded)
 				if r.Status != analytics.JobSucceeded {
@@ -304,8 +323,118 @@ func (sim *simulation) settle(ctx context.Context) error {
 				}
 			}
 		}
+		if err := sim.catchUp(ctx, job, now, ran, fresh); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// catchUp reports the catch-up passes of job that finished at now and
+// wrote something: the snapshots of job's type written now that no tick
+// run finished now accounts for (periods due at other ticks), grouped by
+// the replica that wrote them. Passes that found nothing missing are not
+// reported. When the job's catch-up row (CatchUpKey) shows the pass, the
+// pass's recorded count must match what it wrote; a later pass that found
+// nothing may have taken the row over.
+func (sim *simulation) catchUp(ctx context.Context, job string, now time.Time, ran map[runAt]string, fresh []write) error {
+	typ := jobTypes[job]
+	type pass struct {
+		n           int
+		first, last analytics.Date
+		zones       map[string][2]analytics.Date // zone -> its first and last period
+	}
+	passes := map[string]*pass{} // owner -> its pass
+	for _, w := range fresh {
+		if w.key.Type != typ {
+			continue
+		}
+		due, zone, err := sim.dueAt(w.key)
+		if err != nil {
+			return err
+		}
+		if owner, ok := ran[runAt{typ, due}]; ok && owner == w.by {
+			continue // the tick's run
+		}
+		p := passes[w.by]
+		if p == nil {
+			p = &pass{zones: map[string][2]analytics.Date{}}
+			passes[w.by] = p
+		}
+		p.n++
+		if w.key.Scope.AccountID != "" {
+			continue
+		}
+		if p.first.IsZero() || w.key.Date.Before(p.first) {
+			p.first = w.key.Date
+		}
+		if w.key.Date.After(p.last) {
+			p.last = w.key.Date
+		}
+		z, ok := p.zones[zone]
+		if !ok || w.key.Date.Before(z[0]) {
+			z[0] = w.key.Date
+		}
+		if w.key.Date.After(z[1]) {
+			z[1] = w.key.Date
+		}
+		p.zones[zone] = z
+	}
+	if len(passes) == 0 {
+		return nil
+	}
+	name, day := scheduler.CatchUpKey(job, now)
+	rows, err := sim.store.JobRuns(ctx, name, day, day)
+	if err != nil {
+		return err
+	}
+	var owners []string
+	for o := range passes {
+		owners = append(owners, o)
+	}
+	sort.Strings(owners)
+	for _, o := range owners {
+		p := passes[o]
+		for _, r := range rows {
+			if r.Owner == o && r.FinishedAt.Equal(now) && r.Succeeded != p.n {
+				return fmt.Errorf("cron: catch-up %s %s by %s recorded %d snapshots, wrote %d", name, day, o, r.Succeeded, p.n)
+			}
+		}
+		sim.passes++
+		sim.byReplica[o]++
+		var zones []string
+		for z := range p.zones {
+			zones = append(zones, z)
+		}
+		sort.Strings(zones)
+		for i, z := range zones {
+			zones[i] = fmt.Sprintf("%s %s..%s", z, p.zones[z][0], p.zones[z][1])
+		}
+		fmt.Fprintf(sim.out, "  %s  %-27s catch-up by %s: %d snapshots, periods %s to %s (%s)\n",
+			stamp(now), job, o, p.n, p.first, p.last, strings.Join(zones, ", "))
+	}
+	return nil
+}
+
+// dueAt returns the UTC instant the period of k fell due and its team's
+// zone.
+func (sim *simulation) dueAt(k analytics.SnapshotKey) (time.Time, string, error) {
+	for _, t := range sim.teams {
+		if t.ID != k.Scope.TeamID {
+			continue
+		}
+		loc, err := t.Location()
+		if err != nil {
+			return time.Time{}, "", err
+		}
+		p, err := analytics.PeriodOf(k.Type, k.Date.In(loc), loc)
+		if err != nil {
+			return time.Time{}, "", err
+		}
+		due, err := analytics.DueAt(p, nil)
+		return due.UTC(), t.TimeZone, err
+	}
+	return time.Time{}, "", fmt.Errorf("cron: snapshot of unknown team %q", k.Scope.TeamID)
 }
 
 // tickWork is one tick with the zones whose period fell due at it, each
@@ -376,8 +505,8 @@ func (sim *simulation) stopAll(ctx context.Context) error {
 }
 
 func (sim *simulation) summary() error {
-	fmt.Fprintf(sim.out, "\n%d daily, %d weekly and %d monthly runs, each by exactly one replica (",
-		sim.runs[scheduler.DailyJob], sim.runs[scheduler.WeeklyJob], sim.runs[scheduler.MonthlyJob])
+	fmt.Fprintf(sim.out, "\n%d daily, %d weekly and %d monthly tick runs and %d catch-up passes, each by exactly one replica (",
+		sim.runs[scheduler.DailyJob], sim.runs[scheduler.WeeklyJob], sim.runs[scheduler.MonthlyJob], sim.passes)
 	var names []string
 	for n := range sim.byReplica {
 		names = append(names, n)
