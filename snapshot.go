@@ -270,6 +270,10 @@ func (r Report) Err() error {
 	return errors.Join(errs...)
 }
 
+// Clock returns the clock the Snapshotter reads now from
+// (SnapshotterConfig.Clock): a scheduler driving it must tell the same time.
+func (s *Snapshotter) Clock() Clock { return s.cfg.Clock }
+
 // GenerateAll generates, for every team, the last period of type typ that
 // is due at instant at in the team's own time zone (LastDuePeriod with the
 // default schedule: a day at 02:00 local the day after, a week at 03:00 on

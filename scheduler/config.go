@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -53,9 +54,10 @@ type Config struct {
 	// After(time.Duration) <-chan time.Time (as *analytics.FakeClock
 	// does), drives every wait: the next tick, heartbeats and retry
 	// backoff. Other clocks wait on real timers. It must be the
-	// Snapshotter's clock too, since the Snapshotter skips the periods that
-	// have not ended by its own. Defaults to analytics.SystemClock(); a
-	// typed nil (a nil *analytics.FakeClock) makes New fail.
+	// Snapshotter's clock (Snapshotter.Clock), since the Snapshotter skips
+	// the periods that have not ended by its own: another clock makes New
+	// fail. Defaults to the Snapshotter's clock; a typed nil (a nil
+	// *analytics.FakeClock) makes New fail.
 	// Nothing depends on the zone the process runs in: due times are read
 	// in each team's zone, ticks and run keys are in UTC.
 	Clock analytics.Clock
@@ -164,8 +166,9 @@ func (c *Config) jobConfig(name string) *JobConfig {
 	}
 }
 
-// withDefaults validates c and fills in its defaults.
-func (c *Config) withDefaults() (Config, error) {
+// withDefaults validates c and fills in its defaults; snapClock is the
+// Snapshotter's clock, which Clock defaults to and must equal.
+func (c *Config) withDefaults(snapClock analytics.Clock) (Config, error) {
 	var out Config
 	if c != nil {
 		out = *c
@@ -174,9 +177,13 @@ func (c *Config) withDefaults() (Config, error) {
 		if err := checkDep("Config.Clock", out.Clock); err != nil {
 			return out, err
 		}
+		if !sameClock(out.Clock, snapClock) {
+			return out, analytics.InvalidArgument("Config.Clock",
+				"%T is not the Snapshotter's clock (%T): both must tell the same time; leave Config.Clock nil to use the Snapshotter's", out.Clock, snapClock)
+		}
 	}
 	if out.Clock == nil {
-		out.Clock = analytics.SystemClock()
+		out.Clock = snapClock
 	}
 	if out.Owner == "" {
 		out.Owner = defaultOwner()
@@ -286,4 +293,11 @@ func defaultOwner() string {
 		panic(err) // crypto/rand.Read does not fail on supported platforms
 	}
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// sameClock reports whether a and b are the same clock: equal comparable
+// values (the same *analytics.FakeClock, or the system clock).
+func sameClock(a, b analytics.Clock) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta != nil && ta.Comparable() && a == b
 }

@@ -125,7 +125,7 @@ func New(snap *analytics.Snapshotter, runs analytics.JobRunStore, cfg *Config) (
 	if err := checkDep("runs", runs); err != nil {
 		return nil, err
 	}
-	c, err := cfg.withDefaults()
+	c, err := cfg.withDefaults(snap.Clock())
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,42 @@
+package scheduler_test
+
+import (
+	"testing"
+
+	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/scheduler"
+)
+
+// New rejects a Config.Clock that is not the Snapshotter's, which would
+// key runs by one time and generate periods by another, and defaults to
+// the Snapshotter's clock when Config.Clock is nil.
+func TestNewRequiresTheSnapshottersClock(t *testing.T) {
+	t.Parallel()
+	clock := analytics.NewFakeClock(ts("2026-03-11T02:00:00Z"))
+	store, runs := memBackend.open(t, clock, twoTeams)
+	forgot, err := analytics.NewSnapshotter(store, nil) // the system clock
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = scheduler.New(forgot, runs, &scheduler.Config{Clock: clock})
+	wantField(t, "New(a FakeClock with a system-clock Snapshotter)", err, "Config.Clock")
+	other := analytics.NewFakeClock(ts("2026-03-11T02:00:00Z"))
+	snap, err := analytics.NewSnapshotter(store, &analytics.SnapshotterConfig{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = scheduler.New(snap, runs, &scheduler.Config{Clock: other})
+	wantField(t, "New(another FakeClock)", err, "Config.Clock")
+	if _, err := scheduler.New(snap, runs, &scheduler.Config{Clock: clock}); err != nil {
+		t.Errorf("New with the Snapshotter's own clock: %v", err)
+	}
+	// Config.Clock nil: the scheduler runs on the Snapshotter's fake clock,
+	// so RunDue at the fake now is not "in the future".
+	s, err := scheduler.New(snap, runs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RunDue(t.Context(), clock.Now()); err != nil {
+		t.Errorf("RunDue at the Snapshotter's now with Config.Clock nil: %v", err)
+	}
+}
