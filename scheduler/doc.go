@@ -150,6 +150,16 @@
 // deploy old and new replicas claim different keys, so the latest tick's
 // periods may be generated once by each version.
 //
+// Stores that keep the compact binary encoding of the metrics beside the
+// JSON (store/pgstore) write it in version 1, which every release reads,
+// unless a snapshot counts messages reaching no team (Messages.Unmapped);
+// only then is it version 2 (analytics.AppendMetricsBinary). During a
+// rolling deploy, a daily snapshot with unmapped messages written by a new
+// replica is thus unreadable to the old replicas' weekly and monthly
+// roll-ups (they fail it with ErrCorrupt) until they are upgraded; the
+// catch-up of an upgraded replica generates the periods they failed, as
+// long as those are within its lookback window.
+//
 // In store/pgstore's job-runs table, period_start holds the JobRun.Period
 // of these keys: the tick's UTC date, or the catch-up's UTC date (the
 // column's name predates the keys).
