@@ -7,13 +7,13 @@ import (
 	"time"
 )
 
-// The compact binary encoding of Metrics, version 2: what a roll-up reads
-// of each daily snapshot, decoded in well under a microsecond where the
-// JSON document takes tens. The JSON stays the canonical, original-
+// The compact binary encoding of Metrics, version 1 or 2: what a roll-up
+// reads of each daily snapshot, decoded in well under a microsecond where
+// the JSON document takes tens. The JSON stays the canonical, original-
 // compatible format; stores may keep this beside it (store/pgstore does)
 // and must keep the two in step.
 //
-//	byte        version (2)
+//	byte        version (1 or 2)
 //	3 × time    Period.Start, Period.End, GeneratedAt, each as
 //	            varint Unix seconds, uvarint nanoseconds (< 10⁹) and
 //	            varint UTC offset in seconds (|offset| ≤ 24 h)
@@ -25,15 +25,18 @@ import (
 //	            conversations total, open, closed, responseCount,
 //	            responseTimeMs, unansweredTurns, the 16 histogram buckets,
 //	            firstResponseCount, firstResponseTimeMs; messages unmapped
+//	            (version 2 only)
 //
 // Varints are zig-zag (encoding/binary's Varint). Derived fields (rates,
-// averages, quantiles) and ActiveSketch are not encoded. Version 1, which
-// stores keep for rows written before version 2, is the same without the
-// last count (messages unmapped); it decodes with Unmapped 0.
+// averages, quantiles) and ActiveSketch are not encoded. Version 1 is the
+// same without the last count (messages unmapped); it decodes with
+// Unmapped 0. AppendMetricsBinary writes version 1 whenever Unmapped is 0,
+// so that releases whose decoder reads version 1 only keep reading what
+// newer releases write, and version 2 only when Unmapped is not 0.
 const metricsBinaryVersion = 2
 
-// numCounts is the number of counts in the encoding; version 1 has one
-// fewer.
+// numCounts is the number of counts in version 2 of the encoding; version
+// 1 has one fewer.
 const numCounts = 46
 
 // metricsCounts returns the stored counts of m in the encoding's order.
@@ -82,10 +85,16 @@ func fixedZone(off int) *time.Location {
 const maxOffset = 24 * 60 * 60
 
 // AppendMetricsBinary appends the compact binary encoding of m (see the
-// format above) to b. It fails with ErrInvalidArgument only for a time
-// whose UTC offset exceeds 24 hours.
+// format above) to b: version 1 when m.Messages.Unmapped is 0, byte for
+// byte what releases that know only version 1 write and read, and version
+// 2 otherwise, which those releases reject with ErrCorrupt. It fails with
+// ErrInvalidArgument only for a time whose UTC offset exceeds 24 hours.
 func AppendMetricsBinary(b []byte, m Metrics) ([]byte, error) {
-	b = append(b, metricsBinaryVersion)
+	version, n := byte(metricsBinaryVersion), numCounts
+	if m.Messages.Unmapped == 0 {
+		version, n = 1, numCounts-1
+	}
+	b = append(b, version)
 	for _, t := range [...]time.Time{m.Period.Start, m.Period.End, m.GeneratedAt} {
 		_, off := t.Zone()
 		if off < -maxOffset || off > maxOffset {
@@ -95,7 +104,8 @@ func AppendMetricsBinary(b []byte, m Metrics) ([]byte, error) {
 		b = binary.AppendUvarint(b, uint64(t.Nanosecond()))
 		b = binary.AppendVarint(b, int64(off))
 	}
-	for _, c := range metricsCounts(&m) {
+	counts := metricsCounts(&m)
+	for _, c := range counts[:n] {
 		b = binary.AppendVarint(b, c)
 	}
 	return b, nil

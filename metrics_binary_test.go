@@ -1,6 +1,7 @@
 package analytics_test
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math"
@@ -134,7 +135,7 @@ func TestMetricsBinaryCorrupt(t *testing.T) {
 		"empty":          nil,
 		"version 0":      append([]byte{0}, good[1:]...),
 		"version 3":      append([]byte{3}, good[1:]...),
-		"version 1 body": append([]byte{1}, good[1:]...), // one count too many
+		"other version":  append([]byte{3 - good[0]}, good[1:]...), // one count too many or too few
 		"truncated":      good[:len(good)-1],
 		"only version":   good[:1],
 		"trailing":       append(append([]byte(nil), good...), 0),
@@ -156,24 +157,47 @@ func TestMetricsBinaryCorrupt(t *testing.T) {
 	}
 }
 
-// TestMetricsBinaryVersion1 decodes the version-1 encoding that rows
-// written before Messages.Unmapped keep: the same counts without it, read
-// as 0.
+// TestMetricsBinaryVersion1 checks the rule that keeps the encoding
+// readable by releases that know version 1 only: metrics with Unmapped 0
+// are written as version 1 (45 counts), byte for byte what such a release
+// writes, and decode to the original; metrics with Unmapped not 0 are
+// written as version 2 and round-trip.
 func TestMetricsBinaryVersion1(t *testing.T) {
 	t.Parallel()
+	// What a release that knows version 1 only writes for these metrics.
+	zone := time.FixedZone("", 5*3600+30*60)
+	p, err := analytics.PeriodForDate(analytics.Daily, analytics.NewDate(2026, 3, 10), zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m analytics.Metrics
+	m.Period.Start, m.Period.End = p.Start, p.End
+	m.GeneratedAt = p.End.Add(2*time.Hour + 123456789)
+	m.Messages.Total, m.Messages.Outbound, m.Messages.Inbound, m.Messages.Sent, m.Messages.Delivered = 300, 200, 100, 190, 150
+	m.Conversations.Total, m.Conversations.Open = 40, 7
+	m.Conversations.Histogram[3], m.Conversations.ResponseCount, m.Conversations.ResponseTimeMs = 12, 12, 60000
+	m.Contacts.Total, m.Contacts.EngagementScoreCenti = 1000000, 4250
+	const v1Golden = "01d0c6f89a0d00b0b502d08c839b0d00b0b50290fd839b0d959aef3ab0b502d804fc02ac02000000c8019003000000000000000080897a000000b442500e0018c0a90700000000180000000000000000000000000000"
+	b, err := analytics.AppendMetricsBinary(nil, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hex.EncodeToString(b); got != v1Golden {
+		t.Errorf("encoding with Unmapped 0:\n got %s\nwant %s (version 1)", got, v1Golden)
+	}
+
 	r := rand.New(rand.NewPCG(17, 18))
 	for i := range 200 {
 		m := randomMetrics(r)
 		m.Messages.Unmapped = 0
 		m.Derive()
-		v2, err := analytics.AppendMetricsBinary(nil, m)
+		v1, err := analytics.AppendMetricsBinary(nil, m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v2[0] != 2 || v2[len(v2)-1] != 0 {
-			t.Fatalf("%d: encoding %x does not end in a zero Unmapped under version 2", i, v2)
+		if v1[0] != 1 {
+			t.Fatalf("%d: Unmapped 0 encoded as version %d, want 1", i, v1[0])
 		}
-		v1 := append([]byte{1}, v2[1:len(v2)-1]...)
 		got, err := analytics.DecodeMetricsBinary(v1)
 		if err != nil {
 			t.Fatalf("%d: version 1: %v", i, err)
@@ -183,14 +207,23 @@ func TestMetricsBinaryVersion1(t *testing.T) {
 		}
 	}
 	// A version-2 Unmapped survives the round trip.
-	m := randomMetrics(r)
+	m = randomMetrics(r)
 	m.Messages.Total, m.Messages.Inbound, m.Messages.Outbound, m.Messages.Unmapped = 10, 4, 6, 3
 	m.Messages.Sent, m.Messages.Delivered, m.Messages.Read, m.Messages.Failed, m.Messages.Replied = 5, 4, 3, 1, 2
 	m.Derive()
-	b, _ := analytics.AppendMetricsBinary(nil, m)
+	b, err = analytics.AppendMetricsBinary(nil, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b[0] != 2 {
+		t.Fatalf("Unmapped 3 encoded as version %d, want 2", b[0])
+	}
 	got, err := analytics.DecodeMetricsBinary(b)
-	if err != nil || got.Messages.Unmapped != 3 {
-		t.Fatalf("round trip of Unmapped 3: %d, %v", got.Messages.Unmapped, err)
+	if err != nil {
+		t.Fatalf("round trip of Unmapped 3: %v", err)
+	}
+	if d := cmp.Diff(m, got); d != "" {
+		t.Fatalf("version 2 decodes differently:\n%s", d)
 	}
 }
 

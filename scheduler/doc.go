@@ -150,6 +150,16 @@
 // deploy old and new replicas claim different keys, so the latest tick's
 // periods may be generated once by each version.
 //
+// Stores that keep the compact binary encoding of the metrics beside the
+// JSON (store/pgstore) write it in version 1, which every release reads,
+// unless a snapshot counts messages reaching no team (Messages.Unmapped);
+// only then is it version 2 (analytics.AppendMetricsBinary). During a
+// rolling deploy, a daily snapshot with unmapped messages written by a new
+// replica is thus unreadable to the old replicas' weekly and monthly
+// roll-ups (they fail it with ErrCorrupt) until they are upgraded; the
+// catch-up of an upgraded replica generates the periods they failed, as
+// long as those are within its lookback window.
+//
 // In store/pgstore's job-runs table, period_start holds the JobRun.Period
 // of these keys: the tick's UTC date, or the catch-up's UTC date (the
 // column's name predates the keys).
@@ -180,12 +190,15 @@
 // regenerate (TriggerJob, or Snapshotter.Generate).
 //
 // A run in which a team failed for any other reason is recorded as
-// failed, with those teams listed in its Error; a call at the same tick
-// repeats it for the teams listed, and later the catch-up generates their
-// missing periods. A team whose period keeps failing, for bad data or
-// not, thus costs one attempt per catch-up pass (at most one an hour) for
-// as long as the period stays in the lookback window, without
-// regenerating the teams that succeeded. A run that failed as a whole (the
+// failed, with those teams listed in its Error; every later call whose
+// latest tick is the same (the next quarter hour's, with Job.Tick or
+// Start) repeats it for the teams listed until it succeeds, and the
+// catch-up, looked at once a UTC hour whether or not a tick has work,
+// generates their missing periods after that. A team whose period keeps
+// failing thus costs, for bad data, one attempt per catch-up pass (at most
+// one an hour), and otherwise one attempt per call while its tick is the
+// latest and one per catch-up pass after, for as long as the period stays
+// in the lookback window, without regenerating the teams that succeeded. A run that failed as a whole (the
 // teams could not be listed, the claim was lost, Stop cancelled it) is
 // repeated for every team by a call at the same tick, and its periods are
 // otherwise the catch-up's.

@@ -166,7 +166,10 @@ const recentRuns = 24 * time.Hour
 // pass (see catchUp). It returns the latest tick's result, with the
 // catch-up pass's in CatchUp when it generated anything. Unless m is
 // modeTrigger, it returns at once, doing nothing, when no tick with work
-// of any job has come since its last check.
+// of any job has come since its last settled check (one whose latest run
+// succeeded, or was done or held elsewhere) and the catch-up has been
+// looked at this UTC hour: a failed latest run is thus repeated by the
+// next call, and the catch-up is looked at once an hour, idle or not.
 func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <-chan struct{}) (RunResult, error) {
 	at := tk.at
 	latest := tk.latest[j]
@@ -174,8 +177,9 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 	if latest.IsZero() {
 		return res, nil // no teams
 	}
+	hour := at.UTC().Truncate(time.Hour)
 	j.mu.Lock()
-	idle := m != modeTrigger && !j.checked.IsZero() && !tk.any.After(j.checked)
+	idle := m != modeTrigger && !j.checked.IsZero() && !tk.any.After(j.checked) && j.catchUpHour.Equal(hour)
 	j.mu.Unlock()
 	if idle {
 		return res, nil
@@ -194,10 +198,18 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 	if err != nil {
 		return res, err
 	}
+	j.mu.Lock()
+	for slot, r := range known {
+		if r.Status == analytics.JobSucceeded {
+			j.done[slot] = r // read no more
+		}
+	}
+	j.mu.Unlock()
 
 	force := m == modeTrigger
 	var errs []error
 	ranLatest := false
+	settled := true // the latest run succeeded, or was done or held elsewhere
 	if prev, seen := known[latest]; seen && prev.Status == analytics.JobSucceeded && !force {
 		res = RunResult{Report: analytics.Report{Type: j.typ, At: at}, Tick: latest, Run: prev, Skipped: true}
 	} else {
@@ -218,6 +230,7 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 			known[latest] = res.Run
 		}
 		ranLatest = !res.Skipped
+		settled = err == nil && (res.Skipped || res.Run.Status == analytics.JobSucceeded)
 	}
 	if quit == nil || !stopping(ctx, quit) {
 		// The catch-up leaves alone the ticks whose runs another owner is
@@ -240,9 +253,12 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 		if ran {
 			res.CatchUp = []RunResult{c}
 		}
+		j.mu.Lock()
+		j.catchUpHour = hour
+		j.mu.Unlock()
 	}
 	j.mu.Lock()
-	if at.After(j.checked) {
+	if settled && at.After(j.checked) {
 		j.checked = at
 	}
 	for t := range j.done {

@@ -39,7 +39,8 @@ type job struct {
 	trailing int
 
 	mu          sync.Mutex
-	checked     time.Time                      // the instant of the last check
+	checked     time.Time                      // the instant of the last check whose latest run succeeded, or was done or held elsewhere
+	catchUpHour time.Time                      // the UTC hour of the last call that looked at the catch-up
 	done        map[time.Time]analytics.JobRun // runs seen succeeded, by tick
 	caughtUp    time.Time                      // the UTC hour of the last catch-up pass seen succeeded
 	outageCheck bool                           // the next catch-up looks for an outage beyond the lookback

@@ -238,7 +238,8 @@
 //     created_at) serves it; one reached through its conversation is read
 //     by creation time, for every team, and joined. A row that reaches none (no account, no
 //     conversation, or one that does not exist) is never counted, where
-//     with a team column it would count team-wide.
+//     with a team column it would count team-wide; CheckSource counts
+//     them per table (ColumnCheck.Unreached).
 //   - Blocked contacts as values of an enum or text column:
 //     Source.Contacts.BlockedValues (such as ["BLOCKED"]) lists the values
 //     of the Blocked column, compared as text, that mean blocked. Without
