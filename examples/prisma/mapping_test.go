@@ -142,10 +142,16 @@ func TestPropose(t *testing.T) {
 	}
 
 	// The notes are the messages' PENDING, put in IgnoredStatuses as
-	// mapping.go puts it, and three labels in no list: the conversations'
-	// PENDING, and the campaigns' DRAFT and SCHEDULED, which mapping.go
-	// leaves in no list too.
+	// mapping.go puts it, the sender types taken by a synonym (CONTACT as
+	// inbound; AGENT, BOT and SYSTEM as outbound), as mapping.go takes
+	// them, and three labels in no list: the conversations' PENDING, and
+	// the campaigns' DRAFT and SCHEDULED, which mapping.go leaves in no
+	// list too.
 	wantNotes := []string{"Messages.IgnoredStatuses: label 'PENDING' counts in totals only",
+		"Messages.InboundSenderTypes: label 'CONTACT' is taken as inbound, a synonym",
+		"Messages.OutboundSenderTypes: label 'AGENT' is taken as outbound, a synonym",
+		"Messages.OutboundSenderTypes: label 'BOT' is taken as outbound, a synonym",
+		"Messages.OutboundSenderTypes: label 'SYSTEM' is taken as outbound, a synonym",
 		"Conversations.Status: label 'PENDING' is in no list", "Campaigns.Status: label 'DRAFT' is in no list",
 		"Campaigns.Status: label 'SCHEDULED' is in no list"}
 	if len(notes) != len(wantNotes) {

@@ -85,10 +85,16 @@
 // (TeamVia for a table with an account column but no team column,
 // TimeZone "-" for teams without a zone column, BlockedValues for
 // contacts blocked by a status label) and notes on each such choice, on
-// every status it put in IgnoredStatuses, and on what it could not
-// decide. Source.GoString prints it as a pgstore.Source literal to review
-// and paste; New accepts the proposal for a Prisma-made schema as it
-// stands (testdata/prisma.sql is the one the tests use).
+// every status it put in IgnoredStatuses, on every value it assigned by a
+// synonym (EXPIRED as failed, CONTACT as inbound), and on what it could
+// not decide. For a text status or sender-type column it takes the values
+// from the planner's statistics once the table is analyzed (a sample:
+// check them with Store.CheckSource). Source.GoString prints it as a
+// pgstore.Source literal to review and paste. The tests check that New
+// accepts the proposal as it stands for testdata/prisma.sql and
+// testdata/prisma_uuid.sql; for any other schema, review the notes
+// first: a value in no list, a text column without statistics or a list
+// left empty can make New reject the proposal, or count rows as unmapped.
 //
 // # Tables
 //

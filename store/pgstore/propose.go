@@ -22,24 +22,29 @@ import (
 // sender_type/senderType, account_id/whatsappAccountId and a few more
 // synonyms.
 //
-// For a status or sender-type column that is an enum it assigns the
-// labels to the value lists by their normalized names, from these fixed
-// lists (a label in none of them is in no list, and noted):
+// For a status or sender-type column it assigns the values to the value
+// lists by their normalized names: an enum's labels, else, for a text or
+// varchar column, the most common values in the planner's statistics
+// (pg_stats) once its table is analyzed (a sample, noted: check them
+// with Store.CheckSource). It uses these fixed lists, each list's own
+// name first; a value taken by another synonym (EXPIRED as failed,
+// CONTACT as inbound) is noted, and so is a value in none of them (it is
+// in no list):
 //
 //   - Messages: sent, accepted to SentStatuses; delivered to
 //     DeliveredStatuses; read, seen, played to ReadStatuses; failed,
-//     error, undelivered, rejected, expired to FailedStatuses; pending,
-//     queued, received, scheduled, sending, draft, deleted to
+//     error, errored, undelivered, rejected, expired to FailedStatuses;
+//     pending, queued, received, scheduled, sending, draft, deleted to
 //     IgnoredStatuses (counted in totals only; each such label is noted);
-//     contact, inbound, customer, user, incoming, client to
-//     InboundSenderTypes; agent, bot, system, outbound, outgoing,
+//     inbound, contact, customer, user, incoming, client to
+//     InboundSenderTypes; outbound, agent, bot, system, outgoing,
 //     campaign, api, business, automation, operator, admin, broadcast,
 //     template to OutboundSenderTypes.
 //   - Conversations: open, active, ongoing, inprogress to OpenStatuses;
 //     closed, resolved, archived, done, ended to ClosedStatuses.
 //   - Campaigns: running, active, sending, inprogress to RunningStatuses;
-//     completed, done, finished, sent to CompletedStatuses; failed, error
-//     to FailedStatuses.
+//     completed, done, finished, sent to CompletedStatuses; failed, error,
+//     errored to FailedStatuses.
 //   - Contacts: blocked, banned to BlockedValues (see below).
 //
 // It proposes the shapes of Source where the catalog calls for them, and
@@ -53,11 +58,12 @@ import (
 // statistics, pg_stats, once analyzed) get Blocked and BlockedValues.
 //
 // The notes also say what it could not decide: a table or column with no
-// match (the field is left empty, so it takes its default), an enum label
-// it assigned to no list (messages with it will count as unmapped), and
-// text status columns, whose values it leaves at their defaults (check
-// them with Store.CheckSource). It reads only the catalog and the
-// planner's statistics (one statement), never the tables' rows.
+// match (the field is left empty, so it takes its default), a label or
+// value it assigned to no list (messages with it will count as unmapped),
+// and text status columns without statistics, whose values it leaves at
+// their defaults (check them with Store.CheckSource). It reads only the
+// catalog and the planner's statistics (one statement), never the
+// tables' rows.
 func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []string, error) {
 	if err := checkCtx(ctx); err != nil {
 		return Source{}, nil, err
@@ -92,22 +98,22 @@ func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []st
 		m.Status = p.col(t, "Messages.Status", "status", "state", "deliverystatus")
 		m.SenderType = p.col(t, "Messages.SenderType", "sendertype", "sender", "direction", "from", "senderrole")
 		m.CreatedAt = p.col(t, "Messages.CreatedAt", createdNames...)
-		if labels := p.enum(t, m.Status, "Messages.Status"); labels != nil {
-			p.assign("Messages.Status", labels, []labelList{
-				{&m.SentStatuses, []string{"sent", "accepted"}, false},
-				{&m.DeliveredStatuses, []string{"delivered"}, false},
-				{&m.ReadStatuses, []string{"read", "seen", "played"}, false},
-				{&m.FailedStatuses, []string{"failed", "error", "undelivered", "rejected", "expired"}, false},
-				{&m.IgnoredStatuses, []string{"pending", "queued", "received", "scheduled", "sending", "draft", "deleted"}, true},
+		if labels, what := p.values(t, m.Status, "Messages.Status"); labels != nil {
+			p.assign("Messages", "Messages.Status", what, labels, []labelList{
+				{&m.SentStatuses, "SentStatuses", []string{"sent", "accepted"}, false},
+				{&m.DeliveredStatuses, "DeliveredStatuses", []string{"delivered"}, false},
+				{&m.ReadStatuses, "ReadStatuses", []string{"read", "seen", "played"}, false},
+				{&m.FailedStatuses, "FailedStatuses", []string{"failed", "error", "errored", "undelivered", "rejected", "expired"}, false},
+				{&m.IgnoredStatuses, "IgnoredStatuses", []string{"pending", "queued", "received", "scheduled", "sending", "draft", "deleted"}, true},
 			})
 			for _, l := range m.IgnoredStatuses {
-				p.note("Messages.IgnoredStatuses: label %s counts in totals only (neither sent, delivered, read, failed nor unmapped)", quoteLiteral(l))
+				p.note("Messages.IgnoredStatuses: %s %s counts in totals only (neither sent, delivered, read, failed nor unmapped)", what, quoteLiteral(l))
 			}
 		}
-		if labels := p.enum(t, m.SenderType, "Messages.SenderType"); labels != nil {
-			p.assign("Messages.SenderType", labels, []labelList{
-				{&m.InboundSenderTypes, []string{"contact", "inbound", "customer", "user", "incoming", "client"}, false},
-				{&m.OutboundSenderTypes, []string{"agent", "bot", "system", "outbound", "outgoing", "campaign", "api",
+		if labels, what := p.values(t, m.SenderType, "Messages.SenderType"); labels != nil {
+			p.assign("Messages", "Messages.SenderType", what, labels, []labelList{
+				{&m.InboundSenderTypes, "InboundSenderTypes", []string{"inbound", "contact", "customer", "user", "incoming", "client"}, false},
+				{&m.OutboundSenderTypes, "OutboundSenderTypes", []string{"outbound", "agent", "bot", "system", "outgoing", "campaign", "api",
 					"business", "automation", "operator", "admin", "broadcast", "template"}, true},
 			})
 		}
@@ -121,10 +127,10 @@ func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []st
 		c.ContactID = p.col(t, "Conversations.ContactID", "contactid", "customerid")
 		c.Status = p.col(t, "Conversations.Status", "status", "state")
 		c.CreatedAt = p.col(t, "Conversations.CreatedAt", createdNames...)
-		if labels := p.enum(t, c.Status, "Conversations.Status"); labels != nil {
-			p.assign("Conversations.Status", labels, []labelList{
-				{&c.OpenStatuses, []string{"open", "active", "ongoing", "inprogress"}, false},
-				{&c.ClosedStatuses, []string{"closed", "resolved", "archived", "done", "ended"}, false},
+		if labels, what := p.values(t, c.Status, "Conversations.Status"); labels != nil {
+			p.assign("Conversations", "Conversations.Status", what, labels, []labelList{
+				{&c.OpenStatuses, "OpenStatuses", []string{"open", "active", "ongoing", "inprogress"}, false},
+				{&c.ClosedStatuses, "ClosedStatuses", []string{"closed", "resolved", "archived", "done", "ended"}, false},
 			})
 		}
 	}
@@ -153,11 +159,11 @@ func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []st
 		c.MessagesDelivered = p.col(t, "Campaigns.MessagesDelivered", "messagesdelivered", "deliveredcount", "delivered")
 		c.MessagesRead = p.col(t, "Campaigns.MessagesRead", "messagesread", "readcount", "read")
 		c.CreatedAt = p.col(t, "Campaigns.CreatedAt", createdNames...)
-		if labels := p.enum(t, c.Status, "Campaigns.Status"); labels != nil {
-			p.assign("Campaigns.Status", labels, []labelList{
-				{&c.RunningStatuses, []string{"running", "active", "sending", "inprogress"}, false},
-				{&c.CompletedStatuses, []string{"completed", "done", "finished", "sent"}, false},
-				{&c.FailedStatuses, []string{"failed", "error"}, false},
+		if labels, what := p.values(t, c.Status, "Campaigns.Status"); labels != nil {
+			p.assign("Campaigns", "Campaigns.Status", what, labels, []labelList{
+				{&c.RunningStatuses, "RunningStatuses", []string{"running", "active", "sending", "inprogress"}, false},
+				{&c.CompletedStatuses, "CompletedStatuses", []string{"completed", "done", "finished", "sent"}, false},
+				{&c.FailedStatuses, "FailedStatuses", []string{"failed", "error", "errored"}, false},
 			})
 		}
 	}
@@ -367,35 +373,49 @@ func quoteLiterals(vs []string) string {
 	return strings.Join(q, ", ")
 }
 
-// enum returns the labels of t's column name if it is an enum, or nil; a
-// text column gets a note.
-func (p *proposer) enum(t *catTable, name, field string) []string {
+// values returns the values of t's column name (the Source field
+// field) and what they are: its enum labels ("label"), else the most
+// common values of its statistics when it is a text column of an analyzed
+// table ("value", noted as a sample), else nil with a note.
+func (p *proposer) values(t *catTable, name, field string) ([]string, string) {
 	if name == "" {
-		return nil
+		return nil, ""
 	}
 	for _, c := range t.cols {
-		if c.name == name {
-			if c.labels == nil {
-				p.note("%s: column %s.%s is not an enum; its values keep their defaults (see Store.CheckSource)",
-					field, quoteIdent(t.name), quoteIdent(name))
-			}
-			return c.labels
+		if c.name != name {
+			continue
 		}
+		switch {
+		case c.labels != nil:
+			return c.labels, "label"
+		case c.sampled != nil:
+			p.note("%s: column %s.%s is not an enum; its value lists come from the most common values in the planner's statistics (%s), a sample: check them with Store.CheckSource",
+				field, quoteIdent(t.name), quoteIdent(name), quoteLiterals(c.sampled))
+			return c.sampled, "value"
+		}
+		p.note("%s: column %s.%s is not an enum, and the planner's statistics have no most common values for it (ANALYZE its table for a proposal); its values keep their defaults (see Store.CheckSource)",
+			field, quoteIdent(t.name), quoteIdent(name))
+		return nil, ""
 	}
-	return nil
+	return nil, ""
 }
 
-// labelList is a value list of the Source and the normalized labels it
-// takes; an optional list may stay empty.
+// labelList is a value list of the Source (name is its field name) and
+// the normalized labels it takes, its own name first; an optional list
+// may stay empty.
 type labelList struct {
 	list     *[]string
+	name     string
 	names    []string
 	optional bool
 }
 
-// assign puts each label into the first list that takes its normalized
-// form, and notes the labels no list takes and the lists left empty.
-func (p *proposer) assign(field string, labels []string, lists []labelList) {
+// assign puts each label (what: "label" or "value") of the column of
+// field into the first list that takes its normalized form, and notes the
+// labels taken by a synonym rather than the list's own name (but for
+// IgnoredStatuses, noted by the caller), the labels no list takes and the
+// lists left empty; table prefixes the lists' names in the notes.
+func (p *proposer) assign(table, field, what string, labels []string, lists []labelList) {
 	for _, l := range labels {
 		n := normalize(l)
 		taken := false
@@ -403,20 +423,23 @@ func (p *proposer) assign(field string, labels []string, lists []labelList) {
 			if slices.Contains(ll.names, n) {
 				*ll.list = append(*ll.list, l)
 				taken = true
+				if n != ll.names[0] && ll.name != "IgnoredStatuses" {
+					p.note("%s.%s: %s %s is taken as %s, a synonym (check that it means that)", table, ll.name, what, quoteLiteral(l), ll.names[0])
+				}
 				break
 			}
 		}
 		if !taken {
-			what := "rows with it count in totals only"
-			if strings.HasPrefix(field, "Messages.") {
-				what = "messages with it count as unmapped"
+			rows := "rows with it count in totals only"
+			if table == "Messages" {
+				rows = "messages with it count as unmapped"
 			}
-			p.note("%s: label %s is in no list; %s", field, quoteLiteral(l), what)
+			p.note("%s: %s %s is in no list; %s", field, what, quoteLiteral(l), rows)
 		}
 	}
 	for _, ll := range lists {
 		if len(*ll.list) == 0 && !ll.optional {
-			p.note("%s: no label for the list of %q values; New will reject the default unless you set one", field, ll.names[0])
+			p.note("%s: no %s for the list of %q values; New will reject the default unless you set one", field, what, ll.names[0])
 		}
 	}
 }
