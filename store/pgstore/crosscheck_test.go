@@ -10,7 +10,6 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
-	"github.com/msgstats/analytics/store/memstore"
 )
 
 // TestCrossCheckWithMemstore loads one generated dataset (60 teams in the
@@ -37,13 +36,7 @@ func TestCrossCheckWithMemstore(t *testing.T) {
 		}
 	}
 
-	mem := memstore.New(nil)
-	if err := mem.AddTeams(teams...); err != nil {
-		t.Fatal(err)
-	}
-	if err := mem.Add(act); err != nil {
-		t.Fatal(err)
-	}
+	mem := memOf(t, teams, act)
 	pg := newEnv(t, teams, &act, envOptions{}).store
 	// The statements are written for the recommended indexes; without them
 	// every one of the ~300 period groups scans whole tables.

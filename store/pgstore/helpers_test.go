@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"github.com/msgstats/analytics/store/memstore"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -113,4 +114,18 @@ func collatedSchema(t *testing.T, db *bun.DB) string {
 		t.Fatalf("no linguistic collation in this Postgres: %v", err)
 	}
 	return strings.ReplaceAll(synth.SchemaSQL, " TEXT", ` TEXT COLLATE "`+coll+`"`)
+}
+
+// memOf returns a memstore holding teams and act, the reference the
+// Postgres results are compared with.
+func memOf(t *testing.T, teams []analytics.Team, act analytics.Activity) *memstore.Store {
+	t.Helper()
+	mem := memstore.New(nil)
+	if err := mem.AddTeams(teams...); err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.Add(act); err != nil {
+		t.Fatal(err)
+	}
+	return mem
 }

@@ -17,7 +17,6 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
-	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -116,13 +115,7 @@ func TestIDTypes(t *testing.T) {
 			if err := e.store.CreateRecommendedIndexes(ctx); err != nil {
 				t.Fatal(err)
 			}
-			mem := memstore.New(nil)
-			if err := mem.AddTeams(teams...); err != nil {
-				t.Fatal(err)
-			}
-			if err := mem.Add(act); err != nil {
-				t.Fatal(err)
-			}
+			mem := memOf(t, teams, act)
 			items, err := allItems(teams, cfg.Start.In(time.UTC), cfg.Days)
 			if err != nil {
 				t.Fatal(err)
