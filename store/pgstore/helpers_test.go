@@ -2,7 +2,6 @@ package pgstore_test
 
 import (
 	"context"
-	"github.com/msgstats/analytics/store/memstore"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
