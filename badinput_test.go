@@ -9,7 +9,6 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
-	"github.com/msgstats/analytics/internal/testenv"
 	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/pgstore"
 )
@@ -136,10 +135,7 @@ func TestServiceSnapshotsCorrupt(t *testing.T) {
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(svcNow)
 	teams := []analytics.Team{{ID: "T", TimeZone: "UTC", AccountIDs: []string{"T-acc"}}}
-	db := testenv.DB(t)
-	if _, err := db.ExecContext(ctx, synth.SchemaSQL); err != nil {
-		t.Fatal(err)
-	}
+	db := sourceDB(t)
 	if err := synth.InsertRows(ctx, db, teams, &analytics.Activity{Messages: []analytics.Message{
 		message("T", "m1", time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)),
 	}}); err != nil {

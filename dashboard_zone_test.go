@@ -10,7 +10,6 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
-	"github.com/msgstats/analytics/internal/testenv"
 	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/pgstore"
 )
@@ -134,10 +133,7 @@ func TestDashboardAfterZoneChangePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := testenv.DB(t)
-	if _, err := db.ExecContext(ctx, synth.SchemaSQL); err != nil {
-		t.Fatalf("creating the source tables: %v", err)
-	}
+	db := sourceDB(t)
 	if err := synth.InsertRows(ctx, db, ds.teams, &ds.act); err != nil {
 		t.Fatalf("loading the dataset: %v", err)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
-	"github.com/msgstats/analytics/internal/testenv"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -22,10 +21,7 @@ import (
 func pgService(t *testing.T, clock analytics.Clock) (*analytics.Service, *pgstore.Store) {
 	t.Helper()
 	ctx := context.Background()
-	db := testenv.DB(t)
-	if _, err := db.ExecContext(ctx, synth.SchemaSQL); err != nil {
-		t.Fatal(err)
-	}
+	db := sourceDB(t)
 	teams := []analytics.Team{{ID: "T", TimeZone: "UTC", AccountIDs: []string{"T-acc"}}}
 	if err := synth.InsertRows(ctx, db, teams, &analytics.Activity{Messages: []analytics.Message{
 		message("T", "m1", svcNow.Add(-time.Hour)),

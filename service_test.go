@@ -16,6 +16,7 @@ import (
 	"github.com/msgstats/analytics/internal/testenv"
 	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/pgstore"
+	"github.com/uptrace/bun"
 )
 
 // The Service's behaviour suite runs against every cache arrangement: none,
@@ -1058,10 +1059,7 @@ func TestServicePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := testenv.DB(t)
-	if _, err := db.ExecContext(ctx, synth.SchemaSQL); err != nil {
-		t.Fatalf("creating the source tables: %v", err)
-	}
+	db := sourceDB(t)
 	if err := synth.InsertRows(ctx, db, ds.teams, &ds.act); err != nil {
 		t.Fatalf("loading the dataset: %v", err)
 	}
@@ -1155,4 +1153,15 @@ func TestServicePostgres(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sourceDB returns a database of the test's own schema holding the
+// reference source tables (synth.SchemaSQL), empty.
+func sourceDB(t *testing.T) *bun.DB {
+	t.Helper()
+	db := testenv.DB(t)
+	if _, err := db.ExecContext(context.Background(), synth.SchemaSQL); err != nil {
+		t.Fatalf("creating the source tables: %v", err)
+	}
+	return db
 }
