@@ -200,7 +200,7 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 		liveAt[i] = len(live)
 		live = append(live, ScopePeriod{Scope: scope, Period: p})
 	}
-	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.cfg.ReplyWindow})
+	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.snap.cfg.ReplyWindow})
 	if err != nil {
 		return Dashboard{}, err
 	}

@@ -335,7 +335,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			return Result{}, err
 		}
 		defer c.Close()
-		svcs[i], err = analytics.New(store, &analytics.Config{Cache: recordingCache{Cache: c, w: w}, WarmDashboards: []int{7}, BatchSize: 100})
+		svcs[i], err = analytics.New(store, &analytics.Config{Cache: recordingCache{Cache: c, w: w}, WarmDashboards: []int{7}, Snapshotter: &analytics.SnapshotterConfig{BatchSize: 100}})
 		if err != nil {
 			return Result{}, err
 		}
