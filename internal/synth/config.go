@@ -170,10 +170,21 @@ var DefaultTimeZones = []string{
 	"Australia/Adelaide",
 }
 
-// WithDefaults returns c with every zero field replaced by its default.
-// Negative values that mean "none" are kept, so WithDefaults is idempotent.
-// It does not validate; Generate calls it and then checks the result.
-func (c Config) WithDefaults() Config {
+// WithDefaults returns a copy of c with every zero field set to its
+// default. A nil c gives every default. Negative values that mean "none"
+// are kept, so WithDefaults is idempotent. It does not validate; Generate
+// calls it and then checks the result.
+func (c *Config) WithDefaults() *Config {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	out.fillDefaults()
+	return &out
+}
+
+// fillDefaults sets every zero field of c to its default.
+func (c *Config) fillDefaults() {
 	if c.Teams == 0 {
 		c.Teams = 10
 	}
@@ -214,7 +225,6 @@ func (c Config) WithDefaults() Config {
 	if c.BatchSize == 0 {
 		c.BatchSize = 8192
 	}
-	return c
 }
 
 func ratio(v, def float64) float64 {
@@ -227,9 +237,10 @@ func ratio(v, def float64) float64 {
 // nonNegative returns v, or 0 for a negative v ("none").
 func nonNegative(v float64) float64 { return max(v, 0) }
 
-// validate checks a Config that has had its defaults applied. Errors wrap
-// analytics.ErrInvalidArgument and name the field.
-func (c Config) validate() error {
+// validate checks a Config that has its defaults. Errors are
+// *analytics.FieldError, wrapping analytics.ErrInvalidArgument, naming
+// the field as Config.Field.
+func (c *Config) validate() error {
 	counts := []struct {
 		name string
 		v    int
