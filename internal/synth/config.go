@@ -19,7 +19,7 @@ import (
 type Config struct {
 	// Seed selects the dataset: the same Config (Seed included) gives the
 	// same records, field for field and in the same order; another Seed gives
-	// another dataset. Zero is a seed like any other.
+	// another dataset. Zero is a seed like any other. Defaults to 0.
 	Seed uint64
 
 	// Teams is the number of teams, with IDs "team-0001", "team-0002", …
@@ -64,7 +64,7 @@ type Config struct {
 	// StatusMix is the distribution of the statuses of outbound messages.
 	// Inbound messages get InboundRead ("read") when the business answered
 	// them later in the conversation, and InboundReceived ("received")
-	// otherwise. The zero StatusMix means DefaultStatusMix.
+	// otherwise. Defaults to DefaultStatusMix when zero.
 	StatusMix StatusMix
 
 	// ReplyRatio is the probability that the contact answers an outbound
