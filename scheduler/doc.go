@@ -64,7 +64,7 @@
 // 2026-02-11 for New York's 2026-02-10, which falls due at 02:00 EST;
 // "daily-analytics-snapshot@06:00Z" and 2026-03-11 for its 2026-03-10,
 // which falls due at 02:00 EDT. Before running, a
-// replica claims the key in an analytics.JobRunStore (the job-runs table
+// replica claims the key in an JobRunStore (the job-runs table
 // of store/pgstore, or store/memstore for one process): of all replicas
 // that try, exactly one gets it. The holder renews its claim every
 // HeartbeatEvery; a claim whose heartbeat is older than StaleAfter is

@@ -150,7 +150,7 @@ func TestExternalReplicasGenerateOnce(t *testing.T) {
 			}
 			caughtUp += len(r.CatchUp)
 			for _, x := range append([]scheduler.RunResult{r}, r.CatchUp...) {
-				if !x.Skipped && x.Run.Status != analytics.JobSucceeded {
+				if !x.Skipped && x.Run.Status != scheduler.JobSucceeded {
 					t.Errorf("the run that was done: %+v", x)
 				}
 			}

@@ -54,7 +54,7 @@ func RunKey(job string, tick time.Time) (string, analytics.Date) {
 
 // tickOf reads the tick back from a key RunKey made; ok is false for any
 // other key.
-func tickOf(job string, run analytics.JobRun) (time.Time, bool) {
+func tickOf(job string, run JobRun) (time.Time, bool) {
 	rest, ok := strings.CutPrefix(run.Job, job+"@")
 	if !ok || len(rest) != len("15:04Z") {
 		return time.Time{}, false
@@ -200,7 +200,7 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 	}
 	j.mu.Lock()
 	for slot, r := range known {
-		if r.Status == analytics.JobSucceeded {
+		if r.Status == JobSucceeded {
 			j.done[slot] = r // read no more
 		}
 	}
@@ -210,18 +210,18 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 	var errs []error
 	ranLatest := false
 	settled := true // the latest run succeeded, or was done or held elsewhere
-	if prev, seen := known[latest]; seen && prev.Status == analytics.JobSucceeded && !force {
+	if prev, seen := known[latest]; seen && prev.Status == JobSucceeded && !force {
 		res = RunResult{Report: analytics.Report{Type: j.typ, At: at}, Tick: latest, Run: prev, Skipped: true}
 	} else {
 		var only map[string]bool
-		if seen && prev.Status == analytics.JobFailed && !force {
+		if seen && prev.Status == JobFailed && !force {
 			only = failedTeams(prev.Error)
 		}
 		res, err = s.runSlot(ctx, j, latest, at, force, only)
 		if err != nil {
 			errs = append(errs, err)
 		}
-		if res.Run.Status == analytics.JobSucceeded {
+		if res.Run.Status == JobSucceeded {
 			j.mu.Lock()
 			j.done[latest] = res.Run
 			j.mu.Unlock()
@@ -230,7 +230,7 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 			known[latest] = res.Run
 		}
 		ranLatest = !res.Skipped
-		settled = err == nil && (res.Skipped || res.Run.Status == analytics.JobSucceeded)
+		settled = err == nil && (res.Skipped || res.Run.Status == JobSucceeded)
 	}
 	if quit == nil || !stopping(ctx, quit) {
 		// The catch-up leaves alone the ticks whose runs another owner is
@@ -239,7 +239,7 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 		now := s.cfg.Clock.Now()
 		busy := map[time.Time]bool{}
 		for slot, r := range known {
-			if r.Status == analytics.JobRunning && r.Owner != s.cfg.Owner && now.Sub(r.HeartbeatAt) <= s.cfg.StaleAfter {
+			if r.Status == JobRunning && r.Owner != s.cfg.Owner && now.Sub(r.HeartbeatAt) <= s.cfg.StaleAfter {
 				busy[slot] = true
 			}
 		}
@@ -273,14 +273,14 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 // knownRuns returns the recorded runs of the ticks of window: those this
 // Scheduler saw succeed, and the others read from the store, one read per
 // time of day.
-func (s *Scheduler) knownRuns(ctx context.Context, j *job, window []time.Time) (map[time.Time]analytics.JobRun, error) {
-	known := map[time.Time]analytics.JobRun{}
+func (s *Scheduler) knownRuns(ctx context.Context, j *job, window []time.Time) (map[time.Time]JobRun, error) {
+	known := map[time.Time]JobRun{}
 	type span struct{ from, to analytics.Date }
 	spans := map[string]*span{}
 	var names []string
 	j.mu.Lock()
 	if j.done == nil {
-		j.done = map[time.Time]analytics.JobRun{}
+		j.done = map[time.Time]JobRun{}
 	}
 	for _, slot := range window {
 		if r, ok := j.done[slot]; ok {
@@ -302,7 +302,7 @@ func (s *Scheduler) knownRuns(ctx context.Context, j *job, window []time.Time) (
 	}
 	for _, name := range names {
 		sp := spans[name]
-		var runs []analytics.JobRun
+		var runs []JobRun
 		err := s.retry(ctx, "listing the runs of "+name, func() error {
 			var err error
 			runs, err = s.runs.JobRuns(ctx, name, sp.from, sp.to)
@@ -340,11 +340,11 @@ func (s *Scheduler) runSlot(ctx context.Context, j *job, slot, at time.Time, for
 // it, and records the outcome. res is the result to fill in.
 func (s *Scheduler) runClaimed(ctx context.Context, j *job, name string, key analytics.Date, force bool, res RunResult, log *slog.Logger,
 	work func(ctx context.Context) (analytics.Report, time.Duration, error)) (RunResult, error) {
-	var run analytics.JobRun
+	var run JobRun
 	var claimed bool
 	err := s.retry(ctx, "claiming "+name+" "+key.String(), func() error {
 		var err error
-		run, claimed, err = s.runs.ClaimJobRun(ctx, analytics.JobClaim{
+		run, claimed, err = s.runs.ClaimJobRun(ctx, JobClaim{
 			Job: name, Period: key, Owner: s.cfg.Owner, Now: s.cfg.Clock.Now(),
 			StaleAfter: s.cfg.StaleAfter, Force: force,
 		})
@@ -375,9 +375,9 @@ func (s *Scheduler) runClaimed(ctx context.Context, j *job, name string, key ana
 	run.HeartbeatAt = lastBeat
 	run.FinishedAt = s.cfg.Clock.Now()
 	run.Teams, run.Scopes, run.Succeeded, run.Failed = rep.Teams, rep.Scopes, rep.Succeeded, rep.Failed
-	run.Status = analytics.JobSucceeded
+	run.Status = JobSucceeded
 	if runErr != nil || slices.ContainsFunc(rep.Errors, func(te analytics.TeamError) bool { return !dataError(te.Err) }) {
-		run.Status = analytics.JobFailed
+		run.Status = JobFailed
 	}
 	run.Error = failureText(runErr, rep)
 	if lost {
@@ -402,7 +402,7 @@ func (s *Scheduler) runClaimed(ctx context.Context, j *job, name string, key ana
 			// Another owner took the claim over (this replica's heartbeat
 			// looked stale to it): the run is not this replica's to record,
 			// and whatever it generated may be generated again.
-			res.Run.Status = analytics.JobFailed
+			res.Run.Status = JobFailed
 			res.Run.Error = "the claim was lost to another owner before the run was recorded"
 			log.WarnContext(ctx, "scheduler: claim lost before the run was recorded; check that the replicas' clocks agree (see the package documentation)")
 			return res, fmt.Errorf("scheduler: %s %s: the claim was lost to another owner before the run was recorded (its heartbeat looked stale to the new holder): %w", name, key, analytics.ErrNotFound)

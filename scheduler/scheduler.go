@@ -17,7 +17,7 @@ import (
 // documentation. It is safe for concurrent use.
 type Scheduler struct {
 	snap  *analytics.Snapshotter
-	runs  analytics.JobRunStore
+	runs  JobRunStore
 	cfg   Config
 	after func(time.Duration) <-chan time.Time
 	jobs  []*job
@@ -39,11 +39,11 @@ type job struct {
 	trailing int
 
 	mu          sync.Mutex
-	checked     time.Time                      // the instant of the last check whose latest run succeeded, or was done or held elsewhere
-	catchUpHour time.Time                      // the UTC hour of the last call that looked at the catch-up
-	done        map[time.Time]analytics.JobRun // runs seen succeeded, by tick
-	caughtUp    time.Time                      // the UTC hour of the last catch-up pass seen succeeded
-	outageCheck bool                           // the next catch-up looks for an outage beyond the lookback
+	checked     time.Time            // the instant of the last check whose latest run succeeded, or was done or held elsewhere
+	catchUpHour time.Time            // the UTC hour of the last call that looked at the catch-up
+	done        map[time.Time]JobRun // runs seen succeeded, by tick
+	caughtUp    time.Time            // the UTC hour of the last catch-up pass seen succeeded
+	outageCheck bool                 // the next catch-up looks for an outage beyond the lookback
 }
 
 // Job is one of the scheduler's jobs, for hosts that run them from their
@@ -92,7 +92,7 @@ type RunResult struct {
 	// zero when the call found nothing new to do: no tick with work has
 	// come since this Scheduler's last call of the job that did something
 	// (see the package documentation).
-	Run analytics.JobRun
+	Run JobRun
 	// Skipped is true when the run of Tick was not done by this call:
 	// another owner holds it, it has already succeeded, or there was
 	// nothing new to do.
@@ -119,7 +119,7 @@ type RunResult struct {
 // typed-nil Config.Clock, or an invalid cfg, gives an error wrapping
 // analytics.ErrInvalidArgument that names the field. cfg may be nil for
 // the defaults. New starts nothing; see Start, Jobs and RunDue.
-func New(snap *analytics.Snapshotter, runs analytics.JobRunStore, cfg *Config) (*Scheduler, error) {
+func New(snap *analytics.Snapshotter, runs JobRunStore, cfg *Config) (*Scheduler, error) {
 	if snap == nil {
 		return nil, analytics.InvalidArgument("snap", "must not be nil")
 	}

@@ -318,7 +318,7 @@ func (sim *simulation) settle(ctx context.Context) error {
 				ran[runAt{jobTypes[job], tk.at}] = r.Owner
 				fmt.Fprintf(sim.out, "  %s  %-27s tick %s  %-9s by %s: %s, %d snapshots\n",
 					stamp(now), job, stamp(tk.at), r.Status, r.Owner, strings.Join(tk.teams, ", "), r.Succeeded)
-				if r.Status != analytics.JobSucceeded {
+				if r.Status != scheduler.JobSucceeded {
 					return fmt.Errorf("cron: run %s %s failed: %s", name, day, r.Error)
 				}
 			}
