@@ -116,7 +116,7 @@ func (s *Scheduler) missing(ctx context.Context, j *job, at time.Time, busy map[
 				if n > 0 {
 					p = p.Prev()
 				}
-				due, err := analytics.DueAt(p, j.due)
+				due, err := j.due.DueAt(p)
 				if err != nil {
 					break
 				}
@@ -197,7 +197,7 @@ func (s *Scheduler) warnOutage(ctx context.Context, j *job, tk *tick, window []t
 		}
 		n := 0
 		for k := 0; k < j.lookback+maxPeriodsPerRun; k++ {
-			due, err := analytics.DueAt(p, j.due)
+			due, err := j.due.DueAt(p)
 			if err != nil || !due.After(last) {
 				break
 			}

@@ -129,7 +129,7 @@ func TestFirstStartRegeneratesNothingDone(t *testing.T) {
 				}
 				for _, typ := range analytics.SnapshotTypes() {
 					_, err := fill.Run(ctx, typ, func(_ analytics.Team, loc *time.Location) ([]analytics.Period, error) {
-						p, err := analytics.LastDuePeriod(typ, at, loc, nil)
+						p, err := analytics.Schedule{}.LastDue(typ, at, loc)
 						var out []analytics.Period
 						for range 60 {
 							out = append(out, p)

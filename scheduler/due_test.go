@@ -85,12 +85,12 @@ func testDueInEveryZone(t *testing.T, b backend, start, end time.Time, cfg sched
 		for _, typ := range analytics.SnapshotTypes() {
 			c := &cell{}
 			lateness[tm.TimeZone][typ] = c
-			p, err := analytics.LastDuePeriod(typ, start, loc, nil)
+			p, err := analytics.Schedule{}.LastDue(typ, start, loc)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for p = p.Next(); ; p = p.Next() {
-				due, err := analytics.DueAt(p, nil)
+				due, err := analytics.Schedule{}.DueAt(p)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -183,7 +183,7 @@ func TestProcessZoneDoesNotMatter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			due, err := analytics.DueAt(p, sched)
+			due, err := analytics.Schedule{Daily: sched}.DueAt(p)
 			if err != nil {
 				t.Fatal(err)
 			}

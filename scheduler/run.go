@@ -108,12 +108,12 @@ func (s *Scheduler) newTick(ctx context.Context, at time.Time) (*tick, error) {
 // lastSlotPeriod returns the latest period of j in loc whose tick is at or
 // before at, and that tick.
 func (j *job) lastSlotPeriod(at time.Time, loc *time.Location) (analytics.Period, time.Time, error) {
-	p, err := analytics.LastDuePeriod(j.typ, at, loc, j.due)
+	p, err := j.due.LastDue(j.typ, at, loc)
 	if err != nil {
 		return analytics.Period{}, time.Time{}, err
 	}
 	for range maxPeriodsPerRun {
-		due, err := analytics.DueAt(p, j.due)
+		due, err := j.due.DueAt(p)
 		if err != nil {
 			return analytics.Period{}, time.Time{}, err
 		}
@@ -141,7 +141,7 @@ func (j *job) window(tk *tick) ([]time.Time, error) {
 				break
 			}
 			p = p.Prev()
-			due, err := analytics.DueAt(p, j.due)
+			due, err := j.due.DueAt(p)
 			if err != nil {
 				return nil, err
 			}
@@ -557,7 +557,7 @@ func mergeRetry(rep *analytics.Report, r analytics.Report, retried map[string]bo
 
 // planner chooses the team periods of one run. A team's period belongs to
 // the run of its tick, the first tick at or after the instant it falls due
-// (analytics.DueAt): each team period thus belongs to exactly one run,
+// (analytics.Schedule.DueAt): each team period thus belongs to exactly one run,
 // whatever the team's zone. A forced run (TriggerJob) takes instead every
 // team's latest due period at at, as Snapshotter.GenerateAll does. With
 // trailing, the trailing periods before the team's period come too.
@@ -593,7 +593,7 @@ func (pl *planner) pick(only map[string]bool) analytics.PeriodPicker {
 		if !pl.force {
 			now := pl.now()
 			for _, p := range out {
-				if due, err := analytics.DueAt(p, pl.due); err == nil && p.Ended(now) {
+				if due, err := pl.due.DueAt(p); err == nil && p.Ended(now) {
 					late = max(late, now.Sub(due))
 				}
 			}
@@ -628,16 +628,16 @@ func (pl *planner) pickFixed(team analytics.Team) ([]analytics.Period, error) {
 // periods returns the periods of the run in loc, latest first.
 func (pl *planner) periods(loc *time.Location) ([]analytics.Period, error) {
 	if pl.force {
-		p, err := analytics.LastDuePeriod(pl.typ, pl.at, loc, pl.due)
+		p, err := pl.due.LastDue(pl.typ, pl.at, loc)
 		return []analytics.Period{p}, err
 	}
-	p, err := analytics.LastDuePeriod(pl.typ, pl.slot, loc, pl.due)
+	p, err := pl.due.LastDue(pl.typ, pl.slot, loc)
 	if err != nil {
 		return nil, err
 	}
 	var out []analytics.Period
 	for range maxPeriodsPerRun {
-		due, err := analytics.DueAt(p, pl.due)
+		due, err := pl.due.DueAt(p)
 		if err != nil {
 			return nil, err
 		}
