@@ -27,7 +27,8 @@ type Schedule struct {
 	// time.Date(2026, 3, 11, 2, 0, 0, 0, time.UTC), whatever zone it is
 	// later read in. A standard cron expression parsed by
 	// github.com/robfig/cron/v3's ParseStandard fits. Each defaults to the
-	// type's default schedule (see Schedule) when nil.
+	// type's default schedule (see Schedule) when nil; a typed nil, such as
+	// a nil *cron.SpecSchedule, is not nil and panics when used.
 	Daily, Weekly, Monthly interface {
 		Next(wall time.Time) time.Time
 	}
