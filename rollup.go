@@ -14,7 +14,7 @@ import (
 // aggregating the whole period again; without it, it aggregates. A roll-up
 // counts contacts.active from the sketches of its days
 // (Metrics.ActiveSketch) when every day has one, and with ActiveContacts
-// when one lacks it (snapshots written before sketches were kept).
+// when one lacks it (a snapshot stored without a sketch).
 type ActiveContactsCounter interface {
 	// ActiveContacts returns, for every item of req in order, the
 	// Contacts.Active that Aggregate would return for it. Validation and
