@@ -19,7 +19,7 @@ type Config struct {
 	// Cache serves repeated reads. TTLs are the cache's own tiers (see
 	// CacheTTLs: real-time 30 s, dashboard 5 min, snapshots 1 h). Defaults
 	// to nil: every read goes to the store. A typed nil (a nil
-	// *TieredCache) makes New fail; leave the field nil for no cache.
+	// *gocache.Cache) makes New fail; leave the field nil for no cache.
 	//
 	// With a cache, the Service also keeps the values of its recent cached
 	// reads decoded, each beside the bytes it was decoded from, so that a
@@ -78,7 +78,7 @@ type Service struct {
 
 // New returns a Service over store. A nil store or an invalid config gives
 // ErrInvalidArgument naming the field. A typed nil (a nil *pgstore.Store
-// as store, a nil *TieredCache as Config.Cache, a nil *FakeClock as
+// as store, a nil *gocache.Cache as Config.Cache, a nil *FakeClock as
 // Config.Clock) is rejected the same way, never left to panic later.
 func New(store Store, cfg *Config) (*Service, error) {
 	if store == nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
 )
 
@@ -108,10 +109,10 @@ func Reads(ctx context.Context, o Options, rep *Report) error {
 	if err := rdb.Set(ctx, raw, val, time.Hour).Err(); err != nil {
 		return err
 	}
-	newCache := func(noL1 bool, p string) (*analytics.TieredCache, error) {
-		return analytics.NewTieredCache(&analytics.CacheConfig{Redis: rdb, Prefix: p, DisableL1: noL1, Clock: clock})
+	newCache := func(noL1 bool, p string) (*gocache.Cache, error) {
+		return gocache.New(&gocache.Config{Redis: rdb, Prefix: p, DisableL1: noL1, Clock: clock})
 	}
-	var caches []*analytics.TieredCache
+	var caches []*gocache.Cache
 	defer func() {
 		for _, c := range caches {
 			c.Close()

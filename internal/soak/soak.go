@@ -54,6 +54,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/memstore"
 )
@@ -75,7 +76,7 @@ type Config struct {
 	// keys afterwards. Required.
 	Prefix string
 	// InvalidationBound is the caches' InvalidationBound. Defaults to
-	// analytics.DefaultInvalidationBound (1 s).
+	// gocache.DefaultInvalidationBound (1 s).
 	InvalidationBound time.Duration
 	// CheckBound is the bound the staleness check allows. Defaults to
 	// InvalidationBound; a smaller one shows that the check can fail.
@@ -102,7 +103,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.InvalidationsPerSecond = 200
 	}
 	if c.InvalidationBound == 0 {
-		c.InvalidationBound = analytics.DefaultInvalidationBound
+		c.InvalidationBound = gocache.DefaultInvalidationBound
 	}
 	if c.CheckBound == 0 {
 		c.CheckBound = c.InvalidationBound
@@ -325,7 +326,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	// Two replicas sharing Redis.
 	var svcs [2]*analytics.Service
 	for i := range svcs {
-		c, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: cfg.Redis, Prefix: cfg.Prefix, TTLs: cfg.TTLs,
+		c, err := gocache.New(&gocache.Config{Redis: cfg.Redis, Prefix: cfg.Prefix, TTLs: cfg.TTLs,
 			InvalidationBound: cfg.InvalidationBound,
 			// Generous: a timeout would turn an invalidation into an
 			// error on a loaded two-core machine, which is not what the
@@ -480,7 +481,7 @@ func (w *world) checkAsOf(kind, team string, start, asOf time.Time, ttl time.Dur
 		w.staleRead("%s of %q started %v after an invalidation began, but is as of %v before it",
 			kind, team, start.Sub(t0), t0.Sub(asOf))
 	}
-	if oldest := start.Add(-ttl - analytics.DefaultLoadTimeout); asOf.Before(oldest) {
+	if oldest := start.Add(-ttl - gocache.DefaultLoadTimeout); asOf.Before(oldest) {
 		w.staleRead("%s of %q is as of %v, more than its TTL %v (plus the load timeout) before the read", kind, team, start.Sub(asOf), ttl)
 	}
 }
