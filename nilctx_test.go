@@ -99,16 +99,16 @@ func nilCtxCalls(svc *analytics.Service, tc *gocache.Cache) map[string]func(ctx 
 			_, err := svc.Snapshotter().TeamZones(ctx)
 			return err
 		},
-		"gocache.Cache.Get": func(ctx context.Context) error {
+		"Cache.Get": func(ctx context.Context) error {
 			_, _, err := tc.Get(ctx, key)
 			return err
 		},
-		"gocache.Cache.Set": func(ctx context.Context) error { return tc.Set(ctx, key, []byte("{}"), 0) },
-		"gocache.Cache.Load": func(ctx context.Context) error {
+		"Cache.Set": func(ctx context.Context) error { return tc.Set(ctx, key, []byte("{}"), 0) },
+		"Cache.Load": func(ctx context.Context) error {
 			_, err := tc.Load(ctx, key, 0, func(context.Context) ([]byte, error) { return []byte("{}"), nil })
 			return err
 		},
-		"gocache.Cache.InvalidateTeam": func(ctx context.Context) error { return tc.InvalidateTeam(ctx, "T") },
+		"Cache.InvalidateTeam": func(ctx context.Context) error { return tc.InvalidateTeam(ctx, "T") },
 	}
 }
 

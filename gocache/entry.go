@@ -36,3 +36,30 @@ func entryTTL(entry []byte, now time.Time) time.Duration {
 	exp, _, _ := decodeEntry(entry)
 	return max(time.Duration(exp-now.UnixNano()), time.Millisecond)
 }
+
+// An adapter entry (see Adapt) also carries when the value was computed,
+// so that an invalidation can reject the entries computed before it
+// without knowing their keys: one version byte, the expiry and the time of
+// computation as big-endian Unix nanoseconds, then the value.
+const (
+	adapterEntryVersion = 2
+	adapterEntryHeader  = 17
+)
+
+func encodeAdapterEntry(expiry, computed time.Time, val []byte) []byte {
+	b := make([]byte, adapterEntryHeader+len(val))
+	b[0] = adapterEntryVersion
+	binary.BigEndian.PutUint64(b[1:], uint64(expiry.UnixNano()))
+	binary.BigEndian.PutUint64(b[9:], uint64(computed.UnixNano()))
+	copy(b[adapterEntryHeader:], val)
+	return b
+}
+
+// decodeAdapterEntry splits an adapter entry; ok is false for bytes that
+// are not one.
+func decodeAdapterEntry(b []byte) (expiry, computed int64, val []byte, ok bool) {
+	if len(b) < adapterEntryHeader || b[0] != adapterEntryVersion {
+		return 0, 0, nil, false
+	}
+	return int64(binary.BigEndian.Uint64(b[1:])), int64(binary.BigEndian.Uint64(b[9:])), b[adapterEntryHeader:], true
+}
