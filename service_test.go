@@ -125,7 +125,7 @@ func newSvcFixture(t *testing.T, setup tierSetup, edit func(*analytics.Config)) 
 	cfg := &analytics.Config{Clock: f.clock}
 	if setup.cached() {
 		f.cache = newCache(t, setup, f.clock, nil)
-		cfg.Cache = f.cache // never a nil *TieredCache in the interface
+		cfg.Cache = f.cache // never a nil *gocache.Cache in the interface
 	}
 	if edit != nil {
 		edit(cfg)

@@ -38,7 +38,7 @@ func benchValue(b *testing.B) []byte {
 }
 
 // BenchmarkCacheGet reads one cached real-time value through a
-// TieredCache: served from memory (L1, with Redis behind it), and served
+// Cache: served from memory (L1, with Redis behind it), and served
 // from Redis (memory tier off). The system clock is used, so the L1 case
 // includes its once-a-second generation check.
 func BenchmarkCacheGet(b *testing.B) {
@@ -98,7 +98,7 @@ func BenchmarkRawRedisGet(b *testing.B) {
 }
 
 // BenchmarkRawBigcacheGet is a plain bigcache Get of the same bytes, with
-// the shard settings of a default TieredCache: the floor for a read served
+// the shard settings of a default Cache: the floor for a read served
 // from memory.
 func BenchmarkRawBigcacheGet(b *testing.B) {
 	val := benchValue(b)

@@ -213,7 +213,7 @@ func Reads(ctx context.Context, o Options, rep *Report) error {
 	rep.Add(Line{Suite: suite, What: "real-time read (Service.RealTime) served from Redis (memory tier off)",
 		Value: join("mean "+Secs(mean(l2)), "p95 "+Secs(Quantile(l2, 0.95))),
 		Ratio: "Redis read/GET = " + X(Ratio(mean(l2), getMean)), Target: "≤ 1.5×", Met: YesNo(Ratio(mean(l2), getMean) <= 1.5)})
-	rep.Add(Line{Suite: suite, What: "… of which the cache alone (TieredCache.Get of the bytes, no decoding), from memory",
+	rep.Add(Line{Suite: suite, What: "… of which the cache alone (gocache.Cache.Get of the bytes, no decoding), from memory",
 		Value: join("mean "+Secs(mean(rawL1)), "p95 "+Secs(Quantile(rawL1, 0.95))),
 		Ratio: "GET/L1 = " + X(Ratio(getMean, mean(rawL1)))})
 	rep.Add(Line{Suite: suite, What: "… of which the cache alone, from Redis",

@@ -1,6 +1,6 @@
 // Package soak is a bounded load test of the Service: many concurrent
 // readers over many teams, reading real-time metrics, dashboards and
-// snapshots through two replicas' TieredCaches (memory tier plus one
+// snapshots through two replicas' gocache.Caches (memory tier plus one
 // shared real Redis), while snapshots are generated and random teams are
 // invalidated. It counts errors and stale reads and measures latency per
 // read kind.
