@@ -55,7 +55,7 @@ func newMemoryTier(cfg *Config, stats *tierCounters) (*memoryTier, error) {
 // get returns the value of the entry under k, if there is one that has not
 // expired at now. record=false leaves the hit and miss counters alone.
 func (m *memoryTier) get(ctx context.Context, k string, now time.Time, record bool) ([]byte, bool) {
-	v, err := m.store.Get(ctx, k)
+	b, err := m.read(ctx, k)
 	if err != nil {
 		if !notFound(err) {
 			m.stats.errors.Add(1)
@@ -66,18 +66,11 @@ func (m *memoryTier) get(ctx context.Context, k string, now time.Time, record bo
 		}
 		return nil, false
 	}
-	var b []byte
-	switch v := v.(type) {
-	case []byte:
-		b = v
-	case string:
-		b = []byte(v)
-	}
 	exp, val, ok := decodeEntry(b)
 	switch {
 	case !ok:
 		m.stats.errors.Add(1)
-		m.log.Debug("analytics: cache: undecodable memory entry", "key", k, "type", fmt.Sprintf("%T", v))
+		m.log.Debug("analytics: cache: undecodable memory entry", "key", k)
 	case now.UnixNano() >= exp:
 		if record {
 			m.stats.expired.Add(1)
@@ -95,6 +88,27 @@ func (m *memoryTier) get(ctx context.Context, k string, now time.Time, record bo
 		m.stats.misses.Add(1)
 	}
 	return nil, false
+}
+
+// read returns the bytes stored under k. The default store is read
+// straight from its bigcache, as the store's own Get does, without boxing
+// the key and the value into interfaces on every hit; a host's store is
+// read through its Get, and may return []byte or string.
+func (m *memoryTier) read(ctx context.Context, k string) ([]byte, error) {
+	if m.own != nil {
+		return m.own.Get(k)
+	}
+	v, err := m.store.Get(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	switch v := v.(type) {
+	case []byte:
+		return v, nil
+	case string:
+		return []byte(v), nil
+	}
+	return nil, fmt.Errorf("the store returned a %T, not []byte or string", v)
 }
 
 // notFound reports whether err is a store's "no such key".
