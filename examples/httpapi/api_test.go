@@ -22,6 +22,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/memstore"
 )
@@ -76,7 +77,7 @@ func (s *syncBuffer) String() string {
 type fixture struct {
 	srv   *httptest.Server
 	svc   *analytics.Service
-	cache *analytics.TieredCache
+	cache *gocache.Cache
 	logs  *syncBuffer
 	jobs  map[string]func(context.Context) error
 	// blockStarted is closed when the "blocks" job has started; closing
@@ -103,7 +104,7 @@ func newFixture(t *testing.T) *fixture {
 			t.Fatal(err)
 		}
 	}
-	cache, err := analytics.NewTieredCache(&analytics.CacheConfig{Clock: clock})
+	cache, err := gocache.New(&gocache.Config{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/memstore"
 )
@@ -111,7 +112,7 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	}
 
 	// The cache: memory, in front of Redis with -redis.
-	cacheCfg := &analytics.CacheConfig{Logger: logger}
+	cacheCfg := &gocache.Config{Logger: logger}
 	cacheDesc := "memory"
 	if o.redisURL != "" {
 		ropts, err := redis.ParseURL(o.redisURL)
@@ -136,7 +137,7 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 			}
 		}()
 	}
-	cache, err := analytics.NewTieredCache(cacheCfg)
+	cache, err := gocache.New(cacheCfg)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/pgstore"
 )
@@ -256,7 +257,7 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 
 	// The cache: memory in front of Redis. Its clock is always the system
 	// clock: entries expire in real time even when -now sets the data's.
-	cache, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: rdb, Prefix: o.redisPrefix})
+	cache, err := gocache.New(&gocache.Config{Redis: rdb, Prefix: o.redisPrefix})
 	if err != nil {
 		return err
 	}
@@ -288,7 +289,7 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 		return err
 	}
 	// A second replica: its own memory tier, the same Redis and prefix.
-	cache2, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: rdb, Prefix: o.redisPrefix})
+	cache2, err := gocache.New(&gocache.Config{Redis: rdb, Prefix: o.redisPrefix})
 	if err != nil {
 		return err
 	}
