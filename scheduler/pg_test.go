@@ -7,6 +7,7 @@ import (
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -20,7 +21,7 @@ var pgBackend = backend{"postgres", func(t *testing.T, _ analytics.Clock, teams 
 	if _, err := db.ExecContext(ctx, synth.SchemaSQL); err != nil {
 		t.Fatalf("creating the source schema: %v", err)
 	}
-	if err := synth.InsertRows(ctx, db, teams, &analytics.Activity{}); err != nil {
+	if err := synth.InsertRows(ctx, db, teams, &store.Activity{}); err != nil {
 		t.Fatalf("loading teams: %v", err)
 	}
 	s, err := pgstore.New(ctx, db, nil)

@@ -6,7 +6,7 @@
 // tests: build a Store with New, add teams with AddTeams, add activity with
 // Add (or AddMessages and friends), and hand it to analytics.NewSnapshotter
 // or the Service. It passes the conformance suite in store/storetest, so it
-// aggregates exactly as analytics.ComputeMetrics defines and as the Postgres
+// aggregates exactly as store.ComputeMetrics defines and as the Postgres
 // store does.
 //
 // Snapshots are kept as encoded JSON and decoded with analytics.DecodeMetrics
@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Config configures a Store. A nil *Config means every default.
@@ -66,17 +67,17 @@ var (
 // teamData is one team's raw activity. The indexes map a record ID to its
 // position in the slice.
 type teamData struct {
-	messages      []analytics.Message
+	messages      []store.Message
 	messageIdx    map[string]int
-	conversations []analytics.Conversation
+	conversations []store.Conversation
 	convIdx       map[string]int
-	contacts      []analytics.Contact
+	contacts      []store.Contact
 	contactIdx    map[string]int
-	campaigns     []analytics.Campaign
+	campaigns     []store.Campaign
 	campaignIdx   map[string]int
 	// index is the activity indexed for aggregation, built on the first
 	// Aggregate after a change and dropped by every change (under s.mu).
-	index atomic.Pointer[analytics.ActivityIndex]
+	index atomic.Pointer[store.ActivityIndex]
 }
 
 func newTeamData() *teamData {
@@ -172,7 +173,7 @@ func (s *Store) AddTeams(teams ...analytics.Team) error {
 //     the store or in a (else ErrInvalidArgument).
 //
 // Errors name the record, e.g. "Messages[3].AccountID".
-func (s *Store) Add(a analytics.Activity) error {
+func (s *Store) Add(a store.Activity) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.check(a); err != nil {
@@ -221,22 +222,22 @@ type record struct {
 }
 
 // check validates a against the store. Callers hold s.mu.
-func (s *Store) check(a analytics.Activity) error {
+func (s *Store) check(a store.Activity) error {
 	kinds := []struct {
 		name    string
 		records []record
 		index   func(*teamData) map[string]int
 	}{
-		{"Messages", mapRecords(a.Messages, func(m analytics.Message) record {
+		{"Messages", mapRecords(a.Messages, func(m store.Message) record {
 			return record{m.ID, m.TeamID, m.AccountID, [][2]string{{"ConversationID", m.ConversationID}}, m.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.messageIdx }},
-		{"Conversations", mapRecords(a.Conversations, func(c analytics.Conversation) record {
+		{"Conversations", mapRecords(a.Conversations, func(c store.Conversation) record {
 			return record{c.ID, c.TeamID, c.AccountID, [][2]string{{"ContactID", c.ContactID}}, c.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.convIdx }},
-		{"Contacts", mapRecords(a.Contacts, func(c analytics.Contact) record {
+		{"Contacts", mapRecords(a.Contacts, func(c store.Contact) record {
 			return record{c.ID, c.TeamID, "", nil, c.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.contactIdx }},
-		{"Campaigns", mapRecords(a.Campaigns, func(c analytics.Campaign) record {
+		{"Campaigns", mapRecords(a.Campaigns, func(c store.Campaign) record {
 			return record{c.ID, c.TeamID, c.AccountID, nil, c.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.campaignIdx }},
 	}
@@ -291,23 +292,23 @@ func mapRecords[T any](xs []T, f func(T) record) []record {
 }
 
 // AddMessages adds messages, all or none; see Add.
-func (s *Store) AddMessages(ms ...analytics.Message) error {
-	return s.Add(analytics.Activity{Messages: ms})
+func (s *Store) AddMessages(ms ...store.Message) error {
+	return s.Add(store.Activity{Messages: ms})
 }
 
 // AddConversations adds conversations, all or none; see Add.
-func (s *Store) AddConversations(cs ...analytics.Conversation) error {
-	return s.Add(analytics.Activity{Conversations: cs})
+func (s *Store) AddConversations(cs ...store.Conversation) error {
+	return s.Add(store.Activity{Conversations: cs})
 }
 
 // AddContacts adds contacts, all or none; see Add.
-func (s *Store) AddContacts(cs ...analytics.Contact) error {
-	return s.Add(analytics.Activity{Contacts: cs})
+func (s *Store) AddContacts(cs ...store.Contact) error {
+	return s.Add(store.Activity{Contacts: cs})
 }
 
 // AddCampaigns adds campaigns, all or none; see Add.
-func (s *Store) AddCampaigns(cs ...analytics.Campaign) error {
-	return s.Add(analytics.Activity{Campaigns: cs})
+func (s *Store) AddCampaigns(cs ...store.Campaign) error {
+	return s.Add(store.Activity{Campaigns: cs})
 }
 
 // SetMessageStatus changes the status of one message, as a late delivery or
@@ -373,7 +374,7 @@ func cloneTeam(t analytics.Team) analytics.Team {
 }
 
 // Aggregate implements analytics.ActivityReader with
-// analytics.ComputeMetrics over the activity of the teams req names, and
+// store.ComputeMetrics over the activity of the teams req names, and
 // only theirs. A team that has not been added, or has no activity, gives
 // zero counts.
 func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) ([]analytics.Metrics, error) {
@@ -390,7 +391,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	for i, it := range req.Items {
 		byTeam[it.Scope.TeamID] = append(byTeam[it.Scope.TeamID], i)
 	}
-	indexes := make(map[string]*analytics.ActivityIndex, len(byTeam))
+	indexes := make(map[string]*store.ActivityIndex, len(byTeam))
 	s.mu.RLock()
 	for id := range byTeam {
 		d := s.data[id]
@@ -399,7 +400,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 		}
 		x := d.index.Load()
 		if x == nil {
-			x = analytics.IndexActivity(&analytics.Activity{
+			x = store.IndexActivity(&store.Activity{
 				Messages: d.messages, Conversations: d.conversations, Contacts: d.contacts, Campaigns: d.campaigns,
 			})
 			d.index.Store(x)
@@ -411,7 +412,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	for id, is := range byTeam {
 		x := indexes[id]
 		if x == nil {
-			x = analytics.IndexActivity(nil)
+			x = store.IndexActivity(nil)
 		}
 		sub := analytics.AggregateRequest{Items: make([]analytics.ScopePeriod, len(is)), ReplyWindow: req.ReplyWindow, Sketches: req.Sketches}
 		for j, i := range is {

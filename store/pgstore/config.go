@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Config configures a Store. The zero value (or a nil *Config) gives the
@@ -405,10 +406,10 @@ func (cfg *Config) resolve() (Config, []error) {
 	def(&m.Status, "status")
 	def(&m.SenderType, "sender_type")
 	def(&m.CreatedAt, "created_at")
-	defList(&m.SentStatuses, analytics.StatusSent)
-	defList(&m.DeliveredStatuses, analytics.StatusDelivered)
-	defList(&m.ReadStatuses, analytics.StatusRead)
-	defList(&m.FailedStatuses, analytics.StatusFailed)
+	defList(&m.SentStatuses, store.StatusSent)
+	defList(&m.DeliveredStatuses, store.StatusDelivered)
+	defList(&m.ReadStatuses, store.StatusRead)
+	defList(&m.FailedStatuses, store.StatusFailed)
 	defList(&m.InboundSenderTypes, "contact")
 	defaultIgnored(m)
 
@@ -420,8 +421,8 @@ func (cfg *Config) resolve() (Config, []error) {
 	def(&cv.ContactID, "contact_id")
 	def(&cv.Status, "status")
 	def(&cv.CreatedAt, "created_at")
-	defList(&cv.OpenStatuses, analytics.ConversationOpen)
-	defList(&cv.ClosedStatuses, analytics.ConversationClosed)
+	defList(&cv.OpenStatuses, store.ConversationOpen)
+	defList(&cv.ClosedStatuses, store.ConversationClosed)
 
 	ct := &s.Contacts
 	def(&ct.Table, "contacts")
@@ -441,9 +442,9 @@ func (cfg *Config) resolve() (Config, []error) {
 	def(&cp.MessagesDelivered, "messages_delivered")
 	def(&cp.MessagesRead, "messages_read")
 	def(&cp.CreatedAt, "created_at")
-	defList(&cp.RunningStatuses, analytics.CampaignRunning)
-	defList(&cp.CompletedStatuses, analytics.CampaignCompleted)
-	defList(&cp.FailedStatuses, analytics.CampaignFailed)
+	defList(&cp.RunningStatuses, store.CampaignRunning)
+	defList(&cp.CompletedStatuses, store.CampaignCompleted)
+	defList(&cp.FailedStatuses, store.CampaignFailed)
 
 	return c, append(problems, c.validate()...)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 var aggregateTests = []subtest{
@@ -68,7 +69,7 @@ func generated(seed uint64) Dataset {
 		a := &d.Activity
 		const contacts = 30
 		for i := range contacts {
-			a.Contacts = append(a.Contacts, analytics.Contact{
+			a.Contacts = append(a.Contacts, store.Contact{
 				ID: fmt.Sprintf("%s-c%d", T, i), TeamID: T,
 				CreatedAt:       randTime(start.Add(-14*24*time.Hour), span),
 				Blocked:         r.IntN(5) == 0,
@@ -77,7 +78,7 @@ func generated(seed uint64) Dataset {
 		}
 		mid := 0
 		newMsg := func(conv, acc string, at time.Time) {
-			a.Messages = append(a.Messages, analytics.Message{
+			a.Messages = append(a.Messages, store.Message{
 				ID: fmt.Sprintf("%s-m%04d", T, mid), TeamID: T, AccountID: acc, ConversationID: conv,
 				Status:  pick("sent", "delivered", "read", "read", "failed", "pending", "received"),
 				Inbound: r.IntN(2) == 0, CreatedAt: at,
@@ -85,7 +86,7 @@ func generated(seed uint64) Dataset {
 			mid++
 		}
 		for i := range 40 {
-			c := analytics.Conversation{
+			c := store.Conversation{
 				ID: fmt.Sprintf("%s-k%d", T, i), TeamID: T, AccountID: account(),
 				Status:    pick("open", "closed", "pending"),
 				CreatedAt: randTime(start, span),
@@ -128,7 +129,7 @@ func generated(seed uint64) Dataset {
 		for i := range 10 {
 			sent := r.Int64N(1000)
 			delivered := r.Int64N(sent + 1)
-			a.Campaigns = append(a.Campaigns, analytics.Campaign{
+			a.Campaigns = append(a.Campaigns, store.Campaign{
 				ID: fmt.Sprintf("%s-p%d", T, i), TeamID: T, AccountID: account(),
 				Status:          pick("Running", "Completed", "Failed", "Draft"),
 				TotalRecipients: sent + r.Int64N(100), MessagesSent: sent,
@@ -181,7 +182,7 @@ func testMatchesComputeMetrics(t *testing.T, open Open) {
 	s := open(t, d)
 	for _, window := range []time.Duration{0, time.Hour} {
 		req := analytics.AggregateRequest{Items: items(t, d), ReplyWindow: window}
-		want, err := analytics.ComputeMetrics(&d.Activity, req)
+		want, err := store.ComputeMetrics(&d.Activity, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +212,7 @@ func testAggregateSketches(t *testing.T, open Open) {
 	s := open(t, d)
 	its := append(items(t, d), analytics.ScopePeriod{Scope: analytics.TeamScope("quiet"), Period: period(analytics.Daily, "2026-03-10", "Europe/Berlin")})
 	req := analytics.AggregateRequest{Items: its, Sketches: true}
-	want, err := analytics.ComputeMetrics(&d.Activity, req)
+	want, err := store.ComputeMetrics(&d.Activity, req)
 	if err != nil {
 		t.Fatal(err)
 	}

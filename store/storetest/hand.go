@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // The hand-computed datasets. Every expected number in this file was worked
@@ -17,22 +18,22 @@ const (
 	out = false // sent by the business
 )
 
-func msg(id, team, account, conv string, inbound bool, status, at string) analytics.Message {
-	return analytics.Message{ID: id, TeamID: team, AccountID: account, ConversationID: conv,
+func msg(id, team, account, conv string, inbound bool, status, at string) store.Message {
+	return store.Message{ID: id, TeamID: team, AccountID: account, ConversationID: conv,
 		Status: status, Inbound: inbound, CreatedAt: ts(at)}
 }
 
-func conv(id, team, account, contact, status, at string) analytics.Conversation {
-	return analytics.Conversation{ID: id, TeamID: team, AccountID: account, ContactID: contact,
+func conv(id, team, account, contact, status, at string) store.Conversation {
+	return store.Conversation{ID: id, TeamID: team, AccountID: account, ContactID: contact,
 		Status: status, CreatedAt: ts(at)}
 }
 
-func contact(id, team string, blocked bool, score float64, at string) analytics.Contact {
-	return analytics.Contact{ID: id, TeamID: team, Blocked: blocked, EngagementScore: score, CreatedAt: ts(at)}
+func contact(id, team string, blocked bool, score float64, at string) store.Contact {
+	return store.Contact{ID: id, TeamID: team, Blocked: blocked, EngagementScore: score, CreatedAt: ts(at)}
 }
 
-func campaign(id, team, account, status string, recipients, sent, delivered, read int64, at string) analytics.Campaign {
-	return analytics.Campaign{ID: id, TeamID: team, AccountID: account, Status: status,
+func campaign(id, team, account, status string, recipients, sent, delivered, read int64, at string) store.Campaign {
+	return store.Campaign{ID: id, TeamID: team, AccountID: account, Status: status,
 		TotalRecipients: recipients, MessagesSent: sent, MessagesDelivered: delivered, MessagesRead: read,
 		CreatedAt: ts(at)}
 }
@@ -43,8 +44,8 @@ func campaign(id, team, account, status string, recipients, sent, delivered, rea
 // otherwise.
 func acme() Dataset {
 	const T = "acme"
-	a := analytics.Activity{
-		Contacts: []analytics.Contact{
+	a := store.Activity{
+		Contacts: []store.Contact{
 			contact("c1", T, false, 80.51, "2026-03-01T10:00:00.000Z"), // 8051 hundredths
 			contact("c2", T, true, 12.345, "2026-03-10T08:00:00.000Z"), // 1235: 1234.5 rounds away from zero
 			contact("c3", T, false, 0.125, "2026-03-10T15:00:00.000Z"), // 13: 12.5 rounds away from zero
@@ -52,7 +53,7 @@ func acme() Dataset {
 			contact("c5", T, true, 33.335, "2026-02-01T00:00:00.000Z"), // 3334: 3333.5 rounds away from zero
 			contact("c6", T, false, -5, "2026-03-10T23:59:59.999Z"),    // 0: negative scores count as 0
 		},
-		Conversations: []analytics.Conversation{
+		Conversations: []store.Conversation{
 			conv("k1", T, "wa-1", "c1", "open", "2026-03-10T09:00:00.000Z"),
 			conv("k2", T, "wa-1", "c2", "closed", "2026-03-10T22:00:00.000Z"),
 			conv("k3", T, "wa-2", "c5", "pending", "2026-03-09T00:30:00.000Z"),
@@ -61,7 +62,7 @@ func acme() Dataset {
 			conv("k6", T, "wa-1", "c6", "open", "2026-03-12T10:00:00.000Z"),
 			conv("k7", T, "wa-2", "c2", "open", "2026-03-10T20:00:00.000Z"),
 		},
-		Messages: []analytics.Message{
+		Messages: []store.Message{
 			// k1: two inbound messages 3.5 s apart are one turn, answered
 			// by m03 4.25 s after the turn began; m04 is a second turn,
 			// answered by m05 exactly 120 s later; m05's next message, m06,
@@ -113,7 +114,7 @@ func acme() Dataset {
 			msg("m29", T, "wa-2", "k7", in, "read", "2026-03-11T20:00:00.000Z"),
 			msg("m30", T, "wa-2", "k7", out, "read", "2026-03-11T20:00:10.000Z"),
 		},
-		Campaigns: []analytics.Campaign{
+		Campaigns: []store.Campaign{
 			campaign("p1", T, "wa-1", "Running", 100, 90, 85, 40, "2026-03-10T10:00:00.000Z"),
 			campaign("p2", T, "wa-2", "Completed", 50, 50, 10, 5, "2026-03-10T11:00:00.000Z"),
 			campaign("p3", T, "", "Failed", 20, 0, 0, 0, "2026-03-10T12:00:00.000Z"),
@@ -435,8 +436,8 @@ func zones() Dataset {
 			{ID: K, TimeZone: "Asia/Kolkata", AccountIDs: []string{"kol-wa"}},
 			{ID: N, TimeZone: "America/New_York", AccountIDs: []string{"ny-wa"}},
 		},
-		Activity: analytics.Activity{
-			Messages: []analytics.Message{
+		Activity: store.Activity{
+			Messages: []store.Message{
 				msg("a1", K, "kol-wa", "", out, "sent", "2026-03-09T18:29:59.999Z"),      // 03-09 23:59:59.999 IST
 				msg("a2", K, "kol-wa", "", out, "delivered", "2026-03-09T18:30:00.000Z"), // 03-10 00:00 IST
 				msg("a3", K, "kol-wa", "", in, "read", "2026-03-10T18:29:59.999Z"),       // 03-10 23:59:59.999 IST
@@ -457,11 +458,11 @@ func zones() Dataset {
 				msg("n12", N, "ny-wa", "", out, "read", "2026-11-02T04:59:59.999Z"),      // 11-01 23:59:59.999 EST
 				msg("n13", N, "ny-wa", "", out, "sent", "2026-11-02T05:00:00.000Z"),      // 11-02 00:00 EST
 			},
-			Contacts: []analytics.Contact{
+			Contacts: []store.Contact{
 				contact("kc1", K, false, 10, "2026-03-09T18:29:59.999Z"), // 03-09 IST
 				contact("kc2", K, false, 20, "2026-03-09T18:30:00.000Z"), // 03-10 IST
 			},
-			Campaigns: []analytics.Campaign{
+			Campaigns: []store.Campaign{
 				campaign("kp1", K, "kol-wa", "Running", 10, 10, 10, 10, "2026-03-10T18:29:59.999Z"), // 03-10 IST
 				campaign("kp2", K, "kol-wa", "Completed", 4, 4, 2, 1, "2026-03-10T18:30:00.000Z"),   // 03-11 IST
 			},
@@ -563,24 +564,24 @@ func tenants() Dataset {
 			{ID: A, TimeZone: "UTC", AccountIDs: []string{"a-wa"}},
 			{ID: B, TimeZone: "UTC", AccountIDs: []string{"b-wa"}},
 		},
-		Activity: analytics.Activity{
-			Contacts: []analytics.Contact{
+		Activity: store.Activity{
+			Contacts: []store.Contact{
 				contact("contact-1", A, false, 90, "2026-03-01T00:00:00.000Z"),
 				contact("contact-1", B, true, 10, "2026-03-10T05:00:00.000Z"),
 				contact("contact-2", B, false, 20, "2026-03-02T00:00:00.000Z"),
 			},
-			Conversations: []analytics.Conversation{
+			Conversations: []store.Conversation{
 				conv("conv-1", A, "a-wa", "contact-1", "open", "2026-03-10T10:00:00.000Z"),
 				conv("conv-1", B, "b-wa", "contact-1", "closed", "2026-03-10T10:00:30.000Z"),
 			},
-			Messages: []analytics.Message{
+			Messages: []store.Message{
 				msg("ta1", A, "a-wa", "conv-1", in, "read", "2026-03-10T10:00:00.000Z"),
 				msg("tb1", B, "b-wa", "conv-1", out, "sent", "2026-03-10T10:00:30.000Z"),
 				msg("tb2", B, "b-wa", "conv-1", in, "read", "2026-03-10T10:00:45.000Z"),
 				msg("ta2", A, "a-wa", "conv-1", out, "read", "2026-03-10T10:01:00.000Z"),
 				msg("ta3", A, "a-wa", "conv-1", in, "read", "2026-03-11T10:01:00.000Z"), // exactly W after ta2
 			},
-			Campaigns: []analytics.Campaign{
+			Campaigns: []store.Campaign{
 				campaign("camp-b", B, "b-wa", "Running", 10, 10, 9, 3, "2026-03-10T12:00:00.000Z"),
 			},
 		},
