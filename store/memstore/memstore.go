@@ -455,51 +455,81 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: %w", err)
 	}
+	rows, err := encodeSnapshots(snaps)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.checkRowsLocked(rows); err != nil {
+		return err
+	}
+	s.writeRowsLocked(rows, now)
+	return nil
+}
+
+// encodeSnapshots validates snaps, alone and against each other (no two
+// with one key or one ID), and encodes them as rows.
+func encodeSnapshots(snaps []analytics.Snapshot) ([]snapRow, error) {
 	rows := make([]snapRow, len(snaps))
 	keys := map[analytics.SnapshotKey]int{}
 	ids := map[string]int{}
 	for i, sn := range snaps {
 		field := fmt.Sprintf("snaps[%d]", i)
 		if err := sn.Validate(); err != nil {
-			return fmt.Errorf("memstore: %s: %w", field, err)
+			return nil, fmt.Errorf("memstore: %s: %w", field, err)
 		}
 		k := sn.Key()
 		if j, ok := keys[k]; ok {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field,
+			return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument(field,
 				"has the key of snaps[%d] (%s %s %s)", j, k.Scope, k.Type, k.Date))
 		}
 		keys[k] = i
 		if sn.ID != "" {
 			if err := analytics.ValidateID(field+".ID", sn.ID); err != nil {
-				return fmt.Errorf("memstore: %w", err)
+				return nil, fmt.Errorf("memstore: %w", err)
 			}
 			if j, ok := ids[sn.ID]; ok {
-				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "%q is also the ID of snaps[%d]", sn.ID, j))
+				return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "%q is also the ID of snaps[%d]", sn.ID, j))
 			}
 			ids[sn.ID] = i
 		}
-		if sn.Metrics.Period.Start.IsZero() || !sn.Metrics.Period.Start.Before(sn.Metrics.Period.End) {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics.Period", "must be a non-empty range"))
-		}
-		if err := sn.Metrics.Validate(); err != nil {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics", "%v", err))
-		}
-		b, err := json.Marshal(sn.Metrics)
+		r, err := encodeSnapshot(field, sn)
 		if err != nil {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics", "cannot encode: %v", err))
+			return nil, fmt.Errorf("memstore: %w", err)
 		}
-		var sketch []byte
-		if sn.Metrics.ActiveSketch != nil {
-			if sketch, err = sn.Metrics.ActiveSketch.MarshalBinary(); err != nil {
-				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics.ActiveSketch", "cannot encode: %v", err))
-			}
-		}
-		rows[i] = snapRow{id: sn.ID, key: k, metrics: b, sketch: sketch, createdAt: sn.CreatedAt}
+		rows[i] = r
 	}
+	return rows, nil
+}
 
-	now := s.clock.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// encodeSnapshot checks that sn's metrics are what analytics.DecodeMetrics
+// accepts and encodes sn as a row; field names it in errors.
+func encodeSnapshot(field string, sn analytics.Snapshot) (snapRow, error) {
+	if sn.Metrics.Period.Start.IsZero() || !sn.Metrics.Period.Start.Before(sn.Metrics.Period.End) {
+		return snapRow{}, analytics.InvalidArgument(field+".Metrics.Period", "must be a non-empty range")
+	}
+	if err := sn.Metrics.Validate(); err != nil {
+		return snapRow{}, analytics.InvalidArgument(field+".Metrics", "%v", err)
+	}
+	b, err := json.Marshal(sn.Metrics)
+	if err != nil {
+		return snapRow{}, analytics.InvalidArgument(field+".Metrics", "cannot encode: %v", err)
+	}
+	var sketch []byte
+	if sn.Metrics.ActiveSketch != nil {
+		if sketch, err = sn.Metrics.ActiveSketch.MarshalBinary(); err != nil {
+			return snapRow{}, analytics.InvalidArgument(field+".Metrics.ActiveSketch", "cannot encode: %v", err)
+		}
+	}
+	return snapRow{id: sn.ID, key: sn.Key(), metrics: b, sketch: sketch, createdAt: sn.CreatedAt}, nil
+}
+
+// checkRowsLocked checks rows against the store: every row's team exists
+// and a row's ID, if any, is not that of a snapshot with another key.
+// s.mu must be held.
+func (s *Store) checkRowsLocked(rows []snapRow) error {
 	for i := range rows {
 		r := &rows[i]
 		if _, ok := s.teams[r.key.Scope.TeamID]; !ok {
@@ -513,6 +543,14 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 				"%q is the ID of the snapshot %s %s %s", r.id, k.Scope, k.Type, k.Date))
 		}
 	}
+	return nil
+}
+
+// writeRowsLocked writes rows, checked: a row replaces the metrics and
+// creation time of the snapshot with its key, keeping its ID, or is added
+// with its ID or a new one. A zero creation time is now. s.mu must be
+// held.
+func (s *Store) writeRowsLocked(rows []snapRow, now time.Time) {
 	for i := range rows {
 		r := rows[i]
 		if r.createdAt.IsZero() {
@@ -534,7 +572,6 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 		byDate[r.key.Date] = &r
 		s.snapIDs[r.id] = r.key
 	}
-	return nil
 }
 
 // Snapshots implements analytics.SnapshotStore. Every row is decoded with
