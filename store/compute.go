@@ -224,8 +224,11 @@ func (t *teamActivity) countMessages(m *analytics.Metrics, sp analytics.ScopePer
 		if th != nil && (j == 0 || th.msgs[j-1].CreatedAt.Before(start)) {
 			// The conversation's first message of the period: walk the
 			// conversation's messages of the period.
-			_, n := span(th.msgs[j:], messageTime, start, end)
-			walk(m, sp.Scope, th, j, j+n, w)
+			n := j + 1
+			for n < len(th.msgs) && th.msgs[n].CreatedAt.Before(end) {
+				n++
+			}
+			walk(m, sp.Scope, th, j, n, w)
 		}
 		if !inScope(sp.Scope, x.AccountID) {
 			continue

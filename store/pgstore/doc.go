@@ -167,9 +167,10 @@
 // per conversation created in the scan range (contact, account, creation,
 // status). Go groups the messages by (team, conversation), orders each
 // conversation's few messages by (created_at, ID in byte order) and walks
-// them as store.ComputeMetrics does: a message's successor, its
-// predecessor, its next outbound message, and a conversation's first
-// inbound message since its creation. The range suffices: a message of the
+// them with store.Walk and store.FirstResponse, as store.ComputeMetrics
+// does: they read a message's successor, its predecessor, its next
+// outbound message, and a conversation's first inbound message since its
+// creation. The range suffices: a message of the
 // period needs its predecessor only when it is within W before it (so from
 // start−W), its successor and next outbound message only within W after it
 // (so until end+W), and a conversation created in the period needs its

@@ -116,8 +116,8 @@ func (g *groupScan) scopes(team, acct string) (*analytics.Metrics, *analytics.Me
 // aggregateThreads computes the message and conversation metrics of a
 // group into res: it reads the scan range with scanSQL, looks up the
 // contacts of the active conversations created outside it with lookupSQL,
-// and orders and walks each conversation's messages in Go, as
-// store.ComputeMetrics does.
+// and orders each conversation's messages and walks them with store.Walk,
+// as store.ComputeMetrics does.
 func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, sketches bool) error {
 	g := &groupScan{teams: map[string]*teamScan{}, strs: map[string]string{}, w: w, result: res, sketches: sketches}
 	var team, conv, acct sql.RawBytes
