@@ -12,9 +12,10 @@ import (
 
 // ComputeMetrics computes the metrics of every item of req from the raw
 // activity a, returned in the order of req.Items. It is the reference
-// definition of every metric (see the package documentation): a Store's
-// Aggregate must return exactly what it returns for the same activity.
-// a may hold many teams; each item sees only its own team's records.
+// definition of every metric (see the analytics package documentation): a
+// Store's Aggregate must return exactly what it returns for the same
+// activity. a may hold many teams; each item sees only its own team's
+// records.
 // GeneratedAt is left zero. It does no I/O. It is IndexActivity(a) followed
 // by Compute; to aggregate the same activity repeatedly, keep the index.
 func ComputeMetrics(a *Activity, req analytics.AggregateRequest) ([]analytics.Metrics, error) {
