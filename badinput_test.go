@@ -9,6 +9,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/pgstore"
 )
@@ -136,7 +137,7 @@ func TestServiceSnapshotsCorrupt(t *testing.T) {
 	clock := analytics.NewFakeClock(svcNow)
 	teams := []analytics.Team{{ID: "T", TimeZone: "UTC", AccountIDs: []string{"T-acc"}}}
 	db := sourceDB(t)
-	if err := synth.InsertRows(ctx, db, teams, &analytics.Activity{Messages: []analytics.Message{
+	if err := synth.InsertRows(ctx, db, teams, &store.Activity{Messages: []store.Message{
 		message("T", "m1", time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)),
 	}}); err != nil {
 		t.Fatal(err)

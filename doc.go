@@ -9,12 +9,16 @@
 //
 // This package holds the domain: the pure calculation functions
 // (DeliveryRate, GrowthRate, CampaignScore, …), period math (Period,
-// SnapshotType, Date), the Metrics type and its exact Merge, the reference
-// aggregation ComputeMetrics, the Store interface, the Snapshotter that
-// generates snapshots, and the Service that serves reads. It imports no
-// database driver, cache or Redis client.
-// Implementations live in subpackages named for what they depend on:
+// SnapshotType, Date), the Metrics type and its exact Merge, the Store
+// interface and its roles, the Snapshotter that generates snapshots, and
+// the Service that serves reads. It imports no database driver, cache or
+// Redis client. Implementations live in subpackages named for what they
+// depend on:
 //
+//   - store: what a Store implementation needs: the activity records
+//     (Activity, Message, …), the reference aggregation ComputeMetrics that
+//     every Store's Aggregate must match, and the conversation walker that
+//     applies the reply and turn rules below.
 //   - gocache: the tiered Cache, a gocache memory store (bigcache by
 //     default) in front of Redis through go-redis.
 //   - store/pgstore: the production Store on Postgres 15+ through Bun.
@@ -77,7 +81,7 @@
 //     read: read; failed: failed. Other statuses count towards total only.
 //   - unmapped: messages whose status or sender type the store's mapping
 //     does not cover (store/pgstore counts them; memstore and
-//     ComputeMetrics, whose vocabulary is fixed, give 0). A non-zero count
+//     store.ComputeMetrics, whose vocabulary is fixed, give 0). A non-zero count
 //     means sent, delivered, read, failed or inbound may be short; a run's
 //     Report sums it over team-wide snapshots and logs a warning.
 //   - replied: an outbound message whose next message in the same

@@ -56,7 +56,7 @@ type MessageMetrics struct {
 	// mapping does not cover (see store/pgstore's MessagesTable): they are
 	// in Total but may be missing from Sent, Delivered, Read, Failed or
 	// Inbound. A non-zero value means the mapping needs attention. Stores
-	// with a fixed vocabulary (memstore, ComputeMetrics) leave it 0.
+	// with a fixed vocabulary (memstore, store.ComputeMetrics) leave it 0.
 	Unmapped int64 `json:"unmapped"`
 
 	// Derived, percent 0–100, rounded half away from zero to 2 decimals

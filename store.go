@@ -33,7 +33,7 @@ type ActivityReader interface {
 	// implementation should compute them together (one set-based pass per
 	// source, say) rather than one by one. Metrics.GeneratedAt is left zero.
 	// A team or account with no activity gives zero counts, not an error.
-	// The result must equal ComputeMetrics over the same activity, the
+	// The result must equal store.ComputeMetrics over the same activity, the
 	// sketches of req.Sketches included.
 	Aggregate(ctx context.Context, req AggregateRequest) ([]Metrics, error)
 }

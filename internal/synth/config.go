@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Config describes a synthetic dataset. The zero Config is valid: every
@@ -126,10 +127,10 @@ type Config struct {
 // messages. The weights need not add up to 1; each status gets its weight
 // divided by their sum. Negative weights are invalid.
 type StatusMix struct {
-	Sent      float64 // analytics.StatusSent
-	Delivered float64 // analytics.StatusDelivered
-	Read      float64 // analytics.StatusRead
-	Failed    float64 // analytics.StatusFailed
+	Sent      float64 // store.StatusSent
+	Delivered float64 // store.StatusDelivered
+	Read      float64 // store.StatusRead
+	Failed    float64 // store.StatusFailed
 	Other     float64 // OtherStatus, a status the metrics count in Total only
 }
 
@@ -147,8 +148,8 @@ const (
 	InboundReceived = "received"
 	// InboundRead is the status of an inbound message that an outbound
 	// message followed in its conversation (the business saw it). It equals
-	// analytics.StatusRead, so the metrics count it as read.
-	InboundRead = analytics.StatusRead
+	// store.StatusRead, so the metrics count it as read.
+	InboundRead = store.StatusRead
 	// ConversationPending is the status of conversations neither open nor
 	// closed.
 	ConversationPending = "pending"

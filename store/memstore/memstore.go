@@ -6,7 +6,7 @@
 // tests: build a Store with New, add teams with AddTeams, add activity with
 // Add (or AddMessages and friends), and hand it to analytics.NewSnapshotter
 // or the Service. It passes the conformance suite in store/storetest, so it
-// aggregates exactly as analytics.ComputeMetrics defines and as the Postgres
+// aggregates exactly as store.ComputeMetrics defines and as the Postgres
 // store does.
 //
 // Snapshots are kept as encoded JSON and decoded with analytics.DecodeMetrics
@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Config configures a Store. A nil *Config, and every zero field, means the
@@ -91,17 +92,17 @@ var (
 // teamData is one team's raw activity. The indexes map a record ID to its
 // position in the slice.
 type teamData struct {
-	messages      []analytics.Message
+	messages      []store.Message
 	messageIdx    map[string]int
-	conversations []analytics.Conversation
+	conversations []store.Conversation
 	convIdx       map[string]int
-	contacts      []analytics.Contact
+	contacts      []store.Contact
 	contactIdx    map[string]int
-	campaigns     []analytics.Campaign
+	campaigns     []store.Campaign
 	campaignIdx   map[string]int
 	// index is the activity indexed for aggregation, built on the first
 	// Aggregate after a change and dropped by every change (under s.mu).
-	index atomic.Pointer[analytics.ActivityIndex]
+	index atomic.Pointer[store.ActivityIndex]
 }
 
 func newTeamData() *teamData {
@@ -200,7 +201,7 @@ func (s *Store) AddTeams(teams ...analytics.Team) error {
 //     the store or in a (else ErrInvalidArgument).
 //
 // Errors name the record, e.g. "Messages[3].AccountID".
-func (s *Store) Add(a analytics.Activity) error {
+func (s *Store) Add(a store.Activity) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.check(a); err != nil {
@@ -249,22 +250,22 @@ type record struct {
 }
 
 // check validates a against the store. Callers hold s.mu.
-func (s *Store) check(a analytics.Activity) error {
+func (s *Store) check(a store.Activity) error {
 	kinds := []struct {
 		name    string
 		records []record
 		index   func(*teamData) map[string]int
 	}{
-		{"Messages", mapRecords(a.Messages, func(m analytics.Message) record {
+		{"Messages", mapRecords(a.Messages, func(m store.Message) record {
 			return record{m.ID, m.TeamID, m.AccountID, [][2]string{{"ConversationID", m.ConversationID}}, m.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.messageIdx }},
-		{"Conversations", mapRecords(a.Conversations, func(c analytics.Conversation) record {
+		{"Conversations", mapRecords(a.Conversations, func(c store.Conversation) record {
 			return record{c.ID, c.TeamID, c.AccountID, [][2]string{{"ContactID", c.ContactID}}, c.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.convIdx }},
-		{"Contacts", mapRecords(a.Contacts, func(c analytics.Contact) record {
+		{"Contacts", mapRecords(a.Contacts, func(c store.Contact) record {
 			return record{c.ID, c.TeamID, "", nil, c.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.contactIdx }},
-		{"Campaigns", mapRecords(a.Campaigns, func(c analytics.Campaign) record {
+		{"Campaigns", mapRecords(a.Campaigns, func(c store.Campaign) record {
 			return record{c.ID, c.TeamID, c.AccountID, nil, c.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.campaignIdx }},
 	}
@@ -319,23 +320,23 @@ func mapRecords[T any](xs []T, f func(T) record) []record {
 }
 
 // AddMessages adds messages, all or none; see Add.
-func (s *Store) AddMessages(ms ...analytics.Message) error {
-	return s.Add(analytics.Activity{Messages: ms})
+func (s *Store) AddMessages(ms ...store.Message) error {
+	return s.Add(store.Activity{Messages: ms})
 }
 
 // AddConversations adds conversations, all or none; see Add.
-func (s *Store) AddConversations(cs ...analytics.Conversation) error {
-	return s.Add(analytics.Activity{Conversations: cs})
+func (s *Store) AddConversations(cs ...store.Conversation) error {
+	return s.Add(store.Activity{Conversations: cs})
 }
 
 // AddContacts adds contacts, all or none; see Add.
-func (s *Store) AddContacts(cs ...analytics.Contact) error {
-	return s.Add(analytics.Activity{Contacts: cs})
+func (s *Store) AddContacts(cs ...store.Contact) error {
+	return s.Add(store.Activity{Contacts: cs})
 }
 
 // AddCampaigns adds campaigns, all or none; see Add.
-func (s *Store) AddCampaigns(cs ...analytics.Campaign) error {
-	return s.Add(analytics.Activity{Campaigns: cs})
+func (s *Store) AddCampaigns(cs ...store.Campaign) error {
+	return s.Add(store.Activity{Campaigns: cs})
 }
 
 // SetMessageStatus changes the status of one message, as a late delivery or
@@ -401,7 +402,7 @@ func cloneTeam(t analytics.Team) analytics.Team {
 }
 
 // Aggregate implements analytics.ActivityReader with
-// analytics.ComputeMetrics over the activity of the teams req names, and
+// store.ComputeMetrics over the activity of the teams req names, and
 // only theirs. A team that has not been added, or has no activity, gives
 // zero counts.
 func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) ([]analytics.Metrics, error) {
@@ -418,7 +419,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	for i, it := range req.Items {
 		byTeam[it.Scope.TeamID] = append(byTeam[it.Scope.TeamID], i)
 	}
-	indexes := make(map[string]*analytics.ActivityIndex, len(byTeam))
+	indexes := make(map[string]*store.ActivityIndex, len(byTeam))
 	s.mu.RLock()
 	for id := range byTeam {
 		d := s.data[id]
@@ -427,7 +428,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 		}
 		x := d.index.Load()
 		if x == nil {
-			x = analytics.IndexActivity(&analytics.Activity{
+			x = store.IndexActivity(&store.Activity{
 				Messages: d.messages, Conversations: d.conversations, Contacts: d.contacts, Campaigns: d.campaigns,
 			})
 			d.index.Store(x)
@@ -439,7 +440,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	for id, is := range byTeam {
 		x := indexes[id]
 		if x == nil {
-			x = analytics.IndexActivity(nil)
+			x = store.IndexActivity(nil)
 		}
 		sub := analytics.AggregateRequest{Items: make([]analytics.ScopePeriod, len(is)), ReplyWindow: req.ReplyWindow, Sketches: req.Sketches}
 		for j, i := range is {
@@ -482,51 +483,81 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: %w", err)
 	}
+	rows, err := encodeSnapshots(snaps)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.checkRowsLocked(rows); err != nil {
+		return err
+	}
+	s.writeRowsLocked(rows, now)
+	return nil
+}
+
+// encodeSnapshots validates snaps, alone and against each other (no two
+// with one key or one ID), and encodes them as rows.
+func encodeSnapshots(snaps []analytics.Snapshot) ([]snapRow, error) {
 	rows := make([]snapRow, len(snaps))
 	keys := map[analytics.SnapshotKey]int{}
 	ids := map[string]int{}
 	for i, sn := range snaps {
 		field := fmt.Sprintf("snaps[%d]", i)
 		if err := sn.Validate(); err != nil {
-			return fmt.Errorf("memstore: %s: %w", field, err)
+			return nil, fmt.Errorf("memstore: %s: %w", field, err)
 		}
 		k := sn.Key()
 		if j, ok := keys[k]; ok {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field,
+			return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument(field,
 				"has the key of snaps[%d] (%s %s %s)", j, k.Scope, k.Type, k.Date))
 		}
 		keys[k] = i
 		if sn.ID != "" {
 			if err := analytics.ValidateID(field+".ID", sn.ID); err != nil {
-				return fmt.Errorf("memstore: %w", err)
+				return nil, fmt.Errorf("memstore: %w", err)
 			}
 			if j, ok := ids[sn.ID]; ok {
-				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "%q is also the ID of snaps[%d]", sn.ID, j))
+				return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "%q is also the ID of snaps[%d]", sn.ID, j))
 			}
 			ids[sn.ID] = i
 		}
-		if sn.Metrics.Period.Start.IsZero() || !sn.Metrics.Period.Start.Before(sn.Metrics.Period.End) {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics.Period", "must be a non-empty range"))
-		}
-		if err := sn.Metrics.Validate(); err != nil {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics", "%v", err))
-		}
-		b, err := json.Marshal(sn.Metrics)
+		r, err := encodeSnapshot(field, sn)
 		if err != nil {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics", "cannot encode: %v", err))
+			return nil, fmt.Errorf("memstore: %w", err)
 		}
-		var sketch []byte
-		if sn.Metrics.ActiveSketch != nil {
-			if sketch, err = sn.Metrics.ActiveSketch.MarshalBinary(); err != nil {
-				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics.ActiveSketch", "cannot encode: %v", err))
-			}
-		}
-		rows[i] = snapRow{id: sn.ID, key: k, metrics: b, sketch: sketch, createdAt: sn.CreatedAt}
+		rows[i] = r
 	}
+	return rows, nil
+}
 
-	now := s.clock.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// encodeSnapshot checks that sn's metrics are what analytics.DecodeMetrics
+// accepts and encodes sn as a row; field names it in errors.
+func encodeSnapshot(field string, sn analytics.Snapshot) (snapRow, error) {
+	if sn.Metrics.Period.Start.IsZero() || !sn.Metrics.Period.Start.Before(sn.Metrics.Period.End) {
+		return snapRow{}, analytics.InvalidArgument(field+".Metrics.Period", "must be a non-empty range")
+	}
+	if err := sn.Metrics.Validate(); err != nil {
+		return snapRow{}, analytics.InvalidArgument(field+".Metrics", "%v", err)
+	}
+	b, err := json.Marshal(sn.Metrics)
+	if err != nil {
+		return snapRow{}, analytics.InvalidArgument(field+".Metrics", "cannot encode: %v", err)
+	}
+	var sketch []byte
+	if sn.Metrics.ActiveSketch != nil {
+		if sketch, err = sn.Metrics.ActiveSketch.MarshalBinary(); err != nil {
+			return snapRow{}, analytics.InvalidArgument(field+".Metrics.ActiveSketch", "cannot encode: %v", err)
+		}
+	}
+	return snapRow{id: sn.ID, key: sn.Key(), metrics: b, sketch: sketch, createdAt: sn.CreatedAt}, nil
+}
+
+// checkRowsLocked checks rows against the store: every row's team exists
+// and a row's ID, if any, is not that of a snapshot with another key.
+// s.mu must be held.
+func (s *Store) checkRowsLocked(rows []snapRow) error {
 	for i := range rows {
 		r := &rows[i]
 		if _, ok := s.teams[r.key.Scope.TeamID]; !ok {
@@ -540,6 +571,14 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 				"%q is the ID of the snapshot %s %s %s", r.id, k.Scope, k.Type, k.Date))
 		}
 	}
+	return nil
+}
+
+// writeRowsLocked writes rows, checked: a row replaces the metrics and
+// creation time of the snapshot with its key, keeping its ID, or is added
+// with its ID or a new one. A zero creation time is now. s.mu must be
+// held.
+func (s *Store) writeRowsLocked(rows []snapRow, now time.Time) {
 	for i := range rows {
 		r := rows[i]
 		if r.createdAt.IsZero() {
@@ -561,7 +600,6 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 		byDate[r.key.Date] = &r
 		s.snapIDs[r.id] = r.key
 	}
-	return nil
 }
 
 // Snapshots implements analytics.SnapshotStore. Every row is decoded with

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // TestTeamsByteOrder pages through teams stored in columns with a
@@ -98,7 +99,7 @@ func TestOddIDs(t *testing.T) {
 	)
 	day := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	var teams []analytics.Team
-	act := &analytics.Activity{}
+	act := &store.Activity{}
 	for i, id := range ids {
 		if id == "" {
 			continue
@@ -106,13 +107,13 @@ func TestOddIDs(t *testing.T) {
 		acc := fmt.Sprintf("%s/acc-%d", truncBytes(id, 1000), i)
 		teams = append(teams, analytics.Team{ID: id, TimeZone: "UTC", AccountIDs: []string{acc}})
 		conv := fmt.Sprintf("conv-%d", i)
-		act.Conversations = append(act.Conversations, analytics.Conversation{ID: conv, TeamID: id, AccountID: acc,
+		act.Conversations = append(act.Conversations, store.Conversation{ID: conv, TeamID: id, AccountID: acc,
 			ContactID: fmt.Sprintf("k-%d", i), Status: "open", CreatedAt: day.Add(time.Hour)})
-		act.Contacts = append(act.Contacts, analytics.Contact{ID: fmt.Sprintf("k-%d", i), TeamID: id, CreatedAt: day})
+		act.Contacts = append(act.Contacts, store.Contact{ID: fmt.Sprintf("k-%d", i), TeamID: id, CreatedAt: day})
 		act.Messages = append(act.Messages,
-			analytics.Message{ID: fmt.Sprintf("m-%d-in", i), TeamID: id, AccountID: acc, ConversationID: conv, Inbound: true,
+			store.Message{ID: fmt.Sprintf("m-%d-in", i), TeamID: id, AccountID: acc, ConversationID: conv, Inbound: true,
 				Status: "read", CreatedAt: day.Add(time.Hour)},
-			analytics.Message{ID: fmt.Sprintf("m-%d-out", i), TeamID: id, AccountID: acc, ConversationID: conv,
+			store.Message{ID: fmt.Sprintf("m-%d-out", i), TeamID: id, AccountID: acc, ConversationID: conv,
 				Status: "read", CreatedAt: day.Add(time.Hour + time.Minute)})
 	}
 	e := newEnv(t, teams, act, envOptions{})
@@ -138,7 +139,7 @@ func TestOddIDs(t *testing.T) {
 			req.Items = append(req.Items, analytics.ScopePeriod{Scope: sc, Period: p})
 		}
 	}
-	wantM, err := analytics.ComputeMetrics(act, req)
+	wantM, err := store.ComputeMetrics(act, req)
 	if err != nil {
 		t.Fatal(err)
 	}
