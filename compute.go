@@ -188,7 +188,7 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration, sketch bool) Met
 	start, end := sp.Period.Start, sp.Period.End
 	inScope := func(account string) bool { return sp.Scope.TeamWide() || account == sp.Scope.AccountID }
 
-	m := Metrics{Period: Range{Start: start, End: end}}
+	m := Metrics{Range: Range{Start: start, End: end}}
 
 	msg, cv := &m.Messages, &m.Conversations
 	active := map[string]struct{}{}

@@ -103,7 +103,7 @@ func GrowthOf(cur, prev Metrics) Growth {
 // multi-day window is the largest daily count (see Merge). An unknown team
 // gives ErrNotFound; days out of range, or a nil ctx, ErrInvalidArgument.
 func (s *Service) Dashboard(ctx context.Context, teamID string, days int) (Dashboard, error) {
-	if err := CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return Dashboard{}, err
 	}
 	if err := ValidateID("teamID", teamID); err != nil {
@@ -223,7 +223,7 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 		d.Current = Merge(d.Current, m)
 		d.Series = append(d.Series, DayMetrics{Date: p.Date, Metrics: m})
 	}
-	d.Current.Period.End = now
+	d.Current.Range.End = now
 	d.Current.GeneratedAt = now
 	d.Growth = GrowthOf(d.Current, d.Previous)
 	return d, nil

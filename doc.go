@@ -103,8 +103,8 @@
 //     counted when that outbound message arrives within W. A turn with no
 //     such message is unanswered (unansweredTurns).
 //   - avgResponseTime: the mean response time in seconds; medianResponseTime
-//     and p90ResponseTime: quantiles read from a fixed-bucket histogram
-//     (HistogramBounds) that is kept in the snapshot, so weekly, monthly
+//     and p90ResponseTime: quantiles read from a histogram of 16 fixed
+//     buckets (see Histogram) that is kept in the snapshot, so weekly, monthly
 //     and multi-day quantiles are computed from summed histograms. A
 //     quantile is exact to within its bucket: it is interpolated inside
 //     the bucket that holds the true value.
@@ -201,7 +201,7 @@
 // CacheConfig.Redis, a nil *TieredCache as Config.Cache, a nil store or
 // clock) with a FieldError naming the field. Every method that takes a
 // context.Context rejects a nil one with a FieldError naming "ctx",
-// before any I/O (CheckContext): a nil context never reaches database/sql,
+// before any I/O: a nil context never reaches database/sql,
 // which would panic holding its pool's lock and block every later call.
 //
 // # Supported dates

@@ -154,7 +154,7 @@ func LastDuePeriod(typ SnapshotType, at time.Time, loc *time.Location, sched Sch
 // scheduler uses it to know when teams' periods fall due. A nil ctx gives
 // ErrInvalidArgument.
 func (s *Snapshotter) TeamZones(ctx context.Context) ([]*time.Location, error) {
-	if err := CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return nil, err
 	}
 	seen := map[string]*time.Location{}

@@ -72,7 +72,7 @@ func (s *Snapshotter) settled(sn *Snapshot, day Period) bool {
 // stored daily snapshot stands for a day: in roll-ups, dashboards and the
 // warming of dashboards.
 func coversDay(sn *Snapshot, day Period) bool {
-	return sn.Metrics.Period.Start.Equal(day.Start) && sn.Metrics.Period.End.Equal(day.End)
+	return sn.Metrics.Range.Start.Equal(day.Start) && sn.Metrics.Range.End.Equal(day.End)
 }
 
 // aggregate computes the metrics of items: daily ones, and every item when
@@ -230,7 +230,7 @@ func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter,
 			}
 		}
 		m := mergeAll(ms) // with the union of the sketches, if every piece has one
-		m.Period = Range{Start: it.Period.Start, End: it.Period.End}
+		m.Range = Range{Start: it.Period.Start, End: it.Period.End}
 		m.GeneratedAt = time.Time{}
 		out[i] = m
 	}

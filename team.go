@@ -54,20 +54,11 @@ func (t Team) HasAccount(accountID string) bool {
 
 var locations sync.Map // zone name -> *time.Location
 
-// LoadLocation is time.LoadLocation with a process-wide cache, since zone
-// files are read from disk. "" and "UTC" give time.UTC. name is the
-// caller's argument: an unknown name gives an error wrapping
-// ErrInvalidArgument that names "Team.TimeZone". (A stored team's zone is
-// loaded by Team.Location, which reports ErrCorrupt instead.)
-func LoadLocation(name string) (*time.Location, error) {
-	loc, err := loadLocation(name)
-	if err != nil {
-		return nil, invalid("Team.TimeZone", "unknown time zone %q", name)
-	}
-	return loc, nil
-}
-
-// loadLocation is LoadLocation returning time.LoadLocation's error as is.
+// loadLocation is time.LoadLocation with a process-wide cache, since zone
+// files are read from disk: each zone loads once and every later call
+// returns the same *time.Location. "" and "UTC" give time.UTC. An unknown
+// name gives time.LoadLocation's error, extended with how to install a
+// time-zone database when the process has none.
 func loadLocation(name string) (*time.Location, error) {
 	if name == "" || name == "UTC" {
 		return time.UTC, nil

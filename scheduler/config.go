@@ -14,6 +14,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // The names of the three jobs, as TriggerJob accepts them and as the
@@ -178,7 +179,7 @@ func (c *Config) withDefaults(snapClock analytics.Clock) (Config, error) {
 			return out, err
 		}
 		if !sameClock(out.Clock, snapClock) {
-			return out, analytics.InvalidArgument("Config.Clock",
+			return out, store.InvalidArgument("Config.Clock",
 				"%T is not the Snapshotter's clock (%T): both must tell the same time; leave Config.Clock nil to use the Snapshotter's", out.Clock, snapClock)
 		}
 	}
@@ -192,28 +193,28 @@ func (c *Config) withDefaults(snapClock analytics.Clock) (Config, error) {
 		return out, err
 	}
 	if out.StaleAfter < 0 {
-		return out, analytics.InvalidArgument("Config.StaleAfter", "must not be negative, got %v", out.StaleAfter)
+		return out, store.InvalidArgument("Config.StaleAfter", "must not be negative, got %v", out.StaleAfter)
 	}
 	if out.StaleAfter == 0 {
 		out.StaleAfter = 2 * time.Minute
 	}
 	if out.HeartbeatEvery < 0 {
-		return out, analytics.InvalidArgument("Config.HeartbeatEvery", "must not be negative, got %v", out.HeartbeatEvery)
+		return out, store.InvalidArgument("Config.HeartbeatEvery", "must not be negative, got %v", out.HeartbeatEvery)
 	}
 	if out.HeartbeatEvery == 0 {
 		out.HeartbeatEvery = min(30*time.Second, out.StaleAfter/4)
 	}
 	if out.HeartbeatEvery >= out.StaleAfter {
-		return out, analytics.InvalidArgument("Config.HeartbeatEvery", "%v must be less than StaleAfter %v", out.HeartbeatEvery, out.StaleAfter)
+		return out, store.InvalidArgument("Config.HeartbeatEvery", "%v must be less than StaleAfter %v", out.HeartbeatEvery, out.StaleAfter)
 	}
 	r := &out.Retry
 	switch {
 	case r.Attempts < 0:
-		return out, analytics.InvalidArgument("Config.Retry.Attempts", "must not be negative, got %d", r.Attempts)
+		return out, store.InvalidArgument("Config.Retry.Attempts", "must not be negative, got %d", r.Attempts)
 	case r.Backoff < 0:
-		return out, analytics.InvalidArgument("Config.Retry.Backoff", "must not be negative, got %v", r.Backoff)
+		return out, store.InvalidArgument("Config.Retry.Backoff", "must not be negative, got %v", r.Backoff)
 	case r.MaxBackoff < 0:
-		return out, analytics.InvalidArgument("Config.Retry.MaxBackoff", "must not be negative, got %v", r.MaxBackoff)
+		return out, store.InvalidArgument("Config.Retry.MaxBackoff", "must not be negative, got %v", r.MaxBackoff)
 	}
 	if r.Attempts == 0 {
 		r.Attempts = 3
@@ -235,7 +236,7 @@ func (c *Config) withDefaults(snapClock analytics.Clock) (Config, error) {
 		}
 		switch {
 		case jc.Lookback < -1:
-			return out, analytics.InvalidArgument(field+".Lookback", "must be -1 or more, got %d", jc.Lookback)
+			return out, store.InvalidArgument(field+".Lookback", "must be -1 or more, got %d", jc.Lookback)
 		case jc.Lookback == -1:
 			jc.Lookback = 1
 		case jc.Lookback == 0:
@@ -243,7 +244,7 @@ func (c *Config) withDefaults(snapClock analytics.Clock) (Config, error) {
 		}
 		switch {
 		case jc.Trailing < -1:
-			return out, analytics.InvalidArgument(field+".Trailing", "must be -1 or more, got %d", jc.Trailing)
+			return out, store.InvalidArgument(field+".Trailing", "must be -1 or more, got %d", jc.Trailing)
 		case jc.Trailing == -1:
 			jc.Trailing = 0
 		case jc.Trailing == 0:
@@ -261,23 +262,23 @@ const quarterHours = 1<<0 | 1<<15 | 1<<30 | 1<<45
 func parseSpec(field, spec string) (cron.Schedule, error) {
 	s := strings.TrimSpace(spec)
 	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
-		return nil, analytics.InvalidArgument(field, "%q sets a time zone; specs are read in each team's zone", spec)
+		return nil, store.InvalidArgument(field, "%q sets a time zone; specs are read in each team's zone", spec)
 	}
 	sched, err := cron.ParseStandard(s)
 	if err != nil {
-		return nil, analytics.InvalidArgument(field, "%q is not a cron expression: %v", spec, err)
+		return nil, store.InvalidArgument(field, "%q is not a cron expression: %v", spec, err)
 	}
 	ss, ok := sched.(*cron.SpecSchedule)
 	if !ok {
-		return nil, analytics.InvalidArgument(field, "%q is not a wall-clock schedule", spec)
+		return nil, store.InvalidArgument(field, "%q is not a wall-clock schedule", spec)
 	}
 	const starBit = 1 << 63
 	if ss.Minute&^starBit&^quarterHours != 0 {
-		return nil, analytics.InvalidArgument(field, "%q fires at minutes other than 0, 15, 30 and 45", spec)
+		return nil, store.InvalidArgument(field, "%q fires at minutes other than 0, 15, 30 and 45", spec)
 	}
 	ref := time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
 	if sched.Next(ref).IsZero() {
-		return nil, analytics.InvalidArgument(field, "%q never fires", spec)
+		return nil, store.InvalidArgument(field, "%q never fires", spec)
 	}
 	return sched, nil
 }

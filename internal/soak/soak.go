@@ -55,6 +55,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -111,10 +112,10 @@ func (c Config) withDefaults() (Config, error) {
 		c.TTLs = analytics.CacheTTLs{RealTime: 2 * time.Second, Dashboard: 3 * time.Second, Snapshots: 5 * time.Second}
 	}
 	if c.Redis == nil || c.Prefix == "" {
-		return c, analytics.InvalidArgument("Config.Redis", "Redis and Prefix are required")
+		return c, store.InvalidArgument("Config.Redis", "Redis and Prefix are required")
 	}
 	if c.Duration < 0 || c.Teams < 0 || c.Readers < 0 || c.InvalidationsPerSecond < 0 {
-		return c, analytics.InvalidArgument("Config", "negative size")
+		return c, store.InvalidArgument("Config", "negative size")
 	}
 	return c, nil
 }

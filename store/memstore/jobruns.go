@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 var _ analytics.JobRunStore = (*Store)(nil)
@@ -112,13 +113,13 @@ func (s *Store) FinishJobRun(ctx context.Context, run analytics.JobRun) error {
 // checkFinish validates the outcome FinishJobRun records.
 func checkFinish(run analytics.JobRun) error {
 	if run.Status != analytics.JobSucceeded && run.Status != analytics.JobFailed {
-		return analytics.InvalidArgument("JobRun.Status", "must be %q or %q, got %q", analytics.JobSucceeded, analytics.JobFailed, run.Status)
+		return store.InvalidArgument("JobRun.Status", "must be %q or %q, got %q", analytics.JobSucceeded, analytics.JobFailed, run.Status)
 	}
 	if run.FinishedAt.IsZero() {
-		return analytics.InvalidArgument("JobRun.FinishedAt", "must be set")
+		return store.InvalidArgument("JobRun.FinishedAt", "must be set")
 	}
 	if run.Teams < 0 || run.Scopes < 0 || run.Succeeded < 0 || run.Failed < 0 {
-		return analytics.InvalidArgument("JobRun", "counts must not be negative")
+		return store.InvalidArgument("JobRun", "counts must not be negative")
 	}
 	return nil
 }
@@ -130,7 +131,7 @@ func (s *Store) JobRuns(ctx context.Context, job string, from, to analytics.Date
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
 	if from.After(to) {
-		return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument("from", "%s is after to %s", from, to))
+		return nil, fmt.Errorf("memstore: %w", store.InvalidArgument("from", "%s is after to %s", from, to))
 	}
 	t := &s.jobs
 	t.mu.Lock()

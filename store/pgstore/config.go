@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Config configures a Store. The zero value (or a nil *Config) gives the
@@ -365,18 +366,18 @@ func (cfg *Config) resolve() (Config, []error) {
 		c.Clock = analytics.SystemClock()
 	}
 	if c.UpsertBatchSize < 0 {
-		problems = append(problems, analytics.InvalidArgument("Config.UpsertBatchSize", "must not be negative, got %d", c.UpsertBatchSize))
+		problems = append(problems, store.InvalidArgument("Config.UpsertBatchSize", "must not be negative, got %d", c.UpsertBatchSize))
 		c.UpsertBatchSize = 0
 	}
 	if c.AggregateWorkMem == "" {
 		c.AggregateWorkMem = DefaultAggregateWorkMem
 	}
 	if !workMemRE.MatchString(c.AggregateWorkMem) {
-		problems = append(problems, analytics.InvalidArgument("Config.AggregateWorkMem", "%q is not a memory size such as \"64MB\"", c.AggregateWorkMem))
+		problems = append(problems, store.InvalidArgument("Config.AggregateWorkMem", "%q is not a memory size such as \"64MB\"", c.AggregateWorkMem))
 		c.AggregateWorkMem = DefaultAggregateWorkMem
 	}
 	if c.AggregateParallelism < 0 {
-		problems = append(problems, analytics.InvalidArgument("Config.AggregateParallelism", "must not be negative, got %d", c.AggregateParallelism))
+		problems = append(problems, store.InvalidArgument("Config.AggregateParallelism", "must not be negative, got %d", c.AggregateParallelism))
 		c.AggregateParallelism = 0
 	}
 	if c.AggregateParallelism == 0 {
@@ -542,7 +543,7 @@ func (c *Config) validate() []error {
 		for i, set := range sets {
 			for _, v := range set {
 				if f, ok := seen[v]; ok && f != fields[i] {
-					problems = append(problems, analytics.InvalidArgument(group, "value %q is in both %s and %s", v, f, fields[i]))
+					problems = append(problems, store.InvalidArgument(group, "value %q is in both %s and %s", v, f, fields[i]))
 					continue
 				}
 				seen[v] = fields[i]
@@ -569,7 +570,7 @@ func dropNUL(field string, list *[]string) []error {
 	kept := (*list)[:0:0]
 	for i, v := range *list {
 		if strings.IndexByte(v, 0) >= 0 {
-			problems = append(problems, analytics.InvalidArgument(fmt.Sprintf("%s[%d]", field, i), "contains a NUL byte"))
+			problems = append(problems, store.InvalidArgument(fmt.Sprintf("%s[%d]", field, i), "contains a NUL byte"))
 			continue
 		}
 		kept = append(kept, v)
@@ -582,10 +583,10 @@ func dropNUL(field string, list *[]string) []error {
 
 func checkIdent(field, v string) error {
 	if len(v) > maxIdentLen {
-		return analytics.InvalidArgument(field, "identifier %q is longer than %d bytes", v, maxIdentLen)
+		return store.InvalidArgument(field, "identifier %q is longer than %d bytes", v, maxIdentLen)
 	}
 	if !identRE.MatchString(v) {
-		return analytics.InvalidArgument(field, "%q is not an identifier of the form [A-Za-z_][A-Za-z0-9_]*", v)
+		return store.InvalidArgument(field, "%q is not an identifier of the form [A-Za-z_][A-Za-z0-9_]*", v)
 	}
 	return nil
 }
