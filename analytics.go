@@ -272,7 +272,7 @@ func cloneMetrics(m Metrics) Metrics {
 // to (both inclusive local dates), in date order, cached for the snapshot
 // TTL (1 h by default). Exactly the scope's rows are returned: team-wide
 // rows for a team-wide scope. It is a plain read: each snapshot's
-// Metrics.Period is the period it was generated for, so after a team's time
+// Metrics.Range is the period it was generated for, so after a team's time
 // zone changes, rows generated before the change keep the old zone's bounds
 // until they are regenerated (see "When a team's time zone changes" in the
 // package documentation). An unknown team or account has no rows, so the

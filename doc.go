@@ -247,7 +247,7 @@
 // moves, say from America/New_York to Asia/Kolkata, its stored 2026-03-12
 // is still New York's [03-12T04:00Z, 03-13T04:00Z), not Kolkata's
 // [03-11T18:30Z, 03-12T18:30Z). A daily snapshot stands for a day only if
-// its Metrics.Period is exactly that day's bounds in the team's current
+// its Metrics.Range is exactly that day's bounds in the team's current
 // zone: Service.Dashboard (and the warming of dashboards after a run)
 // treats every other one as missing and aggregates that day live from raw
 // activity, listing it in Dashboard.LiveDays, and weekly and monthly

@@ -37,13 +37,17 @@ type Metrics struct {
 	ActiveSketch *DistinctSketch `json:"-"`
 }
 
-// Range is a half-open interval of time [Start, End).
+// Range is a half-open interval of time [Start, End): Start is in it, End
+// is not. Start not before End is an empty range; the zero Range is empty.
 type Range struct {
+	// Start is the first instant in the range.
 	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	// End is the first instant after the range.
+	End time.Time `json:"end"`
 }
 
-// MessageMetrics count messages created in the period. See the package
+// MessageMetrics count messages created in the period; counts are never
+// negative, and rates are 0 when their divisor is 0. See the package
 // documentation for the exact definitions.
 type MessageMetrics struct {
 	Total     int64 `json:"total"`
@@ -69,7 +73,10 @@ type MessageMetrics struct {
 	FailureRate  float64 `json:"failureRate"`  // Failed / Total
 }
 
-// CampaignMetrics describe campaigns created in the period.
+// CampaignMetrics describe campaigns created in the period. Counts are
+// never negative; TotalRecipients and the Messages counts sum the
+// campaigns' own counters. See the package documentation for the exact
+// definitions.
 type CampaignMetrics struct {
 	Total             int64 `json:"total"`
 	Active            int64 `json:"active"`    // status Running
@@ -107,7 +114,10 @@ type ContactMetrics struct {
 }
 
 // ConversationMetrics describe conversations created in the period and the
-// customer turns that started in it.
+// customer turns that started in it. Times are milliseconds in the stored
+// sums and seconds in the derived averages and quantiles, which are 0
+// when nothing was answered. See the package documentation for the exact
+// definitions.
 type ConversationMetrics struct {
 	Total  int64 `json:"total"`
 	Open   int64 `json:"open"`

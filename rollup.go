@@ -65,7 +65,7 @@ func (s *Snapshotter) settled(sn *Snapshot, day Period) bool {
 }
 
 // coversDay reports whether the daily snapshot sn covers day exactly: its
-// Metrics.Period has day's Start and End. A snapshot of the same date
+// Metrics.Range has day's Start and End. A snapshot of the same date
 // generated while the team had another time zone covers other instants (New
 // York's 2026-03-12 is [03-12T04:00Z, 03-13T04:00Z), Kolkata's
 // [03-11T18:30Z, 03-12T18:30Z)) and does not. It is the one rule by which a

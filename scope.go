@@ -21,10 +21,12 @@ type Scope struct {
 	AccountID string
 }
 
-// TeamScope returns the team-wide scope of teamID.
+// TeamScope returns the team-wide scope of teamID. It does not validate
+// teamID; an empty one gives an invalid Scope (see Scope.Validate).
 func TeamScope(teamID string) Scope { return Scope{TeamID: teamID} }
 
-// AccountScope returns the scope of one account of a team.
+// AccountScope returns the scope of one account of a team. It does not
+// validate the IDs; an empty accountID gives the team-wide scope.
 func AccountScope(teamID, accountID string) Scope {
 	return Scope{TeamID: teamID, AccountID: accountID}
 }

@@ -99,7 +99,9 @@ func newDistinctSketch(k int, ids ...string) (*DistinctSketch, error) {
 }
 
 // SketchOf returns the sketch of ids with k = SketchK: the sketch stores
-// keep of a scope's active contacts.
+// keep of a scope's active contacts. Repeated IDs count once, and the
+// empty string is an ID like any other; no ids give the sketch of the
+// empty set (Count 0, Exact), which is not nil.
 func SketchOf(ids ...string) *DistinctSketch {
 	s, _ := newDistinctSketch(SketchK, ids...) // SketchK is valid
 	return s
@@ -271,7 +273,8 @@ func (s *DistinctSketch) Equal(o *DistinctSketch) bool {
 	return s.k == o.k && s.saturated == o.saturated && slices.Equal(s.hashes, o.hashes)
 }
 
-// String describes the sketch, e.g. "12 distinct (exact, k=8192)".
+// String describes the sketch, e.g. "12 distinct (exact, k=8192)" or
+// "~9000 distinct (±1.10%, k=8192)"; a nil sketch gives "unknown".
 func (s *DistinctSketch) String() string {
 	if s == nil {
 		return "unknown"

@@ -19,8 +19,8 @@ type Team struct {
 	AccountIDs []string
 }
 
-// Location loads the team's time zone. Zones are loaded once per process
-// and cached. A zone that does not load is a fault of the stored team, not
+// Location loads the team's time zone: time.UTC for an empty TimeZone or
+// "UTC". Zones are loaded once per process and cached. A zone that does not load is a fault of the stored team, not
 // of the caller's arguments: the error wraps ErrCorrupt (never
 // ErrInvalidArgument) and names the team and the zone, so a handler
 // answers it as a server-side fault and a snapshot run records it for that
@@ -46,7 +46,9 @@ func (t Team) Scopes() []Scope {
 	return out
 }
 
-// HasAccount reports whether accountID is one of the team's accounts.
+// HasAccount reports whether accountID is one of the team's accounts. It
+// searches AccountIDs by bisection, so they must be sorted, as stores
+// return them; a nil AccountIDs has no accounts.
 func (t Team) HasAccount(accountID string) bool {
 	_, ok := slices.BinarySearch(t.AccountIDs, accountID)
 	return ok

@@ -479,7 +479,7 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 			ids[sn.ID] = i
 		}
 		if sn.Metrics.Range.Start.IsZero() || !sn.Metrics.Range.Start.Before(sn.Metrics.Range.End) {
-			return fmt.Errorf("memstore: %w", store.InvalidArgument(field+".Metrics.Period", "must be a non-empty range"))
+			return fmt.Errorf("memstore: %w", store.InvalidArgument(field+".Metrics.Range", "must be a non-empty range"))
 		}
 		if err := sn.Metrics.Validate(); err != nil {
 			return fmt.Errorf("memstore: %w", store.InvalidArgument(field+".Metrics", "%v", err))
