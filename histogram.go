@@ -17,7 +17,7 @@ var histogramBounds = [histogramBuckets - 1]float64{
 }
 
 // histogramBuckets is the number of buckets of a Histogram.
-const histogramBuckets = 16
+const histogramBuckets = len(Histogram{})
 
 // Histogram counts response times in 16 fixed buckets, by seconds:
 // [0, 5), [5, 10), [10, 30), [30, 60), [60, 120), [120, 300), [300, 600),
@@ -28,7 +28,7 @@ const histogramBuckets = 16
 // the quantiles of a week read from the sum of seven daily histograms
 // equal those of the week's own histogram. The zero Histogram is empty.
 // In JSON it is an array of exactly 16 counts; null reads as empty.
-type Histogram [histogramBuckets]int64
+type Histogram [16]int64
 
 // bucketOf returns the index of the bucket that holds d. Negative d counts
 // as 0.
