@@ -69,7 +69,7 @@ func LoadPostgres(ctx context.Context, conn *pgx.Conn, schema string, cfg Config
 	if conn == nil {
 		return Stats{}, store.InvalidArgument("conn", "must not be nil")
 	}
-	cfg = cfg.WithDefaults()
+	cfg = *cfg.WithDefaults()
 	if err := cfg.validate(); err != nil {
 		return Stats{}, err
 	}
