@@ -14,6 +14,12 @@ import (
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
+// The limits, in bytes, that ValidateID and CacheKey.Validate document.
+const (
+	maxIDLength         = 1024
+	maxCacheQueryLength = 4096
+)
+
 // TestOversizedInputsRejected calls every public entry point that takes an
 // ID, a length or a limit with a value past its bound: each must return
 // ErrInvalidArgument, before any I/O, and never panic. The store behind
@@ -23,8 +29,8 @@ func TestOversizedInputsRejected(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(svcNow)
-	long := strings.Repeat("x", analytics.MaxIDLength+1)
-	longest := strings.Repeat("y", analytics.MaxIDLength) // exactly at the limit: accepted
+	long := strings.Repeat("x", maxIDLength+1)
+	longest := strings.Repeat("y", maxIDLength) // exactly at the limit: accepted
 	mem := memstore.New(&memstore.Config{Clock: clock})
 	if err := mem.AddTeams(analytics.Team{ID: longest, TimeZone: "UTC", AccountIDs: []string{longest}}); err != nil {
 		t.Fatal(err)
@@ -50,7 +56,7 @@ func TestOversizedInputsRejected(t *testing.T) {
 		_, err := mem.Aggregate(ctx, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: scope, Period: period}}})
 		return err
 	}
-	hugeQuery := strings.Repeat("q", analytics.MaxCacheQueryLength+1)
+	hugeQuery := strings.Repeat("q", maxCacheQueryLength+1)
 	calls := []struct {
 		name string
 		call func() error

@@ -297,11 +297,11 @@ func TestDashboardHandMade(t *testing.T) {
 	if diff := cmp.Diff(wantLive, d.LiveDays); diff != "" {
 		t.Errorf("LiveDays (-want +got):\n%s", diff)
 	}
-	if want := at(8, 10, 30); !d.Previous.Period.End.Equal(want) {
-		t.Errorf("Previous ends at %v, want %v", d.Previous.Period.End.In(ny), want)
+	if want := at(8, 10, 30); !d.Previous.Range.End.Equal(want) {
+		t.Errorf("Previous ends at %v, want %v", d.Previous.Range.End.In(ny), want)
 	}
-	if want := at(2, 0, 0); !d.Previous.Period.Start.Equal(want) {
-		t.Errorf("Previous starts at %v, want %v", d.Previous.Period.Start.In(ny), want)
+	if want := at(2, 0, 0); !d.Previous.Range.Start.Equal(want) {
+		t.Errorf("Previous starts at %v, want %v", d.Previous.Range.Start.In(ny), want)
 	}
 }
 

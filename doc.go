@@ -108,8 +108,8 @@
 //     counted when that outbound message arrives within W. A turn with no
 //     such message is unanswered (unansweredTurns).
 //   - avgResponseTime: the mean response time in seconds; medianResponseTime
-//     and p90ResponseTime: quantiles read from a fixed-bucket histogram
-//     (HistogramBounds) that is kept in the snapshot, so weekly, monthly
+//     and p90ResponseTime: quantiles read from a histogram of 16 fixed
+//     buckets (see Histogram) that is kept in the snapshot, so weekly, monthly
 //     and multi-day quantiles are computed from summed histograms. A
 //     quantile is exact to within its bucket: it is interpolated inside
 //     the bucket that holds the true value.
@@ -206,7 +206,7 @@
 // gocache.Config.Redis, a nil *gocache.Cache as Config.Cache, a nil store or
 // clock) with a FieldError naming the field. Every method that takes a
 // context.Context rejects a nil one with a FieldError naming "ctx",
-// before any I/O (CheckContext): a nil context never reaches database/sql,
+// before any I/O: a nil context never reaches database/sql,
 // which would panic holding its pool's lock and block every later call.
 //
 // # Supported dates
@@ -252,7 +252,7 @@
 // moves, say from America/New_York to Asia/Kolkata, its stored 2026-03-12
 // is still New York's [03-12T04:00Z, 03-13T04:00Z), not Kolkata's
 // [03-11T18:30Z, 03-12T18:30Z). A daily snapshot stands for a day only if
-// its Metrics.Period is exactly that day's bounds in the team's current
+// its Metrics.Range is exactly that day's bounds in the team's current
 // zone: Service.Dashboard (and the warming of dashboards after a run)
 // treats every other one as missing and aggregates that day live from raw
 // activity, listing it in Dashboard.LiveDays, and weekly and monthly

@@ -71,7 +71,7 @@ func ExampleService() {
 	}
 	m := rt.Messages
 	fmt.Printf("today %s to %s: %d messages, %d delivered, %d read; delivery %v%%, read %v%%\n",
-		rt.Period.Start.In(berlin).Format("Jan 2 15:04"), rt.Period.End.In(berlin).Format("15:04"),
+		rt.Range.Start.In(berlin).Format("Jan 2 15:04"), rt.Range.End.In(berlin).Format("15:04"),
 		m.Total, m.Delivered, m.Read, m.DeliveryRate, m.ReadRate)
 
 	d, err := svc.Dashboard(ctx, "acme", 2)

@@ -154,7 +154,7 @@ func (f *svcFixture) add(t *testing.T, a store.Activity) {
 
 func (f *svcFixture) loc(t *testing.T, team string) *time.Location {
 	t.Helper()
-	loc, err := analytics.LoadLocation(f.teams[team].TimeZone)
+	loc, err := f.teams[team].Location()
 	if err != nil {
 		t.Fatal(err)
 	}

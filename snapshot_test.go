@@ -31,7 +31,7 @@ func mustPeriod(t *testing.T, typ analytics.SnapshotType, d string, zone string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	loc, err := analytics.LoadLocation(zone)
+	loc, err := analytics.Team{TimeZone: zone}.Location()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestGenerate(t *testing.T) {
 	m := got.Metrics
 	// m1, read, is Kolkata's only message on 03-10.
 	if m.Messages.Total != 1 || m.Messages.Read != 1 || !m.GeneratedAt.Equal(clock.Now()) || !got.CreatedAt.Equal(clock.Now()) ||
-		!m.Period.Start.Equal(p.Start) || !m.Period.End.Equal(p.End) {
+		!m.Range.Start.Equal(p.Start) || !m.Range.End.Equal(p.End) {
 		t.Errorf("Generate = %+v; want one read message, stamped %v, over %s", got, clock.Now(), p)
 	}
 }

@@ -198,7 +198,7 @@ func span[T any](xs []T, at func(T) time.Time, start, end time.Time) (int, int) 
 // over sp.Period, under the reply window w, with the sketch of active
 // contacts when sketch is set.
 func (t *teamActivity) metrics(sp analytics.ScopePeriod, w time.Duration, sketch bool) analytics.Metrics {
-	m := analytics.Metrics{Period: analytics.Range{Start: sp.Period.Start, End: sp.Period.End}}
+	m := analytics.Metrics{Range: analytics.Range{Start: sp.Period.Start, End: sp.Period.End}}
 	active := t.countMessages(&m, sp, w)
 	t.countConversations(&m, sp, w)
 	t.countContacts(&m, sp, active, sketch)

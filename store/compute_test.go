@@ -265,7 +265,7 @@ func TestComputeMetricsArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := analytics.Metrics{Period: analytics.Range{Start: p.Start, End: p.End}}
+	want := analytics.Metrics{Range: analytics.Range{Start: p.Start, End: p.End}}
 	if d := cmp.Diff([]analytics.Metrics{want}, ms); d != "" {
 		t.Errorf("ComputeMetrics(nil) (-want +got):\n%s", d)
 	}

@@ -256,17 +256,17 @@ func (c *Config) validate() error {
 	}
 	for _, p := range counts {
 		if p.v < 0 {
-			return analytics.InvalidArgument(p.name, "must not be negative, got %d", p.v)
+			return store.InvalidArgument(p.name, "must not be negative, got %d", p.v)
 		}
 	}
 	if c.Teams > 999_999 {
-		return analytics.InvalidArgument("Config.Teams", "at most 999999, got %d", c.Teams)
+		return store.InvalidArgument("Config.Teams", "at most 999999, got %d", c.Teams)
 	}
 	if _, err := analytics.PeriodForDate(analytics.Daily, c.Start, time.UTC); err != nil {
-		return analytics.InvalidArgument("Config.Start", "%s is not a calendar date", c.Start)
+		return store.InvalidArgument("Config.Start", "%s is not a calendar date", c.Start)
 	}
 	if end := c.Start.AddDays(c.Days); end.Year > 9999 {
-		return analytics.InvalidArgument("Config.Days", "%d days from %s pass year 9999", c.Days, c.Start)
+		return store.InvalidArgument("Config.Days", "%d days from %s pass year 9999", c.Days, c.Start)
 	}
 	probs := []struct {
 		name string
@@ -281,24 +281,24 @@ func (c *Config) validate() error {
 	}
 	for _, p := range probs {
 		if !(p.v <= 1) || math.IsInf(p.v, -1) {
-			return analytics.InvalidArgument(p.name, "must be at most 1 (negative: none), got %v", p.v)
+			return store.InvalidArgument(p.name, "must be at most 1 (negative: none), got %v", p.v)
 		}
 	}
 	if math.IsNaN(c.TeamSizeSkew) || math.IsInf(c.TeamSizeSkew, 0) || c.TeamSizeSkew > 5 {
-		return analytics.InvalidArgument("Config.TeamSizeSkew", "must be at most 5, got %v", c.TeamSizeSkew)
+		return store.InvalidArgument("Config.TeamSizeSkew", "must be at most 5, got %v", c.TeamSizeSkew)
 	}
 	if math.IsNaN(c.CampaignsPerDay) || math.IsInf(c.CampaignsPerDay, 0) {
-		return analytics.InvalidArgument("Config.CampaignsPerDay", "must be finite, got %v", c.CampaignsPerDay)
+		return store.InvalidArgument("Config.CampaignsPerDay", "must be finite, got %v", c.CampaignsPerDay)
 	}
 	m := c.StatusMix
 	for _, w := range []float64{m.Sent, m.Delivered, m.Read, m.Failed, m.Other} {
 		if !(w >= 0) || math.IsInf(w, 0) {
-			return analytics.InvalidArgument("Config.StatusMix", "weights must be finite and not negative, got %+v", m)
+			return store.InvalidArgument("Config.StatusMix", "weights must be finite and not negative, got %+v", m)
 		}
 	}
 	for i, z := range c.TimeZones {
-		if _, err := analytics.LoadLocation(z); err != nil {
-			return analytics.InvalidArgument("Config.TimeZones", "[%d]: unknown time zone %q", i, z)
+		if _, err := (analytics.Team{TimeZone: z}).Location(); err != nil {
+			return store.InvalidArgument("Config.TimeZones", "[%d]: unknown time zone %q", i, z)
 		}
 	}
 	return nil

@@ -288,7 +288,7 @@ func (g *generator) genTeam(i int) error {
 	g.team = g.teams[i]
 	g.r = newRNG(g.cfg.Seed, uint64(i))
 	g.nextMsg, g.nextConv, g.nextCamp = 0, 0, 0
-	loc, err := analytics.LoadLocation(g.team.TimeZone)
+	loc, err := g.team.Location()
 	if err != nil {
 		return err // validate loaded every zone already
 	}

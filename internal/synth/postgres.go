@@ -64,10 +64,10 @@ var bulkTables = []string{"messages", "conversations", "contacts", "campaigns"}
 // does an invalid cfg.
 func LoadPostgres(ctx context.Context, conn *pgx.Conn, schema string, cfg Config) (stats Stats, err error) {
 	if schema == "" {
-		return Stats{}, analytics.InvalidArgument("schema", "must not be empty")
+		return Stats{}, store.InvalidArgument("schema", "must not be empty")
 	}
 	if conn == nil {
-		return Stats{}, analytics.InvalidArgument("conn", "must not be nil")
+		return Stats{}, store.InvalidArgument("conn", "must not be nil")
 	}
 	cfg = *cfg.WithDefaults()
 	if err := cfg.validate(); err != nil {

@@ -9,7 +9,7 @@
 // aggregates exactly as store.ComputeMetrics defines and as the Postgres
 // store does.
 //
-// Snapshots are kept as encoded JSON and decoded with analytics.DecodeMetrics
+// Snapshots are kept as encoded JSON and decoded with store.DecodeMetrics
 // on every read, the same round trip the Postgres store's JSONB column makes;
 // a snapshot's sketch of active contacts is kept beside it in its binary
 // encoding and returned by SnapshotsOfTeams, which roll-ups read.
@@ -150,7 +150,7 @@ func New(cfg *Config) *Store {
 
 // AddTeams adds teams, all or none. Each ID must pass analytics.ValidateID
 // and be new (not already added, not repeated in teams); TimeZone must be
-// empty (UTC) or a zone analytics.LoadLocation knows; every account ID must
+// empty (UTC) or a zone Team.Location loads; every account ID must
 // pass ValidateID. AccountIDs are stored sorted, without duplicates. Any
 // problem gives an error wrapping analytics.ErrInvalidArgument and nothing
 // is added.
@@ -165,11 +165,11 @@ func (s *Store) AddTeams(teams ...analytics.Team) error {
 			return fmt.Errorf("memstore: %w", err)
 		}
 		if _, ok := s.teams[t.ID]; ok || seen[t.ID] {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "team %q already exists", t.ID))
+			return fmt.Errorf("memstore: %w", store.InvalidArgument(field+".ID", "team %q already exists", t.ID))
 		}
 		seen[t.ID] = true
-		if _, err := analytics.LoadLocation(t.TimeZone); err != nil {
-			return fmt.Errorf("memstore: %s: %w", field, err)
+		if _, err := t.Location(); err != nil {
+			return fmt.Errorf("memstore: %w", store.InvalidArgument(field+".TimeZone", "unknown time zone %q", t.TimeZone))
 		}
 		accounts := slices.Clone(t.AccountIDs)
 		for j, a := range accounts {
@@ -295,7 +295,7 @@ func (s *Store) check(a store.Activity) error {
 				}
 			}
 			if r.createdAt.IsZero() {
-				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".CreatedAt", "must be set"))
+				return fmt.Errorf("memstore: %w", store.InvalidArgument(field+".CreatedAt", "must be set"))
 			}
 			key := [2]string{r.teamID, r.id}
 			exists := false
@@ -303,7 +303,7 @@ func (s *Store) check(a store.Activity) error {
 				_, exists = k.index(d)[r.id]
 			}
 			if exists || seen[key] {
-				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "team %q already has %s %q", r.teamID, k.name, r.id))
+				return fmt.Errorf("memstore: %w", store.InvalidArgument(field+".ID", "team %q already has %s %q", r.teamID, k.name, r.id))
 			}
 			seen[key] = true
 		}
@@ -366,7 +366,7 @@ func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
 	if limit <= 0 {
-		return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument("limit", "must be positive, got %d", limit))
+		return nil, fmt.Errorf("memstore: %w", store.InvalidArgument("limit", "must be positive, got %d", limit))
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -475,7 +475,7 @@ func (s *Store) ActiveContacts(ctx context.Context, req analytics.AggregateReque
 // UpsertSnapshots implements analytics.SnapshotStore. Beyond the interface's
 // rules, every snapshot's team must have been added (else the error wraps
 // analytics.ErrNotFound, as the Postgres foreign key would have it); its
-// Metrics must be what analytics.DecodeMetrics accepts (a non-empty Period
+// Metrics must be what store.DecodeMetrics accepts (a non-empty Period
 // and counts that pass Metrics.Validate), so that no write can make a later
 // read fail; and a given ID must not belong to a snapshot with another key.
 // Those give ErrInvalidArgument. Nothing is written unless all is well.
@@ -510,7 +510,7 @@ func encodeSnapshots(snaps []analytics.Snapshot) ([]snapRow, error) {
 		}
 		k := sn.Key()
 		if j, ok := keys[k]; ok {
-			return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument(field,
+			return nil, fmt.Errorf("memstore: %w", store.InvalidArgument(field,
 				"has the key of snaps[%d] (%s %s %s)", j, k.Scope, k.Type, k.Date))
 		}
 		keys[k] = i
@@ -519,7 +519,7 @@ func encodeSnapshots(snaps []analytics.Snapshot) ([]snapRow, error) {
 				return nil, fmt.Errorf("memstore: %w", err)
 			}
 			if j, ok := ids[sn.ID]; ok {
-				return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "%q is also the ID of snaps[%d]", sn.ID, j))
+				return nil, fmt.Errorf("memstore: %w", store.InvalidArgument(field+".ID", "%q is also the ID of snaps[%d]", sn.ID, j))
 			}
 			ids[sn.ID] = i
 		}
@@ -532,23 +532,23 @@ func encodeSnapshots(snaps []analytics.Snapshot) ([]snapRow, error) {
 	return rows, nil
 }
 
-// encodeSnapshot checks that sn's metrics are what analytics.DecodeMetrics
+// encodeSnapshot checks that sn's metrics are what store.DecodeMetrics
 // accepts and encodes sn as a row; field names it in errors.
 func encodeSnapshot(field string, sn analytics.Snapshot) (snapRow, error) {
-	if sn.Metrics.Period.Start.IsZero() || !sn.Metrics.Period.Start.Before(sn.Metrics.Period.End) {
-		return snapRow{}, analytics.InvalidArgument(field+".Metrics.Period", "must be a non-empty range")
+	if sn.Metrics.Range.Start.IsZero() || !sn.Metrics.Range.Start.Before(sn.Metrics.Range.End) {
+		return snapRow{}, store.InvalidArgument(field+".Metrics.Range", "must be a non-empty range")
 	}
 	if err := sn.Metrics.Validate(); err != nil {
-		return snapRow{}, analytics.InvalidArgument(field+".Metrics", "%v", err)
+		return snapRow{}, store.InvalidArgument(field+".Metrics", "%v", err)
 	}
 	b, err := json.Marshal(sn.Metrics)
 	if err != nil {
-		return snapRow{}, analytics.InvalidArgument(field+".Metrics", "cannot encode: %v", err)
+		return snapRow{}, store.InvalidArgument(field+".Metrics", "cannot encode: %v", err)
 	}
 	var sketch []byte
 	if sn.Metrics.ActiveSketch != nil {
 		if sketch, err = sn.Metrics.ActiveSketch.MarshalBinary(); err != nil {
-			return snapRow{}, analytics.InvalidArgument(field+".Metrics.ActiveSketch", "cannot encode: %v", err)
+			return snapRow{}, store.InvalidArgument(field+".Metrics.ActiveSketch", "cannot encode: %v", err)
 		}
 	}
 	return snapRow{id: sn.ID, key: sn.Key(), metrics: b, sketch: sketch, createdAt: sn.CreatedAt}, nil
@@ -567,7 +567,7 @@ func (s *Store) checkRowsLocked(rows []snapRow) error {
 			continue
 		}
 		if k, ok := s.snapIDs[r.id]; ok && k != r.key {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(fmt.Sprintf("snaps[%d].ID", i),
+			return fmt.Errorf("memstore: %w", store.InvalidArgument(fmt.Sprintf("snaps[%d].ID", i),
 				"%q is the ID of the snapshot %s %s %s", r.id, k.Scope, k.Type, k.Date))
 		}
 	}
@@ -603,7 +603,7 @@ func (s *Store) writeRowsLocked(rows []snapRow, now time.Time) {
 }
 
 // Snapshots implements analytics.SnapshotStore. Every row is decoded with
-// analytics.DecodeMetrics; one that fails gives an error wrapping
+// store.DecodeMetrics; one that fails gives an error wrapping
 // analytics.ErrCorrupt that names its ID and key. Metrics.ActiveSketch is
 // left nil, as the interface says; SnapshotsOfTeams returns it.
 func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]analytics.Snapshot, error) {
@@ -639,16 +639,16 @@ func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]ana
 // SnapshotsOfTeams implements analytics.SnapshotRangeReader: the
 // snapshots of type typ of teams dated from from to to, with their
 // sketches, decoded as Snapshots decodes them (the sketch with
-// analytics.DecodeDistinctSketch).
+// DistinctSketch.UnmarshalBinary).
 func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
 	if !typ.Valid() {
-		return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument("typ", "unknown snapshot type %d", typ))
+		return nil, fmt.Errorf("memstore: %w", store.InvalidArgument("typ", "unknown snapshot type %d", typ))
 	}
 	if from.IsZero() || to.IsZero() || from.After(to) {
-		return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument("from", "[%s, %s] is not a range of dates", from, to))
+		return nil, fmt.Errorf("memstore: %w", store.InvalidArgument("from", "[%s, %s] is not a range of dates", from, to))
 	}
 	want := make(map[string]bool, len(teams))
 	for i, t := range teams {
@@ -677,9 +677,11 @@ func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 			return nil, err
 		}
 		if r.sketch != nil {
-			if sn.Metrics.ActiveSketch, err = analytics.DecodeDistinctSketch(r.sketch); err != nil {
+			sketch := new(analytics.DistinctSketch)
+			if err := sketch.UnmarshalBinary(r.sketch); err != nil {
 				return nil, fmt.Errorf("memstore: snapshot %q (%s %s %s): sketch: %w", r.id, r.key.Scope, r.key.Type, r.key.Date, err)
 			}
+			sn.Metrics.ActiveSketch = sketch
 		}
 		out[i] = sn
 	}
@@ -688,7 +690,7 @@ func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 
 // snapshot decodes r, without its sketch.
 func (r snapRow) snapshot() (analytics.Snapshot, error) {
-	m, err := analytics.DecodeMetrics(r.metrics)
+	m, err := store.DecodeMetrics(r.metrics)
 	if err != nil {
 		return analytics.Snapshot{}, fmt.Errorf("memstore: snapshot %q (%s %s %s): %w", r.id, r.key.Scope, r.key.Type, r.key.Date, err)
 	}

@@ -144,7 +144,7 @@ func TestAddTeams(t *testing.T) {
 		{"empty ID", []analytics.Team{{ID: "t3"}, {ID: ""}}},
 		{"unknown zone", []analytics.Team{{ID: "t3"}, {ID: "t4", TimeZone: "Mars/Olympus_Mons"}}},
 		{"empty account", []analytics.Team{{ID: "t3", AccountIDs: []string{""}}}},
-		{"1025-byte ID", []analytics.Team{{ID: strings.Repeat("x", analytics.MaxIDLength+1)}}},
+		{"1025-byte ID", []analytics.Team{{ID: strings.Repeat("x", 1025)}}},
 	}
 	for _, tt := range tests {
 		err := s.AddTeams(tt.teams...)
@@ -208,7 +208,7 @@ func TestAddAllOrNothing(t *testing.T) {
 
 func dayMetrics(t *testing.T, s analytics.Store, sc analytics.Scope, day, zone string) analytics.Metrics {
 	t.Helper()
-	loc, err := analytics.LoadLocation(zone)
+	loc, err := analytics.Team{TimeZone: zone}.Location()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestUpsertRules(t *testing.T) {
 	}
 	d, _ := analytics.ParseDate("2026-03-10")
 	p, _ := analytics.PeriodForDate(analytics.Daily, d, time.UTC)
-	good := analytics.Metrics{Period: analytics.Range{Start: p.Start, End: p.End}}
+	good := analytics.Metrics{Range: analytics.Range{Start: p.Start, End: p.End}}
 	sn := func(team, id string, m analytics.Metrics, date analytics.Date) analytics.Snapshot {
 		return analytics.Snapshot{ID: id, Scope: analytics.TeamScope(team), Type: analytics.Daily, Date: date, Metrics: m}
 	}
@@ -335,7 +335,7 @@ func TestConcurrentUse(t *testing.T) {
 				if _, err := s.Aggregate(ctx, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: analytics.TeamScope("t2"), Period: p}}}); err != nil {
 					t.Error(err)
 				}
-				m := analytics.Metrics{Period: analytics.Range{Start: p.Start, End: p.End}}
+				m := analytics.Metrics{Range: analytics.Range{Start: p.Start, End: p.End}}
 				if err := s.UpsertSnapshots(ctx, []analytics.Snapshot{{Scope: analytics.TeamScope("t2"), Type: analytics.Daily, Date: d, Metrics: m}}); err != nil {
 					t.Error(err)
 				}

@@ -118,7 +118,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 			if r := res[keyOf(it.Scope)]; r != nil {
 				m = *r
 			}
-			m.Period = analytics.Range{Start: it.Period.Start, End: it.Period.End}
+			m.Range = analytics.Range{Start: it.Period.Start, End: it.Period.End}
 			if req.Sketches && m.ActiveSketch == nil {
 				m.ActiveSketch = emptySketch // no active contacts
 			}

@@ -203,24 +203,24 @@ func TestAggregateEdges(t *testing.T) {
 	}
 	var h0 analytics.Histogram
 	h0[0] = 1
-	team := analytics.Metrics{Period: analytics.Range{Start: day.Start, End: day.End}}
+	team := analytics.Metrics{Range: analytics.Range{Start: day.Start, End: day.End}}
 	team.Messages = analytics.MessageMetrics{Total: 5, Sent: 3, Delivered: 3, Read: 3, Failed: 1, Replied: 1, Inbound: 2, Outbound: 3}
 	team.Conversations = analytics.ConversationMetrics{Total: 1, Open: 1, ResponseCount: 1, ResponseTimeMs: 4500,
 		Histogram: h0, FirstResponseCount: 1, FirstResponseTimeMs: 4500}
 	// k1 rounds 4999.5 up to 5000 centi; k2 is clamped to 100.
 	team.Contacts = analytics.ContactMetrics{Total: 2, New: 1, Active: 2, Blocked: 1, EngagementScoreCenti: 15000}
 	team.Derive()
-	a1 := analytics.Metrics{Period: team.Period}
+	a1 := analytics.Metrics{Range: team.Range}
 	a1.Messages = analytics.MessageMetrics{Total: 2, Sent: 2, Delivered: 2, Read: 2, Replied: 1, Inbound: 1, Outbound: 1}
 	a1.Conversations = team.Conversations
 	// k1, created the day before, joins A1 with c1 during the day: new there.
 	a1.Contacts = analytics.ContactMetrics{Total: 1, New: 1, Active: 1, EngagementScoreCenti: 5000}
 	a1.Derive()
-	a2 := analytics.Metrics{Period: team.Period}
+	a2 := analytics.Metrics{Range: team.Range}
 	a2.Messages = analytics.MessageMetrics{Total: 2, Failed: 1, Outbound: 2}
 	a2.Contacts = analytics.ContactMetrics{Total: 1, New: 1, Active: 1, Blocked: 1, EngagementScoreCenti: 10000}
 	a2.Derive()
-	zero := analytics.Metrics{Period: team.Period}
+	zero := analytics.Metrics{Range: team.Range}
 	zero.Derive()
 	want := []analytics.Metrics{team, a1, a2, zero, zero}
 	if d := cmp.Diff(want, got); d != "" {

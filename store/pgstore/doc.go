@@ -118,7 +118,7 @@
 //     (migration 3): active_sketch, the sketch of the snapshot's active
 //     contacts (analytics.DistinctSketch's binary encoding), and
 //     metrics_compact, its counts in analytics' compact binary encoding
-//     (analytics.AppendMetricsBinary); the metrics JSON stays the
+//     (store.AppendMetricsBinary); the metrics JSON stays the
 //     canonical format. A trigger clears both when a row's metrics are
 //     replaced without them (by an earlier version or the original
 //     system), so that they never disagree with the JSON;
@@ -287,7 +287,7 @@
 // CONFLICT (team_id, whatsapp_account_id, date, snapshot_type) DO UPDATE
 // statements of Config.UpsertBatchSize rows: all or nothing, with each
 // snapshot's sketch and compact counts beside its metrics. Snapshots reads
-// through the indexes and decodes with analytics.DecodeMetrics (it reads
+// through the indexes and decodes with store.DecodeMetrics (it reads
 // neither of the roll-up columns); a row it cannot decode gives ErrCorrupt
 // naming its id.
 package pgstore

@@ -319,7 +319,7 @@ func testNoActivity(t *testing.T, open Open) {
 	}}
 	got := aggregate(t, s, req)
 	for i, it := range req.Items {
-		want := analytics.Metrics{Period: rangeOf(it.Period)}
+		want := analytics.Metrics{Range: rangeOf(it.Period)}
 		if d := diff(want, got[i]); d != "" {
 			t.Errorf("Aggregate %s: want zero counts (-want +got):\n%s", describe(it), d)
 		}
@@ -340,9 +340,9 @@ func testInvalidAggregate(t *testing.T, open Open) {
 	}{
 		{"empty team", analytics.AggregateRequest{Items: []analytics.ScopePeriod{ok, {Period: day}}}},
 		{"team ID of 1025 bytes", analytics.AggregateRequest{Items: []analytics.ScopePeriod{
-			{Scope: analytics.TeamScope(strings.Repeat("t", analytics.MaxIDLength+1)), Period: day}}}},
+			{Scope: analytics.TeamScope(strings.Repeat("t", maxIDLength+1)), Period: day}}}},
 		{"account ID of 1025 bytes", analytics.AggregateRequest{Items: []analytics.ScopePeriod{
-			{Scope: analytics.AccountScope("acme", strings.Repeat("a", analytics.MaxIDLength+1)), Period: day}}}},
+			{Scope: analytics.AccountScope("acme", strings.Repeat("a", maxIDLength+1)), Period: day}}}},
 		{"empty period", analytics.AggregateRequest{Items: []analytics.ScopePeriod{
 			{Scope: ok.Scope, Period: analytics.Period{Type: analytics.Daily, Start: day.Start, End: day.Start, Date: day.Date}}}}},
 		{"reversed period", analytics.AggregateRequest{Items: []analytics.ScopePeriod{

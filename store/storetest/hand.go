@@ -166,7 +166,7 @@ func acmeCampaigns() []store.Campaign {
 func acmeDay() analytics.Metrics {
 	p := period(analytics.Daily, "2026-03-10", "UTC")
 	return analytics.Metrics{
-		Period: rangeOf(p),
+		Range: rangeOf(p),
 		Messages: analytics.MessageMetrics{
 			Total: 18,
 			// read: m03 m04 m07 m11 m13 m16 m17 m18 m21 m23 = 10;
@@ -245,7 +245,7 @@ func acmeDay() analytics.Metrics {
 func acmeDayWA1() analytics.Metrics {
 	p := period(analytics.Daily, "2026-03-10", "UTC")
 	return analytics.Metrics{
-		Period: rangeOf(p),
+		Range: rangeOf(p),
 		Messages: analytics.MessageMetrics{
 			Total: 8, // m01 m02 m03 m04 m05 m07 m20 m21
 			// read m03 m04 m07 m21; delivered adds m05 m20.
@@ -296,7 +296,7 @@ func acmeDayWA1() analytics.Metrics {
 func acmeDayWA2() analytics.Metrics {
 	p := period(analytics.Daily, "2026-03-10", "UTC")
 	return analytics.Metrics{
-		Period: rangeOf(p),
+		Range: rangeOf(p),
 		Messages: analytics.MessageMetrics{
 			Total: 7, // m11 m12 m13 m16 m17 m18 m25
 			// read m11 m13 m16 m17 m18; sent adds m12; m25 is pending.
@@ -509,7 +509,7 @@ func testKolkataDay(t *testing.T, s analytics.Store) {
 	kol := period(analytics.Daily, "2026-03-10", "Asia/Kolkata")
 	// Kolkata's 2026-03-10, [03-09T18:30Z, 03-10T18:30Z), in full.
 	kolDay := analytics.Metrics{
-		Period: rangeOf(kol),
+		Range: rangeOf(kol),
 		Messages: analytics.MessageMetrics{
 			Total: 3, Inbound: 1, Outbound: 2, // a2, a3, a5
 			Sent: 2, Delivered: 2, Read: 1, Failed: 1,
@@ -634,7 +634,7 @@ func testTenants(t *testing.T, open Open) {
 	// tenant-a: ta1 is a turn answered by ta2 in 60 s; ta2 is replied by
 	// ta3 exactly W later, on 03-11.
 	a := analytics.Metrics{
-		Period: rangeOf(day),
+		Range: rangeOf(day),
 		Messages: analytics.MessageMetrics{
 			Total: 2, Sent: 2, Delivered: 2, Read: 2, Replied: 1, Inbound: 1, Outbound: 1,
 			DeliveryRate: 100, ReadRate: 100, ReplyRate: 50,
@@ -653,7 +653,7 @@ func testTenants(t *testing.T, open Open) {
 	aAcc.Contacts.New = 1 // contact-1 joins a-wa with conv-1 on the day
 	// tenant-b: tb1 is replied by tb2 after 15 s; tb2's turn is unanswered.
 	b := analytics.Metrics{
-		Period: rangeOf(day),
+		Range: rangeOf(day),
 		Messages: analytics.MessageMetrics{
 			Total: 2, Sent: 2, Delivered: 1, Read: 1, Replied: 1, Inbound: 1, Outbound: 1,
 			DeliveryRate: 50, ReadRate: 100, ReplyRate: 50,
@@ -682,7 +682,7 @@ func testTenants(t *testing.T, open Open) {
 		{analytics.TeamScope("tenant-b"), b},
 		{analytics.AccountScope("tenant-b", "b-wa"), bAcc},
 		// An account of the other tenant is not this tenant's.
-		{analytics.AccountScope("tenant-a", "b-wa"), analytics.Metrics{Period: rangeOf(day)}},
+		{analytics.AccountScope("tenant-a", "b-wa"), analytics.Metrics{Range: rangeOf(day)}},
 	}
 	req := analytics.AggregateRequest{}
 	for _, tt := range tests {

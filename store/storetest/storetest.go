@@ -113,7 +113,7 @@ func ts(s string) time.Time {
 }
 
 func mustLoc(name string) *time.Location {
-	loc, err := analytics.LoadLocation(name)
+	loc, err := analytics.Team{TimeZone: name}.Location()
 	if err != nil {
 		panic(err)
 	}
