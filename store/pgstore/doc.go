@@ -7,9 +7,9 @@
 //
 //	sqldb := sql.OpenDB(stdlib.GetConnector(*pgxConfig)) // or Bun's pgdriver
 //	db := bun.NewDB(sqldb, pgdialect.New())
-//	store, err := pgstore.New(ctx, db, nil) // nil: the reference schema's names
+//	st, err := pgstore.New(ctx, db, nil) // nil: the reference schema's names
 //	if err != nil { … }
-//	if err := store.Migrate(ctx); err != nil { … }
+//	if err := st.Migrate(ctx); err != nil { … }
 //
 // New checks the source mapping (Config.Source) against the database and
 // returns an error wrapping analytics.ErrInvalidArgument that names the
