@@ -18,8 +18,8 @@ import (
 // separately).
 var ignoreActive = cmpopts.IgnoreFields(analytics.ContactMetrics{}, "Active")
 
-// checkDashboard compares d, the dashboard of team over days days read
-// now, with the reference: Current is ComputeMetrics over [the start of the
+// checkDashboard compares d, the dashboard of team over days days read now,
+// with the reference: Current is store.ComputeMetrics over [the start of the
 // day days-1 days ago, now), team-wide; Previous the days days before it,
 // its last day cut at now's local time of day; one Series entry per day;
 // LiveDays the finished days of both windows with no snapshot in stored,

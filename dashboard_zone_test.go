@@ -82,7 +82,7 @@ func pickDays(team string, dates ...analytics.Date) analytics.PeriodPicker {
 // After a team's time zone changes, the daily snapshots stored in its old
 // zone cover other instants than its days: the dashboard aggregates those
 // days live, in the new zone, and uses only the snapshots regenerated in
-// it. Every day of Series equals ComputeMetrics over that day's bounds in
+// it. Every day of Series equals store.ComputeMetrics over that day's bounds in
 // the new zone and the windows equal a direct computation over them (see
 // checkDashboard), with LiveDays every finished day but the regenerated
 // ones.

@@ -21,6 +21,9 @@
 //     applies the reply and turn rules below.
 //   - gocache: the tiered Cache, a gocache memory store (bigcache by
 //     default) in front of Redis through go-redis.
+//   - scheduler: runs the Snapshotter's daily, weekly and monthly jobs when
+//     each team's periods fall due, across replicas, with the job-run
+//     claims that make one replica do each run (JobRunStore, JobRun).
 //   - store/pgstore: the production Store on Postgres 15+ through Bun.
 //   - store/memstore: an in-memory Store for tests and the quickstart.
 //   - store/storetest: the conformance suite every Store passes.
@@ -188,8 +191,8 @@
 // probability below n²/2⁶⁵) while the scope has at most 8192 distinct
 // active contacts in the period, and beyond that as an estimate with a
 // relative standard error of 1/√8190 ≈ 1.1% (95% of estimates within
-// 2.2%). When a day has no sketch (a snapshot written by an earlier
-// version, or by the original system), the roll-up counts that period's
+// 2.2%). When a day has no sketch (a snapshot written by the original
+// system, or by any writer that keeps none), the roll-up counts that period's
 // active contacts exactly from the messages instead
 // (ActiveContactsCounter), never from a lower bound.
 //

@@ -21,7 +21,7 @@ var isolationSeeds = []uint64{1, 2, 3}
 
 // TestTenantIsolationMemstore is the isolation property on memstore: for
 // random multi-tenant data whose record IDs repeat across teams, every
-// metric of every scope of team A equals ComputeMetrics over A's records
+// metric of every scope of team A equals store.ComputeMetrics over A's records
 // alone, in per-team and mixed requests and in stored snapshots. The
 // Postgres variant is TestTenantIsolation in store/pgstore.
 func TestTenantIsolationMemstore(t *testing.T) {

@@ -180,7 +180,7 @@ func (f *svcFixture) sameTime(t *testing.T, team string, offset int) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day()+offset, l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), l.Location())
 }
 
-// compute is the reference: ComputeMetrics of scope over [start, end).
+// compute is the reference: store.ComputeMetrics of scope over [start, end).
 func (f *svcFixture) compute(t *testing.T, scope analytics.Scope, start, end time.Time) analytics.Metrics {
 	t.Helper()
 	return f.computeAll(t, span{scope, start, end})[0]
@@ -192,7 +192,7 @@ type span struct {
 	start, end time.Time
 }
 
-// computeAll is compute of many spans in one ComputeMetrics call.
+// computeAll is compute of many spans in one store.ComputeMetrics call.
 func (f *svcFixture) computeAll(t *testing.T, spans ...span) []analytics.Metrics {
 	t.Helper()
 	items := make([]analytics.ScopePeriod, len(spans))
@@ -302,7 +302,7 @@ func TestServiceBehaviour(t *testing.T) {
 	}
 }
 
-// testRealTime: RealTime is ComputeMetrics over [local midnight, now), for
+// testRealTime: RealTime is store.ComputeMetrics over [local midnight, now), for
 // the team and for each account, in zones whose midnight is not UTC's.
 func testRealTime(t *testing.T, setup tierSetup) {
 	ctx := context.Background()

@@ -15,10 +15,9 @@ import (
 // error of 1/√(SketchK−2) ≈ 1.1%. A sketch stores 8 bytes per kept hash:
 // 8n bytes for a scope with n ≤ SketchK active contacts in a day, at most
 // 64 KiB. 8192 keeps every scope of up to 8192 active contacts in a month
-// exact (the synthetic benchmark's largest team has 4516) while bounding
-// what a daily snapshot stores and a roll-up reads of it; halving it would
-// halve the worst case and raise the error to 1.6%, doubling it would lower
-// the error to 0.8% for 128 KiB.
+// exact while bounding what a daily snapshot stores and a roll-up reads of
+// it; halving it would halve the worst case and raise the error to 1.6%,
+// doubling it would lower the error to 0.8% for 128 KiB.
 const SketchK = 8192
 
 // maxSketchK is the largest k a DistinctSketch accepts (from

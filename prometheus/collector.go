@@ -1,6 +1,7 @@
-// Package analyticsprom exports the counters of an analytics cache to
-// Prometheus. It lives apart from package analytics so that hosts that do
-// not use Prometheus do not build its client.
+// Package analyticsprom exports the counters of the analytics tiered cache
+// (gocache.Cache, or any StatsSource) to Prometheus. It lives apart from
+// package analytics so that hosts that do not use Prometheus do not build
+// its client.
 //
 // The collector registers nothing by itself: the host registers it where it
 // wants, and adds labels (a replica name, say) with

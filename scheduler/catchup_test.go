@@ -103,12 +103,12 @@ func TestZoneChangeDoesNotLoseAPeriod(t *testing.T) {
 }
 
 // TestFirstStartRegeneratesNothingDone starts a scheduler on a store whose
-// snapshots of every due period exist, as after an upgrade from a version
-// that keyed its runs otherwise (an old-style row is there) or a change of
-// the jobs' specs: the first start generates the runs of the latest ticks
-// alone (alpha's day with its trailing days, alpha's week and month: the
-// latest ticks are UTC's, under either spec), not the lookback window
-// again.
+// snapshots of every due period exist and that holds a job-runs row under
+// another key (a job's name alone with a period's date), as after an upgrade
+// or a change of the jobs' specs: the first start generates the runs of the
+// latest ticks alone (alpha's day with its trailing days, alpha's week and
+// month: the latest ticks are UTC's, under either spec), not the lookback
+// window again.
 func TestFirstStartRegeneratesNothingDone(t *testing.T) {
 	t.Parallel()
 	for _, cfg := range []scheduler.Config{

@@ -64,7 +64,7 @@
 // 2026-02-11 for New York's 2026-02-10, which falls due at 02:00 EST;
 // "daily-analytics-snapshot@06:00Z" and 2026-03-11 for its 2026-03-10,
 // which falls due at 02:00 EDT. Before running, a
-// replica claims the key in an JobRunStore (the job-runs table
+// replica claims the key in a JobRunStore (the job-runs table
 // of store/pgstore, or store/memstore for one process): of all replicas
 // that try, exactly one gets it. The holder renews its claim every
 // HeartbeatEvery; a claim whose heartbeat is older than StaleAfter is
@@ -142,13 +142,13 @@
 //
 // # Upgrading, and changing the specs
 //
-// Earlier versions keyed the job-runs rows otherwise (the job's name alone,
-// with a period's date), or by the ticks of other specs. The catch-up
-// never reads those rows, so they are harmless and may be deleted at
-// leisure; the first start generates the runs of the latest ticks and the
-// periods whose snapshots do not exist, nothing more. During a rolling
-// deploy old and new replicas claim different keys, so the latest tick's
-// periods may be generated once by each version.
+// Job-runs rows under keys other than those above (a job's name alone with a
+// period's date, or the ticks of other specs) are never read by the
+// catch-up, so they are harmless and may be deleted at leisure; the first
+// start generates the runs of the latest ticks and the periods whose
+// snapshots do not exist, nothing more. During a rolling deploy, replicas
+// that key their runs differently claim different keys, so the latest tick's
+// periods may be generated once by each.
 //
 // Stores that keep the compact binary encoding of the metrics beside the
 // JSON (store/pgstore) write it in version 1, which every release reads,
@@ -162,7 +162,7 @@
 //
 // In store/pgstore's job-runs table, period_start holds the JobRun.Period
 // of these keys: the tick's UTC date, or the catch-up's UTC date (the
-// column's name predates the keys).
+// column holds no period's start, whatever its name says).
 //
 // # Lateness
 //

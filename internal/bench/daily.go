@@ -130,9 +130,8 @@ func openEnv(ctx context.Context, o *Options, schema string, cfg synth.Config) (
 	// Every suite starts from an empty snapshot table, as on a dataset's
 	// first run: a reused dataset's table otherwise holds the dead row
 	// versions of every earlier run (autovacuum is off here, and VACUUM
-	// does not shrink a table). After a day of runs the daily dataset's
-	// table held its 4000 rows in 487 MB, and the monthly roll-up, which
-	// reads the dailies, took 0.91 s instead of 0.63 s.
+	// does not shrink a table), and the monthly roll-up, which reads the
+	// dailies, would read those too and time slower than on a fresh table.
 	if _, err := db.ExecContext(ctx, `TRUNCATE analytics_snapshots`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("bench: emptying the snapshots: %w", err)

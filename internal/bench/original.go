@@ -15,7 +15,7 @@ import (
 // Original is the original (Node/Prisma) system's snapshot job, rebuilt on
 // the reference schema as the baseline the SDK is measured against. For
 // each team in turn, and for the team-wide scope and then each account, it
-// ran one query per metric family and then one upsert, in sequence:
+// runs one query per metric family and then one upsert, in sequence:
 //
 //  1. messages grouped by status and direction (Prisma groupBy);
 //  2. distinct conversations with an inbound message ("replied");

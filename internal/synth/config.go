@@ -138,7 +138,7 @@ type StatusMix struct {
 // 10% sent, 25% delivered, 52% read, 5% failed, 8% pending.
 var DefaultStatusMix = StatusMix{Sent: 0.10, Delivered: 0.25, Read: 0.52, Failed: 0.05, Other: 0.08}
 
-// Statuses the generator writes besides the analytics.Status* constants.
+// Statuses the generator writes besides the store.Status* constants.
 const (
 	// OtherStatus is the status of outbound messages drawn as
 	// StatusMix.Other.

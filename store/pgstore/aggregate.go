@@ -279,13 +279,11 @@ type txQuerier = bun.IDB
 // statements see one snapshot of the data, with the aggregation settings:
 // work_mem (Config.AggregateWorkMem), no JIT (compiling these plans costs
 // more than it saves), no parallel workers (the store already runs
-// Config.AggregateParallelism statements at once; a dashboard's scan of a
-// day with few messages got a parallel plan whose two workers made the
-// statement slower),
-// and no nested loops or merge joins. The planner's
-// estimates of CTE sizes are guesses; a small guess once made it pick a
-// quadratic nested loop, so every join is a hash join except the gated
-// key lookups, which can only be nested loops.
+// Config.AggregateParallelism statements at once, and a parallel plan of a
+// small scan can be slower than a serial one), and no nested loops or
+// merge joins: the planner's estimates of CTE sizes are guesses, and a
+// small guess can make it pick a quadratic nested loop, so every join is a
+// hash join except the gated key lookups, which can only be nested loops.
 func (s *Store) inTx(ctx context.Context, what string, f func(tx txQuerier) error) error {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {

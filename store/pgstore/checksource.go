@@ -92,12 +92,11 @@ func (c ColumnCheck) OK() bool {
 //
 // Cost: one statement per column, each a sequential scan of its whole
 // table (the messages table twice) with a hash aggregate over the
-// column's distinct values, which a status column has few of: about
-// 0.4 s for 1,000,000 messages and 200,000 conversations in cache on a
-// 2-core Postgres 15, so roughly linear in the rows. Each table with a
-// TeamVia adds one statement: two scans of the table, one of them hash
-// joined to the accounts (or to the conversations, and their accounts when
-// conversations have a TeamVia), likewise linear in the rows. It is meant
+// column's distinct values, which a status column has few of, so linear
+// in the rows. Each table with a TeamVia adds one statement: two scans of
+// the table, one of them hash joined to the accounts (or to the
+// conversations, and their accounts when conversations have a TeamVia),
+// likewise linear in the rows. It is meant
 // for deployment and health checks, not for every request; run it on a
 // replica when the tables are large.
 func (s *Store) CheckSource(ctx context.Context) ([]ColumnCheck, error) {

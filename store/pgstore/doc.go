@@ -7,9 +7,9 @@
 //
 //	sqldb := sql.OpenDB(stdlib.GetConnector(*pgxConfig)) // or Bun's pgdriver
 //	db := bun.NewDB(sqldb, pgdialect.New())
-//	store, err := pgstore.New(ctx, db, nil) // nil: the reference schema's names
+//	st, err := pgstore.New(ctx, db, nil) // nil: the reference schema's names
 //	if err != nil { … }
-//	if err := store.Migrate(ctx); err != nil { … }
+//	if err := st.Migrate(ctx); err != nil { … }
 //
 // New checks the source mapping (Config.Source) against the database and
 // returns an error wrapping analytics.ErrInvalidArgument that names the
@@ -120,8 +120,8 @@
 //     metrics_compact, its counts in analytics' compact binary encoding
 //     (store.AppendMetricsBinary); the metrics JSON stays the
 //     canonical format. A trigger clears both when a row's metrics are
-//     replaced without them (by an earlier version or the original
-//     system), so that they never disagree with the JSON;
+//     replaced without them (by the original system, or any writer that
+//     does not fill them), so that they never disagree with the JSON;
 //   - the job-runs table (Config.JobRunsTable) in which schedulers claim a
 //     (job, period_start) pair through scheduler.JobRunStore, which Store
 //     implements: one INSERT … ON CONFLICT DO UPDATE … WHERE statement per
@@ -183,8 +183,8 @@
 // (team_id, id) index, the contacts of the active conversations (with a
 // message in the period) created outside the scan range; it runs even when
 // there are none, so that the number of statements does not depend on the
-// data. Sorting and windowing every active conversation in Postgres, as an
-// earlier version did, cost about twice as much as reading the rows and
+// data. The rows are ordered in Go because sorting and windowing every
+// active conversation in Postgres costs more than reading the rows and
 // ordering them in Go. The results equal store.ComputeMetrics over the
 // same rows; the tests cross-check them on random data in several zones,
 // under odd session time zones, with linguistic collations and with

@@ -341,8 +341,8 @@ GROUP BY acc.team_id, acc.account_id`
 // score: clamped to [0, 100] (NULL and NaN count as 0), multiplied by 100,
 // and rounded as round((score*100)::numeric) does, that is after reading
 // the product to 15 significant digits, half away from zero. The numeric
-// conversion costs about two thirds of the contacts statement's read of a
-// team's contacts, so it is paid only near a tie: when the product's
+// conversion is costly next to the contacts statement's read of a team's
+// contacts, so it is paid only near a tie: when the product's
 // fraction is more than 1e-6 from one half, its 15 digits (an error under
 // 1e-10 below 10,000) and its float8 value round to the same integer,
 // which floor(x + 0.5) gives exactly (x + 0.5 cannot round across an

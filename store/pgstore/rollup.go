@@ -114,12 +114,13 @@ const (
 // statement through the (team_id, snapshot_type, date) index per part of
 // the teams, Config.AggregateParallelism parts at once. It reads each
 // row's metrics_compact, decoded with store.DecodeMetricsBinary, and
-// its metrics JSON only where that is NULL (rows written by earlier
-// versions), with the row's active_sketch, and decodes the rows as they
-// come, in place, into one slice sized for estimatedScopes scopes per team
-// and day (at most 31 days): a snapshot is a few hundred bytes and a month
+// its metrics JSON only where that is NULL (rows written by a writer that
+// does not fill it, such as the original system), with the row's
+// active_sketch, and decodes the rows as they come, in place, into one
+// slice sized for estimatedScopes scopes per team and day (at most 31
+// days): a snapshot is a few hundred bytes and a month
 // of a thousand teams over a hundred thousand of them, and copying them
-// from per-part slices into one cost more than a tenth of a monthly
+// from per-part slices into one would be a sizeable share of a monthly
 // roll-up. Teams with more scopes (or calls beyond maxSnapshotSlots) cost
 // one copy more, and a result using fewer than half the slots is copied
 // into a slice of its size. A team ID that cannot be a value of the type

@@ -250,7 +250,7 @@ func mustJSON(t *testing.T, v any) string {
 // TestRollupColumns checks the columns roll-ups read beside the metrics
 // document (migration 3): SnapshotsOfTeams returns what was upserted from
 // metrics_compact and active_sketch; a writer that replaces the metrics
-// alone (an earlier version's upsert, or the original system) makes the
+// alone (such as the original system's upsert) makes the
 // trigger clear both, so the roll-up reads the new JSON and no stale
 // sketch; a write that leaves the metrics as they were keeps them; and
 // corrupt ones give ErrCorrupt naming the row.
@@ -297,7 +297,8 @@ func TestRollupColumns(t *testing.T) {
 		t.Errorf("an update of created_at alone cleared the roll-up columns (sketch %v, compact %v)", sk, c)
 	}
 
-	// An earlier version's upsert replaces metrics and created_at only.
+	// A writer unaware of the roll-up columns replaces metrics and
+	// created_at only.
 	old := sn.Metrics
 	old.Messages.Total, old.Messages.Outbound = 99, 96
 	old.Contacts.Active = 5
@@ -318,7 +319,7 @@ func TestRollupColumns(t *testing.T) {
 			got.Metrics.Messages.Total, got.Metrics.Contacts.Active, got.Metrics.ActiveSketch)
 	}
 
-	// This version writes them again, also when only the counts change
+	// The store's upsert writes them again, also when only the counts change
 	// and the sketch stays the same.
 	for i, total := range []int64{10, 11} {
 		next := sn

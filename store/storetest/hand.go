@@ -374,7 +374,7 @@ func testReplyWindow(t *testing.T, open Open) {
 	want.Conversations = analytics.ConversationMetrics{
 		Total: 4, Open: 2, Closed: 2,
 		// Turns: m01 (4.25 s), m04 (120 s), m11 (90 s), m13 (unanswered),
-		// m16 — now its own turn, 24 h after m15 — answered by m17 at
+		// m16 — its own turn here, 24 h after m15 — answered by m17 at
 		// the same instant (0 s), m18 (unanswered: 24 h), m23 (unanswered:
 		// 15 min > 10 min).
 		ResponseCount: 4, ResponseTimeMs: 214250, Unanswered: 3, // 4250 + 120000 + 90000 + 0

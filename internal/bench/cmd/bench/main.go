@@ -7,9 +7,9 @@
 //	go run ./internal/bench/cmd/bench -reuse
 //	go run ./internal/bench/cmd/bench -suites daily -teams 100
 //
-// Datasets are loaded into schemas named bench_* (about 1 minute for the
-// monthly one, 2 for 10,000 teams); -reuse keeps them between runs, and
-// -drop removes them at the end (-suites ” -drop removes them only).
+// Datasets are loaded into schemas named bench_* (the monthly and
+// 10,000-team ones take minutes to load); -reuse keeps them between runs,
+// and -drop removes them at the end (-suites "" -drop removes them only).
 package main
 
 import (
