@@ -12,7 +12,7 @@ import (
 
 // zones are the teams' time zones, given round robin: whole-hour,
 // half-hour and quarter-hour offsets, north and south of the equator.
-var zones = []string{"UTC", "America/New_York", "Asia/Kolkata", "Australia/Adelaide", "Europe/Berlin", "Asia/Kathmandu"}
+var zones = []string{"UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Adelaide", "Asia/Kathmandu"}
 
 // makeTeams returns n teams "team-0001", "team-0002", … in zones, each with
 // the given number of WhatsApp accounts "<team>-acc-1", "<team>-acc-2", ….

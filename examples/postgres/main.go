@@ -1,6 +1,6 @@
 // Command postgres runs the SDK's full stack on Postgres and Redis: it loads
-// synthetic activity into the reference source tables of a schema of its
-// own, migrates the snapshot tables, creates the recommended indexes,
+// generated activity (data.go) into source tables in a schema of its own,
+// migrates the snapshot tables, creates the recommended indexes,
 // generates daily snapshots for the last days (with a progress bar), then
 // weekly and monthly ones, and reads real-time and dashboard metrics through
 // the two-tier cache (memory in front of Redis), timing a cold read, a read

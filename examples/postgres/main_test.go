@@ -83,7 +83,7 @@ func TestRun(t *testing.T) {
 		snapshotDays, dashboardDays   = 10, 5
 	)
 	// A Tuesday: the daily snapshots cover 2026-10-24 to 11-02 in each of
-	// the teams' zones (UTC, New York, Kolkata), which touch two complete
+	// the teams' zones (UTC, New York, Berlin), which touch two complete
 	// ISO weeks (from 10-19 and 10-26) and one complete month (October).
 	now := time.Date(2026, 11, 3, 15, 0, 0, 0, time.UTC)
 	const weeklyWant, monthlyWant = teams * (1 + accounts) * 2, teams * (1 + accounts) * 1
