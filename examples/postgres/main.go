@@ -233,11 +233,16 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	fmt.Fprintf(out, "\nSummary\n")
 	fmt.Fprintf(out, "  data         %d rows in %s (%s)\n", data.rows(), ms(data.took), o.schema)
 	fmt.Fprintf(out, "  snapshots    Daily %d, Weekly %d, Monthly %d rows in %s.%s\n", rows["Daily"], rows["Weekly"], rows["Monthly"], o.schema, store.Config().SnapshotTable)
+	printTimes(out, gen, r, total())
+	return nil
+}
+
+// printTimes prints the summary's times.
+func printTimes(out io.Writer, gen generated, r readTimes, total time.Duration) {
 	fmt.Fprintf(out, "  generation   %d snapshots written, %d failed, in %s (%.0f snapshots/s)\n", gen.written, gen.failed, ms(gen.took), float64(gen.written)/gen.took.Seconds())
 	fmt.Fprintf(out, "  real time    cold %s, Redis %s, memory %s\n", ms(r.realTime[0]), ms(r.realTime[1]), ms(r.realTime[2]))
 	fmt.Fprintf(out, "  dashboard    cold %s, Redis %s, memory %s\n", ms(r.dashboard[0]), ms(r.dashboard[1]), ms(r.dashboard[2]))
-	fmt.Fprintf(out, "  total        %s\n", ms(total()))
-	return nil
+	fmt.Fprintf(out, "  total        %s\n", ms(total))
 }
 
 // conns are the program's connections: one pgx connection for the bulk
