@@ -131,6 +131,10 @@ func (d Dashboard) clone() Dashboard {
 	return d
 }
 
+// dashboard computes teamID's Dashboard over the last days days: the
+// current window ends now, the previous window is the days before it.
+// Days with a stored daily snapshot that covers them come from the
+// snapshot; the others are aggregated live.
 func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashboard, error) {
 	scope := TeamScope(teamID)
 	_, loc, err := s.teamLocation(ctx, scope)
@@ -145,61 +149,21 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 	if err != nil {
 		return Dashboard{}, err
 	}
-	// Days of both windows, oldest first: previous window then current.
-	first := today.Date.AddDays(-(2*days - 1))
-	stored, err := s.store.Snapshots(ctx, SnapshotQuery{Scope: scope, Type: Daily, From: first, To: today.Date.AddDays(-1)})
+	byDate, err := s.storedDays(ctx, scope, today.Date.AddDays(-(2*days - 1)), today.Date.AddDays(-1))
 	if err != nil {
 		return Dashboard{}, err
 	}
-	// A snapshot stands for its day only if it covers the day in the
-	// team's current zone (see coversDay); checked per day below.
-	byDate := make(map[Date]*Snapshot, len(stored))
-	for i := range stored {
-		byDate[stored[i].Date] = &stored[i]
-	}
-
-	// The previous window's last day is cut at now's local time of day (not
-	// after the time elapsed since midnight, which differs by an hour when
-	// either day is a daylight-saving change), kept within that day.
-	prevLast, err := PeriodForDate(Daily, today.Date.AddDays(-days), loc)
+	prevLast, err := previousLastDay(today, days, now, loc)
 	if err != nil {
 		return Dashboard{}, err
 	}
-	local := now.In(loc)
-	cut := time.Date(prevLast.Date.Year, prevLast.Date.Month, prevLast.Date.Day,
-		local.Hour(), local.Minute(), local.Second(), local.Nanosecond(), loc)
-	if cut.Before(prevLast.Start) {
-		cut = prevLast.Start
-	}
-	if cut.After(prevLast.End) {
-		cut = prevLast.End
-	}
-	prevLast = soFar(prevLast, cut)
-
 	periods := make([]Period, 2*days)
 	p := today
 	for i := 2*days - 1; i >= 0; i-- {
 		periods[i] = p
 		p = p.Prev()
 	}
-	var live []ScopePeriod
-	liveAt := map[int]int{} // period index -> item index
-	var liveDays []Date
-	for i, p := range periods {
-		switch {
-		case i == 2*days-1: // today so far
-			p = soFar(p, now)
-		case i == days-1: // the previous window's last day, cut
-			p = prevLast
-		default:
-			if sn, ok := byDate[p.Date]; ok && coversDay(sn, p) {
-				continue
-			}
-			liveDays = append(liveDays, p.Date)
-		}
-		liveAt[i] = len(live)
-		live = append(live, ScopePeriod{Scope: scope, Period: p})
-	}
+	live, liveAt, liveDays := livePeriods(scope, periods, days, now, prevLast, byDate)
 	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.cfg.ReplyWindow})
 	if err != nil {
 		return Dashboard{}, err
@@ -227,4 +191,66 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 	d.Current.GeneratedAt = now
 	d.Growth = GrowthOf(d.Current, d.Previous)
 	return d, nil
+}
+
+// storedDays returns scope's stored daily snapshots from first to last
+// (inclusive), by date. A snapshot stands for its day only if it covers
+// the day in the team's current zone (see coversDay); the caller checks
+// that per day.
+func (s *Service) storedDays(ctx context.Context, scope Scope, first, last Date) (map[Date]*Snapshot, error) {
+	stored, err := s.store.Snapshots(ctx, SnapshotQuery{Scope: scope, Type: Daily, From: first, To: last})
+	if err != nil {
+		return nil, err
+	}
+	byDate := make(map[Date]*Snapshot, len(stored))
+	for i := range stored {
+		byDate[stored[i].Date] = &stored[i]
+	}
+	return byDate, nil
+}
+
+// previousLastDay returns the previous window's last day, days days before
+// today, cut at now's local time of day (not after the time elapsed since
+// midnight, which differs by an hour when either day is a daylight-saving
+// change) and kept within that day.
+func previousLastDay(today Period, days int, now time.Time, loc *time.Location) (Period, error) {
+	prevLast, err := PeriodForDate(Daily, today.Date.AddDays(-days), loc)
+	if err != nil {
+		return Period{}, err
+	}
+	local := now.In(loc)
+	cut := time.Date(prevLast.Date.Year, prevLast.Date.Month, prevLast.Date.Day,
+		local.Hour(), local.Minute(), local.Second(), local.Nanosecond(), loc)
+	if cut.Before(prevLast.Start) {
+		cut = prevLast.Start
+	}
+	if cut.After(prevLast.End) {
+		cut = prevLast.End
+	}
+	return soFar(prevLast, cut), nil
+}
+
+// livePeriods returns the items to aggregate live among periods (both
+// windows' days, oldest first: previous window then current): today so far,
+// the previous window's last day cut as prevLast, and every day without a
+// stored snapshot that covers it. liveAt maps a period's index to its
+// item's index; liveDays lists the whole days aggregated live.
+func livePeriods(scope Scope, periods []Period, days int, now time.Time, prevLast Period, byDate map[Date]*Snapshot) (live []ScopePeriod, liveAt map[int]int, liveDays []Date) {
+	liveAt = map[int]int{}
+	for i, p := range periods {
+		switch {
+		case i == 2*days-1: // today so far
+			p = soFar(p, now)
+		case i == days-1: // the previous window's last day, cut
+			p = prevLast
+		default:
+			if sn, ok := byDate[p.Date]; ok && coversDay(sn, p) {
+				continue
+			}
+			liveDays = append(liveDays, p.Date)
+		}
+		liveAt[i] = len(live)
+		live = append(live, ScopePeriod{Scope: scope, Period: p})
+	}
+	return live, liveAt, liveDays
 }

@@ -14,7 +14,7 @@ import (
 // aggregating the whole period again; without it, it aggregates. A roll-up
 // counts contacts.active from the sketches of its days
 // (Metrics.ActiveSketch) when every day has one, and with ActiveContacts
-// when one lacks it (snapshots written before sketches were kept).
+// when one lacks it (a snapshot stored without a sketch).
 type ActiveContactsCounter interface {
 	// ActiveContacts returns, for every item of req in order, the
 	// Contacts.Active that Aggregate would return for it. Validation and
@@ -141,15 +141,37 @@ func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter,
 	if err := (AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow}).Validate(); err != nil {
 		return nil, err
 	}
-	// The days of every item, in the item's zone (the same for every
-	// scope of a team).
-	days := make([][]Period, len(items))
+	days, from, to := itemDays(items)
+	dailies, err := s.dailies(ctx, items, from, to)
+	if err != nil {
+		return nil, err
+	}
+	pieces, direct := s.piecesOf(items, days, dailies)
+	directMs, err := s.aggregateDirect(ctx, direct)
+	if err != nil {
+		return nil, err
+	}
+	out := mergePieces(items, pieces, directMs)
+	if err := s.countActive(ctx, counter, items, pieces, out); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Derive()
+	}
+	return out, nil
+}
+
+// itemDays returns the days of every item, in the item's zone (the same for
+// every scope of a team), and the first and last of those days over all
+// items. An item that is not a whole number of days has nil days: it is
+// aggregated directly.
+func itemDays(items []ScopePeriod) (days [][]Period, from, to Date) {
+	days = make([][]Period, len(items))
 	type span struct {
 		start, end time.Time
 		loc        *time.Location
 	}
 	known := map[span][]Period{}
-	var from, to Date
 	for i, it := range items {
 		sp := span{it.Period.Start, it.Period.End, it.Period.Location()}
 		ds, seen := known[sp]
@@ -168,11 +190,14 @@ func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter,
 			to = last
 		}
 	}
-	dailies, err := s.dailies(ctx, items, from, to)
-	if err != nil {
-		return nil, err
-	}
+	return days, from, to
+}
 
+// piecesOf splits every item into pieces: a settled daily snapshot where
+// there is one, and otherwise runs of consecutive days, each aggregated
+// directly as one period. It returns the pieces of each item and the
+// direct items the pieces index into.
+func (s *Snapshotter) piecesOf(items []ScopePeriod, days [][]Period, dailies map[SnapshotKey]*Snapshot) ([][]piece, []ScopePeriod) {
 	var direct []ScopePeriod
 	pieces := make([][]piece, len(items))
 	for i, it := range items {
@@ -207,17 +232,29 @@ func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter,
 		}
 		flush()
 	}
+	return pieces, direct
+}
 
-	var directMs []Metrics
-	if len(direct) > 0 {
-		directMs, err = s.store.Aggregate(ctx, AggregateRequest{Items: direct, ReplyWindow: s.cfg.ReplyWindow, Sketches: true})
-		if err != nil {
-			return nil, err
-		}
-		if len(directMs) != len(direct) {
-			return nil, fmt.Errorf("analytics: store returned %d metrics for %d items", len(directMs), len(direct))
-		}
+// aggregateDirect aggregates the direct items, with sketches so that their
+// active contacts can be merged with those of the snapshots. It returns nil
+// for no items.
+func (s *Snapshotter) aggregateDirect(ctx context.Context, direct []ScopePeriod) ([]Metrics, error) {
+	if len(direct) == 0 {
+		return nil, nil
 	}
+	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: direct, ReplyWindow: s.cfg.ReplyWindow, Sketches: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) != len(direct) {
+		return nil, fmt.Errorf("analytics: store returned %d metrics for %d items", len(ms), len(direct))
+	}
+	return ms, nil
+}
+
+// mergePieces merges the pieces of each item into the item's metrics, over
+// the item's period and with no GeneratedAt.
+func mergePieces(items []ScopePeriod, pieces [][]piece, directMs []Metrics) []Metrics {
 	out := make([]Metrics, len(items))
 	var ms []*Metrics
 	for i, it := range items {
@@ -234,10 +271,13 @@ func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter,
 		m.GeneratedAt = time.Time{}
 		out[i] = m
 	}
+	return out
+}
 
-	// Active contacts, exactly, for the items whose pieces did not all
-	// have a sketch, unless one direct item covers the whole period (its
-	// count is exact).
+// countActive sets out's active contacts, counted exactly, for the items
+// whose pieces did not all have a sketch, unless one direct item covers the
+// whole period (its count is exact).
+func (s *Snapshotter) countActive(ctx context.Context, counter ActiveContactsCounter, items []ScopePeriod, pieces [][]piece, out []Metrics) error {
 	var count []ScopePeriod
 	var countAt []int
 	for i, it := range items {
@@ -247,22 +287,20 @@ func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter,
 		countAt = append(countAt, i)
 		count = append(count, it)
 	}
-	if len(count) > 0 {
-		active, err := counter.ActiveContacts(ctx, AggregateRequest{Items: count, ReplyWindow: s.cfg.ReplyWindow})
-		if err != nil {
-			return nil, err
-		}
-		if len(active) != len(count) {
-			return nil, fmt.Errorf("analytics: store returned %d active counts for %d items", len(active), len(count))
-		}
-		for j, i := range countAt {
-			out[i].Contacts.Active = active[j]
-		}
+	if len(count) == 0 {
+		return nil
 	}
-	for i := range out {
-		out[i].Derive()
+	active, err := counter.ActiveContacts(ctx, AggregateRequest{Items: count, ReplyWindow: s.cfg.ReplyWindow})
+	if err != nil {
+		return err
 	}
-	return out, nil
+	if len(active) != len(count) {
+		return fmt.Errorf("analytics: store returned %d active counts for %d items", len(active), len(count))
+	}
+	for j, i := range countAt {
+		out[i].Contacts.Active = active[j]
+	}
+	return nil
 }
 
 // sketchAgrees reports whether m's ActiveSketch may stand for the contacts

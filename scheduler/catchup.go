@@ -93,38 +93,16 @@ func (s *Scheduler) catchUp(ctx context.Context, j *job, tk *tick, window []time
 // them.
 func (s *Scheduler) missing(ctx context.Context, j *job, at time.Time, busy map[time.Time]bool) (map[string]teamPlan, error) {
 	plans := map[string]teamPlan{}
-	type candidate struct {
-		id      string
-		periods []analytics.Period // latest first
-		dues    []time.Time
-	}
 	err := s.snap.TeamBatches(ctx, func(teams []analytics.Team) error {
-		var cands []candidate
+		var cands []catchUpCandidate
 		var ids []string
 		var from, to analytics.Date
 		for _, t := range teams {
-			loc, err := t.Location()
-			if err != nil {
+			c, ok := candidateOf(j, t, at, busy)
+			if !ok {
 				continue
 			}
-			p, _, err := j.lastSlotPeriod(at, loc)
-			if err != nil {
-				continue
-			}
-			c := candidate{id: t.ID}
-			for n := 0; n < j.lookback; n++ {
-				if n > 0 {
-					p = p.Prev()
-				}
-				due, err := analytics.DueAt(p, j.due)
-				if err != nil {
-					break
-				}
-				if busy[slotFor(due)] {
-					continue
-				}
-				c.periods = append(c.periods, p)
-				c.dues = append(c.dues, due)
+			for _, p := range c.periods {
 				if from.IsZero() || p.Date.Before(from) {
 					from = p.Date
 				}
@@ -132,10 +110,8 @@ func (s *Scheduler) missing(ctx context.Context, j *job, at time.Time, busy map[
 					to = p.Date
 				}
 			}
-			if len(c.periods) > 0 {
-				cands = append(cands, c)
-				ids = append(ids, t.ID)
-			}
+			cands = append(cands, c)
+			ids = append(ids, t.ID)
 		}
 		if len(cands) == 0 {
 			return nil
@@ -150,28 +126,73 @@ func (s *Scheduler) missing(ctx context.Context, j *job, at time.Time, busy map[
 			return err
 		}
 		for _, c := range cands {
-			var plan teamPlan
-			seen := map[analytics.Date]bool{}
-			for i, p := range c.periods {
-				if _, ok := slices.BinarySearchFunc(have[c.id], p.Date, analytics.Date.Compare); ok {
-					continue
-				}
-				plan.firstDue = c.dues[i] // the periods go back in time
-				for q, k := p, 0; k <= j.trailing; q, k = q.Prev(), k+1 {
-					if !seen[q.Date] {
-						seen[q.Date] = true
-						plan.periods = append(plan.periods, q)
-					}
-				}
-			}
-			if len(plan.periods) > 0 {
-				slices.SortFunc(plan.periods, func(a, b analytics.Period) int { return a.Start.Compare(b.Start) })
+			if plan := planOf(j, c, have[c.id]); len(plan.periods) > 0 {
 				plans[c.id] = plan
 			}
 		}
 		return nil
 	})
 	return plans, err
+}
+
+// catchUpCandidate is a team's periods the catch-up may have to generate.
+type catchUpCandidate struct {
+	id      string
+	periods []analytics.Period // latest first
+	dues    []time.Time        // when each of periods fell due
+}
+
+// candidateOf returns team t's latest j.lookback periods whose tick has
+// come by at, leaving out those whose ticks are in busy. ok is false when
+// there are none, or when t's zone cannot be loaded.
+func candidateOf(j *job, t analytics.Team, at time.Time, busy map[time.Time]bool) (c catchUpCandidate, ok bool) {
+	loc, err := t.Location()
+	if err != nil {
+		return c, false
+	}
+	p, _, err := j.lastSlotPeriod(at, loc)
+	if err != nil {
+		return c, false
+	}
+	c.id = t.ID
+	for n := 0; n < j.lookback; n++ {
+		if n > 0 {
+			p = p.Prev()
+		}
+		due, err := analytics.DueAt(p, j.due)
+		if err != nil {
+			break
+		}
+		if busy[slotFor(due)] {
+			continue
+		}
+		c.periods = append(c.periods, p)
+		c.dues = append(c.dues, due)
+	}
+	return c, len(c.periods) > 0
+}
+
+// planOf returns what the catch-up must generate for candidate c, given
+// the dates of c's team-wide snapshots that exist (have, sorted): each
+// period of c without one, with the j.trailing periods before it, once
+// each and oldest first.
+func planOf(j *job, c catchUpCandidate, have []analytics.Date) teamPlan {
+	var plan teamPlan
+	seen := map[analytics.Date]bool{}
+	for i, p := range c.periods {
+		if _, ok := slices.BinarySearchFunc(have, p.Date, analytics.Date.Compare); ok {
+			continue
+		}
+		plan.firstDue = c.dues[i] // the periods go back in time
+		for q, k := p, 0; k <= j.trailing; q, k = q.Prev(), k+1 {
+			if !seen[q.Date] {
+				seen[q.Date] = true
+				plan.periods = append(plan.periods, q)
+			}
+		}
+	}
+	slices.SortFunc(plan.periods, func(a, b analytics.Period) int { return a.Start.Compare(b.Start) })
+	return plan
 }
 
 // warnOutage logs a warning when the latest succeeded catch-up pass of j

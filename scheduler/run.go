@@ -188,65 +188,19 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 	if err != nil {
 		return res, fmt.Errorf("scheduler: %s: %w", j.name, err)
 	}
-	var recent []time.Time
-	for _, slot := range window {
-		if slot.After(at.Add(-recentRuns)) {
-			recent = append(recent, slot)
-		}
-	}
-	known, err := s.knownRuns(ctx, j, recent)
+	known, err := s.knownRecent(ctx, j, window, at)
 	if err != nil {
 		return res, err
 	}
-	j.mu.Lock()
-	for slot, r := range known {
-		if r.Status == analytics.JobSucceeded {
-			j.done[slot] = r // read no more
-		}
-	}
-	j.mu.Unlock()
 
 	force := m == modeTrigger
 	var errs []error
-	ranLatest := false
-	settled := true // the latest run succeeded, or was done or held elsewhere
-	if prev, seen := known[latest]; seen && prev.Status == analytics.JobSucceeded && !force {
-		res = RunResult{Report: analytics.Report{Type: j.typ, At: at}, Tick: latest, Run: prev, Skipped: true}
-	} else {
-		var only map[string]bool
-		if seen && prev.Status == analytics.JobFailed && !force {
-			only = failedTeams(prev.Error)
-		}
-		res, err = s.runSlot(ctx, j, latest, at, force, only)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		if res.Run.Status == analytics.JobSucceeded {
-			j.mu.Lock()
-			j.done[latest] = res.Run
-			j.mu.Unlock()
-		}
-		if res.Run.Job != "" {
-			known[latest] = res.Run
-		}
-		ranLatest = !res.Skipped
-		settled = err == nil && (res.Skipped || res.Run.Status == analytics.JobSucceeded)
+	res, ranLatest, settled, err := s.runLatest(ctx, j, latest, at, known, force)
+	if err != nil {
+		errs = append(errs, err)
 	}
 	if quit == nil || !stopping(ctx, quit) {
-		// The catch-up leaves alone the ticks whose runs another owner is
-		// doing, and the latest tick if this call ran it (its failures are
-		// repeated at the next pass).
-		now := s.cfg.Clock.Now()
-		busy := map[time.Time]bool{}
-		for slot, r := range known {
-			if r.Status == analytics.JobRunning && r.Owner != s.cfg.Owner && now.Sub(r.HeartbeatAt) <= s.cfg.StaleAfter {
-				busy[slot] = true
-			}
-		}
-		if ranLatest {
-			busy[latest] = true
-		}
-		c, ran, err := s.catchUp(ctx, j, tk, window, busy, force)
+		c, ran, err := s.catchUp(ctx, j, tk, window, s.busyTicks(known, latest, ranLatest), force)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -268,6 +222,76 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 	}
 	j.mu.Unlock()
 	return res, errors.Join(errs...)
+}
+
+// knownRecent returns the recorded runs of the ticks of window within
+// recentRuns before at (see knownRuns), and keeps the succeeded ones in
+// j.done so that they are not read again.
+func (s *Scheduler) knownRecent(ctx context.Context, j *job, window []time.Time, at time.Time) (map[time.Time]analytics.JobRun, error) {
+	var recent []time.Time
+	for _, slot := range window {
+		if slot.After(at.Add(-recentRuns)) {
+			recent = append(recent, slot)
+		}
+	}
+	known, err := s.knownRuns(ctx, j, recent)
+	if err != nil {
+		return nil, err
+	}
+	j.mu.Lock()
+	for slot, r := range known {
+		if r.Status == analytics.JobSucceeded {
+			j.done[slot] = r // read no more
+		}
+	}
+	j.mu.Unlock()
+	return known, nil
+}
+
+// runLatest runs j's latest tick as of at, unless its run in known has
+// succeeded and force is false; a failed run is repeated for the teams
+// that failed (see failedTeams), unless force is set. It records the run
+// in known (and in j.done if it succeeded). ran reports whether a run was
+// done; settled whether the latest run succeeded, or was done or held
+// elsewhere.
+func (s *Scheduler) runLatest(ctx context.Context, j *job, latest, at time.Time, known map[time.Time]analytics.JobRun, force bool) (res RunResult, ran, settled bool, err error) {
+	prev, seen := known[latest]
+	if seen && prev.Status == analytics.JobSucceeded && !force {
+		return RunResult{Report: analytics.Report{Type: j.typ, At: at}, Tick: latest, Run: prev, Skipped: true}, false, true, nil
+	}
+	var only map[string]bool
+	if seen && prev.Status == analytics.JobFailed && !force {
+		only = failedTeams(prev.Error)
+	}
+	res, err = s.runSlot(ctx, j, latest, at, force, only)
+	if res.Run.Status == analytics.JobSucceeded {
+		j.mu.Lock()
+		j.done[latest] = res.Run
+		j.mu.Unlock()
+	}
+	if res.Run.Job != "" {
+		known[latest] = res.Run
+	}
+	settled = err == nil && (res.Skipped || res.Run.Status == analytics.JobSucceeded)
+	return res, !res.Skipped, settled, err
+}
+
+// busyTicks returns the ticks the catch-up leaves alone: those whose runs
+// another owner is doing (running, with a heartbeat within StaleAfter),
+// and the latest tick if this call ran it (its failures are repeated at
+// the next pass).
+func (s *Scheduler) busyTicks(known map[time.Time]analytics.JobRun, latest time.Time, ranLatest bool) map[time.Time]bool {
+	now := s.cfg.Clock.Now()
+	busy := map[time.Time]bool{}
+	for slot, r := range known {
+		if r.Status == analytics.JobRunning && r.Owner != s.cfg.Owner && now.Sub(r.HeartbeatAt) <= s.cfg.StaleAfter {
+			busy[slot] = true
+		}
+	}
+	if ranLatest {
+		busy[latest] = true
+	}
+	return busy
 }
 
 // knownRuns returns the recorded runs of the ticks of window: those this

@@ -146,21 +146,34 @@ func scoped(sql string, a string, sp analytics.ScopePeriod, args ...any) (string
 // Metrics runs the original's queries for one scope and period.
 func (o *Original) Metrics(ctx context.Context, sp analytics.ScopePeriod) (OriginalMetrics, error) {
 	var m OriginalMetrics
-	team, start, end := sp.Scope.TeamID, utcWall(sp.Period.Start), utcWall(sp.Period.End)
-	count := func(sql string, args []any) (int64, error) {
-		o.Statements++
-		var n int64
-		err := o.Conn.QueryRow(ctx, sql, args...).Scan(&n)
-		return n, err
+	for _, step := range []func(context.Context, analytics.ScopePeriod, *OriginalMetrics) error{
+		o.messages, o.campaigns, o.contacts, o.conversations,
+	} {
+		if err := step(ctx, sp, &m); err != nil {
+			return m, err
+		}
 	}
+	return m, nil
+}
 
-	// 1. Message counts by status and direction.
+// count runs a statement returning one count.
+func (o *Original) count(ctx context.Context, sql string, args []any) (int64, error) {
+	o.Statements++
+	var n int64
+	err := o.Conn.QueryRow(ctx, sql, args...).Scan(&n)
+	return n, err
+}
+
+// messages sets m.Messages: the message counts by status and direction,
+// then "replied", the conversations with an inbound message.
+func (o *Original) messages(ctx context.Context, sp analytics.ScopePeriod, m *OriginalMetrics) error {
+	team, start, end := sp.Scope.TeamID, utcWall(sp.Period.Start), utcWall(sp.Period.End)
 	q, args := scoped(`SELECT status, sender_type = $4 AS inbound, count(*) FROM messages
 WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`, "", sp, team, start, end, o.Inbound)
 	o.Statements++
 	rows, err := o.Conn.Query(ctx, q+` GROUP BY 1, 2`, args...)
 	if err != nil {
-		return m, err
+		return err
 	}
 	msg := &m.Messages
 	for rows.Next() {
@@ -169,7 +182,7 @@ WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`, "", sp, team, star
 		var n int64
 		if err := rows.Scan(&status, &inbound, &n); err != nil {
 			rows.Close()
-			return m, err
+			return err
 		}
 		msg.Total += n
 		if inbound {
@@ -193,27 +206,30 @@ WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`, "", sp, team, star
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return m, err
+		return err
 	}
 
-	// 2. "Replied": conversations with an inbound message.
 	q, args = scoped(`SELECT count(DISTINCT conversation_id) FROM messages
 WHERE team_id = $1 AND created_at >= $2 AND created_at < $3 AND sender_type = $4`, "", sp, team, start, end, o.Inbound)
-	if msg.Replied, err = count(q, args); err != nil {
-		return m, err
+	if msg.Replied, err = o.count(ctx, q, args); err != nil {
+		return err
 	}
 	msg.DeliveryRate = analytics.DeliveryRate(msg.Delivered, msg.Sent)
 	msg.ReadRate = analytics.ReadRate(msg.Read, msg.Delivered)
 	msg.ReplyRate = analytics.ReplyRate(msg.Replied, msg.Sent)
 	msg.FailureRate = analytics.FailureRate(msg.Failed, msg.Total)
+	return nil
+}
 
-	// 3. Campaign rows, aggregated in code; rates averaged per campaign.
-	q, args = scoped(`SELECT status, total_recipients, messages_sent, messages_delivered, messages_read FROM campaigns
-WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`, "", sp, team, start, end)
+// campaigns sets m.Campaigns from the campaign rows, aggregated in code;
+// the rates are averaged per campaign.
+func (o *Original) campaigns(ctx context.Context, sp analytics.ScopePeriod, m *OriginalMetrics) error {
+	q, args := scoped(`SELECT status, total_recipients, messages_sent, messages_delivered, messages_read FROM campaigns
+WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`, "", sp, sp.Scope.TeamID, utcWall(sp.Period.Start), utcWall(sp.Period.End))
 	o.Statements++
-	rows, err = o.Conn.Query(ctx, q, args...)
+	rows, err := o.Conn.Query(ctx, q, args...)
 	if err != nil {
-		return m, err
+		return err
 	}
 	cp := &m.Campaigns
 	var sumDelivery, sumRead float64
@@ -222,7 +238,7 @@ WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`, "", sp, team, star
 		var recipients, sent, delivered, read int64
 		if err := rows.Scan(&status, &recipients, &sent, &delivered, &read); err != nil {
 			rows.Close()
-			return m, err
+			return err
 		}
 		cp.Total++
 		switch status {
@@ -242,57 +258,66 @@ WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`, "", sp, team, star
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return m, err
+		return err
 	}
 	if cp.Total > 0 {
 		cp.AvgDeliveryRate = sumDelivery / float64(cp.Total)
 		cp.AvgReadRate = sumRead / float64(cp.Total)
 	}
+	return nil
+}
 
-	// 4. Five contact queries.
+// contacts sets m.Contacts, with five queries.
+func (o *Original) contacts(ctx context.Context, sp analytics.ScopePeriod, m *OriginalMetrics) error {
+	team, start, end := sp.Scope.TeamID, utcWall(sp.Period.Start), utcWall(sp.Period.End)
 	ct := &m.Contacts
-	if ct.Total, err = count(`SELECT count(*) FROM contacts WHERE team_id = $1 AND created_at < $2`, []any{team, end}); err != nil {
-		return m, err
+	var err error
+	if ct.Total, err = o.count(ctx, `SELECT count(*) FROM contacts WHERE team_id = $1 AND created_at < $2`, []any{team, end}); err != nil {
+		return err
 	}
-	if ct.New, err = count(`SELECT count(*) FROM contacts WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`, []any{team, start, end}); err != nil {
-		return m, err
+	if ct.New, err = o.count(ctx, `SELECT count(*) FROM contacts WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`, []any{team, start, end}); err != nil {
+		return err
 	}
-	q, args = scoped(`SELECT count(DISTINCT c.contact_id) FROM messages m
+	q, args := scoped(`SELECT count(DISTINCT c.contact_id) FROM messages m
 JOIN conversations c ON c.team_id = m.team_id AND c.id = m.conversation_id
 WHERE m.team_id = $1 AND m.created_at >= $2 AND m.created_at < $3`, "m.", sp, team, start, end)
-	if ct.Active, err = count(q, args); err != nil {
-		return m, err
+	if ct.Active, err = o.count(ctx, q, args); err != nil {
+		return err
 	}
-	if ct.Blocked, err = count(`SELECT count(*) FROM contacts WHERE team_id = $1 AND created_at < $2 AND is_blocked`, []any{team, end}); err != nil {
-		return m, err
+	if ct.Blocked, err = o.count(ctx, `SELECT count(*) FROM contacts WHERE team_id = $1 AND created_at < $2 AND is_blocked`, []any{team, end}); err != nil {
+		return err
 	}
 	o.Statements++
 	var avg *float64
 	if err := o.Conn.QueryRow(ctx, `SELECT avg(engagement_score) FROM contacts WHERE team_id = $1 AND created_at < $2`, team, end).Scan(&avg); err != nil {
-		return m, err
+		return err
 	}
 	if avg != nil {
 		ct.AvgEngagementScore = *avg
 	}
+	return nil
+}
 
-	// 5. Three conversation counts.
+// conversations sets m.Conversations, with three counts.
+func (o *Original) conversations(ctx context.Context, sp analytics.ScopePeriod, m *OriginalMetrics) error {
 	cv := &m.Conversations
 	for _, c := range []struct {
 		dst    *int64
 		status string
 	}{{&cv.Total, ""}, {&cv.Open, analytics.ConversationOpen}, {&cv.Closed, analytics.ConversationClosed}} {
 		base := `SELECT count(*) FROM conversations WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`
-		a := []any{team, start, end}
+		a := []any{sp.Scope.TeamID, utcWall(sp.Period.Start), utcWall(sp.Period.End)}
 		if c.status != "" {
 			base += ` AND status = $4`
 			a = append(a, c.status)
 		}
 		q, args := scoped(base, "", sp, a...)
-		if *c.dst, err = count(q, args); err != nil {
-			return m, err
+		var err error
+		if *c.dst, err = o.count(ctx, q, args); err != nil {
+			return err
 		}
 	}
-	return m, nil
+	return nil
 }
 
 func (o *Original) upsert(ctx context.Context, sc analytics.Scope, p analytics.Period, m OriginalMetrics) error {

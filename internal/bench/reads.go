@@ -10,6 +10,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store/pgstore"
 )
 
 // The reads dataset: 10 teams in UTC with Options.ReadsMessagesPerTeamDay
@@ -39,8 +40,52 @@ func Reads(ctx context.Context, o Options, rep *Report) error {
 	clock := analytics.NewFakeClock(readsNow)
 	team := "team-0001"
 	scope := analytics.TeamScope(team)
+	if err := readsDailies(ctx, e, clock); err != nil {
+		return err
+	}
 
-	// Daily snapshots of the 59 finished days both 30-day windows need.
+	opts, err := redis.ParseURL(o.RedisURL)
+	if err != nil {
+		return fmt.Errorf("bench: redis URL: %w", err)
+	}
+	opts.ContextTimeoutEnabled = true
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	prefix := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	defer cleanRedis(context.WithoutCancel(ctx), rdb, prefix)
+
+	uncached, err := analytics.New(e.store, &analytics.Config{Clock: clock})
+	if err != nil {
+		return err
+	}
+	live, rt, dash, err := measureUncached(ctx, &o, e.db, uncached, team)
+	if err != nil {
+		return err
+	}
+
+	val, err := json.Marshal(live)
+	if err != nil {
+		return err
+	}
+	cr := &cachedReads{rdb: rdb, store: e.store, clock: clock, scope: scope, prefix: prefix, val: val, live: live}
+	defer cr.close()
+	reads, err := cr.funcs(ctx)
+	if err != nil {
+		return err
+	}
+	// Interleaved, so that the load of a shared machine weighs on all of
+	// them alike.
+	lat, err := interleaved(ctx, 200, 5000, reads)
+	if err != nil {
+		return err
+	}
+	reportReads(rep, lat, rt, dash, len(val), live.Messages.Total)
+	return nil
+}
+
+// readsDailies stores the daily snapshots of the 59 finished days both
+// 30-day windows of the dashboard need, for every team.
+func readsDailies(ctx context.Context, e *env, clock analytics.Clock) error {
 	sn, err := analytics.NewSnapshotter(e.store, &analytics.SnapshotterConfig{Clock: clock})
 	if err != nil {
 		return err
@@ -63,148 +108,160 @@ func Reads(ctx context.Context, o Options, rep *Report) error {
 	if r.Failed > 0 {
 		return fmt.Errorf("bench: dailies: %v", r.Err())
 	}
+	return nil
+}
 
-	opts, err := redis.ParseURL(o.RedisURL)
-	if err != nil {
-		return fmt.Errorf("bench: redis URL: %w", err)
-	}
-	opts.ContextTimeoutEnabled = true
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
-	prefix := fmt.Sprintf("bench-%d", time.Now().UnixNano())
-	defer cleanRedis(context.WithoutCancel(ctx), rdb, prefix)
-
-	uncached, err := analytics.New(e.store, &analytics.Config{Clock: clock})
-	if err != nil {
-		return err
-	}
-	// Warm Postgres's and the OS's caches, then measure.
-	var live analytics.Metrics
-	var rt, dash []time.Duration
-	if err := profile(&o, e.db, "reads_realtime_uncached", 110, func() error {
+// measureUncached measures svc's uncached real-time read of team and its
+// 30-day dashboard, each after warm-up reads that fill Postgres's and the
+// OS's caches. It returns the real-time metrics and the durations of both.
+func measureUncached(ctx context.Context, o *Options, db *DB, svc *analytics.Service, team string) (live analytics.Metrics, rt, dash []time.Duration, err error) {
+	scope := analytics.TeamScope(team)
+	if err := profile(o, db, "reads_realtime_uncached", 110, func() error {
 		rt, err = sampled(ctx, 10, 100, func(ctx context.Context) error {
-			live, err = uncached.RealTime(ctx, scope)
+			live, err = svc.RealTime(ctx, scope)
 			return err
 		})
 		return err
 	}); err != nil {
-		return err
+		return live, nil, nil, err
 	}
-	if err := profile(&o, e.db, "reads_dashboard_uncached", 55, func() error {
+	if err := profile(o, db, "reads_dashboard_uncached", 55, func() error {
 		dash, err = sampled(ctx, 5, 50, func(ctx context.Context) error {
-			_, err := uncached.Dashboard(ctx, team, 30)
+			_, err := svc.Dashboard(ctx, team, 30)
 			return err
 		})
 		return err
 	}); err != nil {
-		return err
+		return live, nil, nil, err
 	}
+	return live, rt, dash, nil
+}
 
-	val, err := json.Marshal(live)
-	if err != nil {
-		return err
-	}
-	raw := prefix + ":raw"
-	if err := rdb.Set(ctx, raw, val, time.Hour).Err(); err != nil {
-		return err
-	}
-	newCache := func(noL1 bool, p string) (*analytics.TieredCache, error) {
-		return analytics.NewTieredCache(&analytics.CacheConfig{Redis: rdb, Prefix: p, DisableL1: noL1, Clock: clock})
-	}
-	var caches []*analytics.TieredCache
-	defer func() {
-		for _, c := range caches {
-			c.Close()
-		}
-	}()
-	// The Service's cached read. Every read but the first returns the same
-	// bytes, so it is served from the Service's table of decoded values:
-	// this is the steady state of a value read again and again within its
-	// TTL; see the decoding line below for a read of new bytes.
-	service := func(noL1 bool) (func(context.Context) error, error) {
-		c, err := newCache(noL1, prefix)
-		if err != nil {
-			return nil, err
-		}
-		caches = append(caches, c)
-		svc, err := analytics.New(e.store, &analytics.Config{Clock: clock, Cache: c})
-		if err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context) error {
-			m, err := svc.RealTime(ctx, scope)
-			if err == nil && m.Messages.Total != live.Messages.Total {
-				err = fmt.Errorf("bench: cached real-time read %d messages, want %d", m.Messages.Total, live.Messages.Total)
-			}
-			return err
-		}, nil
-	}
-	// The cache alone (bytes, no decoding into Metrics), to tell the
-	// tiers' cost from the Service's.
-	cacheGet := func(noL1 bool) (func(context.Context) error, error) {
-		c, err := newCache(noL1, prefix+"-raw")
-		if err != nil {
-			return nil, err
-		}
-		caches = append(caches, c)
-		k := analytics.RealTimeKey(scope)
-		if err := c.Set(ctx, k, val, time.Hour); err != nil {
-			return nil, err
-		}
-		return func(ctx context.Context) error {
-			b, ok, err := c.Get(ctx, k)
-			if err == nil && (!ok || len(b) != len(val)) {
-				err = fmt.Errorf("bench: cache Get: %d bytes, hit %v", len(b), ok)
-			}
-			return err
-		}, nil
+// cachedReads makes the reads measured against a plain go-redis GET: the
+// Service's cached real-time read and the cache alone, each from memory
+// and from Redis, and the decoding of the value. val is live encoded, the
+// value every read returns.
+type cachedReads struct {
+	rdb    *redis.Client
+	store  *pgstore.Store
+	clock  analytics.Clock
+	scope  analytics.Scope
+	prefix string // of every Redis key
+	val    []byte
+	live   analytics.Metrics
+	caches []*analytics.TieredCache // to close
+}
+
+// funcs returns the reads, in this order: the go-redis GET, the Service
+// from memory and from Redis, the cache alone from memory and from Redis,
+// and the decoding.
+func (cr *cachedReads) funcs(ctx context.Context) ([]func(context.Context) error, error) {
+	raw := cr.prefix + ":raw"
+	if err := cr.rdb.Set(ctx, raw, cr.val, time.Hour).Err(); err != nil {
+		return nil, err
 	}
 	reads := []func(context.Context) error{func(ctx context.Context) error {
-		b, err := rdb.Get(ctx, raw).Bytes()
-		if err == nil && len(b) != len(val) {
-			err = fmt.Errorf("bench: GET returned %d bytes, want %d", len(b), len(val))
+		b, err := cr.rdb.Get(ctx, raw).Bytes()
+		if err == nil && len(b) != len(cr.val) {
+			err = fmt.Errorf("bench: GET returned %d bytes, want %d", len(b), len(cr.val))
 		}
 		return err
 	}}
-	// Decoding the bytes into Metrics: what a cached read pays on top of
-	// the cache when its bytes are not the ones it last decoded (the first
-	// read of each new value); repeated reads of one value do not.
-	decode := func() (func(context.Context) error, error) {
-		return func(context.Context) error {
-			var m analytics.Metrics
-			if err := json.Unmarshal(val, &m); err != nil {
-				return err
-			}
-			if m.Messages.Total != live.Messages.Total {
-				return fmt.Errorf("bench: decoded %d messages, want %d", m.Messages.Total, live.Messages.Total)
-			}
-			return nil
-		}, nil
-	}
 	for _, mk := range []func() (func(context.Context) error, error){
-		func() (func(context.Context) error, error) { return service(false) },
-		func() (func(context.Context) error, error) { return service(true) },
-		func() (func(context.Context) error, error) { return cacheGet(false) },
-		func() (func(context.Context) error, error) { return cacheGet(true) },
-		decode,
+		func() (func(context.Context) error, error) { return cr.service(false) },
+		func() (func(context.Context) error, error) { return cr.service(true) },
+		func() (func(context.Context) error, error) { return cr.cacheGet(ctx, false) },
+		func() (func(context.Context) error, error) { return cr.cacheGet(ctx, true) },
+		func() (func(context.Context) error, error) { return cr.decode, nil },
 	} {
 		f, err := mk()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		reads = append(reads, f)
 	}
-	// Interleaved, so that the load of a shared machine weighs on all of
-	// them alike.
-	lat, err := interleaved(ctx, 200, 5000, reads)
+	return reads, nil
+}
+
+func (cr *cachedReads) newCache(noL1 bool, prefix string) (*analytics.TieredCache, error) {
+	c, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: cr.rdb, Prefix: prefix, DisableL1: noL1, Clock: cr.clock})
+	if err == nil {
+		cr.caches = append(cr.caches, c)
+	}
+	return c, err
+}
+
+func (cr *cachedReads) close() {
+	for _, c := range cr.caches {
+		c.Close()
+	}
+}
+
+// service returns the Service's cached read. Every read but the first
+// returns the same bytes, so it is served from the Service's table of
+// decoded values: this is the steady state of a value read again and
+// again within its TTL; decode measures a read of new bytes.
+func (cr *cachedReads) service(noL1 bool) (func(context.Context) error, error) {
+	c, err := cr.newCache(noL1, cr.prefix)
 	if err != nil {
+		return nil, err
+	}
+	svc, err := analytics.New(cr.store, &analytics.Config{Clock: cr.clock, Cache: c})
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		m, err := svc.RealTime(ctx, cr.scope)
+		if err == nil && m.Messages.Total != cr.live.Messages.Total {
+			err = fmt.Errorf("bench: cached real-time read %d messages, want %d", m.Messages.Total, cr.live.Messages.Total)
+		}
+		return err
+	}, nil
+}
+
+// cacheGet returns the cache's read alone (bytes, no decoding into
+// Metrics), to tell the tiers' cost from the Service's.
+func (cr *cachedReads) cacheGet(ctx context.Context, noL1 bool) (func(context.Context) error, error) {
+	c, err := cr.newCache(noL1, cr.prefix+"-raw")
+	if err != nil {
+		return nil, err
+	}
+	k := analytics.RealTimeKey(cr.scope)
+	if err := c.Set(ctx, k, cr.val, time.Hour); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) error {
+		b, ok, err := c.Get(ctx, k)
+		if err == nil && (!ok || len(b) != len(cr.val)) {
+			err = fmt.Errorf("bench: cache Get: %d bytes, hit %v", len(b), ok)
+		}
+		return err
+	}, nil
+}
+
+// decode decodes the bytes into Metrics: what a cached read pays on top
+// of the cache when its bytes are not the ones it last decoded (the first
+// read of each new value); repeated reads of one value do not.
+func (cr *cachedReads) decode(context.Context) error {
+	var m analytics.Metrics
+	if err := json.Unmarshal(cr.val, &m); err != nil {
 		return err
 	}
-	get, l1, l2, rawL1, rawL2, dec := lat[0], lat[1], lat[2], lat[3], lat[4], lat[5]
+	if m.Messages.Total != cr.live.Messages.Total {
+		return fmt.Errorf("bench: decoded %d messages, want %d", m.Messages.Total, cr.live.Messages.Total)
+	}
+	return nil
+}
 
+// reportReads adds the lines of the reads suite to rep: lat holds the
+// interleaved reads' durations in the order of cachedReads.funcs, rt and
+// dash the uncached real-time reads' and dashboards', size is the bytes of
+// the cached value and messages today's messages.
+func reportReads(rep *Report, lat [][]time.Duration, rt, dash []time.Duration, size int, messages int64) {
+	get, l1, l2, rawL1, rawL2, dec := lat[0], lat[1], lat[2], lat[3], lat[4], lat[5]
 	suite := "reads, 1 team of 10"
 	getMean := mean(get)
-	rep.Add(Line{Suite: suite, What: fmt.Sprintf("go-redis GET of the %d-byte real-time value (reference)", len(val)),
+	rep.Add(Line{Suite: suite, What: fmt.Sprintf("go-redis GET of the %d-byte real-time value (reference)", size),
 		Value: join("mean "+Secs(getMean), "p95 "+Secs(Quantile(get, 0.95)))})
 	rep.Add(Line{Suite: suite, What: "real-time read (Service.RealTime) served from memory (L1)",
 		Value: join("mean "+Secs(mean(l1)), "p95 "+Secs(Quantile(l1, 0.95))),
@@ -220,13 +277,12 @@ func Reads(ctx context.Context, o Options, rep *Report) error {
 		Ratio: "Redis Get/GET = " + X(Ratio(mean(rawL2), getMean))})
 	rep.Add(Line{Suite: suite, What: "decoding the value into Metrics (json.Unmarshal; paid by a cached read only when its bytes changed since it last decoded them)",
 		Value: join("mean "+Secs(mean(dec)), "p95 "+Secs(Quantile(dec, 0.95)))})
-	rep.Add(Line{Suite: suite, What: fmt.Sprintf("real-time read (Service.RealTime) uncached: %d messages today", live.Messages.Total),
+	rep.Add(Line{Suite: suite, What: fmt.Sprintf("real-time read (Service.RealTime) uncached: %d messages today", messages),
 		Value:  join("p50 "+Secs(Quantile(rt, 0.5)), "p95 "+Secs(Quantile(rt, 0.95))),
 		Target: "p95 < 20 ms", Met: YesNo(Quantile(rt, 0.95) < 20*time.Millisecond)})
 	rep.Add(Line{Suite: suite, What: "30-day dashboard uncached (59 daily snapshots + today live)",
 		Value:  join("p50 "+Secs(Quantile(dash, 0.5)), "p95 "+Secs(Quantile(dash, 0.95))),
 		Target: "p95 < 50 ms", Met: YesNo(Quantile(dash, 0.95) < 50*time.Millisecond)})
-	return nil
 }
 
 // interleaved calls every f of fs in turn, warmup rounds unmeasured and

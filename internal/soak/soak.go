@@ -300,14 +300,58 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	w, store, err := newWorld(cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	svcs, closeCaches, err := w.replicas(store)
+	if err != nil {
+		return Result{}, err
+	}
+	defer closeCaches()
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var bg sync.WaitGroup
+	var n counts
+	bg.Go(func() { w.generate(runCtx, svcs, &n) })
+	bg.Go(func() { w.invalidate(runCtx, svcs, &n) })
+
+	began := w.clock.Now()
+	deadline := began.Add(cfg.Duration)
+	lat := make([][3][]time.Duration, cfg.Readers)
+	var readers sync.WaitGroup
+	for r := range cfg.Readers {
+		readers.Go(func() { lat[r] = w.read(ctx, svcs, uint64(r), deadline) })
+	}
+	readers.Wait()
+	elapsed := w.clock.Now().Sub(began)
+	cancel()
+	bg.Wait()
+
+	res := w.result(elapsed, lat, &n)
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+	return res, nil
+}
+
+// counts counts what the soak's background goroutines did.
+type counts struct {
+	runs, written, invalidations atomic.Int64
+}
+
+// newWorld builds the soak's dataset, four local days up to and including
+// today in every zone, in a memstore, and returns the world and the store
+// that records its writes.
+func newWorld(cfg Config) (*world, recordingStore, error) {
 	w := &world{cfg: cfg, clock: analytics.SystemClock(), hist: map[string]*history{}}
-	// Four local days up to and including today, in every zone.
 	today := analytics.DateOf(w.clock.Now().UTC())
 	start := today.AddDays(-3)
 	teams, act, err := synth.Build(synth.Config{Seed: cfg.Seed, Teams: cfg.Teams, AccountsPerTeam: 1, Start: start, Days: 4,
 		MessagesPerDay: 20 * cfg.Teams, ContactsPerTeam: 10, CampaignsPerDay: float64(cfg.Teams) / 10})
 	if err != nil {
-		return Result{}, err
+		return nil, recordingStore{}, err
 	}
 	w.teams, w.from, w.to = teams, start, today
 	for _, tm := range teams {
@@ -315,135 +359,143 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	}
 	mem := memstore.New(&memstore.Config{Clock: w.clock})
 	if err := mem.AddTeams(teams...); err != nil {
-		return Result{}, err
+		return nil, recordingStore{}, err
 	}
 	if err := mem.Add(act); err != nil {
-		return Result{}, err
+		return nil, recordingStore{}, err
 	}
-	store := recordingStore{Store: mem, w: w}
+	return w, recordingStore{Store: mem, w: w}, nil
+}
 
-	// Two replicas sharing Redis.
-	var svcs [2]*analytics.Service
+// replicas returns two Services on store whose caches share Redis, and a
+// function that closes their caches.
+func (w *world) replicas(store recordingStore) (svcs [2]*analytics.Service, closeCaches func(), err error) {
+	var caches []*analytics.TieredCache
+	closeCaches = func() {
+		for _, c := range caches {
+			c.Close()
+		}
+	}
 	for i := range svcs {
-		c, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: cfg.Redis, Prefix: cfg.Prefix, TTLs: cfg.TTLs,
-			InvalidationBound: cfg.InvalidationBound,
+		c, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: w.cfg.Redis, Prefix: w.cfg.Prefix, TTLs: w.cfg.TTLs,
+			InvalidationBound: w.cfg.InvalidationBound,
 			// Generous: a timeout would turn an invalidation into an
 			// error on a loaded two-core machine, which is not what the
 			// soak measures.
 			RedisTimeout: 2 * time.Second})
 		if err != nil {
-			return Result{}, err
+			closeCaches()
+			return svcs, nil, err
 		}
-		defer c.Close()
+		caches = append(caches, c)
 		svcs[i], err = analytics.New(store, &analytics.Config{Cache: recordingCache{Cache: c, w: w}, WarmDashboards: []int{7}, BatchSize: 100})
 		if err != nil {
-			return Result{}, err
+			closeCaches()
+			return svcs, nil, err
 		}
 	}
+	return svcs, closeCaches, nil
+}
 
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var bg sync.WaitGroup
-	var runs, written, invalidations atomic.Int64
-	// Generation: daily snapshots of every finished day, over and over,
-	// alternating replicas.
-	bg.Go(func() {
-		for i := 0; runCtx.Err() == nil; i++ {
-			rep, err := svcs[i%2].Snapshotter().Run(runCtx, analytics.Daily, func(_ analytics.Team, loc *time.Location) ([]analytics.Period, error) {
-				var ps []analytics.Period
-				for d := start; d.Before(today); d = d.AddDays(1) {
-					p, err := analytics.PeriodForDate(analytics.Daily, d, loc)
-					if err != nil {
-						return nil, err
-					}
-					ps = append(ps, p)
+// generate generates the daily snapshots of every finished day, over and
+// over, alternating replicas, until ctx is done.
+func (w *world) generate(ctx context.Context, svcs [2]*analytics.Service, n *counts) {
+	for i := 0; ctx.Err() == nil; i++ {
+		rep, err := svcs[i%2].Snapshotter().Run(ctx, analytics.Daily, func(_ analytics.Team, loc *time.Location) ([]analytics.Period, error) {
+			var ps []analytics.Period
+			for d := w.from; d.Before(w.to); d = d.AddDays(1) {
+				p, err := analytics.PeriodForDate(analytics.Daily, d, loc)
+				if err != nil {
+					return nil, err
 				}
-				return ps, nil
-			})
-			written.Add(int64(rep.Succeeded))
-			if runCtx.Err() != nil {
-				return // a run cut short by the end of the soak is no error
+				ps = append(ps, p)
 			}
-			if err != nil || rep.Failed != 0 {
-				w.fail("snapshot run: %v, %v", err, rep.Err())
-			}
-			runs.Add(1)
+			return ps, nil
+		})
+		n.written.Add(int64(rep.Succeeded))
+		if ctx.Err() != nil {
+			return // a run cut short by the end of the soak is no error
 		}
-	})
-	// Invalidation of random teams, on random replicas.
-	bg.Go(func() {
-		rng := rand.New(rand.NewPCG(cfg.Seed, 2))
-		tick := time.NewTicker(time.Second / time.Duration(cfg.InvalidationsPerSecond))
-		defer tick.Stop()
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case <-tick.C:
+		if err != nil || rep.Failed != 0 {
+			w.fail("snapshot run: %v, %v", err, rep.Err())
+		}
+		n.runs.Add(1)
+	}
+}
+
+// invalidate invalidates random teams, on random replicas, at
+// cfg.InvalidationsPerSecond, until ctx is done.
+func (w *world) invalidate(ctx context.Context, svcs [2]*analytics.Service, n *counts) {
+	rng := rand.New(rand.NewPCG(w.cfg.Seed, 2))
+	tick := time.NewTicker(time.Second / time.Duration(w.cfg.InvalidationsPerSecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		team := w.teams[rng.IntN(len(w.teams))].ID
+		if err := svcs[rng.IntN(2)].InvalidateTeam(ctx, team); err != nil {
+			if ctx.Err() == nil {
+				w.fail("InvalidateTeam(%q): %v", team, err)
 			}
-			team := teams[rng.IntN(len(teams))].ID
-			if err := svcs[rng.IntN(2)].InvalidateTeam(runCtx, team); err != nil {
-				if runCtx.Err() == nil {
-					w.fail("InvalidateTeam(%q): %v", team, err)
-				}
+			continue
+		}
+		n.invalidations.Add(1)
+	}
+}
+
+// read is reader r: it reads random scopes of random teams on random
+// replicas, without pause, until deadline or until ctx is done, checks
+// every read, and returns the durations of the reads by kind (real-time,
+// dashboard, snapshots).
+func (w *world) read(ctx context.Context, svcs [2]*analytics.Service, r uint64, deadline time.Time) [3][]time.Duration {
+	var lat [3][]time.Duration
+	rng := rand.New(rand.NewPCG(w.cfg.Seed, r+100))
+	for {
+		t0 := w.clock.Now()
+		if !t0.Before(deadline) || ctx.Err() != nil {
+			return lat
+		}
+		team := w.teams[rng.IntN(len(w.teams))]
+		scope := team.Scopes()[rng.IntN(1+len(team.AccountIDs))]
+		kind := rng.IntN(4) // 0, 1: RealTime; 2: Dashboard; 3: Snapshots
+		svc := svcs[rng.IntN(2)]
+		switch kind {
+		case 0, 1:
+			m, err := svc.RealTime(ctx, scope)
+			lat[0] = append(lat[0], w.clock.Now().Sub(t0))
+			if err != nil {
+				w.fail("RealTime(%s): %v", scope, err)
 				continue
 			}
-			invalidations.Add(1)
-		}
-	})
-
-	began := w.clock.Now()
-	deadline := began.Add(cfg.Duration)
-	lat := make([][3][]time.Duration, cfg.Readers)
-	var readers sync.WaitGroup
-	for r := range cfg.Readers {
-		readers.Go(func() {
-			rng := rand.New(rand.NewPCG(cfg.Seed, uint64(r)+100))
-			for {
-				t0 := w.clock.Now()
-				if !t0.Before(deadline) || ctx.Err() != nil {
-					return
-				}
-				team := teams[rng.IntN(len(teams))]
-				scope := team.Scopes()[rng.IntN(1+len(team.AccountIDs))]
-				kind := rng.IntN(4) // 0, 1: RealTime; 2: Dashboard; 3: Snapshots
-				svc := svcs[rng.IntN(2)]
-				switch kind {
-				case 0, 1:
-					m, err := svc.RealTime(ctx, scope)
-					lat[r][0] = append(lat[r][0], w.clock.Now().Sub(t0))
-					if err != nil {
-						w.fail("RealTime(%s): %v", scope, err)
-						continue
-					}
-					w.checkAsOf(KindRealTime, scope.TeamID, t0, m.GeneratedAt, cfg.TTLs.RealTime)
-				case 2:
-					d, err := svc.Dashboard(ctx, team.ID, 7)
-					lat[r][1] = append(lat[r][1], w.clock.Now().Sub(t0))
-					if err != nil {
-						w.fail("Dashboard(%q): %v", team.ID, err)
-						continue
-					}
-					w.checkAsOf(KindDashboard, team.ID, t0, d.AsOf, cfg.TTLs.Dashboard)
-				case 3:
-					snaps, err := svc.Snapshots(ctx, scope, analytics.Daily, w.from, w.to)
-					lat[r][2] = append(lat[r][2], w.clock.Now().Sub(t0))
-					if err != nil {
-						w.fail("Snapshots(%s): %v", scope, err)
-						continue
-					}
-					w.checkSnapshots(scope, t0, snaps)
-				}
+			w.checkAsOf(KindRealTime, scope.TeamID, t0, m.GeneratedAt, w.cfg.TTLs.RealTime)
+		case 2:
+			d, err := svc.Dashboard(ctx, team.ID, 7)
+			lat[1] = append(lat[1], w.clock.Now().Sub(t0))
+			if err != nil {
+				w.fail("Dashboard(%q): %v", team.ID, err)
+				continue
 			}
-		})
+			w.checkAsOf(KindDashboard, team.ID, t0, d.AsOf, w.cfg.TTLs.Dashboard)
+		case 3:
+			snaps, err := svc.Snapshots(ctx, scope, analytics.Daily, w.from, w.to)
+			lat[2] = append(lat[2], w.clock.Now().Sub(t0))
+			if err != nil {
+				w.fail("Snapshots(%s): %v", scope, err)
+				continue
+			}
+			w.checkSnapshots(scope, t0, snaps)
+		}
 	}
-	readers.Wait()
-	elapsed := w.clock.Now().Sub(began)
-	cancel()
-	bg.Wait()
+}
 
-	res := Result{Duration: elapsed, Teams: cfg.Teams, Readers: cfg.Readers, Invalidations: int(invalidations.Load()),
-		SnapshotRuns: int(runs.Load()), SnapshotsWritten: int(written.Load()),
+// result returns the soak's Result: elapsed is how long the readers ran,
+// lat the durations of each reader's reads by kind.
+func (w *world) result(elapsed time.Duration, lat [][3][]time.Duration, n *counts) Result {
+	res := Result{Duration: elapsed, Teams: w.cfg.Teams, Readers: w.cfg.Readers, Invalidations: int(n.invalidations.Load()),
+		SnapshotRuns: int(n.runs.Load()), SnapshotsWritten: int(n.written.Load()),
 		Errors: int(w.errors.Load()), Stale: int(w.stale.Load()), Checked: int(w.checked.Load()), Samples: w.samples}
 	for k, name := range []string{KindRealTime, KindDashboard, KindSnapshots} {
 		var all []time.Duration
@@ -457,10 +509,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 		res.Kinds = append(res.Kinds, kr)
 	}
-	if ctx.Err() != nil {
-		return res, ctx.Err()
-	}
-	return res, nil
+	return res
 }
 
 // quantile returns the q-quantile of sorted (nearest rank).

@@ -446,7 +446,42 @@ func (g *generator) conversation(ds, de int64, limit int) int {
 	}
 	mean := cfg.MessagesPerConversation
 	n := min(1+r.geometric(float64(mean-1)), 4*mean, limit)
+	d := g.exchange(t, n)
+	last := d[len(d)-1].at
+	status := g.conversationStatus(last)
+	g.ct.last[c] = max(g.ct.last[c], last)
 
+	g.nextConv++
+	conv := analytics.Conversation{
+		ID:        g.id("-cv-", g.nextConv),
+		TeamID:    g.team.ID,
+		AccountID: g.team.AccountIDs[acc],
+		ContactID: g.id("-ct-", int64(c+1)),
+		Status:    status,
+		CreatedAt: msTime(d[0].at),
+	}
+	g.convs = append(g.convs, conv)
+	if len(g.convs) == cfg.BatchSize {
+		g.flushConversations()
+	}
+	for _, m := range d {
+		accID := conv.AccountID
+		if r.chance(cfg.NoAccountRatio) {
+			accID = ""
+		}
+		g.message(m.at, accID, conv.ID, m.status, m.inbound)
+	}
+	return len(d)
+}
+
+// exchange drafts the messages of a conversation starting at t: at most n
+// none at or after the end of the range. The sides take
+// turns in runs of messages; a turn is answered with cfg.AnswerRatio (by
+// the team) or cfg.ReplyRatio (by the customer), and otherwise the same
+// side writes again later. An inbound message followed by an outbound one
+// is read. It reuses g.drafts.
+func (g *generator) exchange(t int64, n int) []draft {
+	r, cfg := g.r, g.cfg
 	d := g.drafts[:0]
 	inbound := r.chance(0.75) // most conversations start with the customer
 	for len(d) < n && t < g.rangeEnd {
@@ -487,10 +522,15 @@ func (g *generator) conversation(ds, de int64, limit int) int {
 		}
 	}
 	g.drafts = d
+	return d
+}
 
-	last := d[len(d)-1].at
+// conversationStatus returns the status of a conversation whose last
+// message is at last: one within a day of the end of the range is mostly
+// still open, an older one mostly closed.
+func (g *generator) conversationStatus(last int64) string {
 	status := analytics.ConversationClosed
-	switch u := r.float(); {
+	switch u := g.r.float(); {
 	case g.rangeEnd-last < day: // recent: mostly still open
 		if u < 0.7 {
 			status = analytics.ConversationOpen
@@ -502,29 +542,7 @@ func (g *generator) conversation(ds, de int64, limit int) int {
 	case u < 0.15:
 		status = ConversationPending
 	}
-	g.ct.last[c] = max(g.ct.last[c], last)
-
-	g.nextConv++
-	conv := analytics.Conversation{
-		ID:        g.id("-cv-", g.nextConv),
-		TeamID:    g.team.ID,
-		AccountID: g.team.AccountIDs[acc],
-		ContactID: g.id("-ct-", int64(c+1)),
-		Status:    status,
-		CreatedAt: msTime(d[0].at),
-	}
-	g.convs = append(g.convs, conv)
-	if len(g.convs) == cfg.BatchSize {
-		g.flushConversations()
-	}
-	for _, m := range d {
-		accID := conv.AccountID
-		if r.chance(cfg.NoAccountRatio) {
-			accID = ""
-		}
-		g.message(m.at, accID, conv.ID, m.status, m.inbound)
-	}
-	return len(d)
+	return status
 }
 
 // pickContact returns the index of a contact created at or before t: three

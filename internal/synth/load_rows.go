@@ -53,83 +53,37 @@ func InsertRowsPrecision(ctx context.Context, db bun.IDB, teams []analytics.Team
 	})
 }
 
+// insertRows inserts teams, their accounts and a's rows with db, each
+// table before the tables that refer to it.
 func insertRows(ctx context.Context, db bun.Tx, teams []analytics.Team, a *analytics.Activity, precision time.Duration) error {
-	var rows [][]any
-	flush := func(table string, cols ...string) error {
-		defer func() { rows = rows[:0] }()
-		for lo := 0; lo < len(rows); lo += insertChunk {
-			chunk := rows[lo:min(lo+insertChunk, len(rows))]
-			var b strings.Builder
-			fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
-			var args []any
-			for i, r := range chunk {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteByte('(')
-				for j, v := range r {
-					if j > 0 {
-						b.WriteString(", ")
-					}
-					if _, ok := v.(time.Time); ok {
-						b.WriteString("?::timestamptz")
-					} else {
-						b.WriteString("?")
-					}
-					args = append(args, v)
-				}
-				b.WriteByte(')')
-			}
-			if _, err := db.ExecContext(ctx, b.String(), args...); err != nil {
-				return fmt.Errorf("synth: inserting into %s: %w", table, err)
-			}
-		}
-		return nil
-	}
-	var bad error
-	ts := func(what string, t time.Time) any {
-		if t.IsZero() {
-			return sql.NullTime{}
-		}
-		if !t.Truncate(precision).Equal(t) && bad == nil {
-			bad = fmt.Errorf("synth: %s %s is not a whole multiple of %v, the precision of the columns", what, t.Format(time.RFC3339Nano), precision)
-		}
-		return t.UTC()
-	}
+	w := &rowWriter{db: db, precision: precision}
 	null := func(s string) any { return sql.NullString{String: s, Valid: s != ""} }
-
 	for _, t := range teams {
-		rows = append(rows, []any{t.ID, t.TimeZone})
+		w.add(t.ID, t.TimeZone)
 	}
-	if err := flush("teams", "id", "timezone"); err != nil {
+	if err := w.flush(ctx, "teams", "id", "timezone"); err != nil {
 		return err
 	}
 	for _, t := range teams {
 		for _, acc := range t.AccountIDs {
-			rows = append(rows, []any{acc, t.ID})
+			w.add(acc, t.ID)
 		}
 	}
-	if err := flush("whatsapp_accounts", "id", "team_id"); err != nil {
+	if err := w.flush(ctx, "whatsapp_accounts", "id", "team_id"); err != nil {
 		return err
 	}
 	for _, c := range a.Contacts {
-		rows = append(rows, []any{c.ID, c.TeamID, ts("contact "+c.ID+" created_at", c.CreatedAt), c.Blocked,
-			ts("contact "+c.ID+" last_contacted_at", c.LastContactedAt), c.EngagementScore})
+		w.add(c.ID, c.TeamID, w.ts("contact "+c.ID+" created_at", c.CreatedAt), c.Blocked,
+			w.ts("contact "+c.ID+" last_contacted_at", c.LastContactedAt), c.EngagementScore)
 	}
-	if bad != nil {
-		return bad
-	}
-	if err := flush("contacts", "id", "team_id", "created_at", "is_blocked", "last_contacted_at", "engagement_score"); err != nil {
+	if err := w.flush(ctx, "contacts", "id", "team_id", "created_at", "is_blocked", "last_contacted_at", "engagement_score"); err != nil {
 		return err
 	}
 	for _, c := range a.Conversations {
-		rows = append(rows, []any{c.ID, c.TeamID, null(c.AccountID), null(c.ContactID), c.Status,
-			ts("conversation "+c.ID+" created_at", c.CreatedAt)})
+		w.add(c.ID, c.TeamID, null(c.AccountID), null(c.ContactID), c.Status,
+			w.ts("conversation "+c.ID+" created_at", c.CreatedAt))
 	}
-	if bad != nil {
-		return bad
-	}
-	if err := flush("conversations", "id", "team_id", "account_id", "contact_id", "status", "created_at"); err != nil {
+	if err := w.flush(ctx, "conversations", "id", "team_id", "account_id", "contact_id", "status", "created_at"); err != nil {
 		return err
 	}
 	for _, m := range a.Messages {
@@ -137,22 +91,80 @@ func insertRows(ctx context.Context, db bun.Tx, teams []analytics.Team, a *analy
 		if m.Inbound {
 			sender = InboundSenderType
 		}
-		rows = append(rows, []any{m.ID, m.TeamID, null(m.AccountID), null(m.ConversationID), m.Status, sender,
-			ts("message "+m.ID+" created_at", m.CreatedAt)})
+		w.add(m.ID, m.TeamID, null(m.AccountID), null(m.ConversationID), m.Status, sender,
+			w.ts("message "+m.ID+" created_at", m.CreatedAt))
 	}
-	if bad != nil {
-		return bad
-	}
-	if err := flush("messages", "id", "team_id", "account_id", "conversation_id", "status", "sender_type", "created_at"); err != nil {
+	if err := w.flush(ctx, "messages", "id", "team_id", "account_id", "conversation_id", "status", "sender_type", "created_at"); err != nil {
 		return err
 	}
 	for _, c := range a.Campaigns {
-		rows = append(rows, []any{c.ID, c.TeamID, null(c.AccountID), c.Status, c.TotalRecipients, c.MessagesSent,
-			c.MessagesDelivered, c.MessagesRead, ts("campaign "+c.ID+" created_at", c.CreatedAt)})
+		w.add(c.ID, c.TeamID, null(c.AccountID), c.Status, c.TotalRecipients, c.MessagesSent,
+			c.MessagesDelivered, c.MessagesRead, w.ts("campaign "+c.ID+" created_at", c.CreatedAt))
 	}
-	if bad != nil {
-		return bad
-	}
-	return flush("campaigns", "id", "team_id", "account_id", "status", "total_recipients", "messages_sent",
+	return w.flush(ctx, "campaigns", "id", "team_id", "account_id", "status", "total_recipients", "messages_sent",
 		"messages_delivered", "messages_read", "created_at")
+}
+
+// rowWriter inserts rows into one table at a time, insertChunk rows a
+// statement.
+type rowWriter struct {
+	db        bun.Tx
+	precision time.Duration // of the timestamp columns
+	rows      [][]any       // not inserted yet
+	bad       error         // the first timestamp that ts refused
+}
+
+// add adds a row of values, in the order of the columns flush is given.
+func (w *rowWriter) add(values ...any) {
+	w.rows = append(w.rows, values)
+}
+
+// ts returns t as a value of a timestamp column: NULL when t is zero,
+// otherwise t in UTC. A t that is not a whole multiple of the precision
+// is recorded as the error of the next flush; what names it.
+func (w *rowWriter) ts(what string, t time.Time) any {
+	if t.IsZero() {
+		return sql.NullTime{}
+	}
+	if !t.Truncate(w.precision).Equal(t) && w.bad == nil {
+		w.bad = fmt.Errorf("synth: %s %s is not a whole multiple of %v, the precision of the columns", what, t.Format(time.RFC3339Nano), w.precision)
+	}
+	return t.UTC()
+}
+
+// flush inserts the rows added since the last flush into table's cols,
+// unless ts refused a timestamp, and forgets them.
+func (w *rowWriter) flush(ctx context.Context, table string, cols ...string) error {
+	if w.bad != nil {
+		return w.bad
+	}
+	defer func() { w.rows = w.rows[:0] }()
+	for lo := 0; lo < len(w.rows); lo += insertChunk {
+		chunk := w.rows[lo:min(lo+insertChunk, len(w.rows))]
+		var b strings.Builder
+		fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
+		var args []any
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j, v := range r {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				if _, ok := v.(time.Time); ok {
+					b.WriteString("?::timestamptz")
+				} else {
+					b.WriteString("?")
+				}
+				args = append(args, v)
+			}
+			b.WriteByte(')')
+		}
+		if _, err := w.db.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("synth: inserting into %s: %w", table, err)
+		}
+	}
+	return nil
 }

@@ -74,100 +74,148 @@ func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []st
 	}
 	p := proposer{cat: cat}
 	src := Source{Schema: schema}
-	if t := p.table("Teams", "team"); t != nil {
-		src.Teams.Table = t.name
-		src.Teams.ID = p.col(t, "Teams.ID", "id")
-		if src.Teams.TimeZone = p.find(t, zoneNames...); src.Teams.TimeZone == "" {
-			src.Teams.TimeZone = noColumn
-			p.note("Teams.TimeZone: table %s has no zone column; %q puts every team in Teams.DefaultTimeZone (UTC unless you set it)",
-				quoteIdent(t.name), noColumn)
-		}
-	}
-	if t := p.table("Accounts", "whatsappaccount", "whatsappbusinessaccount", "waaccount", "account"); t != nil {
-		src.Accounts.Table = t.name
-		src.Accounts.ID = p.col(t, "Accounts.ID", "id")
-		src.Accounts.TeamID = p.col(t, "Accounts.TeamID", teamIDNames...)
-	}
-	if t := p.table("Messages", "message", "whatsappmessage"); t != nil {
-		m := &src.Messages
-		m.Table = t.name
-		m.ID = p.col(t, "Messages.ID", "id")
-		m.AccountID = p.col(t, "Messages.AccountID", accountIDNames...)
-		m.ConversationID = p.col(t, "Messages.ConversationID", "conversationid", "threadid")
-		m.TeamID, m.TeamVia = p.team(t, "Messages", m.AccountID, m.ConversationID)
-		m.Status = p.col(t, "Messages.Status", "status", "state", "deliverystatus")
-		m.SenderType = p.col(t, "Messages.SenderType", "sendertype", "sender", "direction", "from", "senderrole")
-		m.CreatedAt = p.col(t, "Messages.CreatedAt", createdNames...)
-		if labels, what := p.values(t, m.Status, "Messages.Status"); labels != nil {
-			p.assign("Messages", "Messages.Status", what, labels, []labelList{
-				{&m.SentStatuses, "SentStatuses", []string{"sent", "accepted"}, false},
-				{&m.DeliveredStatuses, "DeliveredStatuses", []string{"delivered"}, false},
-				{&m.ReadStatuses, "ReadStatuses", []string{"read", "seen", "played"}, false},
-				{&m.FailedStatuses, "FailedStatuses", []string{"failed", "error", "errored", "undelivered", "rejected", "expired"}, false},
-				{&m.IgnoredStatuses, "IgnoredStatuses", []string{"pending", "queued", "received", "scheduled", "sending", "draft", "deleted"}, true},
-			})
-			for _, l := range m.IgnoredStatuses {
-				p.note("Messages.IgnoredStatuses: %s %s counts in totals only (neither sent, delivered, read, failed nor unmapped)", what, quoteLiteral(l))
-			}
-		}
-		if labels, what := p.values(t, m.SenderType, "Messages.SenderType"); labels != nil {
-			p.assign("Messages", "Messages.SenderType", what, labels, []labelList{
-				{&m.InboundSenderTypes, "InboundSenderTypes", []string{"inbound", "contact", "customer", "user", "incoming", "client"}, false},
-				{&m.OutboundSenderTypes, "OutboundSenderTypes", []string{"outbound", "agent", "bot", "system", "outgoing", "campaign", "api",
-					"business", "automation", "operator", "admin", "broadcast", "template"}, true},
-			})
-		}
-	}
-	if t := p.table("Conversations", "conversation", "chat", "thread"); t != nil {
-		c := &src.Conversations
-		c.Table = t.name
-		c.ID = p.col(t, "Conversations.ID", "id")
-		c.AccountID = p.col(t, "Conversations.AccountID", accountIDNames...)
-		c.TeamID, c.TeamVia = p.team(t, "Conversations", c.AccountID, "")
-		c.ContactID = p.col(t, "Conversations.ContactID", "contactid", "customerid")
-		c.Status = p.col(t, "Conversations.Status", "status", "state")
-		c.CreatedAt = p.col(t, "Conversations.CreatedAt", createdNames...)
-		if labels, what := p.values(t, c.Status, "Conversations.Status"); labels != nil {
-			p.assign("Conversations", "Conversations.Status", what, labels, []labelList{
-				{&c.OpenStatuses, "OpenStatuses", []string{"open", "active", "ongoing", "inprogress"}, false},
-				{&c.ClosedStatuses, "ClosedStatuses", []string{"closed", "resolved", "archived", "done", "ended"}, false},
-			})
-		}
-	}
-	if t := p.table("Contacts", "contact", "customer"); t != nil {
-		c := &src.Contacts
-		c.Table = t.name
-		c.ID = p.col(t, "Contacts.ID", "id")
-		if c.TeamID = p.find(t, teamIDNames...); c.TeamID == "" {
-			c.AccountID = p.find(t, accountIDNames...)
-			if c.TeamID, c.TeamVia = p.team(t, "Contacts", c.AccountID, ""); c.TeamVia == TeamViaColumn {
-				c.AccountID = ""
-			}
-		}
-		c.CreatedAt = p.col(t, "Contacts.CreatedAt", createdNames...)
-		c.Blocked, c.BlockedValues = p.blocked(t)
-		c.EngagementScore = p.col(t, "Contacts.EngagementScore", "engagementscore", "score")
-	}
-	if t := p.table("Campaigns", "campaign", "broadcast"); t != nil {
-		c := &src.Campaigns
-		c.Table = t.name
-		c.AccountID = p.col(t, "Campaigns.AccountID", accountIDNames...)
-		c.TeamID, c.TeamVia = p.team(t, "Campaigns", c.AccountID, "")
-		c.Status = p.col(t, "Campaigns.Status", "status", "state")
-		c.TotalRecipients = p.col(t, "Campaigns.TotalRecipients", "totalrecipients", "recipients", "recipientcount", "recipientscount")
-		c.MessagesSent = p.col(t, "Campaigns.MessagesSent", "messagessent", "sentcount", "sent")
-		c.MessagesDelivered = p.col(t, "Campaigns.MessagesDelivered", "messagesdelivered", "deliveredcount", "delivered")
-		c.MessagesRead = p.col(t, "Campaigns.MessagesRead", "messagesread", "readcount", "read")
-		c.CreatedAt = p.col(t, "Campaigns.CreatedAt", createdNames...)
-		if labels, what := p.values(t, c.Status, "Campaigns.Status"); labels != nil {
-			p.assign("Campaigns", "Campaigns.Status", what, labels, []labelList{
-				{&c.RunningStatuses, "RunningStatuses", []string{"running", "active", "sending", "inprogress"}, false},
-				{&c.CompletedStatuses, "CompletedStatuses", []string{"completed", "done", "finished", "sent"}, false},
-				{&c.FailedStatuses, "FailedStatuses", []string{"failed", "error", "errored"}, false},
-			})
-		}
-	}
+	p.proposeTeams(&src)
+	p.proposeAccounts(&src)
+	p.proposeMessages(&src)
+	p.proposeConversations(&src)
+	p.proposeContacts(&src)
+	p.proposeCampaigns(&src)
 	return src, p.notes, nil
+}
+
+// proposeTeams proposes Source.Teams: its table, ID column and zone column,
+// or noColumn for a table with no zone column.
+func (p *proposer) proposeTeams(src *Source) {
+	t := p.table("Teams", "team")
+	if t == nil {
+		return
+	}
+	src.Teams.Table = t.name
+	src.Teams.ID = p.col(t, "Teams.ID", "id")
+	if src.Teams.TimeZone = p.find(t, zoneNames...); src.Teams.TimeZone == "" {
+		src.Teams.TimeZone = noColumn
+		p.note("Teams.TimeZone: table %s has no zone column; %q puts every team in Teams.DefaultTimeZone (UTC unless you set it)",
+			quoteIdent(t.name), noColumn)
+	}
+}
+
+// proposeAccounts proposes Source.Accounts: its table, ID column and team
+// column.
+func (p *proposer) proposeAccounts(src *Source) {
+	t := p.table("Accounts", "whatsappaccount", "whatsappbusinessaccount", "waaccount", "account")
+	if t == nil {
+		return
+	}
+	src.Accounts.Table = t.name
+	src.Accounts.ID = p.col(t, "Accounts.ID", "id")
+	src.Accounts.TeamID = p.col(t, "Accounts.TeamID", teamIDNames...)
+}
+
+// proposeMessages proposes Source.Messages: its table, its columns, how it
+// reaches its team, and its status and sender-type labels.
+func (p *proposer) proposeMessages(src *Source) {
+	t := p.table("Messages", "message", "whatsappmessage")
+	if t == nil {
+		return
+	}
+	m := &src.Messages
+	m.Table = t.name
+	m.ID = p.col(t, "Messages.ID", "id")
+	m.AccountID = p.col(t, "Messages.AccountID", accountIDNames...)
+	m.ConversationID = p.col(t, "Messages.ConversationID", "conversationid", "threadid")
+	m.TeamID, m.TeamVia = p.team(t, "Messages", m.AccountID, m.ConversationID)
+	m.Status = p.col(t, "Messages.Status", "status", "state", "deliverystatus")
+	m.SenderType = p.col(t, "Messages.SenderType", "sendertype", "sender", "direction", "from", "senderrole")
+	m.CreatedAt = p.col(t, "Messages.CreatedAt", createdNames...)
+	if labels, what := p.values(t, m.Status, "Messages.Status"); labels != nil {
+		p.assign("Messages", "Messages.Status", what, labels, []labelList{
+			{&m.SentStatuses, "SentStatuses", []string{"sent", "accepted"}, false},
+			{&m.DeliveredStatuses, "DeliveredStatuses", []string{"delivered"}, false},
+			{&m.ReadStatuses, "ReadStatuses", []string{"read", "seen", "played"}, false},
+			{&m.FailedStatuses, "FailedStatuses", []string{"failed", "error", "errored", "undelivered", "rejected", "expired"}, false},
+			{&m.IgnoredStatuses, "IgnoredStatuses", []string{"pending", "queued", "received", "scheduled", "sending", "draft", "deleted"}, true},
+		})
+		for _, l := range m.IgnoredStatuses {
+			p.note("Messages.IgnoredStatuses: %s %s counts in totals only (neither sent, delivered, read, failed nor unmapped)", what, quoteLiteral(l))
+		}
+	}
+	if labels, what := p.values(t, m.SenderType, "Messages.SenderType"); labels != nil {
+		p.assign("Messages", "Messages.SenderType", what, labels, []labelList{
+			{&m.InboundSenderTypes, "InboundSenderTypes", []string{"inbound", "contact", "customer", "user", "incoming", "client"}, false},
+			{&m.OutboundSenderTypes, "OutboundSenderTypes", []string{"outbound", "agent", "bot", "system", "outgoing", "campaign", "api",
+				"business", "automation", "operator", "admin", "broadcast", "template"}, true},
+		})
+	}
+}
+
+// proposeConversations proposes Source.Conversations: its table, its
+// columns, how it reaches its team, and its status labels.
+func (p *proposer) proposeConversations(src *Source) {
+	t := p.table("Conversations", "conversation", "chat", "thread")
+	if t == nil {
+		return
+	}
+	c := &src.Conversations
+	c.Table = t.name
+	c.ID = p.col(t, "Conversations.ID", "id")
+	c.AccountID = p.col(t, "Conversations.AccountID", accountIDNames...)
+	c.TeamID, c.TeamVia = p.team(t, "Conversations", c.AccountID, "")
+	c.ContactID = p.col(t, "Conversations.ContactID", "contactid", "customerid")
+	c.Status = p.col(t, "Conversations.Status", "status", "state")
+	c.CreatedAt = p.col(t, "Conversations.CreatedAt", createdNames...)
+	if labels, what := p.values(t, c.Status, "Conversations.Status"); labels != nil {
+		p.assign("Conversations", "Conversations.Status", what, labels, []labelList{
+			{&c.OpenStatuses, "OpenStatuses", []string{"open", "active", "ongoing", "inprogress"}, false},
+			{&c.ClosedStatuses, "ClosedStatuses", []string{"closed", "resolved", "archived", "done", "ended"}, false},
+		})
+	}
+}
+
+// proposeContacts proposes Source.Contacts: its table, its columns, how it
+// reaches its team, and how a blocked contact is marked.
+func (p *proposer) proposeContacts(src *Source) {
+	t := p.table("Contacts", "contact", "customer")
+	if t == nil {
+		return
+	}
+	c := &src.Contacts
+	c.Table = t.name
+	c.ID = p.col(t, "Contacts.ID", "id")
+	if c.TeamID = p.find(t, teamIDNames...); c.TeamID == "" {
+		c.AccountID = p.find(t, accountIDNames...)
+		if c.TeamID, c.TeamVia = p.team(t, "Contacts", c.AccountID, ""); c.TeamVia == TeamViaColumn {
+			c.AccountID = ""
+		}
+	}
+	c.CreatedAt = p.col(t, "Contacts.CreatedAt", createdNames...)
+	c.Blocked, c.BlockedValues = p.blocked(t)
+	c.EngagementScore = p.col(t, "Contacts.EngagementScore", "engagementscore", "score")
+}
+
+// proposeCampaigns proposes Source.Campaigns: its table, its columns, how it
+// reaches its team, and its status labels.
+func (p *proposer) proposeCampaigns(src *Source) {
+	t := p.table("Campaigns", "campaign", "broadcast")
+	if t == nil {
+		return
+	}
+	c := &src.Campaigns
+	c.Table = t.name
+	c.AccountID = p.col(t, "Campaigns.AccountID", accountIDNames...)
+	c.TeamID, c.TeamVia = p.team(t, "Campaigns", c.AccountID, "")
+	c.Status = p.col(t, "Campaigns.Status", "status", "state")
+	c.TotalRecipients = p.col(t, "Campaigns.TotalRecipients", "totalrecipients", "recipients", "recipientcount", "recipientscount")
+	c.MessagesSent = p.col(t, "Campaigns.MessagesSent", "messagessent", "sentcount", "sent")
+	c.MessagesDelivered = p.col(t, "Campaigns.MessagesDelivered", "messagesdelivered", "deliveredcount", "delivered")
+	c.MessagesRead = p.col(t, "Campaigns.MessagesRead", "messagesread", "readcount", "read")
+	c.CreatedAt = p.col(t, "Campaigns.CreatedAt", createdNames...)
+	if labels, what := p.values(t, c.Status, "Campaigns.Status"); labels != nil {
+		p.assign("Campaigns", "Campaigns.Status", what, labels, []labelList{
+			{&c.RunningStatuses, "RunningStatuses", []string{"running", "active", "sending", "inprogress"}, false},
+			{&c.CompletedStatuses, "CompletedStatuses", []string{"completed", "done", "finished", "sent"}, false},
+			{&c.FailedStatuses, "FailedStatuses", []string{"failed", "error", "errored"}, false},
+		})
+	}
 }
 
 // Normalized synonyms of columns that several tables share.

@@ -34,67 +34,9 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 	if len(snaps) == 0 {
 		return nil
 	}
-	type row struct {
-		id, team  string
-		account   sql.NullString
-		date, typ string
-		metrics   string
-		created   time.Time
-		sketch    []byte // nil: none
-		compact   []byte // analytics.AppendMetricsBinary; nil: none
-	}
-	rows := make([]row, len(snaps))
-	seen := make(map[analytics.SnapshotKey]int, len(snaps))
-	now := s.cfg.Clock.Now()
-	for i, sn := range snaps {
-		field := fmt.Sprintf("snaps[%d]", i)
-		if err := sn.Validate(); err != nil {
-			if fe, ok := err.(*analytics.FieldError); ok {
-				return analytics.InvalidArgument(field+"."+fe.Field, "%s", fe.Reason)
-			}
-			return err
-		}
-		if sn.ID != "" {
-			if err := analytics.ValidateID(field+".ID", sn.ID); err != nil {
-				return err
-			}
-		}
-		if j, ok := seen[sn.Key()]; ok {
-			return analytics.InvalidArgument(field, "has the same key (%s, %s, %s) as snaps[%d]", sn.Scope, sn.Type, sn.Date, j)
-		}
-		seen[sn.Key()] = i
-		b, err := json.Marshal(sn.Metrics)
-		if err != nil {
-			return analytics.InvalidArgument(field+".Metrics", "cannot be encoded: %v", err)
-		}
-		var sketch []byte
-		if sn.Metrics.ActiveSketch != nil {
-			if sketch, err = sn.Metrics.ActiveSketch.MarshalBinary(); err != nil {
-				return analytics.InvalidArgument(field+".Metrics.ActiveSketch", "cannot be encoded: %v", err)
-			}
-		}
-		// Without a compact form (only for times the encoding cannot
-		// hold), roll-ups read the JSON.
-		compact, _ := analytics.AppendMetricsBinary(nil, sn.Metrics)
-		id := sn.ID
-		if id == "" {
-			id = newID()
-		}
-		created := sn.CreatedAt
-		if created.IsZero() {
-			created = now
-		}
-		rows[i] = row{
-			id:      id,
-			team:    sn.Scope.TeamID,
-			account: sql.NullString{String: sn.Scope.AccountID, Valid: !sn.Scope.TeamWide()},
-			date:    sn.Date.String(),
-			typ:     sn.Type.String(),
-			metrics: string(b),
-			created: created.UTC().Truncate(time.Millisecond),
-			sketch:  sketch,
-			compact: compact,
-		}
+	rows, err := upsertRows(snaps, s.cfg.Clock.Now())
+	if err != nil {
+		return err
 	}
 
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -133,6 +75,86 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 		return s.wrap(ctx, "upserting snapshots: commit", err)
 	}
 	return nil
+}
+
+// upsertRow is one snapshot as the values of its analytics_snapshots row.
+type upsertRow struct {
+	id, team  string
+	account   sql.NullString
+	date, typ string
+	metrics   string
+	created   time.Time
+	sketch    []byte // nil: none
+	compact   []byte // analytics.AppendMetricsBinary; nil: none
+}
+
+// upsertRows checks snaps and encodes them as rows, with a new ID where
+// snap.ID is empty and now where CreatedAt is zero. An invalid snapshot,
+// or two with one key, gives ErrInvalidArgument naming snaps[i].
+func upsertRows(snaps []analytics.Snapshot, now time.Time) ([]upsertRow, error) {
+	rows := make([]upsertRow, len(snaps))
+	seen := make(map[analytics.SnapshotKey]int, len(snaps))
+	for i, sn := range snaps {
+		field := fmt.Sprintf("snaps[%d]", i)
+		if err := sn.Validate(); err != nil {
+			if fe, ok := err.(*analytics.FieldError); ok {
+				return nil, analytics.InvalidArgument(field+"."+fe.Field, "%s", fe.Reason)
+			}
+			return nil, err
+		}
+		if sn.ID != "" {
+			if err := analytics.ValidateID(field+".ID", sn.ID); err != nil {
+				return nil, err
+			}
+		}
+		if j, ok := seen[sn.Key()]; ok {
+			return nil, analytics.InvalidArgument(field, "has the same key (%s, %s, %s) as snaps[%d]", sn.Scope, sn.Type, sn.Date, j)
+		}
+		seen[sn.Key()] = i
+		r, err := encodeSnapshot(field, sn, now)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = r
+	}
+	return rows, nil
+}
+
+// encodeSnapshot encodes the valid snapshot sn, named field in errors, as
+// a row.
+func encodeSnapshot(field string, sn analytics.Snapshot, now time.Time) (upsertRow, error) {
+	b, err := json.Marshal(sn.Metrics)
+	if err != nil {
+		return upsertRow{}, analytics.InvalidArgument(field+".Metrics", "cannot be encoded: %v", err)
+	}
+	var sketch []byte
+	if sn.Metrics.ActiveSketch != nil {
+		if sketch, err = sn.Metrics.ActiveSketch.MarshalBinary(); err != nil {
+			return upsertRow{}, analytics.InvalidArgument(field+".Metrics.ActiveSketch", "cannot be encoded: %v", err)
+		}
+	}
+	// Without a compact form (only for times the encoding cannot
+	// hold), roll-ups read the JSON.
+	compact, _ := analytics.AppendMetricsBinary(nil, sn.Metrics)
+	id := sn.ID
+	if id == "" {
+		id = newID()
+	}
+	created := sn.CreatedAt
+	if created.IsZero() {
+		created = now
+	}
+	return upsertRow{
+		id:      id,
+		team:    sn.Scope.TeamID,
+		account: sql.NullString{String: sn.Scope.AccountID, Valid: !sn.Scope.TeamWide()},
+		date:    sn.Date.String(),
+		typ:     sn.Type.String(),
+		metrics: string(b),
+		created: created.UTC().Truncate(time.Millisecond),
+		sketch:  sketch,
+		compact: compact,
+	}, nil
 }
 
 func (s *Store) upsertError(ctx context.Context, err error) error {

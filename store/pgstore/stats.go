@@ -68,9 +68,27 @@ func (cs *columnStats) describe() string {
 // statements compare them as text, without.
 func checkStats(ctx context.Context, db *bun.DB, src *Source, explicitIgnored bool) ([]error, error) {
 	cols := valueColumns(src, explicitIgnored)
+	stats, err := readColumnStats(ctx, db, src.Schema, cols)
+	if err != nil {
+		return nil, err
+	}
+	var problems []error
+	for i, c := range cols {
+		if stats[i] != nil {
+			problems = append(problems, checkColumnStats(src.Schema, c, stats[i])...)
+		}
+	}
+	return problems, nil
+}
+
+// readColumnStats reads the planner's statistics of cols (tables in schema,
+// or in the search_path for schema ""), in the order of cols. A column's
+// statistics are nil when it has none, is an enum or char(n) column, or
+// when its most common values with the NULLs do not cover it.
+func readColumnStats(ctx context.Context, db *bun.DB, schema string, cols []valueColumn) ([]*columnStats, error) {
 	tables, names := make([]string, len(cols)), make([]string, len(cols))
 	for i, c := range cols {
-		tables[i], names[i] = qualify(src.Schema, c.table), c.column
+		tables[i], names[i] = qualify(schema, c.table), c.column
 	}
 	rows, err := db.QueryContext(ctx, `
 SELECT t.ord::int, s.null_frac::float8,
@@ -114,46 +132,46 @@ WHERE ty.typtype <> 'e' AND ty.oid <> 'bpchar'::regtype`, pgdialect.Array(tables
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("pgstore: reading the source columns' statistics: %w", err)
 	}
+	return stats, nil
+}
+
+// checkColumnStats checks the configured values of column c against its
+// statistics cs, as checkStats describes, and returns every mismatch.
+func checkColumnStats(schema string, c valueColumn, cs *columnStats) []error {
 	var problems []error
 	p := "Config.Source.Messages."
-	for i, c := range cols {
-		cs := stats[i]
-		if cs == nil {
-			continue
-		}
-		where := fmt.Sprintf("column %s.%s in the planner's statistics (pg_stats, as of its last ANALYZE)",
-			qualify(src.Schema, c.table), quoteIdent(c.column))
-		nearMiss := map[string]bool{} // lists with a value reported for its near match
-		matched := map[string]bool{}  // lists with a value among the sampled ones
-		for _, l := range c.lists {
-			for j, v := range l.values {
-				if cs.has(v) {
-					matched[l.field] = true
-					continue
-				}
-				if hint := suggestValue(v, cs.vals); hint != "" {
-					nearMiss[l.field] = true
-					problems = append(problems, analytics.InvalidArgument(fmt.Sprintf("%s[%d]", l.field, j),
-						"%s is not among the values of %s, which are %s%s", quoteLiteral(v), where, cs.describe(), hint))
-				}
+	where := fmt.Sprintf("column %s.%s in the planner's statistics (pg_stats, as of its last ANALYZE)",
+		qualify(schema, c.table), quoteIdent(c.column))
+	nearMiss := map[string]bool{} // lists with a value reported for its near match
+	matched := map[string]bool{}  // lists with a value among the sampled ones
+	for _, l := range c.lists {
+		for j, v := range l.values {
+			if cs.has(v) {
+				matched[l.field] = true
+				continue
+			}
+			if hint := suggestValue(v, cs.vals); hint != "" {
+				nearMiss[l.field] = true
+				problems = append(problems, analytics.InvalidArgument(fmt.Sprintf("%s[%d]", l.field, j),
+					"%s is not among the values of %s, which are %s%s", quoteLiteral(v), where, cs.describe(), hint))
 			}
 		}
-		if len(cs.vals) == 0 {
-			continue // every row is NULL
-		}
-		if f := p + "InboundSenderTypes"; c.hasList(f) && !matched[f] && !nearMiss[f] {
-			problems = append(problems, analytics.InvalidArgument(f,
-				"matches none of the values of %s, which are %s: no message would count as inbound", where, cs.describe()))
-		}
-		sent := []string{p + "SentStatuses", p + "DeliveredStatuses", p + "ReadStatuses"}
-		if c.hasList(sent[0]) && !matched[sent[0]] && !matched[sent[1]] && !matched[sent[2]] &&
-			!nearMiss[sent[0]] && !nearMiss[sent[1]] && !nearMiss[sent[2]] {
-			problems = append(problems, analytics.InvalidArgument(sent[0],
-				"SentStatuses, DeliveredStatuses and ReadStatuses together match none of the values of %s, which are %s: no message would count as sent",
-				where, cs.describe()))
-		}
 	}
-	return problems, nil
+	if len(cs.vals) == 0 {
+		return problems // every row is NULL
+	}
+	if f := p + "InboundSenderTypes"; c.hasList(f) && !matched[f] && !nearMiss[f] {
+		problems = append(problems, analytics.InvalidArgument(f,
+			"matches none of the values of %s, which are %s: no message would count as inbound", where, cs.describe()))
+	}
+	sent := []string{p + "SentStatuses", p + "DeliveredStatuses", p + "ReadStatuses"}
+	if c.hasList(sent[0]) && !matched[sent[0]] && !matched[sent[1]] && !matched[sent[2]] &&
+		!nearMiss[sent[0]] && !nearMiss[sent[1]] && !nearMiss[sent[2]] {
+		problems = append(problems, analytics.InvalidArgument(sent[0],
+			"SentStatuses, DeliveredStatuses and ReadStatuses together match none of the values of %s, which are %s: no message would count as sent",
+			where, cs.describe()))
+	}
+	return problems
 }
 
 // hasList reports whether the column has the list of the Config field f.

@@ -168,9 +168,50 @@ func sourceChecks(s *Source) []tableCheck {
 func checkSource(ctx context.Context, db *bun.DB, src *Source) (tsKinds, sourceInfo, []error, error) {
 	checks := append(sourceChecks(src), shapeChecks(src)...)
 	info := sourceInfo{types: colTypes{}, relkinds: map[string]string{}}
+	found, err := readSourceTables(ctx, db, src.Schema, checks, info.relkinds)
+	if err != nil {
+		return nil, info, nil, err
+	}
+	kinds := tsKinds{}
+	var problems []error
+	for i, t := range checks {
+		ft := found[i]
+		if t.name == invalidName {
+			continue // reported by resolve
+		}
+		if !ft.found {
+			where := "in the search_path"
+			if src.Schema != "" {
+				where = "in schema " + quoteIdent(src.Schema)
+			}
+			hint, err := suggestTable(ctx, db, src.Schema, t.name)
+			if err != nil {
+				return nil, info, nil, err
+			}
+			problems = append(problems, analytics.InvalidArgument(t.field, "table %s does not exist %s%s", quoteIdent(t.name), where, hint))
+			continue
+		}
+		problems = append(problems, checkColumns(src, t, ft, info, kinds)...)
+	}
+	return kinds, info, problems, nil
+}
+
+// foundTable is a source table as the catalog has it.
+type foundTable struct {
+	found bool
+	where string             // schema.name, as found
+	cols  map[string]string  // data type by column name
+	udts  map[string]udtInfo // type and enum labels by column name
+}
+
+// readSourceTables reads from the catalog, in one statement, the table of
+// each of checks (a name in schema, or in the search_path for schema "")
+// and its columns, in the order of checks. It records the relkind of each
+// table found in relkinds, by name.
+func readSourceTables(ctx context.Context, db *bun.DB, schema string, checks []tableCheck, relkinds map[string]string) ([]foundTable, error) {
 	names := make([]string, len(checks))
 	for i, t := range checks {
-		names[i] = qualify(src.Schema, t.name)
+		names[i] = qualify(schema, t.name)
 	}
 	rows, err := db.QueryContext(ctx, `
 SELECT t.ord::int, n.nspname::text, c.relname::text, col.column_name::text, col.data_type::text, c.relkind::text,
@@ -186,85 +227,68 @@ LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN information_schema.columns col ON col.table_schema = n.nspname AND col.table_name = c.relname`,
 		pgdialect.Array(names))
 	if err != nil {
-		return nil, info, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+		return nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
 	}
 	defer rows.Close()
-	type tableInfo struct {
-		found bool
-		where string
-		cols  map[string]string
-		udts  map[string]udtInfo
-	}
-	infos := make([]tableInfo, len(checks))
+	found := make([]foundTable, len(checks))
 	for rows.Next() {
 		var ord int
 		var nsp, rel, col, typ, relkind, udt, labels sql.NullString
 		if err := rows.Scan(&ord, &nsp, &rel, &col, &typ, &relkind, &udt, &labels); err != nil {
-			return nil, info, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+			return nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
 		}
-		ti := &infos[ord-1]
+		ft := &found[ord-1]
 		if rel.Valid {
-			ti.found = true
-			ti.where = nsp.String + "." + rel.String
-			info.relkinds[checks[ord-1].name] = relkind.String
+			ft.found = true
+			ft.where = nsp.String + "." + rel.String
+			relkinds[checks[ord-1].name] = relkind.String
 		}
 		if col.Valid {
-			if ti.cols == nil {
-				ti.cols, ti.udts = map[string]string{}, map[string]udtInfo{}
+			if ft.cols == nil {
+				ft.cols, ft.udts = map[string]string{}, map[string]udtInfo{}
 			}
-			ti.cols[col.String] = typ.String
-			ti.udts[col.String] = udtInfo{udt.String, labels.String}
+			ft.cols[col.String] = typ.String
+			ft.udts[col.String] = udtInfo{udt.String, labels.String}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, info, nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
+		return nil, fmt.Errorf("pgstore: checking the source tables: %w", err)
 	}
-	kinds := tsKinds{}
+	return found, nil
+}
+
+// checkColumns checks the columns of t against the table ft found for it
+// and returns every mismatch. For the columns that pass, it records the
+// ID columns' types in info.types and, in kinds, whether each time column
+// is a timestamp with time zone; both by "table.column".
+func checkColumns(src *Source, t tableCheck, ft foundTable, info sourceInfo, kinds tsKinds) []error {
 	var problems []error
-	for i, t := range checks {
-		ti := infos[i]
-		if t.name == invalidName {
-			continue // reported by resolve
-		}
-		if !ti.found {
-			where := "in the search_path"
-			if src.Schema != "" {
-				where = "in schema " + quoteIdent(src.Schema)
-			}
-			hint, err := suggestTable(ctx, db, src.Schema, t.name)
-			if err != nil {
-				return nil, info, nil, err
-			}
-			problems = append(problems, analytics.InvalidArgument(t.field, "table %s does not exist %s%s", quoteIdent(t.name), where, hint))
+	for _, c := range t.cols {
+		if c.name == noColumn || c.name == invalidName {
 			continue
 		}
-		for _, c := range t.cols {
-			if c.name == noColumn || c.name == invalidName {
-				continue
+		typ, ok := ft.cols[c.name]
+		if !ok {
+			hint := suggest(c.name, mapKeys(ft.cols), false)
+			if hint == "" {
+				hint = shapeHint(src, c.field, ft.cols)
 			}
-			typ, ok := ti.cols[c.name]
-			if !ok {
-				hint := suggest(c.name, mapKeys(ti.cols), false)
-				if hint == "" {
-					hint = shapeHint(src, c.field, ti.cols)
-				}
-				problems = append(problems, analytics.InvalidArgument(c.field, "table %s has no column %s (or it is not readable)%s",
-					ti.where, quoteIdent(c.name), hint))
-				continue
-			}
-			if err := checkType(c, ti.where, typ, ti.udts[c.name]); err != nil {
-				problems = append(problems, err)
-				continue
-			}
-			if c.kind == kindID {
-				info.types[t.name+"."+c.name], _ = idTypeOf(typ)
-			}
-			if c.kind == kindTime {
-				kinds[t.name+"."+c.name] = typ == "timestamp with time zone"
-			}
+			problems = append(problems, analytics.InvalidArgument(c.field, "table %s has no column %s (or it is not readable)%s",
+				ft.where, quoteIdent(c.name), hint))
+			continue
+		}
+		if err := checkType(c, ft.where, typ, ft.udts[c.name]); err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		if c.kind == kindID {
+			info.types[t.name+"."+c.name], _ = idTypeOf(typ)
+		}
+		if c.kind == kindTime {
+			kinds[t.name+"."+c.name] = typ == "timestamp with time zone"
 		}
 	}
-	return kinds, info, problems, nil
+	return problems
 }
 
 // sourceInfo is what checkSource learns of the source tables beyond
