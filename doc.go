@@ -49,10 +49,10 @@
 //
 // A period falls due, and is generated, at a wall-clock time in the team's
 // zone after it ends: a day at 02:00 the day after, a week at 03:00 on the
-// Monday after, a month at 04:00 on the 1st after (DueAt; a due time that
-// daylight saving skips is taken when the clocks jump, one that occurs
-// twice at its first occurrence). Snapshotter.GenerateAll generates each
-// team's last due period (LastDuePeriod), and the scheduler package
+// Monday after, a month at 04:00 on the 1st after (the zero Schedule's
+// DueAt; a due time that daylight saving skips is taken when the clocks
+// jump, one that occurs twice at its first occurrence). Snapshotter.GenerateAll generates each
+// team's last due period (Schedule.LastDue), and the scheduler package
 // generates each period at the UTC quarter hour it falls due, by the same
 // rule.
 //

@@ -7,21 +7,36 @@ import (
 	"time"
 )
 
-// Schedule gives the wall-clock times at which periods fall due: Next
-// returns the first reading strictly after wall at which the schedule
-// fires, or the zero time if it never fires again. Both are wall-clock
-// readings carried in time.Time values in UTC: 02:00 on 2026-03-11 is
-// time.Date(2026, 3, 11, 2, 0, 0, 0, time.UTC), whatever zone it is later
-// read in. A standard cron expression parsed by
-// github.com/robfig/cron/v3's ParseStandard is a Schedule.
-type Schedule interface {
-	Next(wall time.Time) time.Time
+// Schedule says when periods fall due: for each snapshot type, the
+// wall-clock times, read in each team's own time zone, at which that
+// type's periods do. The zero Schedule is the default schedule: a day
+// falls due at 02:00 the day after, an ISO week at 03:00 on the Monday
+// after, a month at 04:00 on the 1st of the month after (the cron
+// expressions "0 2 * * *", "0 3 * * 1" and "0 4 1 * *"), each in the
+// team's zone. Snapshotter.GenerateAll follows the zero Schedule; the
+// scheduler package builds one from its jobs' cron expressions.
+//
+// A Schedule is a value and safe for concurrent use as long as the
+// schedules in its fields are.
+type Schedule struct {
+	// Daily, Weekly and Monthly give the wall-clock readings at which
+	// daily, weekly and monthly periods fall due: Next returns the first
+	// reading strictly after wall at which the schedule fires, or the zero
+	// time if it never fires again. Both are wall-clock readings carried in
+	// time.Time values in UTC: 02:00 on 2026-03-11 is
+	// time.Date(2026, 3, 11, 2, 0, 0, 0, time.UTC), whatever zone it is
+	// later read in. A standard cron expression parsed by
+	// github.com/robfig/cron/v3's ParseStandard fits. Each defaults to the
+	// type's default schedule (see Schedule) when nil; a typed nil, such as
+	// a nil *cron.SpecSchedule, is not nil and panics when used.
+	Daily, Weekly, Monthly interface {
+		Next(wall time.Time) time.Time
+	}
 }
 
 // The hours at which periods fall due by default, in each team's own zone:
 // a day at 02:00 the day after, an ISO week at 03:00 on the Monday after, a
-// month at 04:00 on the 1st of the month after. They are the cron
-// expressions "0 2 * * *", "0 3 * * 1" and "0 4 1 * *".
+// month at 04:00 on the 1st of the month after.
 const (
 	dailyDueHour   = 2
 	weeklyDueHour  = 3
@@ -47,31 +62,53 @@ func (d defaultSchedule) Next(wall time.Time) time.Time {
 	return time.Time{}
 }
 
-// DefaultSchedule returns the Schedule periods of type typ fall due on by
-// default: daily at 02:00, weekly on Mondays at 03:00, monthly on the 1st
-// at 04:00. An invalid typ gives nil.
-func DefaultSchedule(typ SnapshotType) Schedule {
+// forType returns the schedule of periods of type typ: s's field, or the
+// type's default when that is nil. An invalid typ gives nil.
+func (s Schedule) forType(typ SnapshotType) interface{ Next(time.Time) time.Time } {
 	switch typ {
 	case Daily:
+		if s.Daily != nil {
+			return s.Daily
+		}
 		return defaultSchedule{Daily, dailyDueHour}
 	case Weekly:
+		if s.Weekly != nil {
+			return s.Weekly
+		}
 		return defaultSchedule{Weekly, weeklyDueHour}
 	case Monthly:
+		if s.Monthly != nil {
+			return s.Monthly
+		}
 		return defaultSchedule{Monthly, monthlyDueHour}
 	}
 	return nil
 }
 
-// maxDueSteps bounds the periods LastDuePeriod steps back over; only a
-// schedule that fires far less often than its periods reach it.
+// Next returns the first wall-clock reading strictly after wall at which
+// periods of type typ fall due under s, or the zero time if s never fires
+// again for typ or typ is invalid. Both are readings carried in UTC, as in
+// the fields of Schedule: with the zero Schedule, Next(Daily, wall) is
+// 02:00 on wall's date when wall reads before 02:00, and 02:00 on the next
+// date otherwise.
+func (s Schedule) Next(typ SnapshotType, wall time.Time) time.Time {
+	sched := s.forType(typ)
+	if sched == nil {
+		return time.Time{}
+	}
+	return sched.Next(wall)
+}
+
+// maxDueSteps bounds the periods LastDue steps back over; only a schedule
+// that fires far less often than its periods reach it.
 const maxDueSteps = 1000
 
-// DueAt returns the instant period p falls due under sched (nil for
-// DefaultSchedule(p.Type)), read in p's time zone: the first instant at or
-// after p.End at which the zone's clock reads W or later, W being sched's
-// first firing at or after midnight of the local date following the period
-// (for the default schedules, 02:00 on the next day, 03:00 on the next
-// Monday, 04:00 on the next 1st).
+// DueAt returns the instant period p falls due under s, read in p's time
+// zone: the first instant at or after p.End at which the zone's clock
+// reads W or later, W being the first firing of s's schedule for p.Type at
+// or after midnight of the local date following the period (for the zero
+// Schedule, 02:00 on the next day, 03:00 on the next Monday, 04:00 on the
+// next 1st).
 //
 // Where the zone's clocks skip W (a daylight-saving gap, such as 02:00 on
 // 2026-03-08 in New York or 2026-03-29 in Berlin), the period falls due at
@@ -81,20 +118,19 @@ const maxDueSteps = 1000
 // occurrence. A period therefore falls due once, never before it ends and,
 // in every zone in use today, on a UTC quarter hour when W is on one.
 //
-// An invalid p, a nil sched for an invalid type or a schedule that does
-// not fire again gives an error wrapping ErrInvalidArgument.
-func DueAt(p Period, sched Schedule) (time.Time, error) {
+// An invalid p gives an error wrapping ErrInvalidArgument that names
+// "period"; a schedule for p.Type that does not fire again one that names
+// its field, e.g. "Schedule.Daily".
+func (s Schedule) DueAt(p Period) (time.Time, error) {
 	if !p.Type.Valid() || !p.Start.Before(p.End) {
 		return time.Time{}, invalid("period", "%s is not a period", p)
 	}
-	if sched == nil {
-		sched = DefaultSchedule(p.Type)
-	}
 	next := nextKey(p.Type, p.Date)
 	midnight := time.Date(next.Year, next.Month, next.Day, 0, 0, 0, 0, time.UTC)
-	w := sched.Next(midnight.Add(-time.Nanosecond))
+	w := s.Next(p.Type, midnight.Add(-time.Nanosecond))
 	if w.IsZero() {
-		return time.Time{}, invalid("schedule", "does not fire after %s", midnight.Format("2006-01-02 15:04"))
+		return time.Time{}, invalid("Schedule."+p.Type.String(), "does not fire after %s",
+			midnight.Format("2006-01-02 15:04"))
 	}
 	return firstReading(p.End, w, p.Location())
 }
@@ -120,20 +156,22 @@ func firstReading(from, wall time.Time, loc *time.Location) (time.Time, error) {
 		wall.Format("2006-01-02 15:04"), loc)
 }
 
-// LastDuePeriod returns the latest period of type typ, in loc, that is due
-// at the instant at under sched (nil for DefaultSchedule(typ)): the latest
-// whose DueAt is at or before at. With the default schedules it is the
-// last complete period (LastCompletePeriod) once the period's due time has
-// come, and the one before it until then.
+// LastDue returns the latest period of type typ, in loc, that is due at
+// the instant at under s: the latest whose DueAt is at or before at. With
+// the zero Schedule it is the last complete period (LastCompletePeriod)
+// once that period's due time has come, and the one before it until then:
+// at 01:59 local on 2026-03-11 the last due day is 2026-03-09, at 02:00 it
+// is 2026-03-10.
 //
-// Its errors wrap ErrInvalidArgument; see LastCompletePeriod and DueAt.
-func LastDuePeriod(typ SnapshotType, at time.Time, loc *time.Location, sched Schedule) (Period, error) {
+// Its errors wrap ErrInvalidArgument; see LastCompletePeriod and DueAt. A
+// schedule that fires less than once in 1000 periods of typ gives one too.
+func (s Schedule) LastDue(typ SnapshotType, at time.Time, loc *time.Location) (Period, error) {
 	p, err := LastCompletePeriod(typ, at, loc)
 	if err != nil {
 		return Period{}, err
 	}
 	for range maxDueSteps {
-		due, err := DueAt(p, sched)
+		due, err := s.DueAt(p)
 		if err != nil {
 			return Period{}, err
 		}

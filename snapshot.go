@@ -275,13 +275,13 @@ func (r Report) Err() error {
 func (s *Snapshotter) Clock() Clock { return s.cfg.Clock }
 
 // GenerateAll generates, for every team, the last period of type typ that
-// is due at instant at in the team's own time zone (LastDuePeriod with the
-// default schedule: a day at 02:00 local the day after, a week at 03:00 on
+// is due at instant at in the team's own time zone (Schedule.LastDue of the
+// zero Schedule: a day at 02:00 local the day after, a week at 03:00 on
 // the Monday after, a month at 04:00 on the 1st after), team-wide and for
 // each account. The scheduler's runs and TriggerJob follow the same rule
 // under their jobs' specs, so at any instant they agree with GenerateAll
 // on what is due as long as those specs are the defaults; a job with a
-// spec of its own has its own due times (LastDuePeriod with its Schedule),
+// spec of its own has its own due times (LastDue of its Schedule),
 // which GenerateAll does not know. Teams are
 // processed in batches (BatchSize); when a batch fails, its teams are
 // retried one by one so that a failing team never stops the others.
@@ -305,7 +305,7 @@ func (s *Snapshotter) GenerateAll(ctx context.Context, typ SnapshotType, at time
 		return Report{}, invalid("at", "%s is in the future", at.Format(time.RFC3339))
 	}
 	rep, err := s.Run(ctx, typ, func(_ Team, loc *time.Location) ([]Period, error) {
-		p, err := LastDuePeriod(typ, at, loc, nil)
+		p, err := Schedule{}.LastDue(typ, at, loc)
 		return []Period{p}, err
 	})
 	rep.At = at

@@ -33,7 +33,7 @@ func (m marsStore) Team(ctx context.Context, id string) (analytics.Team, error) 
 	return t, err
 }
 
-var marsBackend = backend{"memstore", func(t *testing.T, clock analytics.Clock, teams []analytics.Team) (analytics.Store, analytics.JobRunStore) {
+var marsBackend = backend{"memstore", func(t *testing.T, clock analytics.Clock, teams []analytics.Team) (analytics.Store, scheduler.JobRunStore) {
 	s, runs := memBackend.open(t, clock, teams)
 	return marsStore{s}, runs
 }}
@@ -82,7 +82,7 @@ func TestBadZoneDoesNotPoisonRuns(t *testing.T) {
 	}
 	for _, r := range runs {
 		tick := time.Date(r.Period.Year, r.Period.Month, r.Period.Day, 2, 0, 0, 0, time.UTC)
-		if r.Status != analytics.JobSucceeded || r.Failed != 1 || r.Teams != 2 || !strings.Contains(r.Error, `team "mars"`) ||
+		if r.Status != scheduler.JobSucceeded || r.Failed != 1 || r.Teams != 2 || !strings.Contains(r.Error, `team "mars"`) ||
 			!strings.Contains(r.Error, "for bad data (not repeated)") {
 			t.Errorf("run %s %s: %+v, want succeeded with mars's error recorded", r.Job, r.Period, r)
 		}
@@ -95,7 +95,7 @@ func TestBadZoneDoesNotPoisonRuns(t *testing.T) {
 	// The report names the team and its error, a data error.
 	r := h.newScheduler(cfg)
 	res, err := r.s.TriggerJob(context.Background(), scheduler.DailyJob)
-	if err != nil || res.Run.Status != analytics.JobSucceeded || len(res.Errors) != 1 || res.Errors[0].TeamID != "mars" ||
+	if err != nil || res.Run.Status != scheduler.JobSucceeded || len(res.Errors) != 1 || res.Errors[0].TeamID != "mars" ||
 		!(errors.Is(res.Errors[0], analytics.ErrCorrupt) || errors.Is(res.Errors[0], analytics.ErrInvalidArgument)) ||
 		!strings.Contains(res.Errors[0].Error(), "Mars/Olympus") {
 		t.Errorf("TriggerJob: %+v, %v; want succeeded, with mars's zone error reported", res, err)

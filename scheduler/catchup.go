@@ -47,7 +47,7 @@ func (s *Scheduler) catchUp(ctx context.Context, j *job, tk *tick, window []time
 	if checkOutage {
 		from = key.AddDays(-366)
 	}
-	var prev []analytics.JobRun
+	var prev []JobRun
 	err = s.retry(ctx, "listing the runs of "+name, func() error {
 		var err error
 		prev, err = s.runs.JobRuns(ctx, name, from, key)
@@ -59,7 +59,7 @@ func (s *Scheduler) catchUp(ctx context.Context, j *job, tk *tick, window []time
 	if checkOutage {
 		s.warnOutage(ctx, j, tk, window, prev)
 	}
-	if n := len(prev); !force && n > 0 && prev[n-1].Period == key && prev[n-1].Status == analytics.JobSucceeded &&
+	if n := len(prev); !force && n > 0 && prev[n-1].Period == key && prev[n-1].Status == JobSucceeded &&
 		!prev[n-1].FinishedAt.Before(hour) {
 		j.mu.Lock()
 		j.caughtUp = hour
@@ -76,7 +76,7 @@ func (s *Scheduler) catchUp(ctx context.Context, j *job, tk *tick, window []time
 		log.InfoContext(ctx, "scheduler: catching up on periods never generated", "teams", len(plans))
 		return s.execute(ctx, j, &planner{typ: j.typ, due: j.due, at: at, fixed: plans}, at, nil)
 	})
-	if !res.Skipped && res.Run.Status == analytics.JobSucceeded {
+	if !res.Skipped && res.Run.Status == JobSucceeded {
 		j.mu.Lock()
 		j.caughtUp = hour
 		j.mu.Unlock()
@@ -159,7 +159,7 @@ func candidateOf(j *job, t analytics.Team, at time.Time, busy map[time.Time]bool
 		if n > 0 {
 			p = p.Prev()
 		}
-		due, err := analytics.DueAt(p, j.due)
+		due, err := j.due.DueAt(p)
 		if err != nil {
 			break
 		}
@@ -200,10 +200,10 @@ func planOf(j *job, c catchUpCandidate, have []analytics.Date) teamPlan {
 // periods that fell due between the two, beyond the window, were not
 // generated and no catch-up will generate them. It counts them for each
 // of the teams' zones.
-func (s *Scheduler) warnOutage(ctx context.Context, j *job, tk *tick, window []time.Time, prev []analytics.JobRun) {
+func (s *Scheduler) warnOutage(ctx context.Context, j *job, tk *tick, window []time.Time, prev []JobRun) {
 	var last time.Time
 	for _, r := range prev {
-		if r.Status == analytics.JobSucceeded && r.FinishedAt.After(last) {
+		if r.Status == JobSucceeded && r.FinishedAt.After(last) {
 			last = r.FinishedAt
 		}
 	}
@@ -218,7 +218,7 @@ func (s *Scheduler) warnOutage(ctx context.Context, j *job, tk *tick, window []t
 		}
 		n := 0
 		for k := 0; k < j.lookback+maxPeriodsPerRun; k++ {
-			due, err := analytics.DueAt(p, j.due)
+			due, err := j.due.DueAt(p)
 			if err != nil || !due.After(last) {
 				break
 			}

@@ -75,7 +75,7 @@ func TestZoneChangeDoesNotLoseAPeriod(t *testing.T) {
 				if coTenant {
 					teams = append(teams, analytics.Team{ID: "kolkata", TimeZone: "Asia/Kolkata"})
 				}
-				mb := backend{"moving", func(t *testing.T, clock analytics.Clock, teams []analytics.Team) (analytics.Store, analytics.JobRunStore) {
+				mb := backend{"moving", func(t *testing.T, clock analytics.Clock, teams []analytics.Team) (analytics.Store, scheduler.JobRunStore) {
 					s := memstore.New(&memstore.Config{Clock: clock})
 					if err := s.AddTeams(teams...); err != nil {
 						t.Fatal(err)
@@ -129,7 +129,7 @@ func TestFirstStartRegeneratesNothingDone(t *testing.T) {
 				}
 				for _, typ := range analytics.SnapshotTypes() {
 					_, err := fill.Run(ctx, typ, func(_ analytics.Team, loc *time.Location) ([]analytics.Period, error) {
-						p, err := analytics.LastDuePeriod(typ, at, loc, nil)
+						p, err := analytics.Schedule{}.LastDue(typ, at, loc)
 						var out []analytics.Period
 						for range 60 {
 							out = append(out, p)
@@ -141,12 +141,12 @@ func TestFirstStartRegeneratesNothingDone(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				old := analytics.JobClaim{Job: scheduler.DailyJob, Period: date("2026-03-10"), Owner: "old/1", Now: at.Add(-25 * time.Hour), StaleAfter: time.Minute}
+				old := scheduler.JobClaim{Job: scheduler.DailyJob, Period: date("2026-03-10"), Owner: "old/1", Now: at.Add(-25 * time.Hour), StaleAfter: time.Minute}
 				run, ok, err := h.runs.ClaimJobRun(ctx, old)
 				if err != nil || !ok {
 					t.Fatalf("old-style claim: %v, %v", ok, err)
 				}
-				run.Status, run.FinishedAt = analytics.JobSucceeded, old.Now
+				run.Status, run.FinishedAt = scheduler.JobSucceeded, old.Now
 				if err := h.runs.FinishJobRun(ctx, run); err != nil {
 					t.Fatal(err)
 				}

@@ -27,7 +27,7 @@ const (
 // The default cron expressions of the jobs: the wall-clock times, read in
 // each team's own zone, at which its periods fall due. A day falls due at
 // 02:00 the day after, an ISO week at 03:00 on the Monday after, a month
-// at 04:00 on the 1st after. They are analytics.DefaultSchedule's.
+// at 04:00 on the 1st after. They are the zero analytics.Schedule's.
 const (
 	DefaultDailySpec   = "0 2 * * *"
 	DefaultWeeklySpec  = "0 3 * * 1"
@@ -96,7 +96,7 @@ type JobConfig struct {
 	// descriptor such as "@daily", as github.com/robfig/cron/v3's
 	// ParseStandard reads it, read in each team's own zone. A team's period
 	// falls due at the first time the spec gives at or after midnight of
-	// the date following the period (see analytics.DueAt for daylight
+	// the date following the period (see analytics.Schedule.DueAt for daylight
 	// saving). The minutes must be quarter hours (0, 15, 30, 45), so that
 	// due times fall on ticks; a TZ= or CRON_TZ= prefix and "@every" are
 	// refused. Defaults to DefaultDailySpec, DefaultWeeklySpec or

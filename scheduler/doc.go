@@ -14,11 +14,11 @@
 // The cron expressions (parsed by github.com/robfig/cron/v3, on quarter
 // hours) are configurable (JobConfig.Spec) and are read in each team's
 // zone, whatever zone the process runs in. The rule is
-// analytics.DueAt, the one definition of "due" that the scheduler's runs
-// and TriggerJob follow, and Snapshotter.GenerateAll too as long as the
-// specs are the defaults (GenerateAll knows only the default schedules;
-// with a spec of its own, a job's "latest due period" may differ from
-// GenerateAll's): a Pacific/Kiritimati
+// analytics.Schedule.DueAt, the one definition of "due" that the
+// scheduler's runs and TriggerJob follow, and Snapshotter.GenerateAll too
+// as long as the specs are the defaults (GenerateAll follows the zero
+// Schedule, the default specs' schedule; with a spec of its own, a job's
+// "latest due period" may differ from GenerateAll's): a Pacific/Kiritimati
 // (UTC+14) day falls due at 12:00 UTC, a New York month at 09:00 UTC on
 // the 1st (08:00 in summer), a Pacific/Pago_Pago (UTC−11) day at 13:00 UTC.
 // Where daylight saving skips the due time (02:00 on the day New York or
@@ -64,7 +64,7 @@
 // 2026-02-11 for New York's 2026-02-10, which falls due at 02:00 EST;
 // "daily-analytics-snapshot@06:00Z" and 2026-03-11 for its 2026-03-10,
 // which falls due at 02:00 EDT. Before running, a
-// replica claims the key in an analytics.JobRunStore (the job-runs table
+// replica claims the key in an JobRunStore (the job-runs table
 // of store/pgstore, or store/memstore for one process): of all replicas
 // that try, exactly one gets it. The holder renews its claim every
 // HeartbeatEvery; a claim whose heartbeat is older than StaleAfter is

@@ -85,12 +85,12 @@ func testDueInEveryZone(t *testing.T, b backend, start, end time.Time, cfg sched
 		for _, typ := range analytics.SnapshotTypes() {
 			c := &cell{}
 			lateness[tm.TimeZone][typ] = c
-			p, err := analytics.LastDuePeriod(typ, start, loc, nil)
+			p, err := analytics.Schedule{}.LastDue(typ, start, loc)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for p = p.Next(); ; p = p.Next() {
-				due, err := analytics.DueAt(p, nil)
+				due, err := analytics.Schedule{}.DueAt(p)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -128,7 +128,7 @@ func testDueInEveryZone(t *testing.T, b backend, start, end time.Time, cfg sched
 	// Every run succeeded, one per tick with work.
 	for _, j := range []string{scheduler.DailyJob, scheduler.WeeklyJob, scheduler.MonthlyJob} {
 		for _, r := range allRuns(t, h.runs, j, start.AddDate(0, -4, 0), end) {
-			if r.Status != analytics.JobSucceeded {
+			if r.Status != scheduler.JobSucceeded {
 				t.Errorf("run %s %s: %+v", r.Job, r.Period, r)
 			}
 		}
@@ -136,9 +136,9 @@ func testDueInEveryZone(t *testing.T, b backend, start, end time.Time, cfg sched
 }
 
 // allRuns returns the runs of job recorded for the ticks in [from, to].
-func allRuns(t *testing.T, runs analytics.JobRunStore, job string, from, to time.Time) []analytics.JobRun {
+func allRuns(t *testing.T, runs scheduler.JobRunStore, job string, from, to time.Time) []scheduler.JobRun {
 	t.Helper()
-	var out []analytics.JobRun
+	var out []scheduler.JobRun
 	for tod := time.Duration(0); tod < 24*time.Hour; tod += scheduler.TickEvery {
 		name, _ := scheduler.RunKey(job, from.Truncate(24*time.Hour).Add(tod))
 		got, err := runs.JobRuns(context.Background(), name, analytics.DateOf(from.UTC()), analytics.DateOf(to.UTC()))
@@ -183,7 +183,7 @@ func TestProcessZoneDoesNotMatter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			due, err := analytics.DueAt(p, sched)
+			due, err := analytics.Schedule{Daily: sched}.DueAt(p)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,10 +17,10 @@ import (
 // backend opens a store holding teams, and the JobRunStore beside it.
 type backend struct {
 	name string
-	open func(t *testing.T, clock analytics.Clock, teams []analytics.Team) (analytics.Store, analytics.JobRunStore)
+	open func(t *testing.T, clock analytics.Clock, teams []analytics.Team) (analytics.Store, scheduler.JobRunStore)
 }
 
-var memBackend = backend{"memstore", func(t *testing.T, clock analytics.Clock, teams []analytics.Team) (analytics.Store, analytics.JobRunStore) {
+var memBackend = backend{"memstore", func(t *testing.T, clock analytics.Clock, teams []analytics.Team) (analytics.Store, scheduler.JobRunStore) {
 	s := memstore.New(&memstore.Config{Clock: clock})
 	if err := s.AddTeams(teams...); err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ type harness struct {
 	t        *testing.T
 	clock    *analytics.FakeClock
 	store    analytics.Store
-	runs     analytics.JobRunStore
+	runs     scheduler.JobRunStore
 	rec      *recorder
 	replicas []*replica
 	nextID   int
@@ -185,19 +185,19 @@ func (h *harness) stopAll() {
 }
 
 // run returns the recorded run of job at tick, or the zero JobRun.
-func (h *harness) run(job string, tick time.Time) analytics.JobRun {
+func (h *harness) run(job string, tick time.Time) scheduler.JobRun {
 	h.t.Helper()
 	name, d := scheduler.RunKey(job, tick)
 	runs := h.jobRuns(name, d, d)
 	if len(runs) != 1 {
-		return analytics.JobRun{}
+		return scheduler.JobRun{}
 	}
 	return runs[0]
 }
 
 // jobRuns returns the recorded runs under the job name job (see
 // scheduler.RunKey) with dates in [from, to].
-func (h *harness) jobRuns(job string, from, to analytics.Date) []analytics.JobRun {
+func (h *harness) jobRuns(job string, from, to analytics.Date) []scheduler.JobRun {
 	h.t.Helper()
 	runs, err := h.runs.JobRuns(context.Background(), job, from, to)
 	if err != nil {

@@ -66,12 +66,12 @@ func TestStaleClaimIsTakenOver(t *testing.T) {
 		// claimed that tick's run and died at once.
 		tick := ts("2026-03-11T02:00:00Z")
 		name, key := scheduler.RunKey(scheduler.DailyJob, tick)
-		if _, ok, err := h.runs.ClaimJobRun(ctx, analytics.JobClaim{Job: name, Period: key,
+		if _, ok, err := h.runs.ClaimJobRun(ctx, scheduler.JobClaim{Job: name, Period: key,
 			Owner: "dead/1", Now: h.clock.Now(), StaleAfter: 2 * time.Minute}); err != nil || !ok {
 			t.Fatalf("claim by the dead replica: %v, %v", ok, err)
 		}
 		h.start(1, oneJob(3))
-		if got := h.run(scheduler.DailyJob, tick); got.Owner != "dead/1" || got.Status != analytics.JobRunning {
+		if got := h.run(scheduler.DailyJob, tick); got.Owner != "dead/1" || got.Status != scheduler.JobRunning {
 			t.Errorf("a fresh claim was not respected: %+v", got)
 		}
 		day := date("2026-03-10")
@@ -85,7 +85,7 @@ func TestStaleClaimIsTakenOver(t *testing.T) {
 		if _, err := other.s.Jobs()[0].Run(ctx, h.clock.Now()); err != nil {
 			t.Fatalf("Run after the claim went stale: %v", err)
 		}
-		if r := h.run(scheduler.DailyJob, tick); r.Owner != "replica-1" || r.Status != analytics.JobSucceeded {
+		if r := h.run(scheduler.DailyJob, tick); r.Owner != "replica-1" || r.Status != scheduler.JobSucceeded {
 			t.Errorf("run at %v after the takeover: %+v, want succeeded by replica-1", tick, r)
 		}
 		// alpha and alpha/alpha-wa's 2026-03-10, by the taken-over run.
@@ -124,7 +124,7 @@ func TestLostClaimCancelsRun(t *testing.T) {
 		waitFor(t, "the heartbeat timer", func() bool { return h.clock.Waiters() > 0 })
 		// Another replica, whose clock runs ahead, sees the claim stale.
 		name, key := scheduler.RunKey(scheduler.DailyJob, at)
-		if _, ok, err := h.runs.ClaimJobRun(context.Background(), analytics.JobClaim{Job: name, Period: key,
+		if _, ok, err := h.runs.ClaimJobRun(context.Background(), scheduler.JobClaim{Job: name, Period: key,
 			Owner: "thief/1", Now: at.Add(10 * time.Minute), StaleAfter: 2 * time.Minute}); err != nil || !ok {
 			t.Fatalf("takeover: %v, %v", ok, err)
 		}
@@ -133,11 +133,11 @@ func TestLostClaimCancelsRun(t *testing.T) {
 		if !errors.Is(o.err, analytics.ErrNotFound) || !strings.Contains(o.err.Error(), "lost") {
 			t.Errorf("Run after losing its claim: %v, want an error wrapping ErrNotFound saying the claim was lost", o.err)
 		}
-		if o.res.Run.Status != analytics.JobFailed {
+		if o.res.Run.Status != scheduler.JobFailed {
 			t.Errorf("the abandoned run is reported as %q, want failed", o.res.Run.Status)
 		}
 		got := h.jobRuns(name, key, key)
-		if len(got) != 1 || got[0].Owner != "thief/1" || got[0].Status != analytics.JobRunning {
+		if len(got) != 1 || got[0].Owner != "thief/1" || got[0].Status != scheduler.JobRunning {
 			t.Errorf("the loser overwrote the new holder's run: %+v", got)
 		}
 	})
@@ -176,7 +176,7 @@ func TestStopWaitsForRunningJob(t *testing.T) {
 			t.Fatalf("Stop: %v", err)
 		}
 		// The run was recorded before Stop returned.
-		if got := h.run(scheduler.DailyJob, ts("2026-03-11T02:00:00Z")); got.Status != analytics.JobSucceeded {
+		if got := h.run(scheduler.DailyJob, ts("2026-03-11T02:00:00Z")); got.Status != scheduler.JobSucceeded {
 			t.Errorf("run after a graceful Stop: %+v, want succeeded", got)
 		}
 	})
@@ -206,13 +206,13 @@ func TestStopCancelsWhenContextEnds(t *testing.T) {
 		}
 		// Recorded as failed, so that the next run repeats it at once.
 		tick := ts("2026-03-11T02:00:00Z")
-		if got := h.run(scheduler.DailyJob, tick); got.Status != analytics.JobFailed || !strings.Contains(got.Error, "canceled") {
+		if got := h.run(scheduler.DailyJob, tick); got.Status != scheduler.JobFailed || !strings.Contains(got.Error, "canceled") {
 			t.Fatalf("run cancelled by Stop: %+v, want failed with the cancellation", got)
 		}
 		h.rec.setBlock(nil)
 		h.rec.take()
 		h.start(1, oneJob(-1))
-		if got := h.run(scheduler.DailyJob, tick); got.Status != analytics.JobSucceeded || got.Owner != "replica-1" {
+		if got := h.run(scheduler.DailyJob, tick); got.Status != scheduler.JobSucceeded || got.Owner != "replica-1" {
 			t.Errorf("run after a restart: %+v, want succeeded by replica-1", got)
 		}
 	})
@@ -357,7 +357,7 @@ func TestRetriesAndFailedTeams(t *testing.T) {
 	// broken and down fail. Attempt 2 (after 1 s): flaky succeeds, down
 	// fails. Attempt 3 (after 2 s more): down fails again.
 	res := run(reps[0], at, wait{1, time.Second}, wait{2, time.Second}, wait{2, 2 * time.Second})
-	if res.Run.Status != analytics.JobFailed || res.Teams != 4 || res.Scopes != 5 || res.Succeeded != 3 || res.Failed != 2 {
+	if res.Run.Status != scheduler.JobFailed || res.Teams != 4 || res.Scopes != 5 || res.Succeeded != 3 || res.Failed != 2 {
 		t.Errorf("run with a broken and a down team: %+v, want failed with 4 teams, 5 scopes, 3 succeeded, 2 failed", res.Run)
 	}
 	var failed []string
@@ -400,10 +400,10 @@ func TestRetriesAndFailedTeams(t *testing.T) {
 	// broken's again (its snapshot is missing too), which fails for bad
 	// data without failing the pass.
 	c := res.CatchUp[0]
-	if c.Run.Job != scheduler.DailyJob+"@catch-up" || c.Run.Status != analytics.JobSucceeded || c.Scopes != 2 || c.Succeeded != 1 {
+	if c.Run.Job != scheduler.DailyJob+"@catch-up" || c.Run.Status != scheduler.JobSucceeded || c.Scopes != 2 || c.Succeeded != 1 {
 		t.Errorf("catch-up: %+v, want succeeded with down's scope and broken's", c.Run)
 	}
-	if res.Run.Status != analytics.JobSucceeded || res.Scopes != 5 || res.Failed != 1 || !strings.Contains(res.Run.Error, "broken") {
+	if res.Run.Status != scheduler.JobSucceeded || res.Scopes != 5 || res.Failed != 1 || !strings.Contains(res.Run.Error, "broken") {
 		t.Errorf("the day's own run: %+v, want succeeded with 5 scopes, broken's failure recorded", res.Run)
 	}
 	want = []analytics.SnapshotKey{{Scope: analytics.TeamScope("down"), Type: analytics.Daily, Date: date("2026-03-10")}}
@@ -422,11 +422,11 @@ func TestRetriesAndFailedTeams(t *testing.T) {
 	// each: its bad data fails it again without failing the pass.
 	clock.Set(ts("2026-03-13T02:00:00Z"))
 	res = run(reps[1], clock.Now())
-	if res.Run.Status != analytics.JobSucceeded {
+	if res.Run.Status != scheduler.JobSucceeded {
 		t.Errorf("third day: %+v; want its own run succeeded", res.Run)
 	}
 	for _, c := range res.CatchUp {
-		if c.Run.Status != analytics.JobSucceeded || c.Succeeded != 0 || len(c.Errors) != 1 || c.Errors[0].TeamID != "broken" {
+		if c.Run.Status != scheduler.JobSucceeded || c.Succeeded != 0 || len(c.Errors) != 1 || c.Errors[0].TeamID != "broken" {
 			t.Errorf("third day's catch-up: %+v, want broken alone tried, the pass succeeded", c)
 		}
 	}
@@ -436,7 +436,7 @@ func TestRetriesAndFailedTeams(t *testing.T) {
 }
 
 // h1Run returns the recorded run of job at tick.
-func h1Run(t *testing.T, runs analytics.JobRunStore, job string, tick time.Time) analytics.JobRun {
+func h1Run(t *testing.T, runs scheduler.JobRunStore, job string, tick time.Time) scheduler.JobRun {
 	t.Helper()
 	name, d := scheduler.RunKey(job, tick)
 	got, err := runs.JobRuns(context.Background(), name, d, d)
@@ -466,7 +466,7 @@ func TestTriggerJob(t *testing.T) {
 
 		// alpha's day falls due now, beta's (Tokyo) fell due at 17:00 UTC.
 		first, err := r.s.Jobs()[0].Run(ctx, at)
-		if err != nil || first.Skipped || first.Run.Status != analytics.JobSucceeded || !first.Tick.Equal(at) ||
+		if err != nil || first.Skipped || first.Run.Status != scheduler.JobSucceeded || !first.Tick.Equal(at) ||
 			len(first.CatchUp) != 1 || first.CatchUp[0].Run.Job != scheduler.DailyJob+"@catch-up" || first.CatchUp[0].Scopes != 3 {
 			t.Fatalf("scheduled run: %+v, %v; want the run at 02:00 and a catch-up of beta's day (17:00)", first, err)
 		}
@@ -481,7 +481,7 @@ func TestTriggerJob(t *testing.T) {
 			t.Fatalf("TriggerJob: %v", err)
 		}
 		name, key := scheduler.RunKey(scheduler.DailyJob, at)
-		if res.Skipped || res.Run.Status != analytics.JobSucceeded || res.Run.Job != name || res.Run.Period != key ||
+		if res.Skipped || res.Run.Status != scheduler.JobSucceeded || res.Run.Job != name || res.Run.Period != key ||
 			!res.Run.ClaimedAt.Equal(h.clock.Now()) || len(res.CatchUp) != 0 {
 			t.Errorf("forced re-run: %+v, want %s %s claimed again now and succeeded", res.Run, name, key)
 		}
@@ -527,7 +527,7 @@ func TestTriggerAgreesWithGenerateAll(t *testing.T) {
 			}
 			scheduled := keysOf(h.rec.take())
 			res, err := r.s.TriggerJob(ctx, scheduler.MonthlyJob)
-			if err != nil || res.Run.Status != analytics.JobSucceeded {
+			if err != nil || res.Run.Status != scheduler.JobSucceeded {
 				t.Fatalf("TriggerJob at %s: %+v, %v", step.at, res.Run, err)
 			}
 			triggered := keysOf(h.rec.take())
@@ -560,7 +560,7 @@ func TestNew(t *testing.T) {
 	tests := []struct {
 		name  string
 		snap  *analytics.Snapshotter
-		runs  analytics.JobRunStore
+		runs  scheduler.JobRunStore
 		cfg   scheduler.Config
 		field string // "" for a valid config
 	}{
@@ -639,7 +639,7 @@ func TestJobs(t *testing.T) {
 	if err != nil || len(res) != 3 {
 		t.Fatalf("RunDue: %+v, %v", res, err)
 	}
-	if r := res[0]; r.Run.Status != analytics.JobSucceeded || !r.Tick.Equal(clock.Now()) || len(r.CatchUp) == 0 {
+	if r := res[0]; r.Run.Status != scheduler.JobSucceeded || !r.Tick.Equal(clock.Now()) || len(r.CatchUp) == 0 {
 		t.Errorf("RunDue's daily run: %+v, want the tick now succeeded, after catching up", r)
 	}
 	for i, typ := range analytics.SnapshotTypes() {

@@ -7,13 +7,14 @@ import (
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/scheduler"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
 // pgBackend is a migrated pgstore in a schema of the test's own, holding
 // the teams in the reference source tables. Without TEST_DATABASE_URL its
 // tests skip (or fail under ANALYTICS_REQUIRE_SERVICES=1).
-var pgBackend = backend{"postgres", func(t *testing.T, _ analytics.Clock, teams []analytics.Team) (analytics.Store, analytics.JobRunStore) {
+var pgBackend = backend{"postgres", func(t *testing.T, _ analytics.Clock, teams []analytics.Team) (analytics.Store, scheduler.JobRunStore) {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.DB(t)

@@ -38,7 +38,7 @@ func TestFailedRunRepeatedNextCall(t *testing.T) {
 	daily := s.Jobs()[0]
 	ctx := context.Background()
 	res, err := daily.Run(ctx, at)
-	if err != nil || res.Run.Status != analytics.JobFailed {
+	if err != nil || res.Run.Status != scheduler.JobFailed {
 		t.Fatalf("02:00 run: status %q, error %v; want a run recorded failed", res.Run.Status, err)
 	}
 	for _, w := range rec.take() {
@@ -91,11 +91,11 @@ func TestFailedRunRepeatedNextCall(t *testing.T) {
 
 // countingRuns counts the JobRuns reads of a JobRunStore.
 type countingRuns struct {
-	analytics.JobRunStore
+	scheduler.JobRunStore
 	reads atomic.Int64
 }
 
-func (c *countingRuns) JobRuns(ctx context.Context, job string, from, to analytics.Date) ([]analytics.JobRun, error) {
+func (c *countingRuns) JobRuns(ctx context.Context, job string, from, to analytics.Date) ([]scheduler.JobRun, error) {
 	c.reads.Add(1)
 	return c.JobRunStore.JobRuns(ctx, job, from, to)
 }

@@ -73,12 +73,12 @@ func TestReplicasGenerateEachPeriodOnce(t *testing.T) {
 		for _, tm := range zoneTeams {
 			loc := mustLoc(tm.TimeZone)
 			for _, typ := range analytics.SnapshotTypes() {
-				p, err := analytics.LastDuePeriod(typ, start, loc, nil)
+				p, err := analytics.Schedule{}.LastDue(typ, start, loc)
 				if err != nil {
 					t.Fatal(err)
 				}
 				for p = p.Next(); ; p = p.Next() {
-					due, err := analytics.DueAt(p, nil)
+					due, err := analytics.Schedule{}.DueAt(p)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -94,7 +94,7 @@ func TestReplicasGenerateEachPeriodOnce(t *testing.T) {
 						want := 1
 						if typ == analytics.Daily { // and as a trailing day of the next two days
 							for q := p.Next(); want < 3; q = q.Next() {
-								if d, _ := analytics.DueAt(q, nil); d.After(end) {
+								if d, _ := (analytics.Schedule{}).DueAt(q); d.After(end) {
 									break
 								}
 								want++
@@ -150,7 +150,7 @@ func TestExternalReplicasGenerateOnce(t *testing.T) {
 			}
 			caughtUp += len(r.CatchUp)
 			for _, x := range append([]scheduler.RunResult{r}, r.CatchUp...) {
-				if !x.Skipped && x.Run.Status != analytics.JobSucceeded {
+				if !x.Skipped && x.Run.Status != scheduler.JobSucceeded {
 					t.Errorf("the run that was done: %+v", x)
 				}
 			}
@@ -160,7 +160,7 @@ func TestExternalReplicasGenerateOnce(t *testing.T) {
 		}
 		// Each day written once (keysOf keeps duplicates).
 		want := teamKeys(zoneTeams, analytics.Daily, func(loc *time.Location) []analytics.Period {
-			p, err := analytics.LastDuePeriod(analytics.Daily, at, loc, nil)
+			p, err := analytics.Schedule{}.LastDue(analytics.Daily, at, loc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -218,7 +218,7 @@ func testTimeZones(t *testing.T, b backend) {
 	// first start if that came before it, or at the restart if it fell
 	// due in the outage.
 	dueAt := func(p analytics.Period) time.Time {
-		due, err := analytics.DueAt(p, nil)
+		due, err := analytics.Schedule{}.DueAt(p)
 		if err != nil {
 			t.Fatal(err)
 		}

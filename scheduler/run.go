@@ -54,7 +54,7 @@ func RunKey(job string, tick time.Time) (string, analytics.Date) {
 
 // tickOf reads the tick back from a key RunKey made; ok is false for any
 // other key.
-func tickOf(job string, run analytics.JobRun) (time.Time, bool) {
+func tickOf(job string, run JobRun) (time.Time, bool) {
 	rest, ok := strings.CutPrefix(run.Job, job+"@")
 	if !ok || len(rest) != len("15:04Z") {
 		return time.Time{}, false
@@ -108,12 +108,12 @@ func (s *Scheduler) newTick(ctx context.Context, at time.Time) (*tick, error) {
 // lastSlotPeriod returns the latest period of j in loc whose tick is at or
 // before at, and that tick.
 func (j *job) lastSlotPeriod(at time.Time, loc *time.Location) (analytics.Period, time.Time, error) {
-	p, err := analytics.LastDuePeriod(j.typ, at, loc, j.due)
+	p, err := j.due.LastDue(j.typ, at, loc)
 	if err != nil {
 		return analytics.Period{}, time.Time{}, err
 	}
 	for range maxPeriodsPerRun {
-		due, err := analytics.DueAt(p, j.due)
+		due, err := j.due.DueAt(p)
 		if err != nil {
 			return analytics.Period{}, time.Time{}, err
 		}
@@ -141,7 +141,7 @@ func (j *job) window(tk *tick) ([]time.Time, error) {
 				break
 			}
 			p = p.Prev()
-			due, err := analytics.DueAt(p, j.due)
+			due, err := j.due.DueAt(p)
 			if err != nil {
 				return nil, err
 			}
@@ -227,7 +227,7 @@ func (s *Scheduler) runJob(ctx context.Context, j *job, tk *tick, m mode, quit <
 // knownRecent returns the recorded runs of the ticks of window within
 // recentRuns before at (see knownRuns), and keeps the succeeded ones in
 // j.done so that they are not read again.
-func (s *Scheduler) knownRecent(ctx context.Context, j *job, window []time.Time, at time.Time) (map[time.Time]analytics.JobRun, error) {
+func (s *Scheduler) knownRecent(ctx context.Context, j *job, window []time.Time, at time.Time) (map[time.Time]JobRun, error) {
 	var recent []time.Time
 	for _, slot := range window {
 		if slot.After(at.Add(-recentRuns)) {
@@ -240,7 +240,7 @@ func (s *Scheduler) knownRecent(ctx context.Context, j *job, window []time.Time,
 	}
 	j.mu.Lock()
 	for slot, r := range known {
-		if r.Status == analytics.JobSucceeded {
+		if r.Status == JobSucceeded {
 			j.done[slot] = r // read no more
 		}
 	}
@@ -254,17 +254,17 @@ func (s *Scheduler) knownRecent(ctx context.Context, j *job, window []time.Time,
 // in known (and in j.done if it succeeded). ran reports whether a run was
 // done; settled whether the latest run succeeded, or was done or held
 // elsewhere.
-func (s *Scheduler) runLatest(ctx context.Context, j *job, latest, at time.Time, known map[time.Time]analytics.JobRun, force bool) (res RunResult, ran, settled bool, err error) {
+func (s *Scheduler) runLatest(ctx context.Context, j *job, latest, at time.Time, known map[time.Time]JobRun, force bool) (res RunResult, ran, settled bool, err error) {
 	prev, seen := known[latest]
-	if seen && prev.Status == analytics.JobSucceeded && !force {
+	if seen && prev.Status == JobSucceeded && !force {
 		return RunResult{Report: analytics.Report{Type: j.typ, At: at}, Tick: latest, Run: prev, Skipped: true}, false, true, nil
 	}
 	var only map[string]bool
-	if seen && prev.Status == analytics.JobFailed && !force {
+	if seen && prev.Status == JobFailed && !force {
 		only = failedTeams(prev.Error)
 	}
 	res, err = s.runSlot(ctx, j, latest, at, force, only)
-	if res.Run.Status == analytics.JobSucceeded {
+	if res.Run.Status == JobSucceeded {
 		j.mu.Lock()
 		j.done[latest] = res.Run
 		j.mu.Unlock()
@@ -272,7 +272,7 @@ func (s *Scheduler) runLatest(ctx context.Context, j *job, latest, at time.Time,
 	if res.Run.Job != "" {
 		known[latest] = res.Run
 	}
-	settled = err == nil && (res.Skipped || res.Run.Status == analytics.JobSucceeded)
+	settled = err == nil && (res.Skipped || res.Run.Status == JobSucceeded)
 	return res, !res.Skipped, settled, err
 }
 
@@ -280,11 +280,11 @@ func (s *Scheduler) runLatest(ctx context.Context, j *job, latest, at time.Time,
 // another owner is doing (running, with a heartbeat within StaleAfter),
 // and the latest tick if this call ran it (its failures are repeated at
 // the next pass).
-func (s *Scheduler) busyTicks(known map[time.Time]analytics.JobRun, latest time.Time, ranLatest bool) map[time.Time]bool {
+func (s *Scheduler) busyTicks(known map[time.Time]JobRun, latest time.Time, ranLatest bool) map[time.Time]bool {
 	now := s.cfg.Clock.Now()
 	busy := map[time.Time]bool{}
 	for slot, r := range known {
-		if r.Status == analytics.JobRunning && r.Owner != s.cfg.Owner && now.Sub(r.HeartbeatAt) <= s.cfg.StaleAfter {
+		if r.Status == JobRunning && r.Owner != s.cfg.Owner && now.Sub(r.HeartbeatAt) <= s.cfg.StaleAfter {
 			busy[slot] = true
 		}
 	}
@@ -297,14 +297,14 @@ func (s *Scheduler) busyTicks(known map[time.Time]analytics.JobRun, latest time.
 // knownRuns returns the recorded runs of the ticks of window: those this
 // Scheduler saw succeed, and the others read from the store, one read per
 // time of day.
-func (s *Scheduler) knownRuns(ctx context.Context, j *job, window []time.Time) (map[time.Time]analytics.JobRun, error) {
-	known := map[time.Time]analytics.JobRun{}
+func (s *Scheduler) knownRuns(ctx context.Context, j *job, window []time.Time) (map[time.Time]JobRun, error) {
+	known := map[time.Time]JobRun{}
 	type span struct{ from, to analytics.Date }
 	spans := map[string]*span{}
 	var names []string
 	j.mu.Lock()
 	if j.done == nil {
-		j.done = map[time.Time]analytics.JobRun{}
+		j.done = map[time.Time]JobRun{}
 	}
 	for _, slot := range window {
 		if r, ok := j.done[slot]; ok {
@@ -326,7 +326,7 @@ func (s *Scheduler) knownRuns(ctx context.Context, j *job, window []time.Time) (
 	}
 	for _, name := range names {
 		sp := spans[name]
-		var runs []analytics.JobRun
+		var runs []JobRun
 		err := s.retry(ctx, "listing the runs of "+name, func() error {
 			var err error
 			runs, err = s.runs.JobRuns(ctx, name, sp.from, sp.to)
@@ -364,11 +364,11 @@ func (s *Scheduler) runSlot(ctx context.Context, j *job, slot, at time.Time, for
 // it, and records the outcome. res is the result to fill in.
 func (s *Scheduler) runClaimed(ctx context.Context, j *job, name string, key analytics.Date, force bool, res RunResult, log *slog.Logger,
 	work func(ctx context.Context) (analytics.Report, time.Duration, error)) (RunResult, error) {
-	var run analytics.JobRun
+	var run JobRun
 	var claimed bool
 	err := s.retry(ctx, "claiming "+name+" "+key.String(), func() error {
 		var err error
-		run, claimed, err = s.runs.ClaimJobRun(ctx, analytics.JobClaim{
+		run, claimed, err = s.runs.ClaimJobRun(ctx, JobClaim{
 			Job: name, Period: key, Owner: s.cfg.Owner, Now: s.cfg.Clock.Now(),
 			StaleAfter: s.cfg.StaleAfter, Force: force,
 		})
@@ -399,9 +399,9 @@ func (s *Scheduler) runClaimed(ctx context.Context, j *job, name string, key ana
 	run.HeartbeatAt = lastBeat
 	run.FinishedAt = s.cfg.Clock.Now()
 	run.Teams, run.Scopes, run.Succeeded, run.Failed = rep.Teams, rep.Scopes, rep.Succeeded, rep.Failed
-	run.Status = analytics.JobSucceeded
+	run.Status = JobSucceeded
 	if runErr != nil || slices.ContainsFunc(rep.Errors, func(te analytics.TeamError) bool { return !dataError(te.Err) }) {
-		run.Status = analytics.JobFailed
+		run.Status = JobFailed
 	}
 	run.Error = failureText(runErr, rep)
 	if lost {
@@ -426,7 +426,7 @@ func (s *Scheduler) runClaimed(ctx context.Context, j *job, name string, key ana
 			// Another owner took the claim over (this replica's heartbeat
 			// looked stale to it): the run is not this replica's to record,
 			// and whatever it generated may be generated again.
-			res.Run.Status = analytics.JobFailed
+			res.Run.Status = JobFailed
 			res.Run.Error = "the claim was lost to another owner before the run was recorded"
 			log.WarnContext(ctx, "scheduler: claim lost before the run was recorded; check that the replicas' clocks agree (see the package documentation)")
 			return res, fmt.Errorf("scheduler: %s %s: the claim was lost to another owner before the run was recorded (its heartbeat looked stale to the new holder): %w", name, key, analytics.ErrNotFound)
@@ -581,7 +581,7 @@ func mergeRetry(rep *analytics.Report, r analytics.Report, retried map[string]bo
 
 // planner chooses the team periods of one run. A team's period belongs to
 // the run of its tick, the first tick at or after the instant it falls due
-// (analytics.DueAt): each team period thus belongs to exactly one run,
+// (analytics.Schedule.DueAt): each team period thus belongs to exactly one run,
 // whatever the team's zone. A forced run (TriggerJob) takes instead every
 // team's latest due period at at, as Snapshotter.GenerateAll does. With
 // trailing, the trailing periods before the team's period come too.
@@ -617,7 +617,7 @@ func (pl *planner) pick(only map[string]bool) analytics.PeriodPicker {
 		if !pl.force {
 			now := pl.now()
 			for _, p := range out {
-				if due, err := analytics.DueAt(p, pl.due); err == nil && p.Ended(now) {
+				if due, err := pl.due.DueAt(p); err == nil && p.Ended(now) {
 					late = max(late, now.Sub(due))
 				}
 			}
@@ -652,16 +652,16 @@ func (pl *planner) pickFixed(team analytics.Team) ([]analytics.Period, error) {
 // periods returns the periods of the run in loc, latest first.
 func (pl *planner) periods(loc *time.Location) ([]analytics.Period, error) {
 	if pl.force {
-		p, err := analytics.LastDuePeriod(pl.typ, pl.at, loc, pl.due)
+		p, err := pl.due.LastDue(pl.typ, pl.at, loc)
 		return []analytics.Period{p}, err
 	}
-	p, err := analytics.LastDuePeriod(pl.typ, pl.slot, loc, pl.due)
+	p, err := pl.due.LastDue(pl.typ, pl.slot, loc)
 	if err != nil {
 		return nil, err
 	}
 	var out []analytics.Period
 	for range maxPeriodsPerRun {
-		due, err := analytics.DueAt(p, pl.due)
+		due, err := pl.due.DueAt(p)
 		if err != nil {
 			return nil, err
 		}

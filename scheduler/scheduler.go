@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/robfig/cron/v3"
+
 	"github.com/msgstats/analytics"
 )
 
@@ -17,7 +19,7 @@ import (
 // documentation. It is safe for concurrent use.
 type Scheduler struct {
 	snap  *analytics.Snapshotter
-	runs  analytics.JobRunStore
+	runs  JobRunStore
 	cfg   Config
 	after func(time.Duration) <-chan time.Time
 	jobs  []*job
@@ -34,16 +36,16 @@ type job struct {
 	name     string
 	typ      analytics.SnapshotType
 	spec     string
-	due      analytics.Schedule // nil: analytics.DefaultSchedule(typ)
+	due      analytics.Schedule // the jobs' due times; zero fields for default specs
 	lookback int
 	trailing int
 
 	mu          sync.Mutex
-	checked     time.Time                      // the instant of the last check whose latest run succeeded, or was done or held elsewhere
-	catchUpHour time.Time                      // the UTC hour of the last call that looked at the catch-up
-	done        map[time.Time]analytics.JobRun // runs seen succeeded, by tick
-	caughtUp    time.Time                      // the UTC hour of the last catch-up pass seen succeeded
-	outageCheck bool                           // the next catch-up looks for an outage beyond the lookback
+	checked     time.Time            // the instant of the last check whose latest run succeeded, or was done or held elsewhere
+	catchUpHour time.Time            // the UTC hour of the last call that looked at the catch-up
+	done        map[time.Time]JobRun // runs seen succeeded, by tick
+	caughtUp    time.Time            // the UTC hour of the last catch-up pass seen succeeded
+	outageCheck bool                 // the next catch-up looks for an outage beyond the lookback
 }
 
 // Job is one of the scheduler's jobs, for hosts that run them from their
@@ -92,14 +94,14 @@ type RunResult struct {
 	// zero when the call found nothing new to do: no tick with work has
 	// come since this Scheduler's last call of the job that did something
 	// (see the package documentation).
-	Run analytics.JobRun
+	Run JobRun
 	// Skipped is true when the run of Tick was not done by this call:
 	// another owner holds it, it has already succeeded, or there was
 	// nothing new to do.
 	Skipped bool
 	// Late is the largest lateness of the periods the run generated: the
 	// time each was generated minus the instant it fell due
-	// (analytics.DueAt), the periods regenerated for Trailing and those of
+	// (analytics.Schedule.DueAt), the periods regenerated for Trailing and those of
 	// a forced run (TriggerJob) left out. A run whose Late exceeds
 	// LateAfter logs a warning. Within a tick of 0 when Run is called at
 	// every UTC quarter hour (TickSpec); catch-up after an outage is late
@@ -119,7 +121,7 @@ type RunResult struct {
 // typed-nil Config.Clock, or an invalid cfg, gives an error wrapping
 // analytics.ErrInvalidArgument that names the field. cfg may be nil for
 // the defaults. New starts nothing; see Start, Jobs and RunDue.
-func New(snap *analytics.Snapshotter, runs analytics.JobRunStore, cfg *Config) (*Scheduler, error) {
+func New(snap *analytics.Snapshotter, runs JobRunStore, cfg *Config) (*Scheduler, error) {
 	if snap == nil {
 		return nil, analytics.InvalidArgument("snap", "must not be nil")
 	}
@@ -131,19 +133,37 @@ func New(snap *analytics.Snapshotter, runs analytics.JobRunStore, cfg *Config) (
 		return nil, err
 	}
 	s := &Scheduler{snap: snap, runs: runs, cfg: c, after: afterFunc(c.Clock)}
+	// The jobs share one Schedule; a default spec leaves its type's field
+	// nil, so that the zero Schedule's rule is the one definition of it.
+	var due analytics.Schedule
 	for _, d := range allJobs {
 		jc := c.jobConfig(d.name)
 		sched, err := parseSpec("Config."+d.typ.String()+".Spec", jc.Spec)
 		if err != nil {
 			return nil, err
 		}
-		if strings.TrimSpace(jc.Spec) == d.spec {
-			sched = nil // the one definition of the default, analytics.DefaultSchedule
+		if strings.TrimSpace(jc.Spec) != d.spec {
+			setSchedule(&due, d.typ, sched)
 		}
-		s.jobs = append(s.jobs, &job{name: d.name, typ: d.typ, spec: jc.Spec, due: sched,
+		s.jobs = append(s.jobs, &job{name: d.name, typ: d.typ, spec: jc.Spec,
 			lookback: jc.Lookback, trailing: jc.Trailing, outageCheck: true})
 	}
+	for _, j := range s.jobs {
+		j.due = due
+	}
 	return s, nil
+}
+
+// setSchedule sets the field of due for periods of type typ to sched.
+func setSchedule(due *analytics.Schedule, typ analytics.SnapshotType, sched cron.Schedule) {
+	switch typ {
+	case analytics.Daily:
+		due.Daily = sched
+	case analytics.Weekly:
+		due.Weekly = sched
+	case analytics.Monthly:
+		due.Monthly = sched
+	}
 }
 
 // afterFunc returns the clock's After if it has one, else real timers.
@@ -229,7 +249,7 @@ func (s *Scheduler) checkAt(at time.Time) error {
 
 // TriggerJob runs the job named name now, as a manual run. It
 // regenerates, for every team, its latest due period
-// (analytics.LastDuePeriod under the job's spec: with the default specs,
+// (analytics.Schedule.LastDue under the job's spec: with the default specs,
 // what Snapshotter.GenerateAll generates) and, with Trailing, the periods
 // before it, even if they were generated already (a forced re-run), then
 // makes a catch-up pass, whether or not one was made this hour (not while

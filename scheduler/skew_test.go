@@ -25,7 +25,7 @@ func TestClaimLostBeforeRecording(t *testing.T) {
 		var once sync.Once
 		h.rec.setBlock(func(ctx context.Context) {
 			once.Do(func() {
-				if _, ok, err := h.runs.ClaimJobRun(ctx, analytics.JobClaim{Job: name, Period: key,
+				if _, ok, err := h.runs.ClaimJobRun(ctx, scheduler.JobClaim{Job: name, Period: key,
 					Owner: "skewed/1", Now: at.Add(3 * time.Minute), StaleAfter: 2 * time.Minute}); err != nil || !ok {
 					t.Errorf("takeover by the skewed replica: %v, %v", ok, err)
 				}
@@ -36,7 +36,7 @@ func TestClaimLostBeforeRecording(t *testing.T) {
 		if !errors.Is(err, analytics.ErrNotFound) || !strings.Contains(err.Error(), "claim was lost") {
 			t.Errorf("Run whose claim was taken over: %v, want an error saying the claim was lost", err)
 		}
-		if res.Run.Status == analytics.JobSucceeded {
+		if res.Run.Status == scheduler.JobSucceeded {
 			t.Errorf("the run whose claim was lost is reported %q", res.Run.Status)
 		}
 		got := h.jobRuns(name, key, key)

@@ -321,7 +321,7 @@ func (sim *simulation) settle(ctx context.Context) error {
 				ran[runAt{jobTypes[job], tk.at}] = r.Owner
 				fmt.Fprintf(sim.out, "  %s  %-27s tick %s  %-9s by %s: %s, %d snapshots\n",
 					stamp(now), job, stamp(tk.at), r.Status, r.Owner, strings.Join(tk.teams, ", "), r.Succeeded)
-				if r.Status != analytics.JobSucceeded {
+				if r.Status != scheduler.JobSucceeded {
 					return fmt.Errorf("cron: run %s %s failed: %s", name, day, r.Error)
 				}
 			}
@@ -434,7 +434,7 @@ func (sim *simulation) dueAt(k analytics.SnapshotKey) (time.Time, string, error)
 		if err != nil {
 			return time.Time{}, "", err
 		}
-		due, err := analytics.DueAt(p, nil)
+		due, err := analytics.Schedule{}.DueAt(p)
 		return due.UTC(), t.TimeZone, err
 	}
 	return time.Time{}, "", fmt.Errorf("cron: snapshot of unknown team %q", k.Scope.TeamID)
@@ -448,7 +448,7 @@ type tickWork struct {
 }
 
 // ticks returns the ticks in (from, to] at which some team's period of
-// type typ fell due in its own zone (analytics.DueAt), in order.
+// type typ fell due in its own zone (analytics.Schedule.DueAt), in order.
 func (sim *simulation) ticks(typ analytics.SnapshotType, from, to time.Time) ([]tickWork, error) {
 	byTick := map[time.Time][]string{}
 	for _, t := range sim.teams {
@@ -456,11 +456,11 @@ func (sim *simulation) ticks(typ analytics.SnapshotType, from, to time.Time) ([]
 		if err != nil {
 			return nil, err
 		}
-		for p, err := analytics.LastDuePeriod(typ, to, loc, nil); ; p = p.Prev() {
+		for p, err := (analytics.Schedule{}).LastDue(typ, to, loc); ; p = p.Prev() {
 			if err != nil {
 				return nil, err
 			}
-			due, err := analytics.DueAt(p, nil)
+			due, err := analytics.Schedule{}.DueAt(p)
 			if err != nil {
 				return nil, err
 			}

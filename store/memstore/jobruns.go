@@ -8,16 +8,17 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/scheduler"
 )
 
-var _ analytics.JobRunStore = (*Store)(nil)
+var _ scheduler.JobRunStore = (*Store)(nil)
 
 // jobTable holds the job runs of a Store behind a mutex of its own, so that
 // claims never wait for snapshot or activity work. Its zero value is ready
 // to use.
 type jobTable struct {
 	mu   sync.Mutex
-	runs map[jobKey]analytics.JobRun
+	runs map[jobKey]scheduler.JobRun
 }
 
 type jobKey struct {
@@ -25,16 +26,16 @@ type jobKey struct {
 	period analytics.Date
 }
 
-// ClaimJobRun implements analytics.JobRunStore. The check and the write are
+// ClaimJobRun implements scheduler.JobRunStore. The check and the write are
 // made under one lock, so of many concurrent claimers exactly one succeeds.
 // A bad claim (empty Job or Owner, invalid Period, zero Now, StaleAfter not
 // positive) gives an error wrapping analytics.ErrInvalidArgument.
-func (s *Store) ClaimJobRun(ctx context.Context, c analytics.JobClaim) (analytics.JobRun, bool, error) {
+func (s *Store) ClaimJobRun(ctx context.Context, c scheduler.JobClaim) (scheduler.JobRun, bool, error) {
 	if err := ctx.Err(); err != nil {
-		return analytics.JobRun{}, false, fmt.Errorf("memstore: %w", err)
+		return scheduler.JobRun{}, false, fmt.Errorf("memstore: %w", err)
 	}
 	if err := c.Validate(); err != nil {
-		return analytics.JobRun{}, false, fmt.Errorf("memstore: %w", err)
+		return scheduler.JobRun{}, false, fmt.Errorf("memstore: %w", err)
 	}
 	t := &s.jobs
 	t.mu.Lock()
@@ -42,29 +43,29 @@ func (s *Store) ClaimJobRun(ctx context.Context, c analytics.JobClaim) (analytic
 	k := jobKey{c.Job, c.Period}
 	old, exists := t.runs[k]
 	if exists {
-		take := old.Status == analytics.JobFailed ||
-			(old.Status == analytics.JobRunning && c.Now.Sub(old.HeartbeatAt) > c.StaleAfter) ||
-			(old.Status == analytics.JobSucceeded && c.Force)
+		take := old.Status == scheduler.JobFailed ||
+			(old.Status == scheduler.JobRunning && c.Now.Sub(old.HeartbeatAt) > c.StaleAfter) ||
+			(old.Status == scheduler.JobSucceeded && c.Force)
 		if !take {
 			return old, false, nil
 		}
 	}
-	run := analytics.JobRun{
+	run := scheduler.JobRun{
 		Job:         c.Job,
 		Period:      c.Period,
-		Status:      analytics.JobRunning,
+		Status:      scheduler.JobRunning,
 		Owner:       c.Owner,
 		ClaimedAt:   c.Now,
 		HeartbeatAt: c.Now,
 	}
 	if t.runs == nil {
-		t.runs = map[jobKey]analytics.JobRun{}
+		t.runs = map[jobKey]scheduler.JobRun{}
 	}
 	t.runs[k] = run
 	return run, true, nil
 }
 
-// HeartbeatJobRun implements analytics.JobRunStore.
+// HeartbeatJobRun implements scheduler.JobRunStore.
 func (s *Store) HeartbeatJobRun(ctx context.Context, job string, period analytics.Date, owner string, now time.Time) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: %w", err)
@@ -74,7 +75,7 @@ func (s *Store) HeartbeatJobRun(ctx context.Context, job string, period analytic
 	defer t.mu.Unlock()
 	k := jobKey{job, period}
 	run, ok := t.runs[k]
-	if !ok || run.Status != analytics.JobRunning || run.Owner != owner {
+	if !ok || run.Status != scheduler.JobRunning || run.Owner != owner {
 		return fmt.Errorf("memstore: running job %q for %s held by %q: %w", job, period, owner, analytics.ErrNotFound)
 	}
 	run.HeartbeatAt = now
@@ -82,11 +83,11 @@ func (s *Store) HeartbeatJobRun(ctx context.Context, job string, period analytic
 	return nil
 }
 
-// FinishJobRun implements analytics.JobRunStore. run.Status must be
-// analytics.JobSucceeded or analytics.JobFailed and run.FinishedAt must be
+// FinishJobRun implements scheduler.JobRunStore. run.Status must be
+// scheduler.JobSucceeded or scheduler.JobFailed and run.FinishedAt must be
 // set, else the error wraps analytics.ErrInvalidArgument. The claim and
 // heartbeat instants of the stored run are kept.
-func (s *Store) FinishJobRun(ctx context.Context, run analytics.JobRun) error {
+func (s *Store) FinishJobRun(ctx context.Context, run scheduler.JobRun) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: %w", err)
 	}
@@ -98,7 +99,7 @@ func (s *Store) FinishJobRun(ctx context.Context, run analytics.JobRun) error {
 	defer t.mu.Unlock()
 	k := jobKey{run.Job, run.Period}
 	cur, ok := t.runs[k]
-	if !ok || cur.Status != analytics.JobRunning || cur.Owner != run.Owner {
+	if !ok || cur.Status != scheduler.JobRunning || cur.Owner != run.Owner {
 		return fmt.Errorf("memstore: running job %q for %s held by %q: %w", run.Job, run.Period, run.Owner, analytics.ErrNotFound)
 	}
 	cur.Status = run.Status
@@ -110,9 +111,9 @@ func (s *Store) FinishJobRun(ctx context.Context, run analytics.JobRun) error {
 }
 
 // checkFinish validates the outcome FinishJobRun records.
-func checkFinish(run analytics.JobRun) error {
-	if run.Status != analytics.JobSucceeded && run.Status != analytics.JobFailed {
-		return analytics.InvalidArgument("JobRun.Status", "must be %q or %q, got %q", analytics.JobSucceeded, analytics.JobFailed, run.Status)
+func checkFinish(run scheduler.JobRun) error {
+	if run.Status != scheduler.JobSucceeded && run.Status != scheduler.JobFailed {
+		return analytics.InvalidArgument("JobRun.Status", "must be %q or %q, got %q", scheduler.JobSucceeded, scheduler.JobFailed, run.Status)
 	}
 	if run.FinishedAt.IsZero() {
 		return analytics.InvalidArgument("JobRun.FinishedAt", "must be set")
@@ -123,9 +124,9 @@ func checkFinish(run analytics.JobRun) error {
 	return nil
 }
 
-// JobRuns implements analytics.JobRunStore. from after to gives an error
+// JobRuns implements scheduler.JobRunStore. from after to gives an error
 // wrapping analytics.ErrInvalidArgument.
-func (s *Store) JobRuns(ctx context.Context, job string, from, to analytics.Date) ([]analytics.JobRun, error) {
+func (s *Store) JobRuns(ctx context.Context, job string, from, to analytics.Date) ([]scheduler.JobRun, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
@@ -134,13 +135,13 @@ func (s *Store) JobRuns(ctx context.Context, job string, from, to analytics.Date
 	}
 	t := &s.jobs
 	t.mu.Lock()
-	var out []analytics.JobRun
+	var out []scheduler.JobRun
 	for k, r := range t.runs {
 		if k.job == job && !k.period.Before(from) && !k.period.After(to) {
 			out = append(out, r)
 		}
 	}
 	t.mu.Unlock()
-	slices.SortFunc(out, func(a, b analytics.JobRun) int { return a.Period.Compare(b.Period) })
+	slices.SortFunc(out, func(a, b scheduler.JobRun) int { return a.Period.Compare(b.Period) })
 	return out, nil
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/scheduler"
+	"github.com/msgstats/analytics/scheduler/jobrunstest"
 	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/storetest"
 )
@@ -44,6 +46,12 @@ func open(t *testing.T, d storetest.Dataset) analytics.Store {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, open)
+}
+
+// TestJobRunsConformance runs the scheduler.JobRunStore conformance suite
+// on a new Store per subtest.
+func TestJobRunsConformance(t *testing.T) {
+	jobrunstest.Run(t, func(*testing.T) scheduler.JobRunStore { return memstore.New(nil) })
 }
 
 // repliedPlusOne miscounts Messages.Replied by one wherever anything was sent.

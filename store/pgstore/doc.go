@@ -123,10 +123,9 @@
 //     replaced without them (by an earlier version or the original
 //     system), so that they never disagree with the JSON;
 //   - the job-runs table (Config.JobRunsTable) in which schedulers claim a
-//     (job, period_start) pair through the optional analytics.JobRunStore
-//     capability, which Store implements: one INSERT … ON CONFLICT DO
-//     UPDATE … WHERE statement per claim, so that of many replicas exactly
-//     one wins.
+//     (job, period_start) pair through scheduler.JobRunStore, which Store
+//     implements: one INSERT … ON CONFLICT DO UPDATE … WHERE statement per
+//     claim, so that of many replicas exactly one wins.
 //
 // On a database where the original system already made the snapshots table,
 // with its NULLs-distinct unique constraint or index (whatever its name),

@@ -7,9 +7,10 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/scheduler"
 )
 
-var _ analytics.JobRunStore = (*Store)(nil)
+var _ scheduler.JobRunStore = (*Store)(nil)
 
 // jobRunColumns reads one row of the job-runs table: times as µs since the
 // epoch (NULL when unset), the period as text in any DateStyle.
@@ -21,19 +22,19 @@ const jobRunColumns = `"job", to_char("period_start", 'YYYY-MM-DD'), "status", C
 
 func (s *Store) jobRuns() string { return qualify(s.cfg.Schema, s.cfg.JobRunsTable) }
 
-// ClaimJobRun implements analytics.JobRunStore with one INSERT … ON
+// ClaimJobRun implements scheduler.JobRunStore with one INSERT … ON
 // CONFLICT DO UPDATE … WHERE statement on the job-runs table: Postgres
 // locks the existing row and re-checks the condition on its latest version,
 // so of many concurrent claimers exactly one gets true. A claim that loses
 // reads the run as it stands (a second statement). Times are stored to the
 // microsecond. A bad claim (empty or invalid Job or Owner, invalid Period,
 // zero Now, StaleAfter not positive) gives ErrInvalidArgument.
-func (s *Store) ClaimJobRun(ctx context.Context, c analytics.JobClaim) (analytics.JobRun, bool, error) {
+func (s *Store) ClaimJobRun(ctx context.Context, c scheduler.JobClaim) (scheduler.JobRun, bool, error) {
 	if err := checkCtx(ctx); err != nil {
-		return analytics.JobRun{}, false, err
+		return scheduler.JobRun{}, false, err
 	}
 	if err := c.Validate(); err != nil {
-		return analytics.JobRun{}, false, err
+		return scheduler.JobRun{}, false, err
 	}
 	t := s.jobRuns()
 	now := c.Now.UTC()
@@ -49,11 +50,11 @@ WHERE r."status" = 'failed'
 	OR (r."status" = 'succeeded' AND ?5::boolean)
 RETURNING `+jobRunColumns, c.Job, c.Period.String(), c.Owner, now, staleUs, c.Force)
 	if err != nil {
-		return analytics.JobRun{}, false, s.wrap(ctx, "claiming job run", err)
+		return scheduler.JobRun{}, false, s.wrap(ctx, "claiming job run", err)
 	}
 	runs, err := scanJobRuns(rows)
 	if err != nil {
-		return analytics.JobRun{}, false, s.wrap(ctx, "claiming job run", err)
+		return scheduler.JobRun{}, false, s.wrap(ctx, "claiming job run", err)
 	}
 	if len(runs) == 1 {
 		return runs[0], true, nil
@@ -61,13 +62,13 @@ RETURNING `+jobRunColumns, c.Job, c.Period.String(), c.Owner, now, staleUs, c.Fo
 	rows, err = s.db.QueryContext(ctx, `SELECT `+jobRunColumns+` FROM `+t+` WHERE "job" = ?0 AND "period_start" = ?1::date`,
 		c.Job, c.Period.String())
 	if err != nil {
-		return analytics.JobRun{}, false, s.wrap(ctx, "reading job run", err)
+		return scheduler.JobRun{}, false, s.wrap(ctx, "reading job run", err)
 	}
 	if runs, err = scanJobRuns(rows); err != nil {
-		return analytics.JobRun{}, false, s.wrap(ctx, "reading job run", err)
+		return scheduler.JobRun{}, false, s.wrap(ctx, "reading job run", err)
 	}
 	if len(runs) != 1 {
-		return analytics.JobRun{}, false, fmt.Errorf("pgstore: job run %q for %s lost its claim and vanished", c.Job, c.Period)
+		return scheduler.JobRun{}, false, fmt.Errorf("pgstore: job run %q for %s lost its claim and vanished", c.Job, c.Period)
 	}
 	return runs[0], false, nil
 }
@@ -79,7 +80,7 @@ func checkPeriod(field string, d analytics.Date) error {
 	return nil
 }
 
-// HeartbeatJobRun implements analytics.JobRunStore: it sets the run's
+// HeartbeatJobRun implements scheduler.JobRunStore: it sets the run's
 // heartbeat_at if owner holds it running, else returns ErrNotFound.
 func (s *Store) HeartbeatJobRun(ctx context.Context, job string, period analytics.Date, owner string, now time.Time) error {
 	if err := checkCtx(ctx); err != nil {
@@ -118,18 +119,18 @@ func notHeld(res sql.Result, job string, period analytics.Date, owner string) er
 	return nil
 }
 
-// FinishJobRun implements analytics.JobRunStore. run.Status must be
+// FinishJobRun implements scheduler.JobRunStore. run.Status must be
 // JobSucceeded or JobFailed, run.FinishedAt set and the counts not negative,
 // else ErrInvalidArgument; the claim and heartbeat instants are kept.
-func (s *Store) FinishJobRun(ctx context.Context, run analytics.JobRun) error {
+func (s *Store) FinishJobRun(ctx context.Context, run scheduler.JobRun) error {
 	if err := checkCtx(ctx); err != nil {
 		return err
 	}
 	if err := checkRunKey(run.Job, run.Period, run.Owner); err != nil {
 		return err
 	}
-	if run.Status != analytics.JobSucceeded && run.Status != analytics.JobFailed {
-		return analytics.InvalidArgument("JobRun.Status", "must be %q or %q, got %q", analytics.JobSucceeded, analytics.JobFailed, run.Status)
+	if run.Status != scheduler.JobSucceeded && run.Status != scheduler.JobFailed {
+		return analytics.InvalidArgument("JobRun.Status", "must be %q or %q, got %q", scheduler.JobSucceeded, scheduler.JobFailed, run.Status)
 	}
 	if run.FinishedAt.IsZero() {
 		return analytics.InvalidArgument("JobRun.FinishedAt", "must be set")
@@ -148,9 +149,9 @@ WHERE "job" = ?0 AND "period_start" = ?1::date AND "status" = 'running' AND "cla
 	return notHeld(res, run.Job, run.Period, run.Owner)
 }
 
-// JobRuns implements analytics.JobRunStore. from after to gives
+// JobRuns implements scheduler.JobRunStore. from after to gives
 // ErrInvalidArgument.
-func (s *Store) JobRuns(ctx context.Context, job string, from, to analytics.Date) ([]analytics.JobRun, error) {
+func (s *Store) JobRuns(ctx context.Context, job string, from, to analytics.Date) ([]scheduler.JobRun, error) {
 	if err := checkCtx(ctx); err != nil {
 		return nil, err
 	}
@@ -176,11 +177,11 @@ WHERE "job" = ?0 AND "period_start" BETWEEN ?1::date AND ?2::date ORDER BY "peri
 	return runs, nil
 }
 
-func scanJobRuns(rows *sql.Rows) ([]analytics.JobRun, error) {
+func scanJobRuns(rows *sql.Rows) ([]scheduler.JobRun, error) {
 	defer rows.Close()
-	var out []analytics.JobRun
+	var out []scheduler.JobRun
 	for rows.Next() {
-		var r analytics.JobRun
+		var r scheduler.JobRun
 		var period, status string
 		var claimed, beat, finished sql.NullInt64
 		if err := rows.Scan(&r.Job, &period, &status, &r.Owner, &claimed, &beat, &finished,
@@ -191,7 +192,7 @@ func scanJobRuns(rows *sql.Rows) ([]analytics.JobRun, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: job run %q: period_start %q", analytics.ErrCorrupt, r.Job, period)
 		}
-		r.Period, r.Status = d, analytics.JobStatus(status)
+		r.Period, r.Status = d, scheduler.JobStatus(status)
 		r.ClaimedAt, r.HeartbeatAt, r.FinishedAt = microTime(claimed), microTime(beat), microTime(finished)
 		out = append(out, r)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/scheduler"
 )
 
 // TestJobRuns walks one (job, period) through its life: a claim, a held
@@ -24,16 +25,16 @@ func TestJobRuns(t *testing.T) {
 	day := analytics.NewDate(2026, 3, 10)
 	t0 := time.Date(2026, 3, 11, 2, 0, 0, 0, time.UTC)
 	const stale = 2 * time.Minute
-	claim := func(owner string, now time.Time, force bool) (analytics.JobRun, bool) {
+	claim := func(owner string, now time.Time, force bool) (scheduler.JobRun, bool) {
 		t.Helper()
-		run, ok, err := s.ClaimJobRun(ctx, analytics.JobClaim{Job: "daily", Period: day, Owner: owner, Now: now, StaleAfter: stale, Force: force})
+		run, ok, err := s.ClaimJobRun(ctx, scheduler.JobClaim{Job: "daily", Period: day, Owner: owner, Now: now, StaleAfter: stale, Force: force})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return run, ok
 	}
 	first, ok := claim("a/1", t0, false)
-	want := analytics.JobRun{Job: "daily", Period: day, Status: analytics.JobRunning, Owner: "a/1", ClaimedAt: t0, HeartbeatAt: t0}
+	want := scheduler.JobRun{Job: "daily", Period: day, Status: scheduler.JobRunning, Owner: "a/1", ClaimedAt: t0, HeartbeatAt: t0}
 	if !ok || !cmp.Equal(want, first) {
 		t.Fatalf("first claim: %+v, %v", first, ok)
 	}
@@ -51,7 +52,7 @@ func TestJobRuns(t *testing.T) {
 		owner := fmt.Sprintf("c/%d", i)
 		wg.Go(func() {
 			<-gate
-			_, ok, err := s.ClaimJobRun(ctx, analytics.JobClaim{Job: "daily", Period: day, Owner: owner, Now: later, StaleAfter: stale})
+			_, ok, err := s.ClaimJobRun(ctx, scheduler.JobClaim{Job: "daily", Period: day, Owner: owner, Now: later, StaleAfter: stale})
 			if err != nil {
 				t.Error(err)
 			}
@@ -74,7 +75,7 @@ func TestJobRuns(t *testing.T) {
 	if err := s.HeartbeatJobRun(ctx, "daily", day, owner, later.Add(time.Second)); err != nil {
 		t.Errorf("heartbeat by the owner: %v", err)
 	}
-	done := analytics.JobRun{Job: "daily", Period: day, Owner: owner, Status: analytics.JobSucceeded,
+	done := scheduler.JobRun{Job: "daily", Period: day, Owner: owner, Status: scheduler.JobSucceeded,
 		FinishedAt: later.Add(time.Minute), Teams: 3, Scopes: 9, Succeeded: 8, Failed: 1, Error: `team "x": boom`}
 	if err := s.FinishJobRun(ctx, done); err != nil {
 		t.Fatal(err)
@@ -84,7 +85,7 @@ func TestJobRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	done.ClaimedAt, done.HeartbeatAt = later, later.Add(time.Second)
-	if d := cmp.Diff([]analytics.JobRun{done}, runs); d != "" {
+	if d := cmp.Diff([]scheduler.JobRun{done}, runs); d != "" {
 		t.Errorf("JobRuns (-want +got):\n%s", d)
 	}
 	if _, ok := claim("d/1", later.Add(time.Hour), false); ok {
@@ -93,7 +94,7 @@ func TestJobRuns(t *testing.T) {
 	if run, ok := claim("d/1", later.Add(time.Hour), true); !ok || run.Owner != "d/1" || run.Teams != 0 || run.Error != "" || !run.FinishedAt.IsZero() {
 		t.Errorf("forced claim: %+v, %v", run, ok)
 	}
-	if _, _, err := s.ClaimJobRun(ctx, analytics.JobClaim{Job: "daily", Period: day, Owner: "e", Now: t0}); !errors.Is(err, analytics.ErrInvalidArgument) {
+	if _, _, err := s.ClaimJobRun(ctx, scheduler.JobClaim{Job: "daily", Period: day, Owner: "e", Now: t0}); !errors.Is(err, analytics.ErrInvalidArgument) {
 		t.Errorf("claim without StaleAfter: %v", err)
 	}
 }

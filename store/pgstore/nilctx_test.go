@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/scheduler"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -19,7 +20,7 @@ func storeCtxCalls(e *env) map[string]func(ctx context.Context) error {
 	d := analytics.NewDate(2026, 3, 10)
 	p, _ := analytics.PeriodForDate(analytics.Daily, d, time.UTC)
 	req := analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: analytics.TeamScope("T"), Period: p}}}
-	run := analytics.JobRun{Job: "j", Period: d, Owner: "o", Status: analytics.JobSucceeded}
+	run := scheduler.JobRun{Job: "j", Period: d, Owner: "o", Status: scheduler.JobSucceeded}
 	st := func() *pgstore.Store { return e.store }
 	return map[string]func(ctx context.Context) error{
 		"New": func(ctx context.Context) error {
@@ -70,7 +71,7 @@ func storeCtxCalls(e *env) map[string]func(ctx context.Context) error {
 		},
 		"Migrate": func(ctx context.Context) error { return st().Migrate(ctx) },
 		"ClaimJobRun": func(ctx context.Context) error {
-			_, _, err := st().ClaimJobRun(ctx, analytics.JobClaim{Job: "j", Period: d, Owner: "o",
+			_, _, err := st().ClaimJobRun(ctx, scheduler.JobClaim{Job: "j", Period: d, Owner: "o",
 				Now: time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC), StaleAfter: time.Minute})
 			return err
 		},

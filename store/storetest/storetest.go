@@ -17,7 +17,7 @@
 // analytics.ComputeMetrics on generated activity, and the snapshot upsert
 // and query rules (replacement keeping the ID, idempotence, concurrent
 // upserts of one key, all-or-nothing batches, date order and limits, IDs
-// that need quoting). A store that implements analytics.JobRunStore is
+// that need quoting). A store that implements scheduler.JobRunStore is
 // checked on that as well (see RunJobRuns). Every subtest opens its own
 // store and runs in parallel with the others.
 //
@@ -83,14 +83,6 @@ func Run(t *testing.T, open Open) {
 		{"Context", contextTests},
 		{"RollUp", rollUpTests},
 		{"SnapshotDates", snapshotDatesTests},
-	}
-	// Stores that offer the optional job-run capability are checked on it
-	// too; an empty store opened here tells.
-	if _, ok := open(t, Dataset{}).(analytics.JobRunStore); ok {
-		groups = append(groups, struct {
-			name  string
-			tests []subtest
-		}{"JobRuns", jobRunTests})
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,4 +1,29 @@
-package storetest
+// Package jobrunstest is the conformance suite of scheduler.JobRunStore.
+// Every implementation runs it from its own tests:
+//
+//	func TestJobRuns(t *testing.T) {
+//		jobrunstest.Run(t, func(t *testing.T) scheduler.JobRunStore {
+//			return mystore.New(...) // a fresh, empty store (a new schema, ...)
+//		})
+//	}
+//
+// The suite checks claims (new, held, stale and taken over, forced, failed
+// and claimed again), heartbeats, finishing, the ownership checks, listing
+// runs by date range, concurrent claims of one run, argument checks and
+// cancelled contexts. Every subtest opens its own store and runs in
+// parallel with the others.
+//
+// Beyond what the interface documents, a store passes only if it keeps
+// instants to the microsecond at least (the suite uses whole seconds);
+// treats a claim whose heartbeat is exactly StaleAfter old as still held;
+// keeps ClaimedAt and HeartbeatAt when a run is finished; resets Owner,
+// ClaimedAt, HeartbeatAt, FinishedAt, the counts and Error when a run is
+// claimed anew; gives analytics.ErrInvalidArgument for an empty Job or
+// Owner, an invalid Period, a zero Now, a StaleAfter that is not positive,
+// a finish whose Status is not succeeded or failed, and JobRuns with from
+// after to; and returns an error wrapping context.Canceled for a cancelled
+// context.
+package jobrunstest
 
 import (
 	"context"
@@ -11,11 +36,21 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/scheduler"
 )
 
-// jobRunTests check analytics.JobRunStore. Run adds them when the store it
-// opens implements it; RunJobRuns runs them alone.
-var jobRunTests = []subtest{
+// Open returns a fresh, empty JobRunStore (a new Postgres schema, a new
+// memstore, ...). It is called once per subtest, possibly from parallel
+// subtests; it should fail t (t.Fatal) if it cannot open one, and may use
+// t.Cleanup to release the store.
+type Open func(t *testing.T) scheduler.JobRunStore
+
+type subtest struct {
+	name string
+	run  func(t *testing.T, open Open)
+}
+
+var tests = []subtest{
 	{"ClaimNew", testClaimNew},
 	{"ClaimHeld", testClaimHeld},
 	{"StaleTakeover", testStaleTakeover},
@@ -29,39 +64,16 @@ var jobRunTests = []subtest{
 	{"Canceled", testJobRunCanceled},
 }
 
-// RunJobRuns runs the JobRunStore part of the suite alone. Run calls it
-// already for a store that implements analytics.JobRunStore; a store that
-// does not fails every subtest.
-//
-// Beyond what the interface documents, a store passes only if it keeps
-// instants to the microsecond at least (the suite uses whole seconds);
-// treats a claim whose heartbeat is exactly StaleAfter old as still held;
-// keeps ClaimedAt and HeartbeatAt when a run is finished; resets Owner,
-// ClaimedAt, HeartbeatAt, FinishedAt, the counts and Error when a run is
-// claimed anew; gives ErrInvalidArgument for an empty Job or Owner, an
-// invalid Period, a zero Now, a StaleAfter that is not positive, a finish
-// whose Status is not succeeded or failed, and JobRuns with from after to;
-// and returns an error wrapping context.Canceled for a cancelled context.
-func RunJobRuns(t *testing.T, open Open) {
+// Run runs the whole suite against the stores open returns. Each subtest
+// calls t.Parallel.
+func Run(t *testing.T, open Open) {
 	t.Helper()
-	for _, st := range jobRunTests {
+	for _, st := range tests {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()
 			st.run(t, open)
 		})
 	}
-}
-
-// openJobRuns opens an empty store and fails t unless it implements
-// analytics.JobRunStore.
-func openJobRuns(t *testing.T, open Open) analytics.JobRunStore {
-	t.Helper()
-	s := open(t, Dataset{})
-	js, ok := s.(analytics.JobRunStore)
-	if !ok {
-		t.Fatalf("%T does not implement analytics.JobRunStore", s)
-	}
-	return js
 }
 
 const (
@@ -75,12 +87,12 @@ var (
 	jobDay = date("2026-03-10")
 )
 
-func claimAt(job string, d analytics.Date, owner string, now time.Time) analytics.JobClaim {
-	return analytics.JobClaim{Job: job, Period: d, Owner: owner, Now: now, StaleAfter: stale}
+func claimAt(job string, d analytics.Date, owner string, now time.Time) scheduler.JobClaim {
+	return scheduler.JobClaim{Job: job, Period: d, Owner: owner, Now: now, StaleAfter: stale}
 }
 
 // claim claims and fails t on an error or an unexpected outcome.
-func claim(t *testing.T, s analytics.JobRunStore, c analytics.JobClaim, wantOK bool) analytics.JobRun {
+func claim(t *testing.T, s scheduler.JobRunStore, c scheduler.JobClaim, wantOK bool) scheduler.JobRun {
 	t.Helper()
 	run, ok, err := s.ClaimJobRun(context.Background(), c)
 	if err != nil {
@@ -94,7 +106,7 @@ func claim(t *testing.T, s analytics.JobRunStore, c analytics.JobClaim, wantOK b
 
 // oneRun returns the stored run of job on d, failing t unless there is
 // exactly one.
-func oneRun(t *testing.T, s analytics.JobRunStore, job string, d analytics.Date) analytics.JobRun {
+func oneRun(t *testing.T, s scheduler.JobRunStore, job string, d analytics.Date) scheduler.JobRun {
 	t.Helper()
 	runs, err := s.JobRuns(context.Background(), job, d, d)
 	if err != nil {
@@ -106,12 +118,12 @@ func oneRun(t *testing.T, s analytics.JobRunStore, job string, d analytics.Date)
 	return runs[0]
 }
 
-func running(job string, d analytics.Date, owner string, claimed, beat time.Time) analytics.JobRun {
-	return analytics.JobRun{Job: job, Period: d, Status: analytics.JobRunning, Owner: owner, ClaimedAt: claimed, HeartbeatAt: beat}
+func running(job string, d analytics.Date, owner string, claimed, beat time.Time) scheduler.JobRun {
+	return scheduler.JobRun{Job: job, Period: d, Status: scheduler.JobRunning, Owner: owner, ClaimedAt: claimed, HeartbeatAt: beat}
 }
 
 func testClaimNew(t *testing.T, open Open) {
-	s := openJobRuns(t, open)
+	s := open(t)
 	got := claim(t, s, claimAt(jobA, jobDay, "host-a/1", jobT0), true)
 	want := running(jobA, jobDay, "host-a/1", jobT0, jobT0)
 	if d := cmp.Diff(want, got); d != "" {
@@ -126,9 +138,9 @@ func testClaimNew(t *testing.T, open Open) {
 }
 
 func testClaimHeld(t *testing.T, open Open) {
-	s := openJobRuns(t, open)
+	s := open(t)
 	want := claim(t, s, claimAt(jobA, jobDay, "host-a/1", jobT0), true)
-	for _, c := range []analytics.JobClaim{
+	for _, c := range []scheduler.JobClaim{
 		claimAt(jobA, jobDay, "host-b/1", jobT0),
 		claimAt(jobA, jobDay, "host-a/1", jobT0.Add(time.Second)), // the holder itself
 		claimAt(jobA, jobDay, "host-b/1", jobT0.Add(stale)),       // exactly StaleAfter old: still held
@@ -142,7 +154,7 @@ func testClaimHeld(t *testing.T, open Open) {
 }
 
 func testStaleTakeover(t *testing.T, open Open) {
-	s := openJobRuns(t, open)
+	s := open(t)
 	ctx := context.Background()
 	claim(t, s, claimAt(jobA, jobDay, "dead/1", jobT0), true)
 	later := jobT0.Add(stale + time.Second)
@@ -154,20 +166,20 @@ func testStaleTakeover(t *testing.T, open Open) {
 	if err := s.HeartbeatJobRun(ctx, jobA, jobDay, "dead/1", later); !errors.Is(err, analytics.ErrNotFound) {
 		t.Errorf("HeartbeatJobRun by the former owner: %v, want ErrNotFound", err)
 	}
-	done := analytics.JobRun{Job: jobA, Period: jobDay, Status: analytics.JobSucceeded, Owner: "dead/1", FinishedAt: later}
+	done := scheduler.JobRun{Job: jobA, Period: jobDay, Status: scheduler.JobSucceeded, Owner: "dead/1", FinishedAt: later}
 	if err := s.FinishJobRun(ctx, done); !errors.Is(err, analytics.ErrNotFound) {
 		t.Errorf("FinishJobRun by the former owner: %v, want ErrNotFound", err)
 	}
 	if err := s.HeartbeatJobRun(ctx, jobA, jobDay, "alive/2", later.Add(time.Second)); err != nil {
 		t.Errorf("HeartbeatJobRun by the new owner: %v", err)
 	}
-	if got := oneRun(t, s, jobA, jobDay); got.Owner != "alive/2" || got.Status != analytics.JobRunning {
+	if got := oneRun(t, s, jobA, jobDay); got.Owner != "alive/2" || got.Status != scheduler.JobRunning {
 		t.Errorf("after the takeover the stored run is %+v, want running by alive/2", got)
 	}
 }
 
 func testHeartbeatKeepsClaim(t *testing.T, open Open) {
-	s := openJobRuns(t, open)
+	s := open(t)
 	ctx := context.Background()
 	claim(t, s, claimAt(jobA, jobDay, "host-a/1", jobT0), true)
 	beat := jobT0.Add(90 * time.Second)
@@ -183,7 +195,7 @@ func testHeartbeatKeepsClaim(t *testing.T, open Open) {
 }
 
 func testFinishAndForce(t *testing.T, open Open) {
-	s := openJobRuns(t, open)
+	s := open(t)
 	ctx := context.Background()
 	claim(t, s, claimAt(jobA, jobDay, "host-a/1", jobT0), true)
 	beat := jobT0.Add(30 * time.Second)
@@ -191,8 +203,8 @@ func testFinishAndForce(t *testing.T, open Open) {
 		t.Fatal(err)
 	}
 	end := jobT0.Add(45 * time.Second)
-	done := analytics.JobRun{
-		Job: jobA, Period: jobDay, Status: analytics.JobSucceeded, Owner: "host-a/1",
+	done := scheduler.JobRun{
+		Job: jobA, Period: jobDay, Status: scheduler.JobSucceeded, Owner: "host-a/1",
 		// What a finisher passes for these is ignored: the claim's are kept.
 		ClaimedAt: end, HeartbeatAt: end,
 		FinishedAt: end, Teams: 3, Scopes: 7, Succeeded: 6, Failed: 1, Error: `team "t3": boom`,
@@ -219,10 +231,10 @@ func testFinishAndForce(t *testing.T, open Open) {
 }
 
 func testFailedIsReclaimed(t *testing.T, open Open) {
-	s := openJobRuns(t, open)
+	s := open(t)
 	ctx := context.Background()
 	claim(t, s, claimAt(jobA, jobDay, "host-a/1", jobT0), true)
-	failed := analytics.JobRun{Job: jobA, Period: jobDay, Status: analytics.JobFailed, Owner: "host-a/1",
+	failed := scheduler.JobRun{Job: jobA, Period: jobDay, Status: scheduler.JobFailed, Owner: "host-a/1",
 		FinishedAt: jobT0.Add(time.Second), Teams: 2, Scopes: 2, Failed: 2, Error: "listing teams: connection reset"}
 	if err := s.FinishJobRun(ctx, failed); err != nil {
 		t.Fatalf("FinishJobRun: %v", err)
@@ -236,12 +248,12 @@ func testFailedIsReclaimed(t *testing.T, open Open) {
 }
 
 func testNotOwner(t *testing.T, open Open) {
-	s := openJobRuns(t, open)
+	s := open(t)
 	ctx := context.Background()
 	claim(t, s, claimAt(jobA, jobDay, "host-a/1", jobT0), true)
 	at := jobT0.Add(time.Second)
-	finish := func(owner string, d analytics.Date) analytics.JobRun {
-		return analytics.JobRun{Job: jobA, Period: d, Status: analytics.JobSucceeded, Owner: owner, FinishedAt: at}
+	finish := func(owner string, d analytics.Date) scheduler.JobRun {
+		return scheduler.JobRun{Job: jobA, Period: d, Status: scheduler.JobSucceeded, Owner: owner, FinishedAt: at}
 	}
 	tests := []struct {
 		name string
@@ -258,7 +270,7 @@ func testNotOwner(t *testing.T, open Open) {
 			t.Errorf("%s: %v, want ErrNotFound", tt.name, tt.err)
 		}
 	}
-	if got := oneRun(t, s, jobA, jobDay); got.Status != analytics.JobRunning || got.Owner != "host-a/1" || !got.HeartbeatAt.Equal(jobT0) {
+	if got := oneRun(t, s, jobA, jobDay); got.Status != scheduler.JobRunning || got.Owner != "host-a/1" || !got.HeartbeatAt.Equal(jobT0) {
 		t.Errorf("calls by non-owners changed the run: %+v", got)
 	}
 	if err := s.FinishJobRun(ctx, finish("host-a/1", jobDay)); err != nil {
@@ -274,7 +286,7 @@ func testNotOwner(t *testing.T, open Open) {
 }
 
 func testJobRunsRange(t *testing.T, open Open) {
-	s := openJobRuns(t, open)
+	s := open(t)
 	ctx := context.Background()
 	// Claimed out of order, across a month and a year boundary.
 	days := []string{"2026-01-01", "2025-12-31", "2026-03-01", "2026-02-28", "2025-12-30"}
@@ -310,7 +322,7 @@ func testJobRunsRange(t *testing.T, open Open) {
 }
 
 func testConcurrentClaims(t *testing.T, open Open) {
-	s := openJobRuns(t, open)
+	s := open(t)
 	const n = 12
 	race := func(now time.Time, prefix string) (winners []string) {
 		var mu sync.Mutex
@@ -356,17 +368,17 @@ func testConcurrentClaims(t *testing.T, open Open) {
 }
 
 func testJobRunInvalid(t *testing.T, open Open) {
-	s := openJobRuns(t, open)
+	s := open(t)
 	ctx := context.Background()
 	good := claimAt(jobA, jobDay, "host-a/1", jobT0)
-	claims := map[string]func(c *analytics.JobClaim){
-		"empty job":           func(c *analytics.JobClaim) { c.Job = "" },
-		"empty owner":         func(c *analytics.JobClaim) { c.Owner = "" },
-		"zero period":         func(c *analytics.JobClaim) { c.Period = analytics.Date{} },
-		"impossible period":   func(c *analytics.JobClaim) { c.Period = analytics.Date{Year: 2026, Month: 2, Day: 30} },
-		"zero now":            func(c *analytics.JobClaim) { c.Now = time.Time{} },
-		"zero StaleAfter":     func(c *analytics.JobClaim) { c.StaleAfter = 0 },
-		"negative StaleAfter": func(c *analytics.JobClaim) { c.StaleAfter = -time.Second },
+	claims := map[string]func(c *scheduler.JobClaim){
+		"empty job":           func(c *scheduler.JobClaim) { c.Job = "" },
+		"empty owner":         func(c *scheduler.JobClaim) { c.Owner = "" },
+		"zero period":         func(c *scheduler.JobClaim) { c.Period = analytics.Date{} },
+		"impossible period":   func(c *scheduler.JobClaim) { c.Period = analytics.Date{Year: 2026, Month: 2, Day: 30} },
+		"zero now":            func(c *scheduler.JobClaim) { c.Now = time.Time{} },
+		"zero StaleAfter":     func(c *scheduler.JobClaim) { c.StaleAfter = 0 },
+		"negative StaleAfter": func(c *scheduler.JobClaim) { c.StaleAfter = -time.Second },
 	}
 	for name, mutate := range claims {
 		c := good
@@ -377,13 +389,13 @@ func testJobRunInvalid(t *testing.T, open Open) {
 		}
 	}
 	claim(t, s, good, true)
-	for _, st := range []analytics.JobStatus{analytics.JobRunning, "", "done"} {
-		run := analytics.JobRun{Job: jobA, Period: jobDay, Owner: "host-a/1", Status: st, FinishedAt: jobT0}
+	for _, st := range []scheduler.JobStatus{scheduler.JobRunning, "", "done"} {
+		run := scheduler.JobRun{Job: jobA, Period: jobDay, Owner: "host-a/1", Status: st, FinishedAt: jobT0}
 		if err := s.FinishJobRun(ctx, run); !errors.Is(err, analytics.ErrInvalidArgument) {
 			t.Errorf("FinishJobRun with status %q: %v, want ErrInvalidArgument", st, err)
 		}
 	}
-	if got := oneRun(t, s, jobA, jobDay); got.Status != analytics.JobRunning {
+	if got := oneRun(t, s, jobA, jobDay); got.Status != scheduler.JobRunning {
 		t.Errorf("an invalid finish changed the run: %+v", got)
 	}
 	if _, err := s.JobRuns(ctx, jobA, jobDay, jobDay.AddDays(-1)); !errors.Is(err, analytics.ErrInvalidArgument) {
@@ -392,7 +404,7 @@ func testJobRunInvalid(t *testing.T, open Open) {
 }
 
 func testJobRunCanceled(t *testing.T, open Open) {
-	s := openJobRuns(t, open)
+	s := open(t)
 	claim(t, s, claimAt(jobA, jobDay, "host-a/1", jobT0), true)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -400,16 +412,41 @@ func testJobRunCanceled(t *testing.T, open Open) {
 	_, _, err := s.ClaimJobRun(ctx, claimAt(jobA, jobDay.AddDays(1), "host-a/1", at))
 	wantErr(t, "ClaimJobRun with a cancelled context", err, context.Canceled)
 	wantErr(t, "HeartbeatJobRun with a cancelled context", s.HeartbeatJobRun(ctx, jobA, jobDay, "host-a/1", at), context.Canceled)
-	done := analytics.JobRun{Job: jobA, Period: jobDay, Status: analytics.JobSucceeded, Owner: "host-a/1", FinishedAt: at}
+	done := scheduler.JobRun{Job: jobA, Period: jobDay, Status: scheduler.JobSucceeded, Owner: "host-a/1", FinishedAt: at}
 	wantErr(t, "FinishJobRun with a cancelled context", s.FinishJobRun(ctx, done), context.Canceled)
 	_, err = s.JobRuns(ctx, jobA, jobDay, jobDay)
 	wantErr(t, "JobRuns with a cancelled context", err, context.Canceled)
 	// Nothing was written.
-	if got := oneRun(t, s, jobA, jobDay); got.Status != analytics.JobRunning || !got.HeartbeatAt.Equal(jobT0) {
+	if got := oneRun(t, s, jobA, jobDay); got.Status != scheduler.JobRunning || !got.HeartbeatAt.Equal(jobT0) {
 		t.Errorf("calls with a cancelled context changed the run: %+v", got)
 	}
 	runs, err := s.JobRuns(context.Background(), jobA, jobDay.AddDays(1), jobDay.AddDays(1))
 	if err != nil || len(runs) != 0 {
 		t.Errorf("a claim with a cancelled context was stored: %+v, %v", runs, err)
+	}
+}
+
+// ts parses an RFC 3339 instant such as "2026-03-11T02:00:00Z".
+func ts(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// date parses a date such as "2026-03-10".
+func date(s string) analytics.Date {
+	d, err := analytics.ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func wantErr(t *testing.T, what string, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Errorf("%s: got error %v, want one wrapping %v", what, err, target)
 	}
 }
