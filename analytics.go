@@ -4,17 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
+	"reflect"
 	"slices"
 	"time"
 )
 
 // Config configures a Service. A nil *Config, and every zero field, means the
-// default stated on the field.
+// default stated on the field (see WithDefaults).
 type Config struct {
 	// Clock tells the time for "today", "as of" and which days have ended.
-	// Defaults to SystemClock().
+	// The Service and its Snapshotter share one clock: Clock and
+	// Snapshotter.Clock default to each other, and setting both to
+	// different clocks is an error. Defaults to Snapshotter.Clock when that
+	// is set, else to SystemClock(). A typed nil (a nil *FakeClock) is an
+	// error.
 	Clock Clock
 	// Cache serves repeated reads. TTLs are the cache's own tiers (see
 	// CacheTTLs: real-time 30 s, dashboard 5 min, snapshots 1 h). Defaults
@@ -30,11 +34,14 @@ type Config struct {
 	// bytes are still read from the cache every time, so expiry and
 	// InvalidateTeam work as without it.
 	Cache Cache
-	// ReplyWindow is the reply window of every aggregation. Defaults to
-	// DefaultReplyWindow (24 h).
-	ReplyWindow time.Duration
-	// BatchSize is the Snapshotter's batch size. Defaults to 200.
-	BatchSize int
+	// Snapshotter configures the Service's Snapshotter (see
+	// Service.Snapshotter); its ReplyWindow is also the reply window of the
+	// Service's live reads. Its Clock defaults to Clock and its Logger to
+	// Logger; its AfterBatch, if set, is called after the Service has
+	// invalidated the batch's teams. Defaults to nil: every
+	// SnapshotterConfig default. Errors name its fields as
+	// "Config.Snapshotter.Field".
+	Snapshotter *SnapshotterConfig
 	// WarmDashboards lists the dashboard lengths, in days, that are
 	// recomputed and cached for the teams of a snapshot run made through
 	// Service.Snapshotter, after the batch that wrote them, when the run
@@ -49,12 +56,94 @@ type Config struct {
 	// The other lengths, such as the 90-day dashboard after a first
 	// backfill of 35 days, are computed by their first read instead.
 	// Deciding costs one read of the team and of its stored daily
-	// snapshots over the longest window. Defaults to [7, 30, 90] when nil;
-	// an empty non-nil slice turns warming off. Warming runs on the
-	// generating goroutine, and only when Cache is set.
+	// snapshots over the longest window. Each length must be in
+	// 1..MaxDashboardDays. Defaults to [7, 30, 90] when nil; an empty
+	// non-nil slice turns warming off. Warming runs on the generating
+	// goroutine, and only when Cache is set.
 	WarmDashboards []int
-	// Logger receives structured logs. Defaults to discarding them.
+	// Logger receives structured logs. Defaults to a logger that discards
+	// everything.
 	Logger *slog.Logger
+}
+
+// WithDefaults returns a copy of c with every zero field set to its
+// default, Snapshotter included (a copy of its own). A nil c gives every
+// default. It does not validate: New reports what is wrong with the
+// result.
+func (c *Config) WithDefaults() *Config {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	// The Snapshotter's copy, with every default but Clock and Logger,
+	// which default to the Service's.
+	var snap SnapshotterConfig
+	if out.Snapshotter != nil {
+		snap = *out.Snapshotter
+	}
+	clock, logger := snap.Clock, snap.Logger
+	snap = *snap.WithDefaults()
+	snap.Clock, snap.Logger = clock, logger
+	// One clock for both: each defaults to the other, or to the system
+	// clock. A typed nil is left where the caller put it, for validate to
+	// name, and is not copied to the other field.
+	if out.Clock == nil {
+		out.Clock = clockOrSystem(snap.Clock)
+	}
+	if snap.Clock == nil {
+		snap.Clock = clockOrSystem(out.Clock)
+	}
+	if out.Logger == nil {
+		out.Logger = discardLogger()
+	}
+	if snap.Logger == nil {
+		snap.Logger = out.Logger
+	}
+	out.Snapshotter = &snap
+	if out.WarmDashboards == nil {
+		out.WarmDashboards = []int{7, 30, 90}
+	} else {
+		out.WarmDashboards = slices.Clone(out.WarmDashboards)
+	}
+	return &out
+}
+
+// validate checks a Config that has its defaults; errors name the field
+// as Config.Field.
+func (c *Config) validate() error {
+	if c.Cache != nil && isNil(c.Cache) {
+		return typedNil("Config.Cache", c.Cache)
+	}
+	if isNil(c.Clock) {
+		return typedNil("Config.Clock", c.Clock)
+	}
+	if err := c.Snapshotter.validateAs("Config.Snapshotter."); err != nil {
+		return err
+	}
+	if !sameClock(c.Clock, c.Snapshotter.Clock) {
+		return invalid("Config.Snapshotter.Clock", "%T is not Config.Clock (%T): the Service and its Snapshotter must tell the same time; set one of them, or leave both nil", c.Snapshotter.Clock, c.Clock)
+	}
+	for i, d := range c.WarmDashboards {
+		if d <= 0 || d > MaxDashboardDays {
+			return invalid(fmtIndex("Config.WarmDashboards", i), "%d is not in 1..%d", d, MaxDashboardDays)
+		}
+	}
+	return nil
+}
+
+// clockOrSystem returns c, or SystemClock() when c is nil or a typed nil.
+func clockOrSystem(c Clock) Clock {
+	if isNil(c) {
+		return SystemClock()
+	}
+	return c
+}
+
+// sameClock reports whether a and b are the same clock: equal comparable
+// values (the same *FakeClock, or the system clock).
+func sameClock(a, b Clock) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta != nil && ta.Comparable() && a == b
 }
 
 // MaxDashboardDays is the longest dashboard window, in days.
@@ -76,10 +165,13 @@ type Service struct {
 	decoded *decodedTable
 }
 
-// New returns a Service over store. A nil store or an invalid config gives
-// ErrInvalidArgument naming the field. A typed nil (a nil *pgstore.Store
-// as store, a nil *TieredCache as Config.Cache, a nil *FakeClock as
-// Config.Clock) is rejected the same way, never left to panic later.
+// New returns a Service over store, configured by cfg.WithDefaults() (nil
+// for every default). A nil store or an invalid config gives a *FieldError,
+// wrapping ErrInvalidArgument, that names the field (such as
+// "Config.WarmDashboards[0]" or "Config.Snapshotter.BatchSize"). A typed
+// nil (a nil *pgstore.Store as store, a nil *TieredCache as Config.Cache,
+// a nil *FakeClock as Config.Clock) is rejected the same way, never left
+// to panic later.
 func New(store Store, cfg *Config) (*Service, error) {
 	if store == nil {
 		return nil, invalid("store", "must not be nil")
@@ -87,43 +179,21 @@ func New(store Store, cfg *Config) (*Service, error) {
 	if isNil(store) {
 		return nil, typedNil("store", store)
 	}
-	var c Config
-	if cfg != nil {
-		c = *cfg
+	c := cfg.WithDefaults()
+	if err := c.validate(); err != nil {
+		return nil, err
 	}
-	if c.Cache != nil && isNil(c.Cache) {
-		return nil, typedNil("Config.Cache", c.Cache)
-	}
-	if c.Clock != nil && isNil(c.Clock) {
-		return nil, typedNil("Config.Clock", c.Clock)
-	}
-	if c.Clock == nil {
-		c.Clock = SystemClock()
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if c.WarmDashboards == nil {
-		c.WarmDashboards = []int{7, 30, 90}
-	}
-	for i, d := range c.WarmDashboards {
-		if d <= 0 || d > MaxDashboardDays {
-			return nil, invalid(fmtIndex("Config.WarmDashboards", i), "%d is not in 1..%d", d, MaxDashboardDays)
-		}
-	}
-	s := &Service{store: store, cache: c.Cache, clock: c.Clock, cfg: c, log: c.Logger}
+	s := &Service{store: store, cache: c.Cache, clock: c.Clock, cfg: *c, log: c.Logger}
 	if c.Cache != nil {
 		s.decoded = newDecodedTable()
 	}
-	snap, err := NewSnapshotter(store, &SnapshotterConfig{
-		Clock: c.Clock, BatchSize: c.BatchSize, ReplyWindow: c.ReplyWindow, Logger: c.Logger,
-		AfterBatch: s.afterBatch, afterLatest: s.warm,
-	})
+	sc := *c.Snapshotter
+	sc.AfterBatch, sc.afterLatest = s.afterBatch, s.warm
+	snap, err := NewSnapshotter(store, &sc)
 	if err != nil {
 		return nil, err
 	}
 	s.snap = snap
-	s.cfg.ReplyWindow = snap.cfg.ReplyWindow
 	return s, nil
 }
 
@@ -132,8 +202,12 @@ func New(store Store, cfg *Config) (*Service, error) {
 // a team's latest period warm its dashboards (Config.WarmDashboards).
 func (s *Service) Snapshotter() *Snapshotter { return s.snap }
 
-// afterBatch invalidates every team of a stored batch, once each.
+// afterBatch invalidates every team of a stored batch, once each, then
+// calls Config.Snapshotter.AfterBatch if set.
 func (s *Service) afterBatch(ctx context.Context, snaps []Snapshot) {
+	if after := s.cfg.Snapshotter.AfterBatch; after != nil {
+		defer after(ctx, snaps)
+	}
 	if s.cache == nil {
 		return // nothing cached, nothing to invalidate
 	}
@@ -244,7 +318,7 @@ func (s *Service) RealTime(ctx context.Context, scope Scope) (Metrics, error) {
 			return Metrics{}, err
 		}
 		ms, err := s.store.Aggregate(ctx, AggregateRequest{
-			Items: []ScopePeriod{{Scope: scope, Period: soFar(today, now)}}, ReplyWindow: s.cfg.ReplyWindow,
+			Items: []ScopePeriod{{Scope: scope, Period: soFar(today, now)}}, ReplyWindow: s.snap.cfg.ReplyWindow,
 		})
 		if err != nil {
 			return Metrics{}, err

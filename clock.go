@@ -13,12 +13,16 @@ type Clock interface {
 }
 
 // SystemClock returns the Clock backed by time.Now. It is the default
-// wherever a Config has a nil Clock.
+// wherever a Config has a nil Clock. It also has the method
+// After(d time.Duration) <-chan time.Time of time.After, with which the
+// scheduler waits (scheduler.AfterClock).
 func SystemClock() Clock { return systemClock{} }
 
 type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // FakeClock is a settable Clock for tests, safe for concurrent use. Hosts may
 // use it in their own tests. The zero value is not usable; call NewFakeClock.

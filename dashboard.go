@@ -164,7 +164,7 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 		p = p.Prev()
 	}
 	live, liveAt, liveDays := livePeriods(scope, periods, days, now, prevLast, byDate)
-	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.cfg.ReplyWindow})
+	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.snap.cfg.ReplyWindow})
 	if err != nil {
 		return Dashboard{}, err
 	}

@@ -34,7 +34,7 @@ var (
 // errors.Is(err, ErrInvalidArgument) is true for every *FieldError.
 type FieldError struct {
 	// Field is the name of the argument or struct field, e.g. "TeamID" or
-	// "Config.BatchSize".
+	// "Config.Snapshotter.BatchSize".
 	Field string
 	// Reason says what is wrong with it, in lower case.
 	Reason string

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -13,10 +12,12 @@ import (
 )
 
 // SnapshotterConfig configures a Snapshotter. A nil *SnapshotterConfig, and
-// every zero field, means the default stated on the field.
+// every zero field, means the default stated on the field (see
+// WithDefaults).
 type SnapshotterConfig struct {
 	// Clock stamps GeneratedAt and CreatedAt and decides which periods have
-	// ended. Defaults to SystemClock().
+	// ended. Defaults to SystemClock(); in Config.Snapshotter, to
+	// Config.Clock. A typed nil (a nil *FakeClock) is an error.
 	Clock Clock
 	// BatchSize is how many teams are aggregated and upserted together, in
 	// one Aggregate call and one all-or-nothing UpsertSnapshots call.
@@ -26,14 +27,16 @@ type SnapshotterConfig struct {
 	// DefaultReplyWindow (24 h). Must not be negative.
 	ReplyWindow time.Duration
 	// Logger receives one line per failed team and per run. Defaults to a
-	// logger that discards everything.
+	// logger that discards everything; in Config.Snapshotter, to
+	// Config.Logger.
 	Logger *slog.Logger
 	// AfterBatch, if set, is called after each batch of snapshots has been
-	// stored, with the snapshots written. The Service uses it to invalidate
-	// the teams' cached reads. It runs on the goroutine that
+	// stored, with the snapshots written. It runs on the goroutine that
 	// generated the batch; its duration adds to the run's. With
 	// RollUpParallelism above 1 it may be called for two batches of a
-	// weekly or monthly run at once.
+	// weekly or monthly run at once. In Config.Snapshotter, it is called
+	// after the Service has invalidated the batch's teams. Defaults to
+	// nil: nothing is called.
 	AfterBatch func(ctx context.Context, snaps []Snapshot)
 	// RollUpParallelism is how many batches of a weekly or monthly run are
 	// rolled up at once when the store can roll up (ActiveContactsCounter).
@@ -54,39 +57,60 @@ type SnapshotterConfig struct {
 	afterLatest func(ctx context.Context, teamIDs []string)
 }
 
-func (c *SnapshotterConfig) withDefaults() (SnapshotterConfig, error) {
+// Defaults of SnapshotterConfig.
+const (
+	defaultBatchSize         = 200
+	defaultRollUpParallelism = 2
+)
+
+// discardLogger returns the logger every Config defaults to: one that
+// discards everything.
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// WithDefaults returns a copy of c with every zero field set to its
+// default. A nil c gives every default. It does not validate: negative
+// sizes and a typed-nil Clock are kept for NewSnapshotter to report.
+func (c *SnapshotterConfig) WithDefaults() *SnapshotterConfig {
 	var out SnapshotterConfig
 	if c != nil {
 		out = *c
 	}
-	if out.Clock != nil && isNil(out.Clock) {
-		return out, typedNil("SnapshotterConfig.Clock", out.Clock)
-	}
 	if out.Clock == nil {
 		out.Clock = SystemClock()
 	}
-	if out.BatchSize < 0 {
-		return out, invalid("SnapshotterConfig.BatchSize", "must not be negative, got %d", out.BatchSize)
-	}
 	if out.BatchSize == 0 {
-		out.BatchSize = 200
-	}
-	if out.ReplyWindow < 0 {
-		return out, invalid("SnapshotterConfig.ReplyWindow", "must not be negative, got %v", out.ReplyWindow)
+		out.BatchSize = defaultBatchSize
 	}
 	if out.ReplyWindow == 0 {
 		out.ReplyWindow = DefaultReplyWindow
 	}
 	if out.Logger == nil {
-		out.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if out.RollUpParallelism < 0 {
-		return out, invalid("SnapshotterConfig.RollUpParallelism", "must not be negative, got %d", out.RollUpParallelism)
+		out.Logger = discardLogger()
 	}
 	if out.RollUpParallelism == 0 {
-		out.RollUpParallelism = 2
+		out.RollUpParallelism = defaultRollUpParallelism
 	}
-	return out, nil
+	return &out
+}
+
+// validate checks a SnapshotterConfig that has its defaults; errors name
+// the field as SnapshotterConfig.Field.
+func (c *SnapshotterConfig) validate() error { return c.validateAs("SnapshotterConfig.") }
+
+// validateAs is validate with the fields named prefix+Field, such as
+// "Config.Snapshotter.BatchSize" for the Service's.
+func (c *SnapshotterConfig) validateAs(prefix string) error {
+	switch {
+	case isNil(c.Clock):
+		return typedNil(prefix+"Clock", c.Clock)
+	case c.BatchSize < 0:
+		return invalid(prefix+"BatchSize", "must not be negative, got %d", c.BatchSize)
+	case c.ReplyWindow < 0:
+		return invalid(prefix+"ReplyWindow", "must not be negative, got %v", c.ReplyWindow)
+	case c.RollUpParallelism < 0:
+		return invalid(prefix+"RollUpParallelism", "must not be negative, got %d", c.RollUpParallelism)
+	}
+	return nil
 }
 
 // Snapshotter aggregates activity into snapshots and stores them. It is safe
@@ -105,8 +129,11 @@ type Snapshotter struct {
 	cfg   SnapshotterConfig
 }
 
-// NewSnapshotter returns a Snapshotter over store. A nil store, typed nil
-// included, or an invalid config gives ErrInvalidArgument.
+// NewSnapshotter returns a Snapshotter over store, configured by
+// cfg.WithDefaults() (nil for every default). A nil store, typed nil
+// included, or an invalid config gives a *FieldError, wrapping
+// ErrInvalidArgument, that names the field (such as
+// "SnapshotterConfig.BatchSize").
 func NewSnapshotter(store Store, cfg *SnapshotterConfig) (*Snapshotter, error) {
 	if store == nil {
 		return nil, invalid("store", "must not be nil")
@@ -114,11 +141,11 @@ func NewSnapshotter(store Store, cfg *SnapshotterConfig) (*Snapshotter, error) {
 	if isNil(store) {
 		return nil, typedNil("store", store)
 	}
-	c, err := cfg.withDefaults()
-	if err != nil {
+	c := cfg.WithDefaults()
+	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	return &Snapshotter{store: store, cfg: c}, nil
+	return &Snapshotter{store: store, cfg: *c}, nil
 }
 
 // Generate aggregates one scope over one period and upserts its snapshot,

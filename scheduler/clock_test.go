@@ -40,3 +40,13 @@ func TestNewRequiresTheSnapshottersClock(t *testing.T) {
 		t.Errorf("RunDue at the Snapshotter's now with Config.Clock nil: %v", err)
 	}
 }
+
+// The clocks of package analytics are AfterClocks, so the Scheduler waits
+// on them rather than on real timers.
+func TestAnalyticsClocksAreAfterClocks(t *testing.T) {
+	t.Parallel()
+	var _ scheduler.AfterClock = (*analytics.FakeClock)(nil)
+	if _, ok := analytics.SystemClock().(scheduler.AfterClock); !ok {
+		t.Errorf("analytics.SystemClock() (%T) is not a scheduler.AfterClock", analytics.SystemClock())
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"reflect"
@@ -48,35 +47,38 @@ const TickEvery = 15 * time.Minute
 const TickSpec = "*/15 * * * *"
 
 // Config configures a Scheduler. A nil *Config, and every zero field, means
-// the default stated on the field.
+// the default stated on the field (see WithDefaults).
 type Config struct {
-	// Clock tells the time and, if it has a method
-	// After(time.Duration) <-chan time.Time (as *analytics.FakeClock
-	// does), drives every wait: the next tick, heartbeats and retry
-	// backoff. Other clocks wait on real timers. It must be the
-	// Snapshotter's clock (Snapshotter.Clock), since the Snapshotter skips
-	// the periods that have not ended by its own: another clock makes New
-	// fail. Defaults to the Snapshotter's clock; a typed nil (a nil
-	// *analytics.FakeClock) makes New fail.
+	// Clock tells the time and, if it is an AfterClock (as
+	// *analytics.FakeClock and analytics.SystemClock() are), drives every
+	// wait: the next tick, heartbeats and retry backoff. Other clocks wait
+	// on real timers (time.After). It must be the Snapshotter's clock
+	// (Snapshotter.Clock), since the Snapshotter skips the periods that
+	// have not ended by its own: another clock makes New fail. Defaults to
+	// the Snapshotter's clock, which New fills in (WithDefaults leaves it
+	// nil). A typed nil (a nil *analytics.FakeClock) makes New fail.
 	// Nothing depends on the zone the process runs in: due times are read
 	// in each team's zone, ticks and run keys are in UTC.
 	Clock analytics.Clock
 	// Owner identifies this scheduler in the job-runs store. It must be
 	// unique among the schedulers sharing a store: two schedulers with one
-	// Owner could finish each other's runs. Defaults to
-	// "HOSTNAME/PID/RANDOM", with 8 random hex digits.
+	// Owner could finish each other's runs, and it must pass
+	// analytics.ValidateID. Defaults to "HOSTNAME/PID/RANDOM", with 8
+	// random hex digits.
 	Owner string
-	// Daily, Weekly and Monthly configure the three jobs.
+	// Daily, Weekly and Monthly configure the three jobs. Each defaults to
+	// the job's own defaults, stated on JobConfig's fields.
 	Daily, Weekly, Monthly JobConfig
 	// StaleAfter is how old the heartbeat of a running claim must be before
 	// another scheduler takes the run over, its holder being presumed dead.
-	// Defaults to 2 minutes.
+	// Defaults to 2 minutes. Must not be negative.
 	StaleAfter time.Duration
 	// HeartbeatEvery is how often a running job renews its claim. It must
 	// be less than StaleAfter. Defaults to 30 seconds, or StaleAfter/4 if
-	// that is less.
+	// that is less. Must not be negative.
 	HeartbeatEvery time.Duration
-	// Retry is how transient failures are retried within a run.
+	// Retry is how transient failures are retried within a run. Defaults
+	// to the defaults stated on Retry's fields.
 	Retry Retry
 	// Logger receives a line per run and per problem. Defaults to a logger
 	// that discards everything.
@@ -85,7 +87,8 @@ type Config struct {
 	// run what was due and is about to wait for the instant next (its
 	// timer is already set, so a clock moved from OnIdle's caller on is
 	// seen). It must not block. Tests and simulations use it to know when
-	// to move an analytics.FakeClock; monitoring may log next.
+	// to move an analytics.FakeClock; monitoring may log next. Defaults to
+	// nil: nothing is called.
 	OnIdle func(next time.Time)
 }
 
@@ -104,15 +107,17 @@ type JobConfig struct {
 	Spec string
 	// Lookback is how many periods of each team, in its zone and counting
 	// back from the latest one whose tick has come, the catch-up looks at
-	// for a missing snapshot (see the package documentation). Defaults to
-	// 35 for the daily job, 8 for the weekly one and 3 for the monthly one.
-	// -1 means 1: no catch-up beyond the latest period.
+	// for a missing snapshot (see the package documentation). -1 means 1:
+	// no catch-up beyond the latest period; below -1 is an error. Defaults
+	// to 35 for the daily job, 8 for the weekly one and 3 for the monthly
+	// one.
 	Lookback int
 	// Trailing is how many periods before a team's due one a run
 	// regenerates too, so that late status updates reach the snapshots:
 	// with Trailing > 0 the run that generates a team's period also
-	// regenerates the Trailing periods before it. Defaults to 2 for the
-	// daily job and none for the others; -1 means none.
+	// regenerates the Trailing periods before it. -1 means none; below -1
+	// is an error. Defaults to 2 for the daily job and none for the
+	// others.
 	Trailing int
 }
 
@@ -123,11 +128,13 @@ type JobConfig struct {
 // MaxBackoff and are measured on Config.Clock.
 type Retry struct {
 	// Attempts is how many times a failing step is tried in all. 1 means
-	// no retry. Defaults to 3.
+	// no retry. Defaults to 3. Must not be negative.
 	Attempts int
 	// Backoff is the wait before the first retry. Defaults to 1 second.
+	// Must not be negative.
 	Backoff time.Duration
-	// MaxBackoff caps each wait. Defaults to 1 minute.
+	// MaxBackoff caps each wait. Defaults to 1 minute. Must not be
+	// negative.
 	MaxBackoff time.Duration
 }
 
@@ -166,55 +173,38 @@ func (c *Config) jobConfig(name string) *JobConfig {
 	}
 }
 
-// withDefaults validates c and fills in its defaults; snapClock is the
-// Snapshotter's clock, which Clock defaults to and must equal.
-func (c *Config) withDefaults(snapClock analytics.Clock) (Config, error) {
+// WithDefaults returns a copy of c with every zero field set to its
+// default, but Clock: its default is the Snapshotter's clock, which New
+// fills in. A nil c gives every default. It does not validate: values
+// such as a negative StaleAfter are kept for New to report, and -1 in a
+// JobConfig's Lookback or Trailing is kept, meaning what it says there.
+func (c *Config) WithDefaults() *Config {
 	var out Config
 	if c != nil {
 		out = *c
 	}
-	if out.Clock != nil {
-		if err := checkDep("Config.Clock", out.Clock); err != nil {
-			return out, err
-		}
-		if !sameClock(out.Clock, snapClock) {
-			return out, analytics.InvalidArgument("Config.Clock",
-				"%T is not the Snapshotter's clock (%T): both must tell the same time; leave Config.Clock nil to use the Snapshotter's", out.Clock, snapClock)
-		}
-	}
-	if out.Clock == nil {
-		out.Clock = snapClock
-	}
 	if out.Owner == "" {
 		out.Owner = defaultOwner()
-	}
-	if err := analytics.ValidateID("Config.Owner", out.Owner); err != nil {
-		return out, err
-	}
-	if out.StaleAfter < 0 {
-		return out, analytics.InvalidArgument("Config.StaleAfter", "must not be negative, got %v", out.StaleAfter)
 	}
 	if out.StaleAfter == 0 {
 		out.StaleAfter = 2 * time.Minute
 	}
-	if out.HeartbeatEvery < 0 {
-		return out, analytics.InvalidArgument("Config.HeartbeatEvery", "must not be negative, got %v", out.HeartbeatEvery)
-	}
 	if out.HeartbeatEvery == 0 {
 		out.HeartbeatEvery = min(30*time.Second, out.StaleAfter/4)
 	}
-	if out.HeartbeatEvery >= out.StaleAfter {
-		return out, analytics.InvalidArgument("Config.HeartbeatEvery", "%v must be less than StaleAfter %v", out.HeartbeatEvery, out.StaleAfter)
+	out.Retry = out.Retry.withDefaults()
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.DiscardHandler)
 	}
-	r := &out.Retry
-	switch {
-	case r.Attempts < 0:
-		return out, analytics.InvalidArgument("Config.Retry.Attempts", "must not be negative, got %d", r.Attempts)
-	case r.Backoff < 0:
-		return out, analytics.InvalidArgument("Config.Retry.Backoff", "must not be negative, got %v", r.Backoff)
-	case r.MaxBackoff < 0:
-		return out, analytics.InvalidArgument("Config.Retry.MaxBackoff", "must not be negative, got %v", r.MaxBackoff)
+	for _, d := range allJobs {
+		jc := out.jobConfig(d.name)
+		*jc = jc.withDefaults(d)
 	}
+	return &out
+}
+
+// withDefaults returns r with every zero field set to its default.
+func (r Retry) withDefaults() Retry {
 	if r.Attempts == 0 {
 		r.Attempts = 3
 	}
@@ -224,34 +214,85 @@ func (c *Config) withDefaults(snapClock analytics.Clock) (Config, error) {
 	if r.MaxBackoff == 0 {
 		r.MaxBackoff = time.Minute
 	}
-	if out.Logger == nil {
-		out.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	return r
+}
+
+// withDefaults returns c with every zero field set to job d's default.
+func (c JobConfig) withDefaults(d jobDefaults) JobConfig {
+	if c.Spec == "" {
+		c.Spec = d.spec
+	}
+	if c.Lookback == 0 {
+		c.Lookback = d.lookback
+	}
+	if c.Trailing == 0 {
+		c.Trailing = d.trailing
+	}
+	return c
+}
+
+// validate checks a Config that has its defaults, and that its Clock is
+// snapClock, the Snapshotter's; errors name the field as Config.Field.
+func (c *Config) validate(snapClock analytics.Clock) error {
+	if err := checkDep("Config.Clock", c.Clock); err != nil {
+		return err
+	}
+	if !sameClock(c.Clock, snapClock) {
+		return analytics.InvalidArgument("Config.Clock",
+			"%T is not the Snapshotter's clock (%T): both must tell the same time; leave Config.Clock nil to use the Snapshotter's", c.Clock, snapClock)
+	}
+	if err := analytics.ValidateID("Config.Owner", c.Owner); err != nil {
+		return err
+	}
+	switch {
+	case c.StaleAfter < 0:
+		return analytics.InvalidArgument("Config.StaleAfter", "must not be negative, got %v", c.StaleAfter)
+	case c.HeartbeatEvery < 0:
+		return analytics.InvalidArgument("Config.HeartbeatEvery", "must not be negative, got %v", c.HeartbeatEvery)
+	case c.HeartbeatEvery >= c.StaleAfter:
+		return analytics.InvalidArgument("Config.HeartbeatEvery", "%v must be less than StaleAfter %v", c.HeartbeatEvery, c.StaleAfter)
+	}
+	if err := c.Retry.validate("Config.Retry."); err != nil {
+		return err
 	}
 	for _, d := range allJobs {
-		jc := out.jobConfig(d.name)
-		field := "Config." + d.typ.String()
-		if jc.Spec == "" {
-			jc.Spec = d.spec
-		}
-		switch {
-		case jc.Lookback < -1:
-			return out, analytics.InvalidArgument(field+".Lookback", "must be -1 or more, got %d", jc.Lookback)
-		case jc.Lookback == -1:
-			jc.Lookback = 1
-		case jc.Lookback == 0:
-			jc.Lookback = d.lookback
-		}
-		switch {
-		case jc.Trailing < -1:
-			return out, analytics.InvalidArgument(field+".Trailing", "must be -1 or more, got %d", jc.Trailing)
-		case jc.Trailing == -1:
-			jc.Trailing = 0
-		case jc.Trailing == 0:
-			jc.Trailing = d.trailing
+		if err := c.jobConfig(d.name).validate("Config." + d.typ.String() + "."); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
+
+// validate checks r; errors name the field as prefix+Field.
+func (r Retry) validate(prefix string) error {
+	switch {
+	case r.Attempts < 0:
+		return analytics.InvalidArgument(prefix+"Attempts", "must not be negative, got %d", r.Attempts)
+	case r.Backoff < 0:
+		return analytics.InvalidArgument(prefix+"Backoff", "must not be negative, got %v", r.Backoff)
+	case r.MaxBackoff < 0:
+		return analytics.InvalidArgument(prefix+"MaxBackoff", "must not be negative, got %v", r.MaxBackoff)
+	}
+	return nil
+}
+
+// validate checks c; errors name the field as prefix+Field.
+func (c JobConfig) validate(prefix string) error {
+	switch {
+	case c.Lookback < -1:
+		return analytics.InvalidArgument(prefix+"Lookback", "must be -1 or more, got %d", c.Lookback)
+	case c.Trailing < -1:
+		return analytics.InvalidArgument(prefix+"Trailing", "must be -1 or more, got %d", c.Trailing)
+	}
+	_, err := parseSpec(prefix+"Spec", c.Spec)
+	return err
+}
+
+// lookback is Lookback as a count of periods: -1 means 1.
+func (c JobConfig) lookback() int { return max(c.Lookback, 1) }
+
+// trailing is Trailing as a count of periods: -1 means none.
+func (c JobConfig) trailing() int { return max(c.Trailing, 0) }
 
 // quarterHours are the minutes a spec may fire at.
 const quarterHours = 1<<0 | 1<<15 | 1<<30 | 1<<45

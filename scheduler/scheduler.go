@@ -116,11 +116,13 @@ type RunResult struct {
 }
 
 // New returns a Scheduler that generates snapshots with snap and claims
-// runs in runs; the Postgres and in-memory stores are JobRunStores. A nil
-// snap or runs (a typed nil, such as a nil *pgstore.Store, included), a
-// typed-nil Config.Clock, or an invalid cfg, gives an error wrapping
-// analytics.ErrInvalidArgument that names the field. cfg may be nil for
-// the defaults. New starts nothing; see Start, Jobs and RunDue.
+// runs in runs; the Postgres and in-memory stores are JobRunStores. It is
+// configured by cfg.WithDefaults() (nil for every default), with Clock
+// defaulting to snap's. A nil snap or runs (a typed nil, such as a nil
+// *pgstore.Store, included), a typed-nil Config.Clock, or an invalid cfg,
+// gives a *analytics.FieldError, wrapping analytics.ErrInvalidArgument,
+// that names the field (such as "Config.Daily.Lookback"). New starts
+// nothing; see Start, Jobs and RunDue.
 func New(snap *analytics.Snapshotter, runs JobRunStore, cfg *Config) (*Scheduler, error) {
 	if snap == nil {
 		return nil, analytics.InvalidArgument("snap", "must not be nil")
@@ -128,11 +130,14 @@ func New(snap *analytics.Snapshotter, runs JobRunStore, cfg *Config) (*Scheduler
 	if err := checkDep("runs", runs); err != nil {
 		return nil, err
 	}
-	c, err := cfg.withDefaults(snap.Clock())
-	if err != nil {
+	c := cfg.WithDefaults()
+	if c.Clock == nil {
+		c.Clock = snap.Clock()
+	}
+	if err := c.validate(snap.Clock()); err != nil {
 		return nil, err
 	}
-	s := &Scheduler{snap: snap, runs: runs, cfg: c, after: afterFunc(c.Clock)}
+	s := &Scheduler{snap: snap, runs: runs, cfg: *c, after: afterFunc(c.Clock)}
 	// The jobs share one Schedule; a default spec leaves its type's field
 	// nil, so that the zero Schedule's rule is the one definition of it.
 	var due analytics.Schedule
@@ -146,7 +151,7 @@ func New(snap *analytics.Snapshotter, runs JobRunStore, cfg *Config) (*Scheduler
 			setSchedule(&due, d.typ, sched)
 		}
 		s.jobs = append(s.jobs, &job{name: d.name, typ: d.typ, spec: jc.Spec,
-			lookback: jc.Lookback, trailing: jc.Trailing, outageCheck: true})
+			lookback: jc.lookback(), trailing: jc.trailing(), outageCheck: true})
 	}
 	for _, j := range s.jobs {
 		j.due = due
@@ -164,16 +169,6 @@ func setSchedule(due *analytics.Schedule, typ analytics.SnapshotType, sched cron
 	case analytics.Monthly:
 		due.Monthly = sched
 	}
-}
-
-// afterFunc returns the clock's After if it has one, else real timers.
-func afterFunc(c analytics.Clock) func(time.Duration) <-chan time.Time {
-	if a, ok := c.(interface {
-		After(time.Duration) <-chan time.Time
-	}); ok {
-		return a.After
-	}
-	return time.After
 }
 
 // Owner returns the identity the scheduler claims runs under.

@@ -80,7 +80,7 @@ type Dataset struct {
 
 // fingerprint identifies a dataset's configuration.
 func fingerprint(cfg synth.Config) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%+v", cfg.WithDefaults())))
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%+v", *cfg.WithDefaults())))
 	return hex.EncodeToString(sum[:12])
 }
 
@@ -90,7 +90,7 @@ func fingerprint(cfg synth.Config) string {
 // table) is kept as it is; otherwise the schema is dropped and loaded
 // afresh with synth.LoadPostgres. Progress goes to log.
 func Load(ctx context.Context, url, schema string, cfg synth.Config, reuse bool, log io.Writer) (Dataset, error) {
-	cfg = cfg.WithDefaults()
+	cfg = *cfg.WithDefaults()
 	ds := Dataset{Schema: schema, Config: cfg}
 	fp := fingerprint(cfg)
 	conn, err := pgx.Connect(ctx, url)

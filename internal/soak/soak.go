@@ -58,7 +58,8 @@ import (
 	"github.com/msgstats/analytics/store/memstore"
 )
 
-// Config sizes a soak. Zero fields take the defaults stated.
+// Config sizes a soak. Every zero field means the default stated on the
+// field (see WithDefaults).
 type Config struct {
 	// Duration is how long the readers run. Defaults to 20 s.
 	Duration time.Duration
@@ -69,10 +70,10 @@ type Config struct {
 	// InvalidationsPerSecond paces the invalidating goroutine. Defaults to 200.
 	InvalidationsPerSecond int
 	// Redis is the shared second cache tier, with ContextTimeoutEnabled set.
-	// Required.
+	// Required: nil is an error.
 	Redis redis.UniversalClient
 	// Prefix is the Redis key prefix of the run; the caller deletes its
-	// keys afterwards. Required.
+	// keys afterwards. Required: empty is an error.
 	Prefix string
 	// InvalidationBound is the caches' InvalidationBound. Defaults to
 	// analytics.DefaultInvalidationBound (1 s).
@@ -88,35 +89,63 @@ type Config struct {
 	Seed uint64
 }
 
-func (c Config) withDefaults() (Config, error) {
-	if c.Duration == 0 {
-		c.Duration = 20 * time.Second
+// WithDefaults returns a copy of c with every zero field set to its
+// default. A nil c gives every default. It does not validate: Run reports
+// what is wrong with the result.
+func (c *Config) WithDefaults() *Config {
+	var out Config
+	if c != nil {
+		out = *c
 	}
-	if c.Teams == 0 {
-		c.Teams = 1000
+	if out.Duration == 0 {
+		out.Duration = 20 * time.Second
 	}
-	if c.Readers == 0 {
-		c.Readers = 200
+	if out.Teams == 0 {
+		out.Teams = 1000
 	}
-	if c.InvalidationsPerSecond == 0 {
-		c.InvalidationsPerSecond = 200
+	if out.Readers == 0 {
+		out.Readers = 200
 	}
-	if c.InvalidationBound == 0 {
-		c.InvalidationBound = analytics.DefaultInvalidationBound
+	if out.InvalidationsPerSecond == 0 {
+		out.InvalidationsPerSecond = 200
 	}
-	if c.CheckBound == 0 {
-		c.CheckBound = c.InvalidationBound
+	if out.InvalidationBound == 0 {
+		out.InvalidationBound = analytics.DefaultInvalidationBound
 	}
-	if c.TTLs == (analytics.CacheTTLs{}) {
-		c.TTLs = analytics.CacheTTLs{RealTime: 2 * time.Second, Dashboard: 3 * time.Second, Snapshots: 5 * time.Second}
+	if out.CheckBound == 0 {
+		out.CheckBound = out.InvalidationBound
 	}
-	if c.Redis == nil || c.Prefix == "" {
-		return c, analytics.InvalidArgument("Config.Redis", "Redis and Prefix are required")
+	if out.TTLs == (analytics.CacheTTLs{}) {
+		out.TTLs = analytics.CacheTTLs{RealTime: 2 * time.Second, Dashboard: 3 * time.Second, Snapshots: 5 * time.Second}
 	}
-	if c.Duration < 0 || c.Teams < 0 || c.Readers < 0 || c.InvalidationsPerSecond < 0 {
-		return c, analytics.InvalidArgument("Config", "negative size")
+	return &out
+}
+
+// validate checks a Config that has its defaults; errors are
+// *analytics.FieldError naming the field as Config.Field.
+func (c *Config) validate() error {
+	if c.Redis == nil {
+		return &analytics.FieldError{Field: "Config.Redis", Reason: "is required"}
 	}
-	return c, nil
+	if c.Prefix == "" {
+		return &analytics.FieldError{Field: "Config.Prefix", Reason: "is required"}
+	}
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"Config.Duration", int64(c.Duration)},
+		{"Config.Teams", int64(c.Teams)},
+		{"Config.Readers", int64(c.Readers)},
+		{"Config.InvalidationsPerSecond", int64(c.InvalidationsPerSecond)},
+		{"Config.InvalidationBound", int64(c.InvalidationBound)},
+		{"Config.CheckBound", int64(c.CheckBound)},
+	} {
+		if f.v < 0 {
+			return &analytics.FieldError{Field: f.name, Reason: fmt.Sprintf("must not be negative, got %d", f.v)}
+		}
+	}
+	return nil
 }
 
 // Kinds of read, in Result.Kinds order.
@@ -296,8 +325,8 @@ func (s recordingStore) UpsertSnapshots(ctx context.Context, snaps []analytics.S
 // non-nil only when the soak could not be set up; errors and stale reads
 // during the run are counted in the Result.
 func Run(ctx context.Context, cfg Config) (Result, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
+	cfg = *cfg.WithDefaults()
+	if err := cfg.validate(); err != nil {
 		return Result{}, err
 	}
 	w, store, err := newWorld(cfg)
@@ -388,7 +417,7 @@ func (w *world) replicas(store recordingStore) (svcs [2]*analytics.Service, clos
 			return svcs, nil, err
 		}
 		caches = append(caches, c)
-		svcs[i], err = analytics.New(store, &analytics.Config{Cache: recordingCache{Cache: c, w: w}, WarmDashboards: []int{7}, BatchSize: 100})
+		svcs[i], err = analytics.New(store, &analytics.Config{Cache: recordingCache{Cache: c, w: w}, WarmDashboards: []int{7}, Snapshotter: &analytics.SnapshotterConfig{BatchSize: 100}})
 		if err != nil {
 			closeCaches()
 			return svcs, nil, err

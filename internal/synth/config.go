@@ -19,7 +19,7 @@ import (
 type Config struct {
 	// Seed selects the dataset: the same Config (Seed included) gives the
 	// same records, field for field and in the same order; another Seed gives
-	// another dataset. Zero is a seed like any other.
+	// another dataset. Zero is a seed like any other. Defaults to 0.
 	Seed uint64
 
 	// Teams is the number of teams, with IDs "team-0001", "team-0002", …
@@ -64,7 +64,7 @@ type Config struct {
 	// StatusMix is the distribution of the statuses of outbound messages.
 	// Inbound messages get InboundRead ("read") when the business answered
 	// them later in the conversation, and InboundReceived ("received")
-	// otherwise. The zero StatusMix means DefaultStatusMix.
+	// otherwise. Defaults to DefaultStatusMix when zero.
 	StatusMix StatusMix
 
 	// ReplyRatio is the probability that the contact answers an outbound
@@ -170,10 +170,21 @@ var DefaultTimeZones = []string{
 	"Australia/Adelaide",
 }
 
-// WithDefaults returns c with every zero field replaced by its default.
-// Negative values that mean "none" are kept, so WithDefaults is idempotent.
-// It does not validate; Generate calls it and then checks the result.
-func (c Config) WithDefaults() Config {
+// WithDefaults returns a copy of c with every zero field set to its
+// default. A nil c gives every default. Negative values that mean "none"
+// are kept, so WithDefaults is idempotent. It does not validate; Generate
+// calls it and then checks the result.
+func (c *Config) WithDefaults() *Config {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	out.fillDefaults()
+	return &out
+}
+
+// fillDefaults sets every zero field of c to its default.
+func (c *Config) fillDefaults() {
 	if c.Teams == 0 {
 		c.Teams = 10
 	}
@@ -214,7 +225,6 @@ func (c Config) WithDefaults() Config {
 	if c.BatchSize == 0 {
 		c.BatchSize = 8192
 	}
-	return c
 }
 
 func ratio(v, def float64) float64 {
@@ -227,9 +237,10 @@ func ratio(v, def float64) float64 {
 // nonNegative returns v, or 0 for a negative v ("none").
 func nonNegative(v float64) float64 { return max(v, 0) }
 
-// validate checks a Config that has had its defaults applied. Errors wrap
-// analytics.ErrInvalidArgument and name the field.
-func (c Config) validate() error {
+// validate checks a Config that has its defaults. Errors are
+// *analytics.FieldError, wrapping analytics.ErrInvalidArgument, naming
+// the field as Config.Field.
+func (c *Config) validate() error {
 	counts := []struct {
 		name string
 		v    int

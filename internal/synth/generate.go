@@ -47,7 +47,7 @@ type Sink interface {
 // runs are followed up after 1 to 72 hours. Conversations that run past
 // local midnight carry on into the next day; none goes past the last day.
 func Generate(cfg Config, sink Sink) error {
-	cfg = cfg.WithDefaults()
+	cfg = *cfg.WithDefaults()
 	if err := cfg.validate(); err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func Generate(cfg Config, sink Sink) error {
 // Teams returns the teams cfg describes, as Generate passes them to
 // Sink.Teams: IDs in order, time zones round robin, AccountIDs sorted.
 func Teams(cfg Config) ([]analytics.Team, error) {
-	cfg = cfg.WithDefaults()
+	cfg = *cfg.WithDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}

@@ -68,7 +68,7 @@ func LoadPostgres(ctx context.Context, conn *pgx.Conn, schema string, cfg Config
 	if conn == nil {
 		return Stats{}, analytics.InvalidArgument("conn", "must not be nil")
 	}
-	cfg = cfg.WithDefaults()
+	cfg = *cfg.WithDefaults()
 	if err := cfg.validate(); err != nil {
 		return Stats{}, err
 	}

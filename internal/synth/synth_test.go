@@ -213,7 +213,7 @@ func TestTeams(t *testing.T) {
 
 func TestWithDefaults(t *testing.T) {
 	t.Parallel()
-	got := Config{Teams: 40, ReplyRatio: -1, CampaignsPerDay: -3, TeamSizeSkew: -1}.WithDefaults()
+	got := *(&Config{Teams: 40, ReplyRatio: -1, CampaignsPerDay: -3, TeamSizeSkew: -1}).WithDefaults()
 	want := Config{
 		Teams:                   40,
 		AccountsPerTeam:         3,
@@ -237,14 +237,18 @@ func TestWithDefaults(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("WithDefaults (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(got, got.WithDefaults()); diff != "" {
+	if diff := cmp.Diff(got, *got.WithDefaults()); diff != "" {
 		t.Errorf("WithDefaults is not idempotent (-once +twice):\n%s", diff)
 	}
-	if got := (Config{Teams: 40}).WithDefaults().CampaignsPerDay; got != 20 {
+	if got := (&Config{Teams: 40}).WithDefaults().CampaignsPerDay; got != 20 {
 		t.Errorf("default CampaignsPerDay for 40 teams = %v, want 20", got)
 	}
-	if got := (Config{Teams: 1}).WithDefaults().CampaignsPerDay; got != 1 {
+	if got := (&Config{Teams: 1}).WithDefaults().CampaignsPerDay; got != 1 {
 		t.Errorf("default CampaignsPerDay for 1 team = %v, want 1", got)
+	}
+	var nilCfg *Config
+	if diff := cmp.Diff(*(&Config{}).WithDefaults(), *nilCfg.WithDefaults()); diff != "" {
+		t.Errorf("nil WithDefaults differs from the zero Config's (-zero +nil):\n%s", diff)
 	}
 }
 

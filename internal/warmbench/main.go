@@ -73,7 +73,7 @@ func run(o options) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	cfg := synth.Config{Teams: o.teams, Days: o.history + o.days + 1, MessagesPerDay: o.perDay}.WithDefaults()
+	cfg := *(&synth.Config{Teams: o.teams, Days: o.history + o.days + 1, MessagesPerDay: o.perDay}).WithDefaults()
 	ds, err := bench.Load(ctx, o.url, o.schema, cfg, false, os.Stdout)
 	if err != nil {
 		return err

@@ -26,6 +26,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"sort"
 	"sync"
@@ -35,11 +36,35 @@ import (
 	"github.com/msgstats/analytics"
 )
 
-// Config configures a Store. A nil *Config means every default.
+// Config configures a Store. A nil *Config, and every zero field, means the
+// default stated on the field (see WithDefaults).
 type Config struct {
 	// Clock stamps CreatedAt on snapshots upserted without one. Defaults to
-	// analytics.SystemClock().
+	// analytics.SystemClock(). A typed nil (a nil *analytics.FakeClock)
+	// makes New panic.
 	Clock analytics.Clock
+}
+
+// WithDefaults returns a copy of c with every zero field set to its
+// default. A nil c gives every default.
+func (c *Config) WithDefaults() *Config {
+	var out Config
+	if c != nil {
+		out = *c
+	}
+	if out.Clock == nil {
+		out.Clock = analytics.SystemClock()
+	}
+	return &out
+}
+
+// validate checks a Config that has its defaults; errors name the field
+// as Config.Field.
+func (c *Config) validate() error {
+	if v := reflect.ValueOf(c.Clock); v.Kind() == reflect.Pointer && v.IsNil() {
+		return &analytics.FieldError{Field: "Config.Clock", Reason: fmt.Sprintf("is a nil %T; build it first, or leave the field nil", c.Clock)}
+	}
+	return nil
 }
 
 // Store is an in-memory analytics.Store. It is safe for concurrent use. The
@@ -104,17 +129,20 @@ type snapRow struct {
 	createdAt time.Time
 }
 
-// New returns an empty Store. A nil cfg means the defaults.
+// New returns an empty Store, configured by cfg.WithDefaults() (nil for
+// every default). An invalid cfg, which only a programming error gives,
+// makes it panic with a *analytics.FieldError naming the field.
 func New(cfg *Config) *Store {
+	c := cfg.WithDefaults()
+	if err := c.validate(); err != nil {
+		panic(err)
+	}
 	s := &Store{
-		clock:   analytics.SystemClock(),
+		clock:   c.Clock,
 		teams:   map[string]analytics.Team{},
 		data:    map[string]*teamData{},
 		snaps:   map[scopeType]map[analytics.Date]*snapRow{},
 		snapIDs: map[string]analytics.SnapshotKey{},
-	}
-	if cfg != nil && cfg.Clock != nil {
-		s.clock = cfg.Clock
 	}
 	return s
 }

@@ -1,7 +1,6 @@
 package pgstore
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -9,8 +8,9 @@ import (
 	"github.com/msgstats/analytics"
 )
 
-// Config configures a Store. The zero value (or a nil *Config) gives the
-// defaults, which match the original system's tables. Every table and column
+// Config configures a Store. A nil *Config, and every zero field, means the
+// default stated on the field (see WithDefaults); the defaults match the
+// reference schema's tables. Every table and column
 // name is an SQL identifier: it must match [A-Za-z_][A-Za-z0-9_]* and be at
 // most 63 bytes long. Names are always double-quoted in SQL, so they are
 // case-sensitive: "createdAt" names a column created as "createdAt".
@@ -83,12 +83,19 @@ type Source struct {
 	// names resolved through the search_path.
 	Schema string
 
-	Teams         TeamsTable
-	Accounts      AccountsTable
-	Messages      MessagesTable
+	// Teams maps the teams table. Defaults to the defaults stated on
+	// TeamsTable's fields, as for the other tables.
+	Teams TeamsTable
+	// Accounts maps the accounts table.
+	Accounts AccountsTable
+	// Messages maps the messages table.
+	Messages MessagesTable
+	// Conversations maps the conversations table.
 	Conversations ConversationsTable
-	Contacts      ContactsTable
-	Campaigns     CampaignsTable
+	// Contacts maps the contacts table.
+	Contacts ContactsTable
+	// Campaigns maps the campaigns table.
+	Campaigns CampaignsTable
 }
 
 // TeamsTable maps the host's teams.
@@ -228,7 +235,8 @@ type ContactsTable struct {
 	// TeamViaColumn (TeamID). A contact with no account is never counted.
 	TeamVia TeamVia
 	// AccountID is the contact's account, read only when TeamVia is
-	// TeamViaAccount; it then defaults to "account_id".
+	// TeamViaAccount. Defaults to "account_id" then, and is left empty
+	// otherwise.
 	AccountID string
 	// CreatedAt defaults to "created_at".
 	CreatedAt string
@@ -323,269 +331,133 @@ func defList(p *[]string, v ...string) {
 	}
 }
 
-// withDefaults returns a copy of cfg with every default filled in and every
-// field checked: a *SourceError listing every problem of the
-// configuration (see resolve).
-func (cfg *Config) withDefaults() (Config, error) {
-	c, problems := cfg.resolve()
-	if len(problems) > 0 {
-		return Config{}, &SourceError{Problems: problems}
+// WithDefaults returns a copy of c with every zero field set to its
+// default, Source included; the copy shares no slice with c. A nil c
+// gives every default. It does not validate: New, Migrations and
+// MigrationSQL report every problem of the result at once in a
+// *SourceError.
+func (c *Config) WithDefaults() *Config {
+	var out Config
+	if c != nil {
+		out = *c
 	}
-	return c, nil
+	def(&out.SnapshotTable, "analytics_snapshots")
+	def(&out.JobRunsTable, "analytics_job_runs")
+	def(&out.MigrationsTable, "analytics_schema_migrations")
+	if out.Clock == nil {
+		out.Clock = analytics.SystemClock()
+	}
+	if out.UpsertBatchSize == 0 {
+		out.UpsertBatchSize = DefaultUpsertBatchSize
+	}
+	def(&out.AggregateWorkMem, DefaultAggregateWorkMem)
+	if out.AggregateParallelism == 0 {
+		out.AggregateParallelism = DefaultAggregateParallelism
+	}
+	out.Source = out.Source.withDefaults()
+	return &out
 }
 
-// resolve returns a copy of cfg with every default filled in, and every
-// problem of its fields, each an error wrapping ErrInvalidArgument. It
-// checks every field rather than stopping at the first problem; so that
-// New can still check the rest of the mapping against the database, a
-// name that is not a valid identifier is replaced by invalidName, and a
-// value holding a NUL byte is left out of its list.
-func (cfg *Config) resolve() (Config, []error) {
-	var c Config
-	if cfg != nil {
-		c = *cfg
-		c.Source.Messages.SentStatuses = slices.Clone(c.Source.Messages.SentStatuses)
-		c.Source.Messages.DeliveredStatuses = slices.Clone(c.Source.Messages.DeliveredStatuses)
-		c.Source.Messages.ReadStatuses = slices.Clone(c.Source.Messages.ReadStatuses)
-		c.Source.Messages.FailedStatuses = slices.Clone(c.Source.Messages.FailedStatuses)
-		c.Source.Messages.InboundSenderTypes = slices.Clone(c.Source.Messages.InboundSenderTypes)
-		c.Source.Messages.IgnoredStatuses = slices.Clone(c.Source.Messages.IgnoredStatuses)
-		c.Source.Messages.OutboundSenderTypes = slices.Clone(c.Source.Messages.OutboundSenderTypes)
-		c.Source.Conversations.OpenStatuses = slices.Clone(c.Source.Conversations.OpenStatuses)
-		c.Source.Conversations.ClosedStatuses = slices.Clone(c.Source.Conversations.ClosedStatuses)
-		c.Source.Campaigns.RunningStatuses = slices.Clone(c.Source.Campaigns.RunningStatuses)
-		c.Source.Campaigns.CompletedStatuses = slices.Clone(c.Source.Campaigns.CompletedStatuses)
-		c.Source.Campaigns.FailedStatuses = slices.Clone(c.Source.Campaigns.FailedStatuses)
-	}
-	var problems []error
-	def(&c.SnapshotTable, "analytics_snapshots")
-	def(&c.JobRunsTable, "analytics_job_runs")
-	def(&c.MigrationsTable, "analytics_schema_migrations")
-	if c.Clock == nil {
-		c.Clock = analytics.SystemClock()
-	}
-	if c.UpsertBatchSize < 0 {
-		problems = append(problems, analytics.InvalidArgument("Config.UpsertBatchSize", "must not be negative, got %d", c.UpsertBatchSize))
-		c.UpsertBatchSize = 0
-	}
-	if c.AggregateWorkMem == "" {
-		c.AggregateWorkMem = DefaultAggregateWorkMem
-	}
-	if !workMemRE.MatchString(c.AggregateWorkMem) {
-		problems = append(problems, analytics.InvalidArgument("Config.AggregateWorkMem", "%q is not a memory size such as \"64MB\"", c.AggregateWorkMem))
-		c.AggregateWorkMem = DefaultAggregateWorkMem
-	}
-	if c.AggregateParallelism < 0 {
-		problems = append(problems, analytics.InvalidArgument("Config.AggregateParallelism", "must not be negative, got %d", c.AggregateParallelism))
-		c.AggregateParallelism = 0
-	}
-	if c.AggregateParallelism == 0 {
-		c.AggregateParallelism = DefaultAggregateParallelism
-	}
-	if c.UpsertBatchSize == 0 {
-		c.UpsertBatchSize = DefaultUpsertBatchSize
-	}
+// withDefaults returns a copy of s, sharing no slice with it, with every
+// zero field set to its default.
+func (s Source) withDefaults() Source {
+	s.Teams = s.Teams.withDefaults()
+	s.Accounts = s.Accounts.withDefaults()
+	s.Messages = s.Messages.withDefaults()
+	s.Conversations = s.Conversations.withDefaults()
+	s.Contacts = s.Contacts.withDefaults()
+	s.Campaigns = s.Campaigns.withDefaults()
+	return s
+}
 
-	problems = append(problems, prepareShapes(&c.Source)...)
-	s := &c.Source
-	def(&s.Teams.Table, "teams")
-	def(&s.Teams.ID, "id")
-	def(&s.Teams.TimeZone, "timezone")
+// defTeamID sets the default of the TeamID of a table reaching its team
+// via via: "team_id" for its own column, else noColumn.
+func defTeamID(teamID *string, via TeamVia) {
+	if via != TeamViaColumn {
+		def(teamID, noColumn)
+	}
+	def(teamID, "team_id")
+}
 
-	def(&s.Accounts.Table, "whatsapp_accounts")
-	def(&s.Accounts.ID, "id")
-	def(&s.Accounts.TeamID, "team_id")
+func (t TeamsTable) withDefaults() TeamsTable {
+	def(&t.Table, "teams")
+	def(&t.ID, "id")
+	def(&t.TimeZone, "timezone")
+	return t
+}
 
-	m := &s.Messages
+func (t AccountsTable) withDefaults() AccountsTable {
+	def(&t.Table, "whatsapp_accounts")
+	def(&t.ID, "id")
+	def(&t.TeamID, "team_id")
+	return t
+}
+
+func (m MessagesTable) withDefaults() MessagesTable {
 	def(&m.Table, "messages")
 	def(&m.ID, "id")
-	def(&m.TeamID, "team_id")
+	defTeamID(&m.TeamID, m.TeamVia)
 	def(&m.AccountID, "account_id")
 	def(&m.ConversationID, "conversation_id")
 	def(&m.Status, "status")
 	def(&m.SenderType, "sender_type")
 	def(&m.CreatedAt, "created_at")
+	for _, l := range []*[]string{&m.SentStatuses, &m.DeliveredStatuses, &m.ReadStatuses, &m.FailedStatuses,
+		&m.InboundSenderTypes, &m.IgnoredStatuses, &m.OutboundSenderTypes} {
+		*l = slices.Clone(*l)
+	}
 	defList(&m.SentStatuses, analytics.StatusSent)
 	defList(&m.DeliveredStatuses, analytics.StatusDelivered)
 	defList(&m.ReadStatuses, analytics.StatusRead)
 	defList(&m.FailedStatuses, analytics.StatusFailed)
 	defList(&m.InboundSenderTypes, "contact")
-	defaultIgnored(m)
-
-	cv := &s.Conversations
-	def(&cv.Table, "conversations")
-	def(&cv.ID, "id")
-	def(&cv.TeamID, "team_id")
-	def(&cv.AccountID, "account_id")
-	def(&cv.ContactID, "contact_id")
-	def(&cv.Status, "status")
-	def(&cv.CreatedAt, "created_at")
-	defList(&cv.OpenStatuses, analytics.ConversationOpen)
-	defList(&cv.ClosedStatuses, analytics.ConversationClosed)
-
-	ct := &s.Contacts
-	def(&ct.Table, "contacts")
-	def(&ct.ID, "id")
-	def(&ct.TeamID, "team_id")
-	def(&ct.CreatedAt, "created_at")
-	def(&ct.Blocked, "is_blocked")
-	def(&ct.EngagementScore, "engagement_score")
-
-	cp := &s.Campaigns
-	def(&cp.Table, "campaigns")
-	def(&cp.TeamID, "team_id")
-	def(&cp.AccountID, "account_id")
-	def(&cp.Status, "status")
-	def(&cp.TotalRecipients, "total_recipients")
-	def(&cp.MessagesSent, "messages_sent")
-	def(&cp.MessagesDelivered, "messages_delivered")
-	def(&cp.MessagesRead, "messages_read")
-	def(&cp.CreatedAt, "created_at")
-	defList(&cp.RunningStatuses, analytics.CampaignRunning)
-	defList(&cp.CompletedStatuses, analytics.CampaignCompleted)
-	defList(&cp.FailedStatuses, analytics.CampaignFailed)
-
-	return c, append(problems, c.validate()...)
+	defaultIgnored(&m)
+	return m
 }
 
-// invalidName replaces, in the Config resolve returns, a table or column
-// name that is not a valid identifier: it is not one either, so it never
-// names a real table or column, and the checks against the database skip
-// it (its problem is already reported).
-const invalidName = "-invalid-"
-
-// validate checks the identifiers and value lists of c, replacing each
-// invalid identifier by invalidName and leaving out each value holding a
-// NUL byte, and returns every problem.
-func (c *Config) validate() []error {
-	var problems []error
-	s := &c.Source
-	idents := []struct {
-		field    string
-		v        *string
-		optional bool
-	}{
-		{"Config.Schema", &c.Schema, true},
-		{"Config.SnapshotTable", &c.SnapshotTable, false},
-		{"Config.JobRunsTable", &c.JobRunsTable, false},
-		{"Config.MigrationsTable", &c.MigrationsTable, false},
-		{"Config.Source.Schema", &s.Schema, true},
-		{"Config.Source.Teams.Table", &s.Teams.Table, false},
-		{"Config.Source.Teams.ID", &s.Teams.ID, false},
-		{"Config.Source.Teams.TimeZone", &s.Teams.TimeZone, false},
-		{"Config.Source.Accounts.Table", &s.Accounts.Table, false},
-		{"Config.Source.Accounts.ID", &s.Accounts.ID, false},
-		{"Config.Source.Accounts.TeamID", &s.Accounts.TeamID, false},
-		{"Config.Source.Messages.Table", &s.Messages.Table, false},
-		{"Config.Source.Messages.ID", &s.Messages.ID, false},
-		{"Config.Source.Messages.TeamID", &s.Messages.TeamID, false},
-		{"Config.Source.Messages.AccountID", &s.Messages.AccountID, false},
-		{"Config.Source.Messages.ConversationID", &s.Messages.ConversationID, false},
-		{"Config.Source.Messages.Status", &s.Messages.Status, false},
-		{"Config.Source.Messages.SenderType", &s.Messages.SenderType, false},
-		{"Config.Source.Messages.CreatedAt", &s.Messages.CreatedAt, false},
-		{"Config.Source.Conversations.Table", &s.Conversations.Table, false},
-		{"Config.Source.Conversations.ID", &s.Conversations.ID, false},
-		{"Config.Source.Conversations.TeamID", &s.Conversations.TeamID, false},
-		{"Config.Source.Conversations.AccountID", &s.Conversations.AccountID, false},
-		{"Config.Source.Conversations.ContactID", &s.Conversations.ContactID, false},
-		{"Config.Source.Conversations.Status", &s.Conversations.Status, false},
-		{"Config.Source.Conversations.CreatedAt", &s.Conversations.CreatedAt, false},
-		{"Config.Source.Contacts.Table", &s.Contacts.Table, false},
-		{"Config.Source.Contacts.ID", &s.Contacts.ID, false},
-		{"Config.Source.Contacts.TeamID", &s.Contacts.TeamID, false},
-		{"Config.Source.Contacts.CreatedAt", &s.Contacts.CreatedAt, false},
-		{"Config.Source.Contacts.Blocked", &s.Contacts.Blocked, false},
-		{"Config.Source.Contacts.EngagementScore", &s.Contacts.EngagementScore, false},
-		{"Config.Source.Campaigns.Table", &s.Campaigns.Table, false},
-		{"Config.Source.Campaigns.TeamID", &s.Campaigns.TeamID, false},
-		{"Config.Source.Campaigns.AccountID", &s.Campaigns.AccountID, false},
-		{"Config.Source.Campaigns.Status", &s.Campaigns.Status, false},
-		{"Config.Source.Campaigns.TotalRecipients", &s.Campaigns.TotalRecipients, false},
-		{"Config.Source.Campaigns.MessagesSent", &s.Campaigns.MessagesSent, false},
-		{"Config.Source.Campaigns.MessagesDelivered", &s.Campaigns.MessagesDelivered, false},
-		{"Config.Source.Campaigns.MessagesRead", &s.Campaigns.MessagesRead, false},
-		{"Config.Source.Campaigns.CreatedAt", &s.Campaigns.CreatedAt, false},
-	}
-	for _, id := range idents {
-		if id.optional && *id.v == "" || mayBeNoColumn(id.field, *id.v) || *id.v == invalidName {
-			continue
-		}
-		if err := checkIdent(id.field, *id.v); err != nil {
-			problems = append(problems, err)
-			*id.v = invalidName
-		}
-	}
-
-	lists := []struct {
-		field string
-		v     *[]string
-	}{
-		{"Config.Source.Messages.SentStatuses", &s.Messages.SentStatuses},
-		{"Config.Source.Messages.DeliveredStatuses", &s.Messages.DeliveredStatuses},
-		{"Config.Source.Messages.ReadStatuses", &s.Messages.ReadStatuses},
-		{"Config.Source.Messages.FailedStatuses", &s.Messages.FailedStatuses},
-		{"Config.Source.Messages.InboundSenderTypes", &s.Messages.InboundSenderTypes},
-		{"Config.Source.Messages.IgnoredStatuses", &s.Messages.IgnoredStatuses},
-		{"Config.Source.Messages.OutboundSenderTypes", &s.Messages.OutboundSenderTypes},
-		{"Config.Source.Conversations.OpenStatuses", &s.Conversations.OpenStatuses},
-		{"Config.Source.Conversations.ClosedStatuses", &s.Conversations.ClosedStatuses},
-		{"Config.Source.Campaigns.RunningStatuses", &s.Campaigns.RunningStatuses},
-		{"Config.Source.Campaigns.CompletedStatuses", &s.Campaigns.CompletedStatuses},
-		{"Config.Source.Campaigns.FailedStatuses", &s.Campaigns.FailedStatuses},
-	}
-	for _, l := range lists {
-		problems = append(problems, dropNUL(l.field, l.v)...)
-	}
-	disjoint := func(group string, fields []string, sets ...[]string) {
-		seen := map[string]string{}
-		for i, set := range sets {
-			for _, v := range set {
-				if f, ok := seen[v]; ok && f != fields[i] {
-					problems = append(problems, analytics.InvalidArgument(group, "value %q is in both %s and %s", v, f, fields[i]))
-					continue
-				}
-				seen[v] = fields[i]
-			}
-		}
-	}
-	m := &s.Messages
-	disjoint("Config.Source.Messages", []string{"SentStatuses", "DeliveredStatuses", "ReadStatuses", "FailedStatuses", "IgnoredStatuses"},
-		m.SentStatuses, m.DeliveredStatuses, m.ReadStatuses, m.FailedStatuses, m.IgnoredStatuses)
-	disjoint("Config.Source.Messages", []string{"InboundSenderTypes", "OutboundSenderTypes"},
-		m.InboundSenderTypes, m.OutboundSenderTypes)
-	disjoint("Config.Source.Conversations", []string{"OpenStatuses", "ClosedStatuses"},
-		s.Conversations.OpenStatuses, s.Conversations.ClosedStatuses)
-	cp := &s.Campaigns
-	disjoint("Config.Source.Campaigns", []string{"RunningStatuses", "CompletedStatuses", "FailedStatuses"},
-		cp.RunningStatuses, cp.CompletedStatuses, cp.FailedStatuses)
-	return problems
+func (t ConversationsTable) withDefaults() ConversationsTable {
+	def(&t.Table, "conversations")
+	def(&t.ID, "id")
+	defTeamID(&t.TeamID, t.TeamVia)
+	def(&t.AccountID, "account_id")
+	def(&t.ContactID, "contact_id")
+	def(&t.Status, "status")
+	def(&t.CreatedAt, "created_at")
+	t.OpenStatuses, t.ClosedStatuses = slices.Clone(t.OpenStatuses), slices.Clone(t.ClosedStatuses)
+	defList(&t.OpenStatuses, analytics.ConversationOpen)
+	defList(&t.ClosedStatuses, analytics.ConversationClosed)
+	return t
 }
 
-// dropNUL removes from *list the values holding a NUL byte (which no
-// Postgres text can hold) and returns a problem for each, naming field.
-func dropNUL(field string, list *[]string) []error {
-	var problems []error
-	kept := (*list)[:0:0]
-	for i, v := range *list {
-		if strings.IndexByte(v, 0) >= 0 {
-			problems = append(problems, analytics.InvalidArgument(fmt.Sprintf("%s[%d]", field, i), "contains a NUL byte"))
-			continue
-		}
-		kept = append(kept, v)
+func (t ContactsTable) withDefaults() ContactsTable {
+	def(&t.Table, "contacts")
+	def(&t.ID, "id")
+	defTeamID(&t.TeamID, t.TeamVia)
+	if t.TeamVia == TeamViaAccount {
+		def(&t.AccountID, "account_id")
 	}
-	if problems != nil {
-		*list = kept
-	}
-	return problems
+	def(&t.CreatedAt, "created_at")
+	def(&t.Blocked, "is_blocked")
+	t.BlockedValues = slices.Clone(t.BlockedValues)
+	def(&t.EngagementScore, "engagement_score")
+	return t
 }
 
-func checkIdent(field, v string) error {
-	if len(v) > maxIdentLen {
-		return analytics.InvalidArgument(field, "identifier %q is longer than %d bytes", v, maxIdentLen)
-	}
-	if !identRE.MatchString(v) {
-		return analytics.InvalidArgument(field, "%q is not an identifier of the form [A-Za-z_][A-Za-z0-9_]*", v)
-	}
-	return nil
+func (t CampaignsTable) withDefaults() CampaignsTable {
+	def(&t.Table, "campaigns")
+	defTeamID(&t.TeamID, t.TeamVia)
+	def(&t.AccountID, "account_id")
+	def(&t.Status, "status")
+	def(&t.TotalRecipients, "total_recipients")
+	def(&t.MessagesSent, "messages_sent")
+	def(&t.MessagesDelivered, "messages_delivered")
+	def(&t.MessagesRead, "messages_read")
+	def(&t.CreatedAt, "created_at")
+	t.RunningStatuses = slices.Clone(t.RunningStatuses)
+	t.CompletedStatuses = slices.Clone(t.CompletedStatuses)
+	t.FailedStatuses = slices.Clone(t.FailedStatuses)
+	defList(&t.RunningStatuses, analytics.CampaignRunning)
+	defList(&t.CompletedStatuses, analytics.CampaignCompleted)
+	defList(&t.FailedStatuses, analytics.CampaignFailed)
+	return t
 }

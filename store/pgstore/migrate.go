@@ -91,11 +91,11 @@ func namesFor(c *Config) migrationNames {
 // defaults), in order. It does no I/O; an invalid cfg gives
 // ErrInvalidArgument.
 func Migrations(cfg *Config) ([]Migration, error) {
-	c, err := cfg.withDefaults()
-	if err != nil {
+	c := cfg.WithDefaults()
+	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	return renderMigrations(&c)
+	return renderMigrations(c)
 }
 
 // MigrationSQL returns every migration of Migrations as one script, each

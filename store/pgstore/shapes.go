@@ -26,15 +26,15 @@ func mayBeNoColumn(field, v string) bool {
 	return v == noColumn && slices.Contains(noColumnFields, field)
 }
 
-// prepareShapes checks and fills the settings of the source's shape (the
-// TeamVia settings, the default time zone, the blocked values) before the
-// other defaults are filled in, and returns every problem.
+// prepareShapes checks the settings of the source's shape (the TeamVia
+// settings, the default time zone, the blocked values), preparing them
+// for the checks against the database as checkTeamVia and
+// checkBlockedValues say, and returns every problem.
 func prepareShapes(s *Source) []error {
 	problems := checkTeamVia(s)
 	if err := checkDefaultTimeZone(&s.Teams); err != nil {
 		problems = append(problems, err)
 	}
-	s.Contacts.BlockedValues = slices.Clone(s.Contacts.BlockedValues)
 	return append(problems, checkBlockedValues(&s.Contacts)...)
 }
 

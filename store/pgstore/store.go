@@ -32,7 +32,8 @@ type Store struct {
 }
 
 // New returns a Store on db, which must use Bun's pgdialect (with any driver:
-// pgx's stdlib or Bun's pgdriver). cfg may be nil for the defaults.
+// pgx's stdlib or Bun's pgdriver), configured by cfg.WithDefaults() (nil
+// for every default).
 //
 // New checks the configuration and then the source mapping against the
 // database: every mapped table must exist (through the search_path, or in
@@ -58,7 +59,8 @@ func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if db.Dialect().Name() != dialect.PG {
 		return nil, analytics.InvalidArgument("db", "must use the Postgres dialect (pgdialect), got %s", db.Dialect().Name())
 	}
-	c, problems := cfg.resolve()
+	c := cfg.WithDefaults()
+	problems := c.problems() // validate's, with the names it reports replaced, to check the rest against the database
 	if c.Source.Schema == invalidName {
 		return nil, &SourceError{Problems: problems} // no table can be found
 	}
@@ -78,8 +80,8 @@ func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if problems = slices.Concat(problems, tableProblems, valueProblems, statsProblems); len(problems) > 0 {
 		return nil, &SourceError{Problems: problems}
 	}
-	s := &Store{db: db, cfg: c, types: info.types, relkinds: info.relkinds}
-	s.q = buildQueries(&c, kinds, info.types)
+	s := &Store{db: db, cfg: *c, types: info.types, relkinds: info.relkinds}
+	s.q = buildQueries(c, kinds, info.types)
 	return s, nil
 }
 
@@ -177,7 +179,7 @@ func checkSource(ctx context.Context, db *bun.DB, src *Source) (tsKinds, sourceI
 	for i, t := range checks {
 		ft := found[i]
 		if t.name == invalidName {
-			continue // reported by resolve
+			continue // reported by problems
 		}
 		if !ft.found {
 			where := "in the search_path"

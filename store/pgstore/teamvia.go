@@ -32,11 +32,13 @@ const (
 // column.
 const viaTeamColumn = "pgstore_team"
 
-// checkTeamVia checks the TeamVia settings and, for a table with one, sets
-// its TeamID to noColumn: TeamID must then be empty or noColumn. A TeamID
-// of noColumn without TeamVia is an error. It returns every problem; the
-// TeamID of a table with a problem is noColumn, so that the checks against
-// the database leave it alone.
+// checkTeamVia checks the TeamVia settings of a Source that has its
+// defaults: a table with one must have TeamID noColumn (the default when
+// it is empty), and a TeamID of noColumn without TeamVia is an error. It
+// also checks the name of Contacts.AccountID, which is read only with a
+// TeamVia. It returns every problem; the TeamID of a table with a TeamVia
+// is left noColumn, so that the checks against the database leave it
+// alone, and an invalid Contacts.AccountID becomes invalidName.
 func checkTeamVia(s *Source) []error {
 	var problems []error
 	p := "Config.Source."
@@ -71,7 +73,6 @@ func checkTeamVia(s *Source) []error {
 		*t.teamID = noColumn
 	}
 	if s.Contacts.TeamVia == TeamViaAccount {
-		def(&s.Contacts.AccountID, "account_id")
 		if err := checkIdent(p+"Contacts.AccountID", s.Contacts.AccountID); err != nil {
 			problems = append(problems, err)
 			s.Contacts.AccountID = invalidName
