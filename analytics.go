@@ -23,7 +23,7 @@ type Config struct {
 	// Cache serves repeated reads. TTLs are the cache's own tiers (see
 	// CacheTTLs: real-time 30 s, dashboard 5 min, snapshots 1 h). Defaults
 	// to nil: every read goes to the store. A typed nil (a nil
-	// *TieredCache) makes New fail; leave the field nil for no cache.
+	// *gocache.Cache) makes New fail; leave the field nil for no cache.
 	//
 	// With a cache, the Service also keeps the values of its recent cached
 	// reads decoded, each beside the bytes it was decoded from, so that a
@@ -169,7 +169,7 @@ type Service struct {
 // for every default). A nil store or an invalid config gives a *FieldError,
 // wrapping ErrInvalidArgument, that names the field (such as
 // "Config.WarmDashboards[0]" or "Config.Snapshotter.BatchSize"). A typed
-// nil (a nil *pgstore.Store as store, a nil *TieredCache as Config.Cache,
+// nil (a nil *pgstore.Store as store, a nil *gocache.Cache as Config.Cache,
 // a nil *FakeClock as Config.Clock) is rejected the same way, never left
 // to panic later.
 func New(store Store, cfg *Config) (*Service, error) {

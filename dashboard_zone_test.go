@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/pgstore"
@@ -200,7 +201,7 @@ func TestWarmAfterZoneChange(t *testing.T) {
 	f.generateDaily(t, nil)
 	zs := &movedZoneStore{Store: f.mem, team: mv.team, zone: mv.zone}
 	zs.move()
-	tc, err := analytics.NewTieredCache(&analytics.CacheConfig{Clock: f.clock})
+	tc, err := gocache.New(&gocache.Config{Clock: f.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

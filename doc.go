@@ -12,10 +12,11 @@
 // SnapshotType, Date), the Metrics type and its exact Merge, the reference
 // aggregation ComputeMetrics, the Store interface, the Snapshotter that
 // generates snapshots, and the Service that serves reads. It imports no
-// database driver; the one piece of infrastructure it holds is the tiered
-// cache (TieredCache: bigcache in front of Redis through go-redis).
+// database driver, cache or Redis client.
 // Implementations live in subpackages named for what they depend on:
 //
+//   - gocache: the tiered Cache, a gocache memory store (bigcache by
+//     default) in front of Redis through go-redis.
 //   - store/pgstore: the production Store on Postgres 15+ through Bun.
 //   - store/memstore: an in-memory Store for tests and the quickstart.
 //   - store/storetest: the conformance suite every Store passes.
@@ -33,7 +34,7 @@
 // only the dashboards whose two windows are stored as daily snapshots are
 // warmed, so a first backfill never aggregates months of raw activity to
 // warm. InvalidateTeam is one Redis operation that every replica sharing
-// the Redis honours within CacheConfig.InvalidationBound (1 s).
+// the Redis honours within gocache.Config.InvalidationBound (1 s).
 // Every cached read takes its bytes from the cache; the Service keeps the
 // values of recent reads decoded and skips decoding bytes equal to those it
 // last decoded under the same key (see Config.Cache). Values returned are
@@ -198,7 +199,7 @@
 // does not load, is ErrCorrupt, a server-side fault: reads of that team
 // fail with it, and a snapshot run records it for that team and goes on
 // with the others. Constructors reject a typed nil (a nil *redis.Client in
-// CacheConfig.Redis, a nil *TieredCache as Config.Cache, a nil store or
+// gocache.Config.Redis, a nil *gocache.Cache as Config.Cache, a nil store or
 // clock) with a FieldError naming the field. Every method that takes a
 // context.Context rejects a nil one with a FieldError naming "ctx",
 // before any I/O (CheckContext): a nil context never reaches database/sql,

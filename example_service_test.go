@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -44,7 +45,7 @@ func ExampleService() {
 		return
 	}
 
-	cache, err := analytics.NewTieredCache(&analytics.CacheConfig{Clock: clock})
+	cache, err := gocache.New(&gocache.Config{Clock: clock})
 	if err != nil {
 		fmt.Println(err)
 		return

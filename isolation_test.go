@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/tenants"
 	"github.com/msgstats/analytics/internal/testenv"
 	"github.com/msgstats/analytics/store/memstore"
@@ -67,8 +68,8 @@ func TestTenantIsolationCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	client, prefix := testenv.Redis(t)
-	replica := func(l1 bool) *analytics.TieredCache {
-		c, err := analytics.NewTieredCache(&analytics.CacheConfig{Clock: clock, Redis: client, Prefix: prefix,
+	replica := func(l1 bool) *gocache.Cache {
+		c, err := gocache.New(&gocache.Config{Clock: clock, Redis: client, Prefix: prefix,
 			DisableL1: !l1, RedisTimeout: 2 * time.Second})
 		if err != nil {
 			t.Fatal(err)
@@ -111,7 +112,7 @@ func TestTenantIsolationCache(t *testing.T) {
 	}
 	a := teams[0]
 	fill(a)
-	for _, c := range []*analytics.TieredCache{cache, other} {
+	for _, c := range []*gocache.Cache{cache, other} {
 		for _, k := range keysOf(a, a.ID) {
 			if _, ok, err := c.Get(ctx, k); err != nil || !ok {
 				t.Fatalf("team A's key %+v is not cached: %v, %v", k, ok, err)
@@ -119,7 +120,7 @@ func TestTenantIsolationCache(t *testing.T) {
 		}
 	}
 	for _, b := range teams[1:] {
-		for ci, c := range []*analytics.TieredCache{cache, other} {
+		for ci, c := range []*gocache.Cache{cache, other} {
 			for _, k := range keysOf(a, b.ID) {
 				if v, ok, err := c.Get(ctx, k); err != nil || ok {
 					t.Errorf("replica %d: team A's key read with team %q: %q, %v, %v; want a miss", ci, b.ID, v, ok, err)
@@ -141,8 +142,8 @@ func TestTenantIsolationCache(t *testing.T) {
 	}
 	// Invalidating every other team dropped none of A's entries, on either
 	// replica (the memory tier re-reads generations after the bound).
-	clock.Advance(analytics.DefaultInvalidationBound + time.Millisecond)
-	for ci, c := range []*analytics.TieredCache{cache, other} {
+	clock.Advance(gocache.DefaultInvalidationBound + time.Millisecond)
+	for ci, c := range []*gocache.Cache{cache, other} {
 		for _, k := range keysOf(a, a.ID) {
 			if _, ok, err := c.Get(ctx, k); err != nil || !ok {
 				t.Errorf("replica %d: team A's key %+v gone after invalidating other teams: %v, %v", ci, k, ok, err)

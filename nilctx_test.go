@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/pgstore"
 )
@@ -54,7 +55,7 @@ func noPanic(f func() error) (err error) {
 
 // nilCtxCalls are the exported methods taking a context.Context, by
 // "Type.Method", each called with a nil context.
-func nilCtxCalls(svc *analytics.Service, tc *analytics.TieredCache) map[string]func(ctx context.Context) error {
+func nilCtxCalls(svc *analytics.Service, tc *gocache.Cache) map[string]func(ctx context.Context) error {
 	yesterday, _ := analytics.PeriodForDate(analytics.Daily, analytics.DateOf(svcNow).AddDays(-1), time.UTC)
 	key := analytics.RealTimeKey(analytics.TeamScope("T"))
 	return map[string]func(ctx context.Context) error{
@@ -98,16 +99,16 @@ func nilCtxCalls(svc *analytics.Service, tc *analytics.TieredCache) map[string]f
 			_, err := svc.Snapshotter().TeamZones(ctx)
 			return err
 		},
-		"TieredCache.Get": func(ctx context.Context) error {
+		"Cache.Get": func(ctx context.Context) error {
 			_, _, err := tc.Get(ctx, key)
 			return err
 		},
-		"TieredCache.Set": func(ctx context.Context) error { return tc.Set(ctx, key, []byte("{}"), 0) },
-		"TieredCache.Load": func(ctx context.Context) error {
+		"Cache.Set": func(ctx context.Context) error { return tc.Set(ctx, key, []byte("{}"), 0) },
+		"Cache.Load": func(ctx context.Context) error {
 			_, err := tc.Load(ctx, key, 0, func(context.Context) ([]byte, error) { return []byte("{}"), nil })
 			return err
 		},
-		"TieredCache.InvalidateTeam": func(ctx context.Context) error { return tc.InvalidateTeam(ctx, "T") },
+		"Cache.InvalidateTeam": func(ctx context.Context) error { return tc.InvalidateTeam(ctx, "T") },
 	}
 }
 
@@ -145,10 +146,10 @@ func TestNilContextRejected(t *testing.T) {
 
 // nilCtxTypes are the types whose exported methods taking a context must
 // all be in nilCtxCalls.
-var nilCtxTypes = []any{(*analytics.Service)(nil), (*analytics.Snapshotter)(nil), (*analytics.TieredCache)(nil)}
+var nilCtxTypes = []any{(*analytics.Service)(nil), (*analytics.Snapshotter)(nil), (*gocache.Cache)(nil)}
 
 // A new exported method taking a context on Service, Snapshotter or
-// TieredCache must be added to nilCtxCalls, so that TestNilContextRejected
+// gocache.Cache must be added to nilCtxCalls, so that TestNilContextRejected
 // covers it.
 func TestNilContextCallsCoverEveryMethod(t *testing.T) {
 	t.Parallel()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/allegro/bigcache/v3"
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/internal/testenv"
 	"github.com/msgstats/analytics/store/memstore"
@@ -44,8 +45,8 @@ func BenchmarkRealTime(b *testing.B) {
 	}
 	scope := analytics.AccountScope(teams[0].ID, teams[0].AccountIDs[0])
 	client, prefix := testenv.Redis(b)
-	service := func(noL1 bool) (*analytics.Service, *analytics.TieredCache) {
-		c, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: client, Prefix: prefix, DisableL1: noL1,
+	service := func(noL1 bool) (*analytics.Service, *gocache.Cache) {
+		c, err := gocache.New(&gocache.Config{Redis: client, Prefix: prefix, DisableL1: noL1,
 			TTLs: analytics.CacheTTLs{RealTime: time.Hour}})
 		if err != nil {
 			b.Fatal(err)
@@ -72,7 +73,7 @@ func BenchmarkRealTime(b *testing.B) {
 	}
 	b.Logf("value: %d bytes of Metrics JSON", len(val))
 
-	read := func(svc *analytics.Service, c *analytics.TieredCache, tier func(analytics.CacheStats) uint64) func(*testing.B) {
+	read := func(svc *analytics.Service, c *gocache.Cache, tier func(gocache.Stats) uint64) func(*testing.B) {
 		return func(b *testing.B) {
 			before := c.Stats()
 			b.ReportAllocs()
@@ -90,8 +91,8 @@ func BenchmarkRealTime(b *testing.B) {
 			}
 		}
 	}
-	b.Run("L1", read(withL1, l1Cache, func(s analytics.CacheStats) uint64 { return s.L1.Hits }))
-	b.Run("Redis", read(redisOnly, redisCache, func(s analytics.CacheStats) uint64 { return s.L2.Hits }))
+	b.Run("L1", read(withL1, l1Cache, func(s gocache.Stats) uint64 { return s.L1.Hits }))
+	b.Run("Redis", read(redisOnly, redisCache, func(s gocache.Stats) uint64 { return s.L2.Hits }))
 
 	b.Run("RawRedisGet", func(b *testing.B) {
 		key := prefix + ":raw"
@@ -109,8 +110,8 @@ func BenchmarkRealTime(b *testing.B) {
 	})
 	b.Run("RawBigcacheGet", func(b *testing.B) {
 		bc, err := bigcache.New(ctx, bigcache.Config{
-			Shards: analytics.DefaultL1Shards, LifeWindow: time.Hour, MaxEntriesInWindow: analytics.DefaultL1Shards * 16,
-			MaxEntrySize: 2048, HardMaxCacheSize: analytics.DefaultL1MaxMB,
+			Shards: gocache.DefaultL1Shards, LifeWindow: time.Hour, MaxEntriesInWindow: gocache.DefaultL1Shards * 16,
+			MaxEntrySize: 2048, HardMaxCacheSize: gocache.DefaultL1MaxMB,
 		})
 		if err != nil {
 			b.Fatal(err)

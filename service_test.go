@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/internal/testenv"
 	"github.com/msgstats/analytics/store/memstore"
@@ -98,7 +99,7 @@ type svcFixture struct {
 	mem   *memstore.Store
 	store *countingStore
 	teams map[string]analytics.Team
-	cache *analytics.TieredCache // nil when the setup has none
+	cache *gocache.Cache // nil when the setup has none
 	svc   *analytics.Service
 
 	mu  sync.Mutex
@@ -124,7 +125,7 @@ func newSvcFixture(t *testing.T, setup tierSetup, edit func(*analytics.Config)) 
 	cfg := &analytics.Config{Clock: f.clock}
 	if setup.cached() {
 		f.cache = newCache(t, setup, f.clock, nil)
-		cfg.Cache = f.cache // never a nil *TieredCache in the interface
+		cfg.Cache = f.cache // never a nil *gocache.Cache in the interface
 	}
 	if edit != nil {
 		edit(cfg)
@@ -848,7 +849,7 @@ func TestServiceInvalidationAcrossReplicas(t *testing.T) {
 	f := newSvcFixture(t, tierSetup{}, nil)
 	f.generateDaily(t, nil)
 	ca, cb, cr := twoReplicas(t, f.clock)
-	mk := func(c *analytics.TieredCache) *analytics.Service {
+	mk := func(c *gocache.Cache) *analytics.Service {
 		s, err := analytics.New(f.store, &analytics.Config{Clock: f.clock, Cache: c})
 		if err != nil {
 			t.Fatal(err)
@@ -908,7 +909,7 @@ func TestServiceInvalidationAcrossReplicas(t *testing.T) {
 	if got := total(b, team); got != old && got != old+1 {
 		t.Errorf("b: %d messages, neither the old %d nor the new %d", got, old, old+1)
 	}
-	f.clock.Advance(analytics.DefaultInvalidationBound)
+	f.clock.Advance(gocache.DefaultInvalidationBound)
 	if got := total(b, team); got != old+1 {
 		t.Errorf("b: %d messages once the bound passed, want %d", got, old+1)
 	}
@@ -938,7 +939,7 @@ func TestServiceRedisOutage(t *testing.T) {
 	f.generateDaily(t, nil)
 	type replica struct {
 		name  string
-		cache *analytics.TieredCache
+		cache *gocache.Cache
 		svc   *analytics.Service
 	}
 	mk := func(name string, noL1 bool) replica {
@@ -1041,7 +1042,7 @@ func TestServiceRedisOutage(t *testing.T) {
 	// Redis is shared again: what one replica computes, the other reads.
 	f.clock.Advance(time.Minute)
 	fresh := realTime(redisOnly)
-	f.clock.Advance(analytics.DefaultInvalidationBound)
+	f.clock.Advance(gocache.DefaultInvalidationBound)
 	if n := aggregated(func() { got = realTime(both) }); n != 0 || !got.GeneratedAt.Equal(fresh.GeneratedAt) {
 		t.Errorf("after recovery: %d Aggregate calls, generated at %v; want the value in Redis", n, got.GeneratedAt)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -68,7 +69,7 @@ func TestTeamZoneErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := badZoneStore{Store: mem, bad: "bad"}
-	cache, err := analytics.NewTieredCache(&analytics.CacheConfig{Clock: clock})
+	cache, err := gocache.New(&gocache.Config{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

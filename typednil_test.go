@@ -8,12 +8,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
-// A typed nil given to a constructor (a nil *redis.Client in CacheConfig,
-// a nil *TieredCache as Config.Cache, a nil store, a nil clock) gives a
+// A typed nil given to a constructor (a nil *redis.Client in gocache.Config,
+// a nil *gocache.Cache as Config.Cache, a nil store, a nil clock) gives a
 // FieldError naming the field, and no panic, then or later.
 func TestTypedNilDependencies(t *testing.T) {
 	t.Parallel()
@@ -22,7 +23,7 @@ func TestTypedNilDependencies(t *testing.T) {
 		nilClient  *redis.Client
 		nilCluster *redis.ClusterClient
 		nilRing    *redis.Ring
-		nilCache   *analytics.TieredCache
+		nilCache   *gocache.Cache
 		nilClock   *analytics.FakeClock
 		nilMem     *memstore.Store
 		nilPG      *pgstore.Store
@@ -32,27 +33,27 @@ func TestTypedNilDependencies(t *testing.T) {
 		field string
 		build func() error
 	}{
-		{"nil *redis.Client", "CacheConfig.Redis", func() error {
-			_, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: nilClient})
+		{"nil *redis.Client", "Config.Redis", func() error {
+			_, err := gocache.New(&gocache.Config{Redis: nilClient})
 			return err
 		}},
-		{"nil *redis.ClusterClient", "CacheConfig.Redis", func() error {
-			_, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: nilCluster})
+		{"nil *redis.ClusterClient", "Config.Redis", func() error {
+			_, err := gocache.New(&gocache.Config{Redis: nilCluster})
 			return err
 		}},
-		{"nil *redis.Ring", "CacheConfig.Redis", func() error {
-			_, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: nilRing})
+		{"nil *redis.Ring", "Config.Redis", func() error {
+			_, err := gocache.New(&gocache.Config{Redis: nilRing})
 			return err
 		}},
-		{"nil *redis.Client, memory off", "CacheConfig.Redis", func() error {
-			_, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: nilClient, DisableL1: true})
+		{"nil *redis.Client, memory off", "Config.Redis", func() error {
+			_, err := gocache.New(&gocache.Config{Redis: nilClient, DisableL1: true})
 			return err
 		}},
-		{"cache clock", "CacheConfig.Clock", func() error {
-			_, err := analytics.NewTieredCache(&analytics.CacheConfig{Clock: nilClock})
+		{"cache clock", "Config.Clock", func() error {
+			_, err := gocache.New(&gocache.Config{Clock: nilClock})
 			return err
 		}},
-		{"nil *TieredCache", "Config.Cache", func() error {
+		{"nil *gocache.Cache", "Config.Cache", func() error {
 			_, err := analytics.New(mem, &analytics.Config{Cache: nilCache})
 			return err
 		}},

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -58,7 +59,7 @@ func TestCatchUpWarmsOncePerTeam(t *testing.T) {
 	if err := mem.AddTeams(teams...); err != nil {
 		t.Fatal(err)
 	}
-	tc, err := analytics.NewTieredCache(&analytics.CacheConfig{Clock: clock})
+	tc, err := gocache.New(&gocache.Config{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

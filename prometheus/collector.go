@@ -10,15 +10,15 @@
 package analyticsprom
 
 import (
-	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// StatsSource is what the collector reads: *analytics.TieredCache, or a
+// StatsSource is what the collector reads: *gocache.Cache, or a
 // host's own cache that keeps the same counters.
 type StatsSource interface {
 	// Stats returns the cache's counters now.
-	Stats() analytics.CacheStats
+	Stats() gocache.Stats
 }
 
 // NewCacheCollector returns a Collector that reads c.Stats() on every
@@ -38,7 +38,7 @@ type StatsSource interface {
 //	analytics_cache_generation_reads_total,
 //	analytics_cache_degraded (1 while Redis is not used, else 0).
 //
-// See analytics.CacheStats for what each counts. It does not register
+// See gocache.Stats for what each counts. It does not register
 // itself.
 func NewCacheCollector(c StatsSource) prometheus.Collector {
 	return &collector{src: c}
@@ -56,7 +56,7 @@ var (
 	expiredDesc   = desc("expired_total", "Reads that found an entry past its expiry.", "tier")
 	setsDesc      = desc("sets_total", "Entries written to the tier.", "tier")
 	errorsDesc    = desc("errors_total", "Tier failures: Redis errors and timeouts; entries refused by memory.", "tier")
-	fallbacksDesc = desc("fallbacks_total", "Operations that fell back past the tier's normal path (see analytics.CacheTierStats).", "tier")
+	fallbacksDesc = desc("fallbacks_total", "Operations that fell back past the tier's normal path (see gocache.TierStats).", "tier")
 
 	loadsDesc          = desc("loads_total", "Runs of load functions.")
 	loadErrorsDesc     = desc("load_errors_total", "Runs of load functions that failed.")
@@ -89,7 +89,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, t := range []struct {
 		name string
-		s    analytics.CacheTierStats
+		s    gocache.TierStats
 	}{{"l1", s.L1}, {"l2", s.L2}} {
 		counter(hitsDesc, t.s.Hits, t.name)
 		counter(missesDesc, t.s.Misses, t.name)

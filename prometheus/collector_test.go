@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	analyticsprom "github.com/msgstats/analytics/prometheus"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -19,7 +20,7 @@ func TestCacheCollector(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
-	c, err := analytics.NewTieredCache(&analytics.CacheConfig{Clock: clock})
+	c, err := gocache.New(&gocache.Config{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -75,7 +76,7 @@ func (s *syncBuffer) String() string {
 type fixture struct {
 	srv   *httptest.Server
 	svc   *analytics.Service
-	cache *analytics.TieredCache
+	cache *gocache.Cache
 	logs  *syncBuffer
 	jobs  map[string]func(context.Context) error
 	// blockStarted is closed when the "blocks" job has started; closing
@@ -97,7 +98,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := load(store, teams, dataStart, days, 200); err != nil {
 		t.Fatal(err)
 	}
-	cache, err := analytics.NewTieredCache(&analytics.CacheConfig{Clock: clock})
+	cache, err := gocache.New(&gocache.Config{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

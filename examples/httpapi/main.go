@@ -32,6 +32,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -152,10 +153,10 @@ func loadStore(o options, now time.Time) (*memstore.Store, error) {
 // openCache returns the cache: memory, in front of Redis when redisURL is
 // set; a description of it; and the function that closes it (and deletes
 // the run's Redis keys).
-func openCache(ctx context.Context, out io.Writer, redisURL string, logger *slog.Logger) (*analytics.TieredCache, string, func() error, error) {
-	cfg := &analytics.CacheConfig{Logger: logger}
+func openCache(ctx context.Context, out io.Writer, redisURL string, logger *slog.Logger) (*gocache.Cache, string, func() error, error) {
+	cfg := &gocache.Config{Logger: logger}
 	if redisURL == "" {
-		cache, err := analytics.NewTieredCache(cfg)
+		cache, err := gocache.New(cfg)
 		if err != nil {
 			return nil, "", nil, err
 		}
@@ -174,7 +175,7 @@ func openCache(ctx context.Context, out io.Writer, redisURL string, logger *slog
 	var b [8]byte
 	rand.Read(b[:])
 	cfg.Redis, cfg.Prefix = rdb, "analytics-httpapi-"+hex.EncodeToString(b[:])
-	cache, err := analytics.NewTieredCache(cfg)
+	cache, err := gocache.New(cfg)
 	if err != nil {
 		rdb.Close()
 		return nil, "", nil, err

@@ -38,6 +38,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -203,7 +204,7 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	}
 	// The cache: memory in front of Redis. Its clock is always the system
 	// clock: entries expire in real time even when -now sets the data's.
-	cache, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: c.rdb, Prefix: o.redisPrefix})
+	cache, err := gocache.New(&gocache.Config{Redis: c.rdb, Prefix: o.redisPrefix})
 	if err != nil {
 		return err
 	}
@@ -355,7 +356,7 @@ func openStore(ctx context.Context, out io.Writer, wall stopwatch, db *bun.DB, s
 type replica struct {
 	store *pgstore.Store
 	svc   *analytics.Service
-	cache *analytics.TieredCache
+	cache *gocache.Cache
 }
 
 // readTimes are the times of the cold, Redis and memory reads.
@@ -372,7 +373,7 @@ func readThroughCache(ctx context.Context, out io.Writer, wall stopwatch, first 
 	if err != nil {
 		return r, err
 	}
-	cache2, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: rdb, Prefix: o.redisPrefix})
+	cache2, err := gocache.New(&gocache.Config{Redis: rdb, Prefix: o.redisPrefix})
 	if err != nil {
 		return r, err
 	}

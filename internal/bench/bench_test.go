@@ -171,7 +171,7 @@ func TestSuites(t *testing.T) {
 		"reads, 1 team of 10 | go-redis GET",
 		"reads, 1 team of 10 | real-time read (Service.RealTime) served from memory",
 		"reads, 1 team of 10 | real-time read (Service.RealTime) served from Redis",
-		"reads, 1 team of 10 | … of which the cache alone (TieredCache.Get of the bytes, no decoding), from memory",
+		"reads, 1 team of 10 | … of which the cache alone (gocache.Cache.Get of the bytes, no decoding), from memory",
 		"reads, 1 team of 10 | … of which the cache alone, from Redis",
 		"reads, 1 team of 10 | decoding the value into Metrics",
 		"reads, 1 team of 10 | real-time read (Service.RealTime) uncached",

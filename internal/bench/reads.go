@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/pgstore"
 )
@@ -149,7 +150,7 @@ type cachedReads struct {
 	prefix string // of every Redis key
 	val    []byte
 	live   analytics.Metrics
-	caches []*analytics.TieredCache // to close
+	caches []*gocache.Cache // to close
 }
 
 // funcs returns the reads, in this order: the go-redis GET, the Service
@@ -183,8 +184,8 @@ func (cr *cachedReads) funcs(ctx context.Context) ([]func(context.Context) error
 	return reads, nil
 }
 
-func (cr *cachedReads) newCache(noL1 bool, prefix string) (*analytics.TieredCache, error) {
-	c, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: cr.rdb, Prefix: prefix, DisableL1: noL1, Clock: cr.clock})
+func (cr *cachedReads) newCache(noL1 bool, prefix string) (*gocache.Cache, error) {
+	c, err := gocache.New(&gocache.Config{Redis: cr.rdb, Prefix: prefix, DisableL1: noL1, Clock: cr.clock})
 	if err == nil {
 		cr.caches = append(cr.caches, c)
 	}
@@ -269,7 +270,7 @@ func reportReads(rep *Report, lat [][]time.Duration, rt, dash []time.Duration, s
 	rep.Add(Line{Suite: suite, What: "real-time read (Service.RealTime) served from Redis (memory tier off)",
 		Value: join("mean "+Secs(mean(l2)), "p95 "+Secs(Quantile(l2, 0.95))),
 		Ratio: "Redis read/GET = " + X(Ratio(mean(l2), getMean)), Target: "≤ 1.5×", Met: YesNo(Ratio(mean(l2), getMean) <= 1.5)})
-	rep.Add(Line{Suite: suite, What: "… of which the cache alone (TieredCache.Get of the bytes, no decoding), from memory",
+	rep.Add(Line{Suite: suite, What: "… of which the cache alone (gocache.Cache.Get of the bytes, no decoding), from memory",
 		Value: join("mean "+Secs(mean(rawL1)), "p95 "+Secs(Quantile(rawL1, 0.95))),
 		Ratio: "GET/L1 = " + X(Ratio(getMean, mean(rawL1)))})
 	rep.Add(Line{Suite: suite, What: "… of which the cache alone, from Redis",

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/soak"
 )
 
@@ -20,7 +21,7 @@ func TestConfigWithDefaults(t *testing.T) {
 	got := nilCfg.WithDefaults()
 	want := soak.Config{
 		Duration: 20 * time.Second, Teams: 1000, Readers: 200, InvalidationsPerSecond: 200,
-		InvalidationBound: analytics.DefaultInvalidationBound, CheckBound: analytics.DefaultInvalidationBound,
+		InvalidationBound: gocache.DefaultInvalidationBound, CheckBound: gocache.DefaultInvalidationBound,
 		TTLs: analytics.CacheTTLs{RealTime: 2 * time.Second, Dashboard: 3 * time.Second, Snapshots: 5 * time.Second},
 	}
 	if *got != want {

@@ -1,6 +1,6 @@
 // Package soak is a bounded load test of the Service: many concurrent
 // readers over many teams, reading real-time metrics, dashboards and
-// snapshots through two replicas' TieredCaches (memory tier plus one
+// snapshots through two replicas' gocache.Caches (memory tier plus one
 // shared real Redis), while snapshots are generated and random teams are
 // invalidated. It counts errors and stale reads and measures latency per
 // read kind.
@@ -54,6 +54,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/memstore"
 )
@@ -76,7 +77,7 @@ type Config struct {
 	// keys afterwards. Required: empty is an error.
 	Prefix string
 	// InvalidationBound is the caches' InvalidationBound. Defaults to
-	// analytics.DefaultInvalidationBound (1 s).
+	// gocache.DefaultInvalidationBound (1 s).
 	InvalidationBound time.Duration
 	// CheckBound is the bound the staleness check allows. Defaults to
 	// InvalidationBound; a smaller one shows that the check can fail.
@@ -110,7 +111,7 @@ func (c *Config) WithDefaults() *Config {
 		out.InvalidationsPerSecond = 200
 	}
 	if out.InvalidationBound == 0 {
-		out.InvalidationBound = analytics.DefaultInvalidationBound
+		out.InvalidationBound = gocache.DefaultInvalidationBound
 	}
 	if out.CheckBound == 0 {
 		out.CheckBound = out.InvalidationBound
@@ -399,14 +400,14 @@ func newWorld(cfg Config) (*world, recordingStore, error) {
 // replicas returns two Services on store whose caches share Redis, and a
 // function that closes their caches.
 func (w *world) replicas(store recordingStore) (svcs [2]*analytics.Service, closeCaches func(), err error) {
-	var caches []*analytics.TieredCache
+	var caches []*gocache.Cache
 	closeCaches = func() {
 		for _, c := range caches {
 			c.Close()
 		}
 	}
 	for i := range svcs {
-		c, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: w.cfg.Redis, Prefix: w.cfg.Prefix, TTLs: w.cfg.TTLs,
+		c, err := gocache.New(&gocache.Config{Redis: w.cfg.Redis, Prefix: w.cfg.Prefix, TTLs: w.cfg.TTLs,
 			InvalidationBound: w.cfg.InvalidationBound,
 			// Generous: a timeout would turn an invalidation into an
 			// error on a loaded two-core machine, which is not what the
@@ -558,7 +559,7 @@ func (w *world) checkAsOf(kind, team string, start, asOf time.Time, ttl time.Dur
 		w.staleRead("%s of %q started %v after an invalidation began, but is as of %v before it",
 			kind, team, start.Sub(t0), t0.Sub(asOf))
 	}
-	if oldest := start.Add(-ttl - analytics.DefaultLoadTimeout); asOf.Before(oldest) {
+	if oldest := start.Add(-ttl - gocache.DefaultLoadTimeout); asOf.Before(oldest) {
 		w.staleRead("%s of %q is as of %v, more than its TTL %v (plus the load timeout) before the read", kind, team, start.Sub(asOf), ttl)
 	}
 }

@@ -37,6 +37,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/bench"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/pgstore"
@@ -158,11 +159,11 @@ func catchUp(ctx context.Context, db *bench.DB, store *pgstore.Store, rdb *redis
 			return 0, fmt.Errorf("generating the history: %w", err)
 		}
 	}
-	cc := &analytics.CacheConfig{Clock: clock, Prefix: "warmbench-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
+	cc := &gocache.Config{Clock: clock, Prefix: "warmbench-" + strconv.FormatInt(time.Now().UnixNano(), 36)}
 	if rdb != nil {
 		cc.Redis = rdb
 	}
-	cache, err := analytics.NewTieredCache(cc)
+	cache, err := gocache.New(cc)
 	if err != nil {
 		return 0, err
 	}

@@ -1,4 +1,4 @@
-package analytics_test
+package gocache_test
 
 import (
 	"context"
@@ -6,16 +6,17 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 )
 
-// A memory-only TieredCache (pass CacheConfig.Redis to share entries and
+// A memory-only Cache (pass Config.Redis to share entries and
 // invalidations between replicas) on a fake clock: Load computes once,
 // serves from the cache until the kind's TTL passes, and InvalidateTeam
 // drops the team's entries at once.
-func ExampleTieredCache_Load() {
+func ExampleCache_Load() {
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
-	cache, err := analytics.NewTieredCache(&analytics.CacheConfig{Clock: clock})
+	cache, err := gocache.New(&gocache.Config{Clock: clock})
 	if err != nil {
 		panic(err)
 	}

@@ -1,4 +1,4 @@
-package analytics_test
+package gocache_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/testenv"
 )
 
@@ -103,57 +104,59 @@ func (p *holdingProxy) holdNext() (arrived <-chan struct{}, release func()) {
 // replica must not serve the team's older memory entry.
 func TestCacheBoundWithLateGenerationAnswer(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	direct, prefix := testenv.Redis(t)
-	proxy := newHoldingProxy(t, direct.Options().Addr)
-	opts := *direct.Options()
-	opts.Addr = proxy.ln.Addr().String()
-	opts.PoolSize = 1 // one connection: the held answer is the generation read
-	viaProxy := redis.NewClient(&opts)
-	t.Cleanup(func() { viaProxy.Close() })
+	forEachMemory(t, func(t *testing.T, mem memoryStore) {
+		ctx := context.Background()
+		direct, prefix := testenv.Redis(t)
+		proxy := newHoldingProxy(t, direct.Options().Addr)
+		opts := *direct.Options()
+		opts.Addr = proxy.ln.Addr().String()
+		opts.PoolSize = 1 // one connection: the held answer is the generation read
+		viaProxy := redis.NewClient(&opts)
+		t.Cleanup(func() { viaProxy.Close() })
 
-	clock := analytics.NewFakeClock(svcNow)
-	bound := analytics.DefaultInvalidationBound
-	replica := func(client *redis.Client) *analytics.TieredCache {
-		c, err := analytics.NewTieredCache(&analytics.CacheConfig{Clock: clock, Redis: client, Prefix: prefix,
-			RedisTimeout: 10 * time.Second})
-		if err != nil {
+		clock := analytics.NewFakeClock(t0)
+		bound := gocache.DefaultInvalidationBound
+		replica := func(client *redis.Client) *gocache.Cache {
+			c, err := gocache.New(&gocache.Config{Clock: clock, Redis: client, Prefix: prefix,
+				RedisTimeout: 10 * time.Second, Memory: mem.config()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { c.Close() })
+			return c
+		}
+		invalidator, reader := replica(direct), replica(viaProxy)
+		key := analytics.RealTimeKey(analytics.TeamScope("T"))
+		if err := reader.Set(ctx, key, []byte("old"), time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
-	invalidator, reader := replica(direct), replica(viaProxy)
-	key := analytics.RealTimeKey(analytics.TeamScope("T"))
-	if err := reader.Set(ctx, key, []byte("old"), time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	if v, ok, err := reader.Get(ctx, key); err != nil || !ok || string(v) != "old" {
-		t.Fatalf("Get after Set: %q, %v, %v", v, ok, err)
-	}
+		if v, ok, err := reader.Get(ctx, key); err != nil || !ok || string(v) != "old" {
+			t.Fatalf("Get after Set: %q, %v, %v", v, ok, err)
+		}
 
-	// The reader's generation is due for a re-read; the answer is held.
-	clock.Advance(bound + time.Millisecond)
-	arrived, release := proxy.holdNext()
-	defer release()
-	done := make(chan error, 1)
-	go func() {
-		_, _, err := reader.Get(ctx, key) // started before the invalidation: may be served "old"
-		done <- err
-	}()
-	<-arrived
-	if err := invalidator.InvalidateTeam(ctx, "T"); err != nil {
-		t.Fatal(err)
-	}
-	invalidated := clock.Now()
-	clock.Advance(bound / 2) // the answer is late
-	release()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+		// The reader's generation is due for a re-read; the answer is held.
+		clock.Advance(bound + time.Millisecond)
+		arrived, release := proxy.holdNext()
+		defer release()
+		done := make(chan error, 1)
+		go func() {
+			_, _, err := reader.Get(ctx, key) // started before the invalidation: may be served "old"
+			done <- err
+		}()
+		<-arrived
+		if err := invalidator.InvalidateTeam(ctx, "T"); err != nil {
+			t.Fatal(err)
+		}
+		invalidated := clock.Now()
+		clock.Advance(bound / 2) // the answer is late
+		release()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 
-	clock.Set(invalidated.Add(bound + time.Millisecond))
-	if v, ok, err := reader.Get(ctx, key); err != nil || ok {
-		t.Errorf("Get %v after the invalidation returned: %q, %v, %v; want a miss", clock.Now().Sub(invalidated), v, ok, err)
-	}
+		clock.Set(invalidated.Add(bound + time.Millisecond))
+		if v, ok, err := reader.Get(ctx, key); err != nil || ok {
+			t.Errorf("Get %v after the invalidation returned: %q, %v, %v; want a miss", clock.Now().Sub(invalidated), v, ok, err)
+		}
+	})
 }

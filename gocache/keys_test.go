@@ -1,4 +1,4 @@
-package analytics
+package gocache
 
 import (
 	"fmt"
@@ -7,23 +7,24 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/msgstats/analytics"
 )
 
 func TestCacheKeyScheme(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		key   CacheKey
+		key   analytics.CacheKey
 		gen   int64
 		redis string
 	}{
-		{RealTimeKey(TeamScope("team_1")), 0, "analytics:realtime:{team_1}:g0:all"},
-		{RealTimeKey(AccountScope("team_1", "acc-9")), 2, "analytics:realtime:{team_1}:g2:acc-9"},
-		{RealTimeKey(AccountScope("team_1", "all")), 2, "analytics:realtime:{team_1}:g2:%61ll"},
-		{DashboardKey("team_1", 30), 3, "analytics:dashboard:{team_1}:g3:all:30d"},
-		{SnapshotsKey(TeamScope("t"), Daily, NewDate(2026, 1, 1), NewDate(2026, 1, 31)), 0,
+		{analytics.RealTimeKey(analytics.TeamScope("team_1")), 0, "analytics:realtime:{team_1}:g0:all"},
+		{analytics.RealTimeKey(analytics.AccountScope("team_1", "acc-9")), 2, "analytics:realtime:{team_1}:g2:acc-9"},
+		{analytics.RealTimeKey(analytics.AccountScope("team_1", "all")), 2, "analytics:realtime:{team_1}:g2:%61ll"},
+		{analytics.DashboardKey("team_1", 30), 3, "analytics:dashboard:{team_1}:g3:all:30d"},
+		{analytics.SnapshotsKey(analytics.TeamScope("t"), analytics.Daily, analytics.NewDate(2026, 1, 1), analytics.NewDate(2026, 1, 31)), 0,
 			"analytics:snapshots:{t}:g0:all:Daily:2026-01-01:2026-01-31"},
-		{RealTimeKey(AccountScope("a:b{c}", "50%")), 1, "analytics:realtime:{a%3Ab%7Bc%7D}:g1:50%25"},
-		{CacheKey{Kind: "x", TeamID: "é", Query: "a b|c"}, 0, "analytics:x:{%C3%A9}:g0:all:a%20b%7Cc"},
+		{analytics.RealTimeKey(analytics.AccountScope("a:b{c}", "50%")), 1, "analytics:realtime:{a%3Ab%7Bc%7D}:g1:50%25"},
+		{analytics.CacheKey{Kind: "x", TeamID: "é", Query: "a b|c"}, 0, "analytics:x:{%C3%A9}:g0:all:a%20b%7Cc"},
 	}
 	for _, tt := range tests {
 		if got := valueKey("analytics", tt.key, tt.gen, false, 0); got != tt.redis {
@@ -41,25 +42,25 @@ func TestCacheKeyScheme(t *testing.T) {
 // TestCacheKeyDistinct checks pairs that a naive scheme would confuse.
 func TestCacheKeyDistinct(t *testing.T) {
 	t.Parallel()
-	keys := []CacheKey{
-		RealTimeKey(TeamScope("t")),
-		RealTimeKey(AccountScope("t", "all")),
-		RealTimeKey(AccountScope("t", "%61ll")),
-		RealTimeKey(AccountScope("t", "a")),
-		{Kind: KindDashboard, TeamID: "t", AccountID: "a"},
-		{Kind: KindRealTime, TeamID: "t", AccountID: "a:", Query: ""},
-		{Kind: KindRealTime, TeamID: "t", AccountID: "a", Query: ":"},
-		{Kind: KindRealTime, TeamID: "t:g0:a", AccountID: ""},
-		{Kind: KindRealTime, TeamID: "t}:g0:{a", AccountID: ""},
-		{Kind: KindRealTime, TeamID: "t", AccountID: "%3A"},
-		{Kind: KindRealTime, TeamID: "t", AccountID: ":"},
-		{Kind: KindRealTime, TeamID: "t", Query: "%3A"},
-		{Kind: KindRealTime, TeamID: "t", Query: "all"},
-		{Kind: KindRealTime, TeamID: "t", AccountID: "all", Query: "x"},
-		{Kind: KindRealTime, TeamID: "t", AccountID: "x|1"},
+	keys := []analytics.CacheKey{
+		analytics.RealTimeKey(analytics.TeamScope("t")),
+		analytics.RealTimeKey(analytics.AccountScope("t", "all")),
+		analytics.RealTimeKey(analytics.AccountScope("t", "%61ll")),
+		analytics.RealTimeKey(analytics.AccountScope("t", "a")),
+		{Kind: analytics.KindDashboard, TeamID: "t", AccountID: "a"},
+		{Kind: analytics.KindRealTime, TeamID: "t", AccountID: "a:", Query: ""},
+		{Kind: analytics.KindRealTime, TeamID: "t", AccountID: "a", Query: ":"},
+		{Kind: analytics.KindRealTime, TeamID: "t:g0:a", AccountID: ""},
+		{Kind: analytics.KindRealTime, TeamID: "t}:g0:{a", AccountID: ""},
+		{Kind: analytics.KindRealTime, TeamID: "t", AccountID: "%3A"},
+		{Kind: analytics.KindRealTime, TeamID: "t", AccountID: ":"},
+		{Kind: analytics.KindRealTime, TeamID: "t", Query: "%3A"},
+		{Kind: analytics.KindRealTime, TeamID: "t", Query: "all"},
+		{Kind: analytics.KindRealTime, TeamID: "t", AccountID: "all", Query: "x"},
+		{Kind: analytics.KindRealTime, TeamID: "t", AccountID: "x|1"},
 		{Kind: "gen", TeamID: "t"},
 	}
-	seen := map[string]CacheKey{genKey("p", "t"): {Kind: "<gen counter>"}}
+	seen := map[string]analytics.CacheKey{genKey("p", "t"): {Kind: "<gen counter>"}}
 	for _, k := range keys {
 		if err := k.Validate(); err != nil {
 			t.Fatalf("%+v: %v", k, err)
@@ -76,7 +77,7 @@ func TestCacheKeyDistinct(t *testing.T) {
 
 // parseValueKey inverts valueKey for prefix, so that a round trip proves
 // the encoding injective.
-func parseValueKey(t *testing.T, prefix, s string) (k CacheKey, gen int64, epoch uint64, l1 bool) {
+func parseValueKey(t *testing.T, prefix, s string) (k analytics.CacheKey, gen int64, epoch uint64, l1 bool) {
 	t.Helper()
 	rest, ok := strings.CutPrefix(s, prefix+":")
 	if !ok {
@@ -146,7 +147,7 @@ func FuzzCacheKey(f *testing.F) {
 	f.Add("dashboard", "t:{x}", "%61ll", "30d", int64(9), uint64(0))
 	f.Add("snapshots", "%", "a|b", "Daily:2026-01-01:2026-01-31", int64(1), uint64(5))
 	f.Fuzz(func(t *testing.T, kind, team, account, query string, gen int64, epoch uint64) {
-		k := CacheKey{Kind: kind, TeamID: team, AccountID: account, Query: query}
+		k := analytics.CacheKey{Kind: kind, TeamID: team, AccountID: account, Query: query}
 		if k.Validate() != nil || gen < 0 {
 			return
 		}

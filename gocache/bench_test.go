@@ -1,4 +1,4 @@
-package analytics_test
+package gocache_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/allegro/bigcache/v3"
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/testenv"
 )
 
@@ -37,7 +38,7 @@ func benchValue(b *testing.B) []byte {
 }
 
 // BenchmarkCacheGet reads one cached real-time value through a
-// TieredCache: served from memory (L1, with Redis behind it), and served
+// Cache: served from memory (L1, with Redis behind it), and served
 // from Redis (memory tier off). The system clock is used, so the L1 case
 // includes its once-a-second generation check.
 func BenchmarkCacheGet(b *testing.B) {
@@ -51,7 +52,7 @@ func BenchmarkCacheGet(b *testing.B) {
 	}{{"L1", false}, {"Redis", true}} {
 		b.Run(setup.name, func(b *testing.B) {
 			client, prefix := testenv.Redis(b)
-			c, err := analytics.NewTieredCache(&analytics.CacheConfig{Redis: client, Prefix: prefix, DisableL1: setup.noL1})
+			c, err := gocache.New(&gocache.Config{Redis: client, Prefix: prefix, DisableL1: setup.noL1})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -97,13 +98,13 @@ func BenchmarkRawRedisGet(b *testing.B) {
 }
 
 // BenchmarkRawBigcacheGet is a plain bigcache Get of the same bytes, with
-// the shard settings of a default TieredCache: the floor for a read served
+// the shard settings of a default Cache: the floor for a read served
 // from memory.
 func BenchmarkRawBigcacheGet(b *testing.B) {
 	val := benchValue(b)
 	bc, err := bigcache.New(context.Background(), bigcache.Config{
-		Shards: analytics.DefaultL1Shards, LifeWindow: time.Hour, MaxEntriesInWindow: analytics.DefaultL1Shards * 16,
-		MaxEntrySize: 2048, HardMaxCacheSize: analytics.DefaultL1MaxMB,
+		Shards: gocache.DefaultL1Shards, LifeWindow: time.Hour, MaxEntriesInWindow: gocache.DefaultL1Shards * 16,
+		MaxEntrySize: 2048, HardMaxCacheSize: gocache.DefaultL1MaxMB,
 	})
 	if err != nil {
 		b.Fatal(err)

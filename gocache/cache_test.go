@@ -1,4 +1,4 @@
-package analytics_test
+package gocache_test
 
 import (
 	"context"
@@ -11,32 +11,76 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eko/gocache/lib/v4/store"
+	gocachestore "github.com/eko/gocache/store/go_cache/v4"
 	"github.com/google/go-cmp/cmp"
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/testenv"
+	gocachelib "github.com/patrickmn/go-cache"
 	"github.com/redis/go-redis/v9"
 )
 
 // t0 is the fake clock's start in cache tests.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
+// memoryStore is a memory tier the suites run with.
+type memoryStore struct {
+	name string
+	new  func() store.StoreInterface // nil: the default, gocache's bigcache store
+}
+
+// memoryStores are the default memory tier and another gocache store,
+// gocache's go-cache store (with no janitor goroutine).
+var memoryStores = []memoryStore{
+	{name: "bigcache"},
+	{name: "go-cache", new: func() store.StoreInterface {
+		return gocachestore.NewGoCache(gocachelib.New(gocachelib.NoExpiration, 0))
+	}},
+}
+
+// config returns the Memory of a Config: nil for the default.
+func (m memoryStore) config() store.StoreInterface {
+	if m.new == nil {
+		return nil
+	}
+	return m.new()
+}
+
+// forEachMemory runs test in parallel subtests, one per memory store.
+func forEachMemory(t *testing.T, test func(t *testing.T, mem memoryStore)) {
+	for _, mem := range memoryStores {
+		t.Run(mem.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, mem)
+		})
+	}
+}
+
 // tierSetup is one arrangement of tiers the behaviour suite runs against.
 type tierSetup struct {
 	name      string
 	l1, redis bool
+	memory    memoryStore // with l1
 }
 
+// tierSetups are every arrangement, with each memory store.
 var tierSetups = []tierSetup{
 	{name: "L1", l1: true},
 	{name: "Redis", redis: true},
 	{name: "L1+Redis", l1: true, redis: true},
+	{name: "L1/go-cache", l1: true, memory: memoryStores[1]},
+	{name: "L1/go-cache+Redis", l1: true, redis: true, memory: memoryStores[1]},
 }
 
 // newCache returns a cache of setup on clock, closed at cleanup. With
 // Redis, it uses TEST_REDIS_URL under a prefix of its own.
-func newCache(t *testing.T, setup tierSetup, clock analytics.Clock, edit func(*analytics.CacheConfig)) *analytics.TieredCache {
+func newCache(t *testing.T, setup tierSetup, clock analytics.Clock, edit func(*gocache.Config)) *gocache.Cache {
 	t.Helper()
-	cfg := &analytics.CacheConfig{Clock: clock, DisableL1: !setup.l1}
+	cfg := &gocache.Config{Clock: clock, DisableL1: !setup.l1}
+	if setup.l1 {
+		cfg.Memory = setup.memory.config()
+	}
 	if setup.redis {
 		client, prefix := testenv.Redis(t)
 		cfg.Redis, cfg.Prefix = client, prefix
@@ -48,9 +92,9 @@ func newCache(t *testing.T, setup tierSetup, clock analytics.Clock, edit func(*a
 	if edit != nil {
 		edit(cfg)
 	}
-	c, err := analytics.NewTieredCache(cfg)
+	c, err := gocache.New(cfg)
 	if err != nil {
-		t.Fatalf("NewTieredCache: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := c.Close(); err != nil {
@@ -150,7 +194,7 @@ func TestCacheBehaviour(t *testing.T) {
 			t.Run("ExpiryPerEntry", func(t *testing.T) {
 				t.Parallel()
 				clock := analytics.NewFakeClock(t0)
-				c := newCache(t, setup, clock, func(cfg *analytics.CacheConfig) {
+				c := newCache(t, setup, clock, func(cfg *gocache.Config) {
 					cfg.TTLs = analytics.CacheTTLs{RealTime: 20 * time.Second}
 				})
 				// ttl 0 takes the kind's tier: 20 s as configured, and the
@@ -341,13 +385,13 @@ func TestCacheBehaviour(t *testing.T) {
 				wantMiss(t, c, k)
 				mustSet(t, c, k, "v", 0)
 				wantHit(t, c, k, "v")
-				var want analytics.CacheStats
+				var want gocache.Stats
 				// The miss reached every tier; the hit the first one.
 				if setup.l1 {
-					want.L1 = analytics.CacheTierStats{Misses: 1, Sets: 1, Hits: 1}
+					want.L1 = gocache.TierStats{Misses: 1, Sets: 1, Hits: 1}
 				}
 				if setup.redis {
-					want.L2 = analytics.CacheTierStats{Misses: 1, Sets: 1}
+					want.L2 = gocache.TierStats{Misses: 1, Sets: 1}
 					if !setup.l1 {
 						want.L2.Hits = 1
 					}
@@ -363,9 +407,12 @@ func TestCacheBehaviour(t *testing.T) {
 
 			t.Run("EntryTooLargeForMemory", func(t *testing.T) {
 				t.Parallel()
+				if setup.memory.new != nil {
+					t.Skip("the size limit is the default store's")
+				}
 				// 1 MiB over 64 shards: 16 KiB per shard, so a 32 KiB value
 				// cannot be held in memory.
-				c := newCache(t, setup, analytics.NewFakeClock(t0), func(cfg *analytics.CacheConfig) {
+				c := newCache(t, setup, analytics.NewFakeClock(t0), func(cfg *gocache.Config) {
 					cfg.L1MaxMB, cfg.L1Shards = 1, 64
 				})
 				k := analytics.RealTimeKey(analytics.TeamScope("t"))
@@ -514,7 +561,7 @@ func TestCacheLoadSingleFlight(t *testing.T) {
 // ended, and its callers get the error.
 func TestCacheLoadTimeout(t *testing.T) {
 	t.Parallel()
-	c := newCache(t, tierSetups[0], analytics.NewFakeClock(t0), func(cfg *analytics.CacheConfig) {
+	c := newCache(t, tierSetups[0], analytics.NewFakeClock(t0), func(cfg *gocache.Config) {
 		cfg.LoadTimeout = 20 * time.Millisecond
 	})
 	_, err := c.Load(context.Background(), analytics.DashboardKey("t", 7), 0, func(ctx context.Context) ([]byte, error) {
@@ -530,7 +577,7 @@ func TestCacheLoadTimeout(t *testing.T) {
 // waits for it.
 func TestCacheCloseEndsLoads(t *testing.T) {
 	t.Parallel()
-	c, err := analytics.NewTieredCache(nil)
+	c, err := gocache.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -556,14 +603,18 @@ func TestCacheCloseEndsLoads(t *testing.T) {
 // twoReplicas returns two both-tier caches sharing a Redis, a prefix and
 // clock, as two replicas of a service would, and a third that has no
 // memory tier.
-func twoReplicas(t *testing.T, clock analytics.Clock) (a, b, redisOnly *analytics.TieredCache) {
+func twoReplicas(t *testing.T, clock analytics.Clock, mem memoryStore) (a, b, redisOnly *gocache.Cache) {
 	t.Helper()
 	client, prefix := testenv.Redis(t)
-	mk := func(noL1 bool) *analytics.TieredCache {
-		c, err := analytics.NewTieredCache(&analytics.CacheConfig{
+	mk := func(noL1 bool) *gocache.Cache {
+		cfg := &gocache.Config{
 			Redis: client, Prefix: prefix, Clock: clock, DisableL1: noL1,
 			RedisTimeout: 2 * time.Second,
-		})
+		}
+		if !noL1 {
+			cfg.Memory = mem.config()
+		}
+		c, err := gocache.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -578,95 +629,99 @@ func twoReplicas(t *testing.T, clock analytics.Clock) (a, b, redisOnly *analytic
 // from memory once InvalidationBound (1 s) has passed.
 func TestCacheInvalidationAcrossReplicas(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	clock := analytics.NewFakeClock(t0)
-	a, b, r := twoReplicas(t, clock)
-	k1 := analytics.RealTimeKey(analytics.TeamScope("team"))
-	k2 := analytics.DashboardKey("team", 7)
-	other := analytics.RealTimeKey(analytics.TeamScope("other"))
+	forEachMemory(t, func(t *testing.T, mem memoryStore) {
+		ctx := context.Background()
+		clock := analytics.NewFakeClock(t0)
+		a, b, r := twoReplicas(t, clock, mem)
+		k1 := analytics.RealTimeKey(analytics.TeamScope("team"))
+		k2 := analytics.DashboardKey("team", 7)
+		other := analytics.RealTimeKey(analytics.TeamScope("other"))
 
-	mustSet(t, a, k1, "old", time.Hour)
-	mustSet(t, r, k2, "old", time.Hour) // in Redis, not in a's memory
-	mustSet(t, a, other, "kept", time.Hour)
-	wantHit(t, b, k1, "old") // now in b's memory too
-	wantHit(t, r, k1, "old")
+		mustSet(t, a, k1, "old", time.Hour)
+		mustSet(t, r, k2, "old", time.Hour) // in Redis, not in a's memory
+		mustSet(t, a, other, "kept", time.Hour)
+		wantHit(t, b, k1, "old") // now in b's memory too
+		wantHit(t, r, k1, "old")
 
-	if err := b.InvalidateTeam(ctx, "team"); err != nil {
-		t.Fatalf("InvalidateTeam: %v", err)
-	}
-	// The invalidating replica and every Redis read see it at once.
-	wantMiss(t, b, k1)
-	wantMiss(t, r, k1)
-	wantMiss(t, a, k2) // not in a's memory: read from Redis
-	wantHit(t, a, other, "kept")
+		if err := b.InvalidateTeam(ctx, "team"); err != nil {
+			t.Fatalf("InvalidateTeam: %v", err)
+		}
+		// The invalidating replica and every Redis read see it at once.
+		wantMiss(t, b, k1)
+		wantMiss(t, r, k1)
+		wantMiss(t, a, k2) // not in a's memory: read from Redis
+		wantHit(t, a, other, "kept")
 
-	// a may serve k1 from its memory for less than the bound, not longer.
-	clock.Advance(analytics.DefaultInvalidationBound - time.Millisecond)
-	if v, ok := mustGet(t, a, k1); ok && string(v) != "old" {
-		t.Fatalf("a served %q", v)
-	}
-	clock.Advance(time.Millisecond)
-	wantMiss(t, a, k1)
+		// a may serve k1 from its memory for less than the bound, not longer.
+		clock.Advance(gocache.DefaultInvalidationBound - time.Millisecond)
+		if v, ok := mustGet(t, a, k1); ok && string(v) != "old" {
+			t.Fatalf("a served %q", v)
+		}
+		clock.Advance(time.Millisecond)
+		wantMiss(t, a, k1)
 
-	// New values written after the invalidation are shared again.
-	mustSet(t, a, k1, "new", time.Hour)
-	wantHit(t, b, k1, "new")
-	wantHit(t, r, k1, "new")
+		// New values written after the invalidation are shared again.
+		mustSet(t, a, k1, "new", time.Hour)
+		wantHit(t, b, k1, "new")
+		wantHit(t, r, k1, "new")
+	})
 }
 
 // TestCacheLoadRacingInvalidation: a value whose load began before an
 // invalidation is never served after it, though its own callers get it.
 func TestCacheLoadRacingInvalidation(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	clock := analytics.NewFakeClock(t0)
-	a, b, r := twoReplicas(t, clock)
-	k := analytics.DashboardKey("team", 30)
+	forEachMemory(t, func(t *testing.T, mem memoryStore) {
+		ctx := context.Background()
+		clock := analytics.NewFakeClock(t0)
+		a, b, r := twoReplicas(t, clock, mem)
+		k := analytics.DashboardKey("team", 30)
 
-	for _, invalidator := range []*analytics.TieredCache{a, b} {
-		started, release := make(chan struct{}), make(chan struct{})
-		var releaseOnce sync.Once
-		defer releaseOnce.Do(func() { close(release) }) // if the test fails early
-		got := make(chan string, 1)
-		go func() {
-			v, err := a.Load(ctx, k, 0, func(context.Context) ([]byte, error) {
-				close(started)
-				<-release
-				return []byte("computed before the invalidation"), nil
-			})
-			if err != nil {
-				t.Error(err)
+		for _, invalidator := range []*gocache.Cache{a, b} {
+			started, release := make(chan struct{}), make(chan struct{})
+			var releaseOnce sync.Once
+			defer releaseOnce.Do(func() { close(release) }) // if the test fails early
+			got := make(chan string, 1)
+			go func() {
+				v, err := a.Load(ctx, k, 0, func(context.Context) ([]byte, error) {
+					close(started)
+					<-release
+					return []byte("computed before the invalidation"), nil
+				})
+				if err != nil {
+					t.Error(err)
+				}
+				got <- string(v)
+			}()
+			<-started
+			if err := invalidator.InvalidateTeam(ctx, "team"); err != nil {
+				t.Fatal(err)
 			}
-			got <- string(v)
-		}()
-		<-started
-		if err := invalidator.InvalidateTeam(ctx, "team"); err != nil {
-			t.Fatal(err)
+			clock.Advance(gocache.DefaultInvalidationBound)
+			// A Load that comes after the invalidation does not join the
+			// running one: it computes its own value.
+			// (Joining it would wait for release, and so time out.)
+			lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			v, err := a.Load(lctx, k, time.Second, func(context.Context) ([]byte, error) { return []byte("after"), nil })
+			cancel()
+			if err != nil || string(v) != "after" {
+				t.Fatalf("Load after the invalidation = %q, %v; want its own value", v, err)
+			}
+			releaseOnce.Do(func() { close(release) })
+			if v := <-got; v != "computed before the invalidation" {
+				t.Fatalf("Load returned %q", v)
+			}
+			// Let "after" expire: what remains must not be the older value.
+			clock.Advance(time.Second)
+			wantMiss(t, a, k)
+			wantMiss(t, b, k)
+			wantMiss(t, r, k)
 		}
-		clock.Advance(analytics.DefaultInvalidationBound)
-		// A Load that comes after the invalidation does not join the
-		// running one: it computes its own value.
-		// (Joining it would wait for release, and so time out.)
-		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		v, err := a.Load(lctx, k, time.Second, func(context.Context) ([]byte, error) { return []byte("after"), nil })
-		cancel()
-		if err != nil || string(v) != "after" {
-			t.Fatalf("Load after the invalidation = %q, %v; want its own value", v, err)
-		}
-		releaseOnce.Do(func() { close(release) })
-		if v := <-got; v != "computed before the invalidation" {
-			t.Fatalf("Load returned %q", v)
-		}
-		// Let "after" expire: what remains must not be the older value.
-		clock.Advance(time.Second)
-		wantMiss(t, a, k)
-		wantMiss(t, b, k)
-		wantMiss(t, r, k)
-	}
+	})
 }
 
-// TestCacheConfigValidation: bad settings name their field.
-func TestCacheConfigValidation(t *testing.T) {
+// TestConfigValidation: bad settings name their field.
+func TestConfigValidation(t *testing.T) {
 	t.Parallel()
 	noCtxTimeouts := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	t.Cleanup(func() { noCtxTimeouts.Close() })
@@ -674,23 +729,26 @@ func TestCacheConfigValidation(t *testing.T) {
 	t.Cleanup(func() { withCtxTimeouts.Close() })
 	tests := []struct {
 		name  string
-		cfg   analytics.CacheConfig
+		cfg   gocache.Config
 		field string
 	}{
-		{"no tier", analytics.CacheConfig{DisableL1: true}, "CacheConfig.DisableL1"},
-		{"prefix with brace", analytics.CacheConfig{Prefix: "a{b}"}, "CacheConfig.Prefix"},
-		{"prefix with space", analytics.CacheConfig{Prefix: "a b"}, "CacheConfig.Prefix"},
-		{"shards", analytics.CacheConfig{L1Shards: 48}, "CacheConfig.L1Shards"},
-		{"size", analytics.CacheConfig{L1MaxMB: -1}, "CacheConfig.L1MaxMB"},
-		{"ttl", analytics.CacheConfig{TTLs: analytics.CacheTTLs{Dashboard: -time.Second}}, "CacheConfig.TTLs.Dashboard"},
-		{"bound", analytics.CacheConfig{InvalidationBound: -1}, "CacheConfig.InvalidationBound"},
-		{"timeout", analytics.CacheConfig{RedisTimeout: -1}, "CacheConfig.RedisTimeout"},
-		{"client ignoring deadlines", analytics.CacheConfig{Redis: noCtxTimeouts}, "CacheConfig.Redis"},
-		{"valid", analytics.CacheConfig{Redis: withCtxTimeouts, Prefix: "app:analytics.v2"}, ""},
-		{"valid, memory only", analytics.CacheConfig{}, ""},
+		{"no tier", gocache.Config{DisableL1: true}, "Config.DisableL1"},
+		{"prefix with brace", gocache.Config{Prefix: "a{b}"}, "Config.Prefix"},
+		{"prefix with space", gocache.Config{Prefix: "a b"}, "Config.Prefix"},
+		{"shards", gocache.Config{L1Shards: 48}, "Config.L1Shards"},
+		{"size", gocache.Config{L1MaxMB: -1}, "Config.L1MaxMB"},
+		{"ttl", gocache.Config{TTLs: analytics.CacheTTLs{Dashboard: -time.Second}}, "Config.TTLs.Dashboard"},
+		{"bound", gocache.Config{InvalidationBound: -1}, "Config.InvalidationBound"},
+		{"timeout", gocache.Config{RedisTimeout: -1}, "Config.RedisTimeout"},
+		{"client ignoring deadlines", gocache.Config{Redis: noCtxTimeouts}, "Config.Redis"},
+		{"valid", gocache.Config{Redis: withCtxTimeouts, Prefix: "app:analytics.v2"}, ""},
+		{"memory store with memory off", gocache.Config{Redis: withCtxTimeouts, DisableL1: true, Memory: memoryStores[1].new()}, "Config.Memory"},
+		{"nil memory store", gocache.Config{Memory: (*gocachestore.GoCacheStore)(nil)}, "Config.Memory"},
+		{"valid, memory only", gocache.Config{}, ""},
+		{"valid, another memory store", gocache.Config{Memory: memoryStores[1].new()}, ""},
 	}
 	for _, tt := range tests {
-		c, err := analytics.NewTieredCache(&tt.cfg)
+		c, err := gocache.New(&tt.cfg)
 		if tt.field == "" {
 			if err != nil {
 				t.Errorf("%s: %v", tt.name, err)
