@@ -227,7 +227,7 @@ func (s *Service) afterBatch(ctx context.Context, snaps []Snapshot) {
 // sharing the cache (see Cache.InvalidateTeam). Without a cache it does
 // nothing. An invalid teamID or a nil ctx gives ErrInvalidArgument.
 func (s *Service) InvalidateTeam(ctx context.Context, teamID string) error {
-	if err := CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return err
 	}
 	if err := ValidateID("teamID", teamID); err != nil {
@@ -298,7 +298,7 @@ func (s *Service) teamLocation(ctx context.Context, scope Scope) (Team, *time.Lo
 // the team, gives ErrNotFound; an invalid scope or a nil ctx
 // ErrInvalidArgument.
 func (s *Service) RealTime(ctx context.Context, scope Scope) (Metrics, error) {
-	if err := CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return Metrics{}, err
 	}
 	if err := scope.Validate(); err != nil {
@@ -346,7 +346,7 @@ func cloneMetrics(m Metrics) Metrics {
 // to (both inclusive local dates), in date order, cached for the snapshot
 // TTL (1 h by default). Exactly the scope's rows are returned: team-wide
 // rows for a team-wide scope. It is a plain read: each snapshot's
-// Metrics.Period is the period it was generated for, so after a team's time
+// Metrics.Range is the period it was generated for, so after a team's time
 // zone changes, rows generated before the change keep the old zone's bounds
 // until they are regenerated (see "When a team's time zone changes" in the
 // package documentation). An unknown team or account has no rows, so the
@@ -354,7 +354,7 @@ func cloneMetrics(m Metrics) Metrics {
 // (1900-01-01 to 9998-12-31; see the package documentation), an invalid
 // scope or type, or a nil ctx gives ErrInvalidArgument.
 func (s *Service) Snapshots(ctx context.Context, scope Scope, typ SnapshotType, from, to Date) ([]Snapshot, error) {
-	if err := CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return nil, err
 	}
 	if err := checkDate("from", from); err != nil {

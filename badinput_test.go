@@ -9,8 +9,15 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/pgstore"
+)
+
+// The limits, in bytes, that ValidateID and CacheKey.Validate document.
+const (
+	maxIDLength         = 1024
+	maxCacheQueryLength = 4096
 )
 
 // TestOversizedInputsRejected calls every public entry point that takes an
@@ -22,8 +29,8 @@ func TestOversizedInputsRejected(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(svcNow)
-	long := strings.Repeat("x", analytics.MaxIDLength+1)
-	longest := strings.Repeat("y", analytics.MaxIDLength) // exactly at the limit: accepted
+	long := strings.Repeat("x", maxIDLength+1)
+	longest := strings.Repeat("y", maxIDLength) // exactly at the limit: accepted
 	mem := memstore.New(&memstore.Config{Clock: clock})
 	if err := mem.AddTeams(analytics.Team{ID: longest, TimeZone: "UTC", AccountIDs: []string{longest}}); err != nil {
 		t.Fatal(err)
@@ -49,7 +56,7 @@ func TestOversizedInputsRejected(t *testing.T) {
 		_, err := mem.Aggregate(ctx, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: scope, Period: period}}})
 		return err
 	}
-	hugeQuery := strings.Repeat("q", analytics.MaxCacheQueryLength+1)
+	hugeQuery := strings.Repeat("q", maxCacheQueryLength+1)
 	calls := []struct {
 		name string
 		call func() error
@@ -136,7 +143,7 @@ func TestServiceSnapshotsCorrupt(t *testing.T) {
 	clock := analytics.NewFakeClock(svcNow)
 	teams := []analytics.Team{{ID: "T", TimeZone: "UTC", AccountIDs: []string{"T-acc"}}}
 	db := sourceDB(t)
-	if err := synth.InsertRows(ctx, db, teams, &analytics.Activity{Messages: []analytics.Message{
+	if err := synth.InsertRows(ctx, db, teams, &store.Activity{Messages: []store.Message{
 		message("T", "m1", time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)),
 	}}); err != nil {
 		t.Fatal(err)

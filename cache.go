@@ -16,7 +16,7 @@ import (
 // memory) are never returned by Get, Set or Load: they are counted, logged,
 // and the caller is served by another tier or by the load function. Those
 // methods return errors only for invalid arguments (ErrInvalidArgument, a
-// nil ctx included: implementations check it with CheckContext), use
+// nil ctx included), use
 // after Close (ErrClosed), a caller's own context ending, and, for Load, the
 // error of the load function.
 type Cache interface {
@@ -90,8 +90,8 @@ const (
 	DefaultSnapshotTTL = time.Hour
 )
 
-// MaxCacheQueryLength is the longest CacheKey.Query accepted, in bytes.
-const MaxCacheQueryLength = 4096
+// maxCacheQueryLength is the longest CacheKey.Query accepted, in bytes.
+const maxCacheQueryLength = 4096
 
 // maxKindLength is the longest CacheKey.Kind accepted, in bytes.
 const maxKindLength = 64
@@ -118,7 +118,8 @@ type CacheKey struct {
 	// literally named "all" is distinct from team-wide.
 	AccountID string
 	// Query tells apart values of one kind and scope, e.g. "30d" or
-	// "Daily:2026-01-01:2026-01-31". Any bytes, at most MaxCacheQueryLength.
+	// "Daily:2026-01-01:2026-01-31". Any bytes, at most 4096 of them; empty
+	// means none.
 	Query string
 }
 
@@ -141,8 +142,11 @@ func SnapshotsKey(scope Scope, typ SnapshotType, from, to Date) CacheKey {
 		Query: typ.String() + ":" + from.String() + ":" + to.String()}
 }
 
-// Validate checks the key's fields; errors wrap ErrInvalidArgument and name
-// the field ("CacheKey.Kind", "CacheKey.TeamID", …).
+// Validate checks the key's fields: Kind of 1–64 bytes of a–z, 0–9, '-'
+// and '_'; TeamID, and AccountID when set, as ValidateID does (at most
+// 1024 bytes each); Query of at most 4096 bytes. Errors wrap
+// ErrInvalidArgument and name the field ("CacheKey.Kind",
+// "CacheKey.TeamID", …).
 func (k CacheKey) Validate() error {
 	if k.Kind == "" || len(k.Kind) > maxKindLength || strings.IndexFunc(k.Kind, func(r rune) bool {
 		return !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z')
@@ -157,8 +161,8 @@ func (k CacheKey) Validate() error {
 			return err
 		}
 	}
-	if len(k.Query) > MaxCacheQueryLength {
-		return invalid("CacheKey.Query", "is %d bytes long; the limit is %d", len(k.Query), MaxCacheQueryLength)
+	if len(k.Query) > maxCacheQueryLength {
+		return invalid("CacheKey.Query", "is %d bytes long; the limit is %d", len(k.Query), maxCacheQueryLength)
 	}
 	return nil
 }

@@ -140,7 +140,9 @@ func CampaignScore(r CampaignRates) float64 {
 }
 
 // ContactActivity is what ContactEngagementScore needs to know about a
-// contact.
+// contact. Negative counts read as 0. The zero ContactActivity is a
+// contact messaged today with no messages or campaigns counted: it scores
+// 20, for recency alone.
 type ContactActivity struct {
 	// TotalMessages is the number of messages exchanged with the contact.
 	TotalMessages int64

@@ -37,10 +37,12 @@ type fakeWaiter struct {
 	ch chan time.Time
 }
 
-// NewFakeClock returns a FakeClock that reads start until moved.
+// NewFakeClock returns a FakeClock that reads start, in start's location,
+// until moved. A zero start is allowed and reads as the zero time.Time.
 func NewFakeClock(start time.Time) *FakeClock { return &FakeClock{now: start} }
 
-// Now returns the clock's current time.
+// Now returns the clock's current time: start, or the last time Set or
+// Advance moved it to.
 func (c *FakeClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -68,7 +70,8 @@ func (c *FakeClock) Set(t time.Time) {
 	}
 }
 
-// Advance moves the clock forward by d; see Set.
+// Advance moves the clock by d (backwards for a negative d) and fires the
+// After channels that are due; see Set.
 func (c *FakeClock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 // After returns a channel that receives the clock's time once the clock has

@@ -8,10 +8,14 @@ import (
 )
 
 // Dashboard is a team-wide summary of the last Days local days, today
-// included, compared with the Days before them.
+// included, compared with the Days before them, days being those of the
+// team's current time zone. Service.Dashboard builds it.
 type Dashboard struct {
+	// TeamID is the team summarised.
 	TeamID string `json:"teamId"`
-	Days   int    `json:"days"`
+	// Days is the length of each window in local days, today included: at
+	// least 1, at most MaxDashboardDays.
+	Days int `json:"days"`
 	// AsOf is the instant the live part (today, and any finished day whose
 	// snapshot is missing) was computed; the dashboard may be cached for up
 	// to the dashboard TTL (5 min by default) after it.
@@ -37,16 +41,23 @@ type Dashboard struct {
 	LiveDays []Date `json:"liveDays,omitempty"`
 }
 
-// DayMetrics are the metrics of one local day.
+// DayMetrics are the metrics of one local day of the team's time zone.
 type DayMetrics struct {
-	Date    Date    `json:"date"`
+	// Date is the local day.
+	Date Date `json:"date"`
+	// Metrics cover Date from its local midnight to the next, or up to the
+	// dashboard's AsOf for today.
 	Metrics Metrics `json:"metrics"`
 }
 
-// Growth compares two windows. Counts are percent changes (GrowthRate: 100
-// when the previous count is 0 and the current one is not); rates are
-// differences in percentage points, positive when the current rate is
-// higher; response times are percent changes of the averages.
+// Growth compares two windows. Counts (Messages to Campaigns) are percent
+// changes (GrowthRate: 100 when the previous count is 0 and the current
+// one is not, 0 when both are 0); rates (DeliveryRate to FailureRate, and
+// CampaignDelivery, the pooled campaign delivery rate) are differences in
+// percentage points, positive when the current rate is higher;
+// AvgResponseTime is the percent change of the average response time.
+// Every value is rounded half away from zero to 2 decimals; two equal
+// windows give the zero Growth.
 type Growth struct {
 	Messages         float64 `json:"messages"`
 	Sent             float64 `json:"sent"`
@@ -67,7 +78,9 @@ type Growth struct {
 	CampaignDelivery float64 `json:"campaignDeliveryRate"`
 }
 
-// GrowthOf compares cur with prev; see Growth.
+// GrowthOf compares the window cur with the earlier window prev, as Growth
+// describes. Two zero Metrics give the zero Growth; the derived fields of
+// cur and prev are used as they are (see Metrics.Derive).
 func GrowthOf(cur, prev Metrics) Growth {
 	g := func(c, p int64) float64 { return GrowthRate(float64(c), float64(p)) }
 	pts := func(c, p float64) float64 { return round2(c - p) }
@@ -103,7 +116,7 @@ func GrowthOf(cur, prev Metrics) Growth {
 // multi-day window is the largest daily count (see Merge). An unknown team
 // gives ErrNotFound; days out of range, or a nil ctx, ErrInvalidArgument.
 func (s *Service) Dashboard(ctx context.Context, teamID string, days int) (Dashboard, error) {
-	if err := CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return Dashboard{}, err
 	}
 	if err := ValidateID("teamID", teamID); err != nil {
@@ -187,7 +200,7 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 		d.Current = Merge(d.Current, m)
 		d.Series = append(d.Series, DayMetrics{Date: p.Date, Metrics: m})
 	}
-	d.Current.Period.End = now
+	d.Current.Range.End = now
 	d.Current.GeneratedAt = now
 	d.Growth = GrowthOf(d.Current, d.Previous)
 	return d, nil

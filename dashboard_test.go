@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -207,39 +208,39 @@ func TestDashboardHandMade(t *testing.T) {
 	}
 	at := func(day, hour, min int) time.Time { return time.Date(2026, 3, day, hour, min, 0, 0, ny) }
 	clock := analytics.NewFakeClock(at(15, 10, 30))
-	store := memstore.New(&memstore.Config{Clock: clock})
-	if err := store.AddTeams(analytics.Team{ID: "hand", TimeZone: "America/New_York"}); err != nil {
+	mem := memstore.New(&memstore.Config{Clock: clock})
+	if err := mem.AddTeams(analytics.Team{ID: "hand", TimeZone: "America/New_York"}); err != nil {
 		t.Fatal(err)
 	}
-	msg := func(id, status string, t time.Time) analytics.Message {
-		return analytics.Message{ID: id, TeamID: "hand", Status: status, CreatedAt: t}
+	msg := func(id, status string, t time.Time) store.Message {
+		return store.Message{ID: id, TeamID: "hand", Status: status, CreatedAt: t}
 	}
-	err = store.Add(analytics.Activity{
-		Messages: []analytics.Message{
+	err = mem.Add(store.Activity{
+		Messages: []store.Message{
 			// Previous window, 2026-03-02 to 2026-03-08 10:30.
-			msg("p1", analytics.StatusDelivered, at(3, 12, 0)),
-			msg("p2", analytics.StatusRead, at(8, 10, 0)),
-			msg("p3", analytics.StatusFailed, at(8, 11, 0)), // after 10:30 (though within 10.5 h of midnight)
-			msg("p4", analytics.StatusRead, at(8, 20, 0)),
+			msg("p1", store.StatusDelivered, at(3, 12, 0)),
+			msg("p2", store.StatusRead, at(8, 10, 0)),
+			msg("p3", store.StatusFailed, at(8, 11, 0)), // after 10:30 (though within 10.5 h of midnight)
+			msg("p4", store.StatusRead, at(8, 20, 0)),
 			// Current window, 2026-03-09 to now.
-			msg("c1", analytics.StatusRead, at(10, 9, 0)),
-			msg("c2", analytics.StatusDelivered, at(12, 9, 0)),
-			msg("c3", analytics.StatusSent, at(14, 23, 30)),
-			msg("c4", analytics.StatusRead, at(15, 8, 0)),
-			msg("c5", analytics.StatusFailed, at(15, 11, 0)), // after now
+			msg("c1", store.StatusRead, at(10, 9, 0)),
+			msg("c2", store.StatusDelivered, at(12, 9, 0)),
+			msg("c3", store.StatusSent, at(14, 23, 30)),
+			msg("c4", store.StatusRead, at(15, 8, 0)),
+			msg("c5", store.StatusFailed, at(15, 11, 0)), // after now
 		},
-		Contacts: []analytics.Contact{
+		Contacts: []store.Contact{
 			{ID: "k1", TeamID: "hand", CreatedAt: at(4, 9, 0)},
 			{ID: "k2", TeamID: "hand", CreatedAt: at(11, 9, 0)},
 			{ID: "k3", TeamID: "hand", CreatedAt: at(13, 9, 0)},
 		},
-		Campaigns: []analytics.Campaign{{ID: "x1", TeamID: "hand", Status: analytics.CampaignCompleted,
+		Campaigns: []store.Campaign{{ID: "x1", TeamID: "hand", Status: store.CampaignCompleted,
 			MessagesSent: 10, MessagesDelivered: 8, CreatedAt: at(5, 9, 0)}},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := analytics.New(store, &analytics.Config{Clock: clock})
+	svc, err := analytics.New(mem, &analytics.Config{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,11 +297,11 @@ func TestDashboardHandMade(t *testing.T) {
 	if diff := cmp.Diff(wantLive, d.LiveDays); diff != "" {
 		t.Errorf("LiveDays (-want +got):\n%s", diff)
 	}
-	if want := at(8, 10, 30); !d.Previous.Period.End.Equal(want) {
-		t.Errorf("Previous ends at %v, want %v", d.Previous.Period.End.In(ny), want)
+	if want := at(8, 10, 30); !d.Previous.Range.End.Equal(want) {
+		t.Errorf("Previous ends at %v, want %v", d.Previous.Range.End.In(ny), want)
 	}
-	if want := at(2, 0, 0); !d.Previous.Period.Start.Equal(want) {
-		t.Errorf("Previous starts at %v, want %v", d.Previous.Period.Start.In(ny), want)
+	if want := at(2, 0, 0); !d.Previous.Range.Start.Equal(want) {
+		t.Errorf("Previous starts at %v, want %v", d.Previous.Range.Start.In(ny), want)
 	}
 }
 

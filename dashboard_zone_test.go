@@ -211,7 +211,7 @@ func TestWarmAfterZoneChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loc, err := analytics.LoadLocation(mv.zone)
+	loc, err := analytics.Team{TimeZone: mv.zone}.Location()
 	if err != nil {
 		t.Fatal(err)
 	}

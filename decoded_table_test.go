@@ -162,7 +162,7 @@ func TestDecodedChargeCoversValue(t *testing.T) {
 	t.Parallel()
 	zone := time.FixedZone("", 5*3600+1800)
 	start := time.Date(2026, 3, 15, 0, 0, 0, 0, zone)
-	m := Metrics{Period: Range{Start: start, End: start.Add(24 * time.Hour)}, GeneratedAt: start.Add(25 * time.Hour)}
+	m := Metrics{Range: Range{Start: start, End: start.Add(24 * time.Hour)}, GeneratedAt: start.Add(25 * time.Hour)}
 	snaps := func(n int) []Snapshot {
 		var s []Snapshot
 		for i := range n {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // The Service keeps the values of cached reads decoded beside their bytes
@@ -183,7 +184,7 @@ func TestServiceCachedReadsFollowTheBytes(t *testing.T) {
 
 			// New activity shows after InvalidateTeam, and after expiry.
 			m1 := message(newYorkTeam, "decoded-1", f.clock.Now().Add(-time.Minute))
-			f.add(t, analytics.Activity{Messages: []analytics.Message{m1}})
+			f.add(t, store.Activity{Messages: []store.Message{m1}})
 			expect("after new activity, still cached", orig)
 			if err := f.svc.InvalidateTeam(ctx, newYorkTeam); err != nil {
 				t.Fatalf("InvalidateTeam: %v", err)
@@ -195,7 +196,7 @@ func TestServiceCachedReadsFollowTheBytes(t *testing.T) {
 			expect("after InvalidateTeam", withM1)
 
 			m2 := message(newYorkTeam, "decoded-2", f.clock.Now().Add(-time.Second))
-			f.add(t, analytics.Activity{Messages: []analytics.Message{m2}})
+			f.add(t, store.Activity{Messages: []store.Message{m2}})
 			f.clock.Advance(analytics.DefaultRealTimeTTL + time.Second)
 			afterTTL := f.wantRealTime(t, scope)
 			if afterTTL.Messages.Total != withM1.Messages.Total+1 {

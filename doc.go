@@ -9,12 +9,16 @@
 //
 // This package holds the domain: the pure calculation functions
 // (DeliveryRate, GrowthRate, CampaignScore, …), period math (Period,
-// SnapshotType, Date), the Metrics type and its exact Merge, the reference
-// aggregation ComputeMetrics, the Store interface, the Snapshotter that
-// generates snapshots, and the Service that serves reads. It imports no
-// database driver, cache or Redis client.
-// Implementations live in subpackages named for what they depend on:
+// SnapshotType, Date), the Metrics type and its exact Merge, the Store
+// interface and its roles, the Snapshotter that generates snapshots, and
+// the Service that serves reads. It imports no database driver, cache or
+// Redis client. Implementations live in subpackages named for what they
+// depend on:
 //
+//   - store: what a Store implementation needs: the activity records
+//     (Activity, Message, …), the reference aggregation ComputeMetrics that
+//     every Store's Aggregate must match, and the conversation walker that
+//     applies the reply and turn rules below.
 //   - gocache: the tiered Cache, a gocache memory store (bigcache by
 //     default) in front of Redis through go-redis.
 //   - store/pgstore: the production Store on Postgres 15+ through Bun.
@@ -77,7 +81,7 @@
 //     read: read; failed: failed. Other statuses count towards total only.
 //   - unmapped: messages whose status or sender type the store's mapping
 //     does not cover (store/pgstore counts them; memstore and
-//     ComputeMetrics, whose vocabulary is fixed, give 0). A non-zero count
+//     store.ComputeMetrics, whose vocabulary is fixed, give 0). A non-zero count
 //     means sent, delivered, read, failed or inbound may be short; a run's
 //     Report sums it over team-wide snapshots and logs a warning.
 //   - replied: an outbound message whose next message in the same
@@ -104,8 +108,8 @@
 //     counted when that outbound message arrives within W. A turn with no
 //     such message is unanswered (unansweredTurns).
 //   - avgResponseTime: the mean response time in seconds; medianResponseTime
-//     and p90ResponseTime: quantiles read from a fixed-bucket histogram
-//     (HistogramBounds) that is kept in the snapshot, so weekly, monthly
+//     and p90ResponseTime: quantiles read from a histogram of 16 fixed
+//     buckets (see Histogram) that is kept in the snapshot, so weekly, monthly
 //     and multi-day quantiles are computed from summed histograms. A
 //     quantile is exact to within its bucket: it is interpolated inside
 //     the bucket that holds the true value.
@@ -202,7 +206,7 @@
 // gocache.Config.Redis, a nil *gocache.Cache as Config.Cache, a nil store or
 // clock) with a FieldError naming the field. Every method that takes a
 // context.Context rejects a nil one with a FieldError naming "ctx",
-// before any I/O (CheckContext): a nil context never reaches database/sql,
+// before any I/O: a nil context never reaches database/sql,
 // which would panic holding its pool's lock and block every later call.
 //
 // # Supported dates
@@ -248,7 +252,7 @@
 // moves, say from America/New_York to Asia/Kolkata, its stored 2026-03-12
 // is still New York's [03-12T04:00Z, 03-13T04:00Z), not Kolkata's
 // [03-11T18:30Z, 03-12T18:30Z). A daily snapshot stands for a day only if
-// its Metrics.Period is exactly that day's bounds in the team's current
+// its Metrics.Range is exactly that day's bounds in the team's current
 // zone: Service.Dashboard (and the warming of dashboards after a run)
 // treats every other one as missing and aggregates that day live from raw
 // activity, listing it in Dashboard.LiveDays, and weekly and monthly

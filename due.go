@@ -192,7 +192,7 @@ func (s Schedule) LastDue(typ SnapshotType, at time.Time, loc *time.Location) (P
 // scheduler uses it to know when teams' periods fall due. A nil ctx gives
 // ErrInvalidArgument.
 func (s *Snapshotter) TeamZones(ctx context.Context) ([]*time.Location, error) {
-	if err := CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return nil, err
 	}
 	seen := map[string]*time.Location{}

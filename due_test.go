@@ -55,7 +55,7 @@ func TestDueAt(t *testing.T) {
 		{analytics.Monthly, "2026-11-01", "Europe/Berlin", def, "2026-12-01T03:00:00Z"},
 	}
 	for _, tt := range tests {
-		loc, err := analytics.LoadLocation(tt.zone)
+		loc, err := analytics.Team{TimeZone: tt.zone}.Location()
 		if err != nil {
 			t.Fatal(err)
 		}

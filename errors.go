@@ -11,7 +11,7 @@ import (
 var (
 	// ErrInvalidArgument reports bad input: an empty team ID, an unknown
 	// snapshot type, a period that has not ended, an unknown time zone
-	// passed as an argument (LoadLocation), a nil dependency, typed nil
+	// in a team the caller adds to a store, a nil dependency, typed nil
 	// included. The error message names the offending field. It always
 	// concerns what the caller passed, never data read from a store.
 	ErrInvalidArgument = errors.New("analytics: invalid argument")
@@ -51,13 +51,6 @@ func (e *FieldError) Is(target error) bool { return target == ErrInvalidArgument
 // invalid returns a *FieldError for field, with a formatted reason.
 func invalid(field, format string, args ...any) error {
 	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
-}
-
-// InvalidArgument returns an error naming field that wraps
-// ErrInvalidArgument. Store and cache implementations use it so their
-// validation errors read like the library's own.
-func InvalidArgument(field, format string, args ...any) error {
-	return invalid(field, format, args...)
 }
 
 func fmtIndex(name string, i int) string { return fmt.Sprintf("%s[%d]", name, i) }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/gocache"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -20,24 +21,24 @@ func ExampleService() {
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	at := func(day, hour int) time.Time { return time.Date(2026, 3, day, hour, 0, 0, 0, berlin) }
 	clock := analytics.NewFakeClock(at(11, 14))
-	store := memstore.New(&memstore.Config{Clock: clock})
+	mem := memstore.New(&memstore.Config{Clock: clock})
 
-	msg := func(id, status string, t time.Time) analytics.Message {
-		return analytics.Message{ID: id, TeamID: "acme", AccountID: "wa-1", Status: status, CreatedAt: t}
+	msg := func(id, status string, t time.Time) store.Message {
+		return store.Message{ID: id, TeamID: "acme", AccountID: "wa-1", Status: status, CreatedAt: t}
 	}
-	err := store.AddTeams(analytics.Team{ID: "acme", TimeZone: "Europe/Berlin", AccountIDs: []string{"wa-1"}})
+	err := mem.AddTeams(analytics.Team{ID: "acme", TimeZone: "Europe/Berlin", AccountIDs: []string{"wa-1"}})
 	if err == nil {
-		err = store.Add(analytics.Activity{Messages: []analytics.Message{
-			msg("m1", analytics.StatusDelivered, at(9, 10)), // Monday
-			msg("m2", analytics.StatusRead, at(9, 11)),
-			msg("m3", analytics.StatusFailed, at(9, 18)), // after 14:00: not compared
-			msg("m4", analytics.StatusRead, at(10, 9)),   // Tuesday
-			msg("m5", analytics.StatusRead, at(10, 9)),
-			msg("m6", analytics.StatusDelivered, at(10, 12)),
-			msg("m7", analytics.StatusFailed, at(10, 16)),
-			msg("m8", analytics.StatusRead, at(11, 8)), // today
-			msg("m9", analytics.StatusDelivered, at(11, 9)),
-			msg("m10", analytics.StatusSent, at(11, 13)),
+		err = mem.Add(store.Activity{Messages: []store.Message{
+			msg("m1", store.StatusDelivered, at(9, 10)), // Monday
+			msg("m2", store.StatusRead, at(9, 11)),
+			msg("m3", store.StatusFailed, at(9, 18)), // after 14:00: not compared
+			msg("m4", store.StatusRead, at(10, 9)),   // Tuesday
+			msg("m5", store.StatusRead, at(10, 9)),
+			msg("m6", store.StatusDelivered, at(10, 12)),
+			msg("m7", store.StatusFailed, at(10, 16)),
+			msg("m8", store.StatusRead, at(11, 8)), // today
+			msg("m9", store.StatusDelivered, at(11, 9)),
+			msg("m10", store.StatusSent, at(11, 13)),
 		}})
 	}
 	if err != nil {
@@ -51,7 +52,7 @@ func ExampleService() {
 		return
 	}
 	defer cache.Close()
-	svc, err := analytics.New(store, &analytics.Config{Clock: clock, Cache: cache})
+	svc, err := analytics.New(mem, &analytics.Config{Clock: clock, Cache: cache})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -70,7 +71,7 @@ func ExampleService() {
 	}
 	m := rt.Messages
 	fmt.Printf("today %s to %s: %d messages, %d delivered, %d read; delivery %v%%, read %v%%\n",
-		rt.Period.Start.In(berlin).Format("Jan 2 15:04"), rt.Period.End.In(berlin).Format("15:04"),
+		rt.Range.Start.In(berlin).Format("Jan 2 15:04"), rt.Range.End.In(berlin).Format("15:04"),
 		m.Total, m.Delivered, m.Read, m.DeliveryRate, m.ReadRate)
 
 	d, err := svc.Dashboard(ctx, "acme", 2)

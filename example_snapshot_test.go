@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -15,26 +16,26 @@ import (
 func ExampleSnapshotter_GenerateAll() {
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(time.Date(2026, 3, 11, 1, 0, 0, 0, time.UTC)) // 02:00 in Berlin
-	store := memstore.New(&memstore.Config{Clock: clock})
+	mem := memstore.New(&memstore.Config{Clock: clock})
 
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	at := func(hour, min, sec int) time.Time { return time.Date(2026, 3, 10, hour, min, sec, 0, berlin) }
-	msg := func(id string, inbound bool, status string, t time.Time) analytics.Message {
-		return analytics.Message{ID: id, TeamID: "acme", AccountID: "wa-1", ConversationID: "conv-1",
+	msg := func(id string, inbound bool, status string, t time.Time) store.Message {
+		return store.Message{ID: id, TeamID: "acme", AccountID: "wa-1", ConversationID: "conv-1",
 			Inbound: inbound, Status: status, CreatedAt: t}
 	}
-	err := store.AddTeams(analytics.Team{ID: "acme", TimeZone: "Europe/Berlin", AccountIDs: []string{"wa-1"}})
+	err := mem.AddTeams(analytics.Team{ID: "acme", TimeZone: "Europe/Berlin", AccountIDs: []string{"wa-1"}})
 	if err == nil {
-		err = store.Add(analytics.Activity{
-			Contacts: []analytics.Contact{{ID: "contact-1", TeamID: "acme", CreatedAt: at(8, 0, 0), EngagementScore: 62.5}},
-			Conversations: []analytics.Conversation{{ID: "conv-1", TeamID: "acme", AccountID: "wa-1",
-				ContactID: "contact-1", Status: analytics.ConversationOpen, CreatedAt: at(9, 0, 0)}},
-			Messages: []analytics.Message{
-				msg("m1", true, analytics.StatusRead, at(9, 0, 0)),         // the customer writes
-				msg("m2", false, analytics.StatusRead, at(9, 2, 30)),       // answered in 150 s
-				msg("m3", true, analytics.StatusRead, at(10, 0, 0)),        // replies to m2
-				msg("m4", false, analytics.StatusDelivered, at(10, 0, 30)), // answered in 30 s
-				msg("m5", false, analytics.StatusFailed, at(18, 0, 0)),
+		err = mem.Add(store.Activity{
+			Contacts: []store.Contact{{ID: "contact-1", TeamID: "acme", CreatedAt: at(8, 0, 0), EngagementScore: 62.5}},
+			Conversations: []store.Conversation{{ID: "conv-1", TeamID: "acme", AccountID: "wa-1",
+				ContactID: "contact-1", Status: store.ConversationOpen, CreatedAt: at(9, 0, 0)}},
+			Messages: []store.Message{
+				msg("m1", true, store.StatusRead, at(9, 0, 0)),         // the customer writes
+				msg("m2", false, store.StatusRead, at(9, 2, 30)),       // answered in 150 s
+				msg("m3", true, store.StatusRead, at(10, 0, 0)),        // replies to m2
+				msg("m4", false, store.StatusDelivered, at(10, 0, 30)), // answered in 30 s
+				msg("m5", false, store.StatusFailed, at(18, 0, 0)),
 			},
 		})
 	}
@@ -43,7 +44,7 @@ func ExampleSnapshotter_GenerateAll() {
 		return
 	}
 
-	snapshotter, err := analytics.NewSnapshotter(store, &analytics.SnapshotterConfig{Clock: clock})
+	snapshotter, err := analytics.NewSnapshotter(mem, &analytics.SnapshotterConfig{Clock: clock})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -56,7 +57,7 @@ func ExampleSnapshotter_GenerateAll() {
 	fmt.Printf("%d team, %d snapshots written, %d failed\n", rep.Teams, rep.Succeeded, rep.Failed)
 
 	tuesday := analytics.NewDate(2026, 3, 10)
-	snaps, err := store.Snapshots(ctx, analytics.SnapshotQuery{
+	snaps, err := mem.Snapshots(ctx, analytics.SnapshotQuery{
 		Scope: analytics.TeamScope("acme"), Type: analytics.Daily, From: tuesday, To: tuesday})
 	if err != nil {
 		fmt.Println(err)

@@ -7,46 +7,54 @@ import (
 	"time"
 )
 
-// HistogramBounds are the upper bounds, in seconds, of the response-time
+// histogramBounds are the upper bounds, in seconds, of the response-time
 // histogram's buckets. Bucket i holds durations d with
-// HistogramBounds[i-1] ≤ d < HistogramBounds[i] (bucket 0 starts at 0); the
+// histogramBounds[i-1] ≤ d < histogramBounds[i] (bucket 0 starts at 0); the
 // last bucket is unbounded. The bounds are part of the stored format: never
 // change them, append a new format instead.
-var HistogramBounds = [HistogramBuckets - 1]float64{
+var histogramBounds = [histogramBuckets - 1]float64{
 	5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400,
 }
 
-// HistogramBuckets is the number of buckets of a Histogram.
-const HistogramBuckets = 16
+// histogramBuckets is the number of buckets of a Histogram.
+const histogramBuckets = len(Histogram{})
 
-// Histogram counts response times in the fixed buckets of HistogramBounds.
-// Histograms add bucket by bucket, so the quantiles of a week read from the
-// sum of seven daily histograms equal those of the week's own histogram.
-// In JSON it is an array of exactly HistogramBuckets counts.
-type Histogram [HistogramBuckets]int64
+// Histogram counts response times in 16 fixed buckets, by seconds:
+// [0, 5), [5, 10), [10, 30), [30, 60), [60, 120), [120, 300), [300, 600),
+// [600, 900), [900, 1800), [1800, 3600), [3600, 7200), [7200, 14400),
+// [14400, 28800), [28800, 43200), [43200, 86400) and [86400, ∞), in that
+// order; a negative duration counts in the first. The bounds are part of
+// the stored format and never change. Histograms add bucket by bucket, so
+// the quantiles of a week read from the sum of seven daily histograms
+// equal those of the week's own histogram. The zero Histogram is empty.
+// In JSON it is an array of exactly 16 counts; null reads as empty.
+type Histogram [16]int64
 
-// Bucket returns the index of the bucket that holds d. Negative d counts as 0.
-func Bucket(d time.Duration) int {
+// bucketOf returns the index of the bucket that holds d. Negative d counts
+// as 0.
+func bucketOf(d time.Duration) int {
 	s := d.Seconds()
-	for i, b := range HistogramBounds {
+	for i, b := range histogramBounds {
 		if s < b {
 			return i
 		}
 	}
-	return HistogramBuckets - 1
+	return histogramBuckets - 1
 }
 
-// Observe adds one duration.
-func (h *Histogram) Observe(d time.Duration) { h[Bucket(d)]++ }
+// Observe counts d, a duration of any sign, in the bucket that holds it (a
+// negative d in the first).
+func (h *Histogram) Observe(d time.Duration) { h[bucketOf(d)]++ }
 
-// Add adds o into h, bucket by bucket.
+// Add adds o's counts into h, bucket by bucket; o is unchanged.
 func (h *Histogram) Add(o Histogram) {
 	for i := range h {
 		h[i] += o[i]
 	}
 }
 
-// Count returns the number of observations.
+// Count returns the number of observations: the sum of the buckets, 0 for
+// an empty histogram.
 func (h Histogram) Count() int64 {
 	var n int64
 	for _, c := range h {
@@ -75,20 +83,22 @@ func (h Histogram) Quantile(q float64) float64 {
 		}
 		lo := 0.0
 		if i > 0 {
-			lo = HistogramBounds[i-1]
+			lo = histogramBounds[i-1]
 		}
-		if i == HistogramBuckets-1 {
+		if i == histogramBuckets-1 {
 			return lo
 		}
 		// The bounds are whole seconds: the estimate in hundredths is
 		// 100·lo + 100·(hi−lo)·(rank−seen)/c, rounded once in integers.
-		width := uint64(HistogramBounds[i]-lo) * 100
+		width := uint64(histogramBounds[i]-lo) * 100
 		return centi(int64(lo)*100 + int64(mulDivRound(width, uint64(rank-seen), uint64(c))))
 	}
 	return 0
 }
 
-// UnmarshalJSON accepts exactly HistogramBuckets non-negative counts.
+// UnmarshalJSON implements json.Unmarshaler: it accepts an array of exactly
+// 16 non-negative counts, or null for an empty histogram. Anything else
+// gives an error wrapping ErrCorrupt and leaves h unchanged.
 func (h *Histogram) UnmarshalJSON(b []byte) error {
 	var raw []int64
 	if err := json.Unmarshal(b, &raw); err != nil {
@@ -98,14 +108,14 @@ func (h *Histogram) UnmarshalJSON(b []byte) error {
 		*h = Histogram{}
 		return nil
 	}
-	if len(raw) != HistogramBuckets {
-		return fmt.Errorf("%w: histogram has %d buckets, want %d", ErrCorrupt, len(raw), HistogramBuckets)
+	if len(raw) != histogramBuckets {
+		return fmt.Errorf("%w: histogram has %d buckets, want %d", ErrCorrupt, len(raw), histogramBuckets)
 	}
 	for i, c := range raw {
 		if c < 0 {
 			return fmt.Errorf("%w: histogram bucket %d is negative", ErrCorrupt, i)
 		}
-		h[i] = c
 	}
+	copy(h[:], raw)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/tenants"
 	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -163,7 +164,7 @@ func TestTenantIsolationCache(t *testing.T) {
 
 // realTimeRef is what RealTime of team's team-wide scope must return at
 // the clock's now, from own (the team's records alone).
-func realTimeRef(t *testing.T, clock *analytics.FakeClock, team analytics.Team, own *analytics.Activity) analytics.Metrics {
+func realTimeRef(t *testing.T, clock *analytics.FakeClock, team analytics.Team, own *store.Activity) analytics.Metrics {
 	t.Helper()
 	loc, err := team.Location()
 	if err != nil {
@@ -175,7 +176,7 @@ func realTimeRef(t *testing.T, clock *analytics.FakeClock, team analytics.Team, 
 		t.Fatal(err)
 	}
 	p.End = now
-	ms, err := analytics.ComputeMetrics(own, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: analytics.TeamScope(team.ID), Period: p}}})
+	ms, err := store.ComputeMetrics(own, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: analytics.TeamScope(team.ID), Period: p}}})
 	if err != nil {
 		t.Fatal(err)
 	}

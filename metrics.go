@@ -1,7 +1,6 @@
 package analytics
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/bits"
 	"time"
@@ -15,8 +14,11 @@ import (
 // campaigns.avgDeliveryRate, …); fields added for exact roll-ups sit beside
 // them. Rates are percentages 0–100 rounded to 2 decimals; times are seconds.
 type Metrics struct {
-	// Period is the half-open interval [Start, End) the metrics cover.
-	Period Range `json:"period"`
+	// Range is the half-open interval [Start, End) the metrics cover, in
+	// the scope's time zone; "period" in JSON. For a snapshot it is the
+	// span of its Period, [Period.Start, Period.End). Zero for the zero
+	// Metrics.
+	Range Range `json:"period"`
 	// GeneratedAt is when the metrics were computed. Zero until a Snapshotter
 	// or Service stamps it.
 	GeneratedAt   time.Time           `json:"generatedAt"`
@@ -35,13 +37,17 @@ type Metrics struct {
 	ActiveSketch *DistinctSketch `json:"-"`
 }
 
-// Range is a half-open interval of time [Start, End).
+// Range is a half-open interval of time [Start, End): Start is in it, End
+// is not. Start not before End is an empty range; the zero Range is empty.
 type Range struct {
+	// Start is the first instant in the range.
 	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
+	// End is the first instant after the range.
+	End time.Time `json:"end"`
 }
 
-// MessageMetrics count messages created in the period. See the package
+// MessageMetrics count messages created in the period; counts are never
+// negative, and rates are 0 when their divisor is 0. See the package
 // documentation for the exact definitions.
 type MessageMetrics struct {
 	Total     int64 `json:"total"`
@@ -56,7 +62,7 @@ type MessageMetrics struct {
 	// mapping does not cover (see store/pgstore's MessagesTable): they are
 	// in Total but may be missing from Sent, Delivered, Read, Failed or
 	// Inbound. A non-zero value means the mapping needs attention. Stores
-	// with a fixed vocabulary (memstore, ComputeMetrics) leave it 0.
+	// with a fixed vocabulary (memstore, store.ComputeMetrics) leave it 0.
 	Unmapped int64 `json:"unmapped"`
 
 	// Derived, percent 0–100, rounded half away from zero to 2 decimals
@@ -67,7 +73,10 @@ type MessageMetrics struct {
 	FailureRate  float64 `json:"failureRate"`  // Failed / Total
 }
 
-// CampaignMetrics describe campaigns created in the period.
+// CampaignMetrics describe campaigns created in the period. Counts are
+// never negative; TotalRecipients and the Messages counts sum the
+// campaigns' own counters. See the package documentation for the exact
+// definitions.
 type CampaignMetrics struct {
 	Total             int64 `json:"total"`
 	Active            int64 `json:"active"`    // status Running
@@ -105,7 +114,10 @@ type ContactMetrics struct {
 }
 
 // ConversationMetrics describe conversations created in the period and the
-// customer turns that started in it.
+// customer turns that started in it. Times are milliseconds in the stored
+// sums and seconds in the derived averages and quantiles, which are 0
+// when nothing was answered. See the package documentation for the exact
+// definitions.
 type ConversationMetrics struct {
 	Total  int64 `json:"total"`
 	Open   int64 `json:"open"`
@@ -136,8 +148,9 @@ type ConversationMetrics struct {
 }
 
 // Derive recomputes every derived field (rates, averages, quantiles) from
-// the stored counts. Aggregation, Merge and DecodeMetrics call it; call it
-// after changing counts by hand.
+// the stored counts. Aggregation and Merge call it, and so do the decoders
+// of package store; call it after changing counts by hand. It never
+// fails: a zero count gives a zero rate or average.
 func (m *Metrics) Derive() {
 	msg := &m.Messages
 	msg.DeliveryRate = DeliveryRate(msg.Delivered, msg.Sent)
@@ -193,49 +206,31 @@ func avgCenti(sumCenti, count int64) float64 {
 	return centi(q)
 }
 
-// Merge returns the metrics of the union of a and b: two adjacent periods of
-// one scope (days into a week), or two disjoint scopes of one period.
+// Merge returns the metrics of the union of ms: adjacent periods of one
+// scope (days into a week), or disjoint scopes of one period. Merge(a, b)
+// is the pairwise merge, and Merge(days...) gives exactly what folding
+// Merge over days from the zero Metrics gives, in one pass.
 //
 // Counts, sums and histograms add, so every rate, average and quantile of
 // the result is exactly what aggregating the union directly would give.
 // The as-of fields (Contacts.Total, Blocked, EngagementScoreCenti) are taken
-// from the input whose period ends later (b on a tie), which is exact for
-// adjacent periods of one scope.
+// from the input whose period ends latest (the later in ms on a tie), which
+// is exact for adjacent periods of one scope.
 //
 // Contacts.Active is a distinct count and cannot be merged from counts.
-// When both inputs carry an ActiveSketch, the result's is their union and
-// Contacts.Active is its Count: exact while the union holds at most its k
-// (SketchK) distinct contacts, else an estimate (see DistinctSketch). When
-// either lacks one, the result has none and Contacts.Active is the larger
-// of the two, a lower bound of the true value; readers that need it exact
-// recount it over the merged period (ActiveContactsCounter).
+// While every input carries an ActiveSketch, the result's is their union
+// and Contacts.Active is its Count: exact while the union holds at most
+// its k (SketchK) distinct contacts, else an estimate (see
+// DistinctSketch). From the first input without one, the result has none
+// and Contacts.Active is the largest count met, a lower bound of the true
+// value; readers that need it exact recount it over the merged period
+// (ActiveContactsCounter).
 //
-// Period becomes the span of both, GeneratedAt the later. A zero Metrics
-// is the identity.
-func Merge(a, b Metrics) Metrics {
-	if a == (Metrics{}) {
-		return withDerived(b)
-	}
-	if b == (Metrics{}) {
-		return withDerived(a)
-	}
-	out := a
-	addCounts(&out, &b)
-	out.ActiveSketch = a.ActiveSketch.Union(b.ActiveSketch)
-	if out.ActiveSketch != nil {
-		out.Contacts.Active = out.ActiveSketch.Count()
-	}
-	out.Derive()
-	return out
-}
-
-func withDerived(m Metrics) Metrics { m.Derive(); return m }
-
-// MergeAll returns the Merge of ms in order, folded from the zero Metrics,
-// in one pass: counts are added, the sketches of active contacts united at
-// once (UnionAll) and the derived fields computed once, where folding Merge
-// would do each at every step. The result is exactly the fold's.
-func MergeAll(ms ...Metrics) Metrics {
+// Range becomes the span of all inputs, GeneratedAt the latest. A zero
+// Metrics is the identity: it is skipped. No inputs, or only zero ones,
+// give the zero Metrics. The inputs are not changed; derived fields are
+// computed once, from the summed counts.
+func Merge(ms ...Metrics) Metrics {
 	ps := make([]*Metrics, len(ms))
 	for i := range ms {
 		ps[i] = &ms[i]
@@ -243,7 +238,7 @@ func MergeAll(ms ...Metrics) Metrics {
 	return mergeAll(ps)
 }
 
-// mergeAll is MergeAll over pointers, which it does not change.
+// mergeAll is Merge over pointers, which it does not change.
 func mergeAll(ms []*Metrics) Metrics {
 	var out Metrics
 	var sketches []*DistinctSketch // of the inputs up to the first without one
@@ -281,7 +276,7 @@ func mergeAll(ms []*Metrics) Metrics {
 		active = first.Contacts.Active
 		out.ActiveSketch = sketches[0]
 	default:
-		out.ActiveSketch = UnionAll(sketches...)
+		out.ActiveSketch = unionAll(sketches...)
 		active = out.ActiveSketch.Count()
 	}
 	if cut {
@@ -298,7 +293,7 @@ func mergeAll(ms []*Metrics) Metrics {
 // fields.
 func addCounts(out, b *Metrics) {
 	a := *out
-	out.Period = Range{Start: minTime(a.Period.Start, b.Period.Start), End: maxTime(a.Period.End, b.Period.End)}
+	out.Range = Range{Start: minTime(a.Range.Start, b.Range.Start), End: maxTime(a.Range.End, b.Range.End)}
 	out.GeneratedAt = maxTime(a.GeneratedAt, b.GeneratedAt)
 
 	m, bm := &out.Messages, &b.Messages
@@ -325,7 +320,7 @@ func addCounts(out, b *Metrics) {
 	ct, bct := &out.Contacts, &b.Contacts
 	ct.New += bct.New
 	ct.Active = max(ct.Active, bct.Active)
-	if !b.Period.End.Before(a.Period.End) {
+	if !b.Range.End.Before(a.Range.End) {
 		ct.Total, ct.Blocked, ct.EngagementScoreCenti = bct.Total, bct.Blocked, bct.EngagementScoreCenti
 	}
 
@@ -401,24 +396,4 @@ func histogramCounts(h Histogram, want int64) bool {
 		left -= c
 	}
 	return left == 0
-}
-
-// DecodeMetrics parses stored metrics JSON, validates it (see Validate) and
-// derives the rates from the counts rather than trusting stored ones. A
-// document without a period (such as "{}") is corrupt too. Any
-// problem gives an error wrapping ErrCorrupt; it never returns zeros for
-// data it could not read.
-func DecodeMetrics(b []byte) (Metrics, error) {
-	var m Metrics
-	if err := json.Unmarshal(b, &m); err != nil {
-		return Metrics{}, fmt.Errorf("%w: metrics: %v", ErrCorrupt, err)
-	}
-	if m.Period.Start.IsZero() || !m.Period.Start.Before(m.Period.End) {
-		return Metrics{}, fmt.Errorf("%w: metrics: missing or empty period", ErrCorrupt)
-	}
-	if err := m.Validate(); err != nil {
-		return Metrics{}, err
-	}
-	m.Derive()
-	return m, nil
 }

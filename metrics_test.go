@@ -2,7 +2,6 @@ package analytics_test
 
 import (
 	"encoding/json"
-	"errors"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -27,7 +26,7 @@ func day(t *testing.T, y int, m time.Month, d int) analytics.Range {
 // pooling their counts.
 func monday(t *testing.T) analytics.Metrics {
 	m := analytics.Metrics{
-		Period:      day(t, 2026, 3, 9),
+		Range:       day(t, 2026, 3, 9),
 		GeneratedAt: time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC),
 		Messages:    analytics.MessageMetrics{Total: 2, Sent: 1, Delivered: 1, Read: 1, Replied: 1, Inbound: 1, Outbound: 1},
 		Campaigns: analytics.CampaignMetrics{Total: 1, Active: 1, TotalRecipients: 10,
@@ -43,7 +42,7 @@ func monday(t *testing.T) analytics.Metrics {
 
 func tuesday(t *testing.T) analytics.Metrics {
 	m := analytics.Metrics{
-		Period:      day(t, 2026, 3, 10),
+		Range:       day(t, 2026, 3, 10),
 		GeneratedAt: time.Date(2026, 3, 11, 2, 0, 0, 0, time.UTC),
 		Messages: analytics.MessageMetrics{Total: 5, Sent: 3, Delivered: 1, Read: 0, Failed: 1, Replied: 0,
 			Inbound: 1, Outbound: 4},
@@ -63,7 +62,7 @@ func tuesday(t *testing.T) analytics.Metrics {
 func TestMerge(t *testing.T) {
 	t.Parallel()
 	want := analytics.Metrics{
-		Period:      analytics.Range{Start: day(t, 2026, 3, 9).Start, End: day(t, 2026, 3, 10).End},
+		Range:       analytics.Range{Start: day(t, 2026, 3, 9).Start, End: day(t, 2026, 3, 10).End},
 		GeneratedAt: time.Date(2026, 3, 11, 2, 0, 0, 0, time.UTC), // the later
 		Messages: analytics.MessageMetrics{Total: 7, Sent: 4, Delivered: 2, Read: 1, Failed: 1, Replied: 1,
 			Inbound: 2, Outbound: 5,
@@ -100,8 +99,8 @@ func TestMerge(t *testing.T) {
 	}
 }
 
-// TestMergeUnmapped checks that Messages.Unmapped adds up in Merge and
-// MergeAll, and survives the JSON round trip.
+// TestMergeUnmapped checks that Messages.Unmapped adds up in Merge, of two
+// inputs and of more, and survives the JSON round trip.
 func TestMergeUnmapped(t *testing.T) {
 	t.Parallel()
 	mon, tue := monday(t), tuesday(t)
@@ -109,8 +108,8 @@ func TestMergeUnmapped(t *testing.T) {
 	if got := analytics.Merge(mon, tue).Messages.Unmapped; got != 3 {
 		t.Errorf("Merge: Unmapped %d, want 3", got)
 	}
-	if got := analytics.MergeAll(mon, analytics.Metrics{}, tue).Messages.Unmapped; got != 3 {
-		t.Errorf("MergeAll: Unmapped %d, want 3", got)
+	if got := analytics.Merge(mon, analytics.Metrics{}, tue).Messages.Unmapped; got != 3 {
+		t.Errorf("Merge of three: Unmapped %d, want 3", got)
 	}
 	b, err := json.Marshal(mon)
 	if err != nil {
@@ -119,15 +118,15 @@ func TestMergeUnmapped(t *testing.T) {
 	if !strings.Contains(string(b), `"unmapped":1`) {
 		t.Errorf("JSON lacks \"unmapped\":1: %s", b)
 	}
-	got, err := analytics.DecodeMetrics(b)
-	if err != nil || got.Messages.Unmapped != 1 {
-		t.Errorf("DecodeMetrics: Unmapped %d, %v; want 1", got.Messages.Unmapped, err)
+	var got analytics.Metrics
+	if err := json.Unmarshal(b, &got); err != nil || got.Messages.Unmapped != 1 {
+		t.Errorf("json.Unmarshal: Unmapped %d, %v; want 1", got.Messages.Unmapped, err)
 	}
 }
 
 func TestMergeIdentity(t *testing.T) {
 	t.Parallel()
-	for _, m := range []analytics.Metrics{monday(t), tuesday(t), {Period: day(t, 2026, 3, 9)}} {
+	for _, m := range []analytics.Metrics{monday(t), tuesday(t), {Range: day(t, 2026, 3, 9)}} {
 		if d := cmp.Diff(m, analytics.Merge(analytics.Metrics{}, m)); d != "" {
 			t.Errorf("Merge(zero, m) != m (-m +merged):\n%s", d)
 		}
@@ -167,87 +166,12 @@ func TestMetricsJSONRoundTrip(t *testing.T) {
 			t.Errorf("JSON lacks %s: %s", name, b)
 		}
 	}
-	got, err := analytics.DecodeMetrics(b)
-	if err != nil {
+	var got analytics.Metrics
+	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(m, got); d != "" {
-		t.Errorf("DecodeMetrics(Marshal(m)) (-m +decoded):\n%s", d)
-	}
-}
-
-func TestDecodeMetricsCorrupt(t *testing.T) {
-	t.Parallel()
-	const period = `"period":{"start":"2026-03-10T00:00:00Z","end":"2026-03-11T00:00:00Z"}`
-	tests := []struct{ name, doc string }{
-		{"not JSON", `{"messages":`},
-		{"empty object", `{}`},
-		{"null", `null`},
-		{"an array", `[]`},
-		{"empty period", `{"period":{"start":"2026-03-10T00:00:00Z","end":"2026-03-10T00:00:00Z"}}`},
-		{"reversed period", `{"period":{"start":"2026-03-11T00:00:00Z","end":"2026-03-10T00:00:00Z"}}`},
-		{"a count of the wrong type", `{` + period + `,"messages":{"total":"7"}}`},
-		{"negative count", `{` + period + `,"messages":{"total":-1,"outbound":-1}}`},
-		{"negative contacts", `{` + period + `,"contacts":{"total":-2}}`},
-		{"delivered above sent", `{` + period + `,"messages":{"total":3,"outbound":3,"sent":1,"delivered":2}}`},
-		{"inbound + outbound != total", `{` + period + `,"messages":{"total":3,"outbound":1}}`},
-		{"unmapped above total", `{` + period + `,"messages":{"total":1,"outbound":1,"unmapped":2}}`},
-		{"negative unmapped", `{` + period + `,"messages":{"unmapped":-1}}`},
-		{"histogram too short", `{` + period + `,"conversations":{"responseHistogram":[1,2,3]}}`},
-		{"histogram too long", `{` + period + `,"conversations":{"responseHistogram":[` + strings.Repeat("0,", 16) + `0]}}`},
-		{"negative bucket", `{` + period + `,"conversations":{"responseCount":0,"responseHistogram":[1,-1,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}}`},
-		{"histogram count != responseCount", `{` + period + `,"conversations":{"responseCount":2,"responseHistogram":[1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}}`},
-	}
-	for _, tt := range tests {
-		m, err := analytics.DecodeMetrics([]byte(tt.doc))
-		if !errors.Is(err, analytics.ErrCorrupt) {
-			t.Errorf("DecodeMetrics(%s): %v, want ErrCorrupt", tt.name, err)
-		}
-		if d := cmp.Diff(analytics.Metrics{}, m); d != "" {
-			t.Errorf("DecodeMetrics(%s) returned data with its error:\n%s", tt.name, d)
-		}
-	}
-}
-
-// TestDecodeNodeFormat decodes a snapshot as the original Node system wrote
-// it: only its own fields, with rates it computed itself.
-func TestDecodeNodeFormat(t *testing.T) {
-	t.Parallel()
-	doc := `{
-		"period": {"start": "2026-03-09T00:00:00.000Z", "end": "2026-03-09T23:59:59.999Z"},
-		"generatedAt": "2026-03-10T02:00:00.123Z",
-		"messages": {"total": 90, "sent": 80, "delivered": 72, "read": 36, "failed": 10, "replied": 12,
-			"inbound": 30, "outbound": 60, "deliveryRate": 90, "readRate": 50, "replyRate": 15, "failureRate": 11.11},
-		"campaigns": {"total": 3, "active": 1, "completed": 1, "failed": 1, "totalRecipients": 500,
-			"messagesSent": 450, "avgDeliveryRate": 92.5, "avgReadRate": 40.1},
-		"contacts": {"total": 120, "new": 7, "active": 25, "blocked": 2, "avgEngagementScore": 37.5},
-		"conversations": {"total": 14, "open": 9, "closed": 5, "avgResponseTime": 0}
-	}`
-	got, err := analytics.DecodeMetrics([]byte(doc))
-	if err != nil {
-		t.Fatalf("DecodeMetrics of a Node document: %v", err)
-	}
-	want := analytics.Metrics{
-		// Node's inclusive end is kept as it was stored.
-		Period: analytics.Range{
-			Start: time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC),
-			End:   time.Date(2026, 3, 9, 23, 59, 59, 999_000_000, time.UTC),
-		},
-		GeneratedAt: time.Date(2026, 3, 10, 2, 0, 0, 123_000_000, time.UTC),
-		// Message rates are derived from the counts, which Node stored:
-		// they come out as Node had them (10/90 = 11.11).
-		Messages: analytics.MessageMetrics{Total: 90, Sent: 80, Delivered: 72, Read: 36, Failed: 10, Replied: 12,
-			Inbound: 30, Outbound: 60, DeliveryRate: 90, ReadRate: 50, ReplyRate: 15, FailureRate: 11.11},
-		// Node stored no delivered or read counts for campaigns, nor a score
-		// sum for contacts: those averages are derived from absent counts
-		// and read 0. The counts themselves survive.
-		Campaigns: analytics.CampaignMetrics{Total: 3, Active: 1, Completed: 1, Failed: 1, TotalRecipients: 500,
-			MessagesSent: 450},
-		Contacts:      analytics.ContactMetrics{Total: 120, New: 7, Active: 25, Blocked: 2},
-		Conversations: analytics.ConversationMetrics{Total: 14, Open: 9, Closed: 5},
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("DecodeMetrics of a Node document (-want +got):\n%s", d)
+		t.Errorf("Unmarshal(Marshal(m)) (-m +decoded):\n%s", d)
 	}
 }
 
@@ -280,22 +204,27 @@ func TestMergeUnionsSketches(t *testing.T) {
 // validMetrics returns consistent metrics of day d of March 2026 (UTC).
 func validMetrics(t testing.TB, d int) analytics.Metrics {
 	t.Helper()
-	m, err := analytics.DecodeMetrics(validMetricsJSON(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	m := analytics.Metrics{Range: analytics.Range{Start: start, End: start.Add(24 * time.Hour)}, GeneratedAt: start.Add(26 * time.Hour)}
+	m.Messages = analytics.MessageMetrics{Total: 10, Sent: 5, Delivered: 4, Read: 2, Failed: 1, Replied: 1, Inbound: 3, Outbound: 7}
+	m.Campaigns = analytics.CampaignMetrics{Total: 2, Active: 1, Completed: 1, TotalRecipients: 40, MessagesSent: 30, MessagesDelivered: 20, MessagesRead: 10}
+	m.Contacts = analytics.ContactMetrics{Total: 4, New: 1, Active: 2, Blocked: 1, EngagementScoreCenti: 12345}
+	m.Conversations.Total, m.Conversations.Open, m.Conversations.Closed = 3, 1, 2
+	m.Conversations.ResponseCount, m.Conversations.ResponseTimeMs = 2, 7000
+	m.Conversations.Histogram[0], m.Conversations.Histogram[3] = 1, 1
+	m.Derive()
 	shift := func(x analytics.Range) analytics.Range {
 		off := x.End.Sub(x.Start) * time.Duration(d-1)
 		return analytics.Range{Start: x.Start.Add(off), End: x.End.Add(off)}
 	}
-	m.Period = shift(m.Period)
+	m.Range = shift(m.Range)
 	return m
 }
 
-// TestMergeAllIsTheFold: MergeAll gives exactly what folding Merge gives,
-// for sequences of days in any order with sketches, without, with the
-// zero Metrics among them.
-func TestMergeAllIsTheFold(t *testing.T) {
+// TestMergeIsItsFold: Merge of many inputs gives exactly what folding the
+// pairwise Merge over them gives, for sequences of days in any order with
+// sketches, without, with the zero Metrics among them.
+func TestMergeIsItsFold(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(19, 20))
 	pool := ids(r, "m", 40)
@@ -325,8 +254,8 @@ func TestMergeAllIsTheFold(t *testing.T) {
 		for _, m := range ms {
 			fold = analytics.Merge(fold, m)
 		}
-		if d := cmp.Diff(fold, analytics.MergeAll(ms...)); d != "" {
-			t.Fatalf("trial %d: MergeAll differs from folding Merge (-fold +MergeAll):\n%s", trial, d)
+		if d := cmp.Diff(fold, analytics.Merge(ms...)); d != "" {
+			t.Fatalf("trial %d: Merge(ms...) differs from folding Merge (-fold +Merge):\n%s", trial, d)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -24,7 +25,7 @@ func pgService(t *testing.T, clock analytics.Clock) (*analytics.Service, *pgstor
 	ctx := context.Background()
 	db := sourceDB(t)
 	teams := []analytics.Team{{ID: "T", TimeZone: "UTC", AccountIDs: []string{"T-acc"}}}
-	if err := synth.InsertRows(ctx, db, teams, &analytics.Activity{Messages: []analytics.Message{
+	if err := synth.InsertRows(ctx, db, teams, &store.Activity{Messages: []store.Message{
 		message("T", "m1", svcNow.Add(-time.Hour)),
 	}}); err != nil {
 		t.Fatal(err)

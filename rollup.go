@@ -65,14 +65,14 @@ func (s *Snapshotter) settled(sn *Snapshot, day Period) bool {
 }
 
 // coversDay reports whether the daily snapshot sn covers day exactly: its
-// Metrics.Period has day's Start and End. A snapshot of the same date
+// Metrics.Range has day's Start and End. A snapshot of the same date
 // generated while the team had another time zone covers other instants (New
 // York's 2026-03-12 is [03-12T04:00Z, 03-13T04:00Z), Kolkata's
 // [03-11T18:30Z, 03-12T18:30Z)) and does not. It is the one rule by which a
 // stored daily snapshot stands for a day: in roll-ups, dashboards and the
 // warming of dashboards.
 func coversDay(sn *Snapshot, day Period) bool {
-	return sn.Metrics.Period.Start.Equal(day.Start) && sn.Metrics.Period.End.Equal(day.End)
+	return sn.Metrics.Range.Start.Equal(day.Start) && sn.Metrics.Range.End.Equal(day.End)
 }
 
 // aggregate computes the metrics of items: daily ones, and every item when
@@ -267,7 +267,7 @@ func mergePieces(items []ScopePeriod, pieces [][]piece, directMs []Metrics) []Me
 			}
 		}
 		m := mergeAll(ms) // with the union of the sketches, if every piece has one
-		m.Period = Range{Start: it.Period.Start, End: it.Period.End}
+		m.Range = Range{Start: it.Period.Start, End: it.Period.End}
 		m.GeneratedAt = time.Time{}
 		out[i] = m
 	}

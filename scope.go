@@ -6,12 +6,13 @@ import (
 	"unicode/utf8"
 )
 
-// MaxIDLength is the longest team, account or other ID the library accepts,
-// in bytes. Longer IDs are rejected with ErrInvalidArgument.
-const MaxIDLength = 1024
+// maxIDLength is the longest team, account or other ID the library accepts,
+// in bytes (see ValidateID).
+const maxIDLength = 1024
 
 // Scope names whose activity a metric covers: a whole team, or one WhatsApp
-// Business account of it.
+// Business account of it. Both IDs are at most 1024 bytes (see
+// ValidateID). The zero Scope is invalid: it has no team.
 type Scope struct {
 	// TeamID identifies the team (tenant). Required.
 	TeamID string
@@ -20,10 +21,12 @@ type Scope struct {
 	AccountID string
 }
 
-// TeamScope returns the team-wide scope of teamID.
+// TeamScope returns the team-wide scope of teamID. It does not validate
+// teamID; an empty one gives an invalid Scope (see Scope.Validate).
 func TeamScope(teamID string) Scope { return Scope{TeamID: teamID} }
 
-// AccountScope returns the scope of one account of a team.
+// AccountScope returns the scope of one account of a team. It does not
+// validate the IDs; an empty accountID gives the team-wide scope.
 func AccountScope(teamID, accountID string) Scope {
 	return Scope{TeamID: teamID, AccountID: accountID}
 }
@@ -61,16 +64,17 @@ func (s Scope) Validate() error {
 	return nil
 }
 
-// ValidateID checks one ID: non-empty, at most MaxIDLength bytes, valid
-// UTF-8 and free of NUL bytes (which Postgres text cannot hold). Any other
-// character, including quotes, '%', '_', ';' and whitespace, is allowed and
-// kept verbatim. The error wraps ErrInvalidArgument and names field.
+// ValidateID checks one team, account or other ID: non-empty, at most 1024
+// bytes (not characters), valid UTF-8 and free of NUL bytes (which
+// Postgres text cannot hold). Any other character, including quotes, '%',
+// '_', ';' and whitespace, is allowed and kept verbatim. The error wraps
+// ErrInvalidArgument and names field; nil means id is acceptable.
 func ValidateID(field, id string) error {
 	switch {
 	case id == "":
 		return invalid(field, "must not be empty")
-	case len(id) > MaxIDLength:
-		return invalid(field, "is %d bytes long; the limit is %d", len(id), MaxIDLength)
+	case len(id) > maxIDLength:
+		return invalid(field, "is %d bytes long; the limit is %d", len(id), maxIDLength)
 	case !utf8.ValidString(id):
 		return invalid(field, "is not valid UTF-8")
 	case strings.IndexByte(id, 0) >= 0:

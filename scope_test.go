@@ -54,7 +54,7 @@ func TestScopeValidate(t *testing.T) {
 		{analytics.AccountScope("t", "a"), ""},
 		{analytics.Scope{}, "Scope.TeamID"},
 		{analytics.AccountScope("", "a"), "Scope.TeamID"},
-		{analytics.AccountScope("t", strings.Repeat("a", analytics.MaxIDLength+1)), "Scope.AccountID"},
+		{analytics.AccountScope("t", strings.Repeat("a", maxIDLength+1)), "Scope.AccountID"},
 		{analytics.AccountScope("t", "\x00"), "Scope.AccountID"},
 	}
 	for _, tt := range tests {
@@ -113,25 +113,26 @@ func TestTeam(t *testing.T) {
 	}
 }
 
-func TestLoadLocation(t *testing.T) {
+// TestTeamLocation: an empty zone and "UTC" give time.UTC, a zone loads
+// once per process, and a name that is not a zone is ErrCorrupt alone.
+func TestTeamLocation(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"", "UTC"} {
-		if loc, err := analytics.LoadLocation(name); err != nil || loc != time.UTC {
-			t.Errorf("LoadLocation(%q) = %v, %v; want UTC", name, loc, err)
+		if loc, err := (analytics.Team{TimeZone: name}).Location(); err != nil || loc != time.UTC {
+			t.Errorf("Location of %q = %v, %v; want UTC", name, loc, err)
 		}
 	}
-	a, err := analytics.LoadLocation("America/New_York")
+	a, err := analytics.Team{TimeZone: "America/New_York"}.Location()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := analytics.LoadLocation("America/New_York"); a != b {
-		t.Error("LoadLocation does not reuse the loaded zone")
+	if b, _ := (analytics.Team{TimeZone: "America/New_York"}).Location(); a != b {
+		t.Error("Location does not reuse the loaded zone")
 	}
 	for _, name := range []string{"Mars/Olympus_Mons", "utc ", "../etc/passwd"} {
-		_, err := analytics.LoadLocation(name)
-		var fe *analytics.FieldError
-		if !errors.As(err, &fe) || fe.Field != "Team.TimeZone" || !errors.Is(err, analytics.ErrInvalidArgument) {
-			t.Errorf("LoadLocation(%q) = %v, want a FieldError naming Team.TimeZone", name, err)
+		_, err := analytics.Team{ID: "t", TimeZone: name}.Location()
+		if !errors.Is(err, analytics.ErrCorrupt) || errors.Is(err, analytics.ErrInvalidArgument) {
+			t.Errorf("Location of %q = %v, want ErrCorrupt alone", name, err)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/pgstore"
 	"github.com/uptrace/bun"
@@ -23,7 +24,7 @@ import (
 // The Service's behaviour suite runs against every cache arrangement: none,
 // memory only, Redis only and both, over memstore holding a generated
 // dataset, with a fake clock. Expected values are computed with
-// analytics.ComputeMetrics, the reference definition, over the same
+// store.ComputeMetrics, the reference definition, over the same
 // activity.
 
 // serviceSetups are the cache arrangements of the suite; the first has no
@@ -79,7 +80,7 @@ var svcDataStart = analytics.NewDate(2026, 3, 2)
 
 type dataset struct {
 	teams []analytics.Team
-	act   analytics.Activity
+	act   store.Activity
 }
 
 // serviceDataset is generated once and copied by every test.
@@ -103,7 +104,7 @@ type svcFixture struct {
 	svc   *analytics.Service
 
 	mu  sync.Mutex
-	act analytics.Activity // everything in mem: the reference's input
+	act store.Activity // everything in mem: the reference's input
 }
 
 func newSvcFixture(t *testing.T, setup tierSetup, edit func(*analytics.Config)) *svcFixture {
@@ -138,7 +139,7 @@ func newSvcFixture(t *testing.T, setup tierSetup, edit func(*analytics.Config)) 
 }
 
 // add adds activity to the store and to the reference's input.
-func (f *svcFixture) add(t *testing.T, a analytics.Activity) {
+func (f *svcFixture) add(t *testing.T, a store.Activity) {
 	t.Helper()
 	if err := f.mem.Add(a); err != nil {
 		t.Fatalf("adding activity: %v", err)
@@ -153,7 +154,7 @@ func (f *svcFixture) add(t *testing.T, a analytics.Activity) {
 
 func (f *svcFixture) loc(t *testing.T, team string) *time.Location {
 	t.Helper()
-	loc, err := analytics.LoadLocation(f.teams[team].TimeZone)
+	loc, err := f.teams[team].Location()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +201,7 @@ func (f *svcFixture) computeAll(t *testing.T, spans ...span) []analytics.Metrics
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	ms, err := analytics.ComputeMetrics(&f.act, analytics.AggregateRequest{Items: items})
+	ms, err := store.ComputeMetrics(&f.act, analytics.AggregateRequest{Items: items})
 	if err != nil {
 		t.Fatalf("ComputeMetrics: %v", err)
 	}
@@ -251,8 +252,8 @@ func (f *svcFixture) generateDaily(t *testing.T, keep func(analytics.Date) bool)
 }
 
 // message returns an outbound message of team, read, at at.
-func message(team, id string, at time.Time) analytics.Message {
-	return analytics.Message{ID: id, TeamID: team, Status: analytics.StatusRead, CreatedAt: at}
+func message(team, id string, at time.Time) store.Message {
+	return store.Message{ID: id, TeamID: team, Status: store.StatusRead, CreatedAt: at}
 }
 
 var ignoreGeneratedAt = cmpopts.IgnoreFields(analytics.Metrics{}, "GeneratedAt")
@@ -377,7 +378,7 @@ func testRealTimeFreshness(t *testing.T, setup tierSetup) {
 	acc := scope.AccountID
 	m1 := message(newYorkTeam, "late-1", f.clock.Now().Add(-time.Minute))
 	m1.AccountID = acc
-	f.add(t, analytics.Activity{Messages: []analytics.Message{m1}})
+	f.add(t, store.Activity{Messages: []store.Message{m1}})
 	if setup.cached() {
 		expect("read after new activity", false, afterTTL)
 		if err := f.svc.InvalidateTeam(ctx, newYorkTeam); err != nil {
@@ -392,7 +393,7 @@ func testRealTimeFreshness(t *testing.T, setup tierSetup) {
 
 	m2 := message(newYorkTeam, "late-2", f.clock.Now().Add(-time.Second))
 	m2.AccountID = acc
-	f.add(t, analytics.Activity{Messages: []analytics.Message{m2}})
+	f.add(t, store.Activity{Messages: []store.Message{m2}})
 	if setup.cached() {
 		f.clock.Advance(10 * time.Second)
 		expect("read 10 s after new activity", false, withM1)
@@ -681,7 +682,7 @@ func testSnapshotRunWarms(t *testing.T, setup tierSetup) {
 // field.
 func TestServiceConfig(t *testing.T) {
 	t.Parallel()
-	store := memstore.New(nil)
+	mem := memstore.New(nil)
 	for _, tt := range []struct {
 		name  string
 		store analytics.Store
@@ -689,10 +690,10 @@ func TestServiceConfig(t *testing.T) {
 		field string
 	}{
 		{"nil store", nil, nil, "store"},
-		{"warm 0 days", store, &analytics.Config{WarmDashboards: []int{7, 0}}, "Config.WarmDashboards[1]"},
-		{"warm 367 days", store, &analytics.Config{WarmDashboards: []int{367}}, "Config.WarmDashboards[0]"},
-		{"defaults", store, nil, ""},
-		{"warming off", store, &analytics.Config{WarmDashboards: []int{}}, ""},
+		{"warm 0 days", mem, &analytics.Config{WarmDashboards: []int{7, 0}}, "Config.WarmDashboards[1]"},
+		{"warm 367 days", mem, &analytics.Config{WarmDashboards: []int{367}}, "Config.WarmDashboards[0]"},
+		{"defaults", mem, nil, ""},
+		{"warming off", mem, &analytics.Config{WarmDashboards: []int{}}, ""},
 	} {
 		svc, err := analytics.New(tt.store, tt.cfg)
 		if tt.field == "" {
@@ -891,7 +892,7 @@ func TestServiceInvalidationAcrossReplicas(t *testing.T) {
 	}
 
 	f.clock.Advance(2 * time.Second)
-	f.add(t, analytics.Activity{Messages: []analytics.Message{message(team, "new-1", f.clock.Now().Add(-time.Minute))}})
+	f.add(t, store.Activity{Messages: []store.Message{message(team, "new-1", f.clock.Now().Add(-time.Minute))}})
 	if total(b, team) != old {
 		t.Fatal("the new message was visible before any invalidation; the test would prove nothing")
 	}

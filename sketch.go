@@ -21,14 +21,15 @@ import (
 // the error to 0.8% for 128 KiB.
 const SketchK = 8192
 
-// MaxSketchK is the largest k a DistinctSketch accepts (from
-// NewDistinctSketch or a decoded encoding).
-const MaxSketchK = 1 << 20
+// maxSketchK is the largest k a DistinctSketch accepts (from
+// newDistinctSketch or a decoded encoding): 2²⁰.
+const maxSketchK = 1 << 20
 
 // DistinctSketch is a mergeable summary of a set of IDs from which the
 // number of distinct IDs can be read: a "k minimum values" sketch. Each ID
-// is hashed to 64 bits (HashID) and the sketch keeps the k smallest
-// distinct hashes.
+// is hashed to 64 bits (FNV-1a followed by the splitmix64 finaliser, alike
+// in every store, process and version) and the sketch keeps the k smallest
+// distinct hashes. SketchOf builds one; UnmarshalBinary reads a stored one.
 //
 // Exactness. While the set holds at most k distinct hashes, the sketch
 // keeps all of them and Count is exact, up to collisions of the 64-bit
@@ -53,7 +54,8 @@ const MaxSketchK = 1 << 20
 //
 // A *DistinctSketch is immutable and safe for concurrent use. The nil
 // sketch means "unknown" (no sketch was kept), not the empty set: see
-// Union.
+// Union. The zero DistinctSketch has k = 0: it counts 0, and its encoding
+// does not decode; SketchOf() is the sketch of the empty set.
 type DistinctSketch struct {
 	k      int
 	hashes []uint64 // distinct, ascending; len ≤ k
@@ -62,12 +64,12 @@ type DistinctSketch struct {
 	saturated bool
 }
 
-// HashID is the 64-bit hash a DistinctSketch keeps of an ID: FNV-1a (64
+// hashID is the 64-bit hash a DistinctSketch keeps of an ID: FNV-1a (64
 // bit) of the ID's bytes, followed by the splitmix64 finaliser so that the
 // high bits, which decide which hashes are smallest, depend on every input
 // byte. It is part of the stored format: sketches from every store,
 // process and version can be merged only because they all hash alike.
-func HashID(id string) uint64 {
+func hashID(id string) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(id); i++ {
 		h ^= uint64(id[i])
@@ -86,30 +88,32 @@ func mix64(h uint64) uint64 {
 	return h
 }
 
-// NewDistinctSketch returns the sketch of ids with parameter k
-// (2 ≤ k ≤ MaxSketchK, else ErrInvalidArgument). Repeated IDs count once.
-func NewDistinctSketch(k int, ids ...string) (*DistinctSketch, error) {
+// newDistinctSketch returns the sketch of ids with parameter k
+// (2 ≤ k ≤ maxSketchK, else ErrInvalidArgument). Repeated IDs count once.
+func newDistinctSketch(k int, ids ...string) (*DistinctSketch, error) {
 	hs := make([]uint64, len(ids))
 	for i, id := range ids {
-		hs[i] = HashID(id)
+		hs[i] = hashID(id)
 	}
-	return SketchOfHashes(k, hs)
+	return sketchOfHashes(k, hs)
 }
 
 // SketchOf returns the sketch of ids with k = SketchK: the sketch stores
-// keep of a scope's active contacts.
+// keep of a scope's active contacts. Repeated IDs count once, and the
+// empty string is an ID like any other; no ids give the sketch of the
+// empty set (Count 0, Exact), which is not nil.
 func SketchOf(ids ...string) *DistinctSketch {
-	s, _ := NewDistinctSketch(SketchK, ids...) // SketchK is valid
+	s, _ := newDistinctSketch(SketchK, ids...) // SketchK is valid
 	return s
 }
 
-// SketchOfHashes returns the sketch with parameter k (2 ≤ k ≤ MaxSketchK,
-// else ErrInvalidArgument) of a set of IDs given by their hashes (HashID).
+// sketchOfHashes returns the sketch with parameter k (2 ≤ k ≤ maxSketchK,
+// else ErrInvalidArgument) of a set of IDs given by their hashes (hashID).
 // Repeated hashes count once. It sorts hashes in place and keeps no
 // reference to it.
-func SketchOfHashes(k int, hashes []uint64) (*DistinctSketch, error) {
-	if k < 2 || k > MaxSketchK {
-		return nil, invalid("k", "must be in 2..%d, got %d", MaxSketchK, k)
+func sketchOfHashes(k int, hashes []uint64) (*DistinctSketch, error) {
+	if k < 2 || k > maxSketchK {
+		return nil, invalid("k", "must be in 2..%d, got %d", maxSketchK, k)
 	}
 	slices.Sort(hashes)
 	hashes = slices.Compact(hashes)
@@ -222,14 +226,14 @@ func mergeHashes(dst, a, b []uint64, k int) (out []uint64, over bool) {
 	return dst, false
 }
 
-// UnionAll returns the union of sketches, as folding Union over them would:
+// unionAll returns the union of sketches, as folding Union over them would:
 // nil if any of them is nil or there are none. It merges them pairwise, so
 // that n hashes in m sketches cost n·log₂(m) steps.
-func UnionAll(sketches ...*DistinctSketch) *DistinctSketch {
+func unionAll(sketches ...*DistinctSketch) *DistinctSketch {
 	if len(sketches) == 0 {
 		return nil
 	}
-	k, saturated := MaxSketchK, false
+	k, saturated := maxSketchK, false
 	lists := make([][]uint64, len(sketches))
 	for i, s := range sketches {
 		if s == nil {
@@ -269,7 +273,8 @@ func (s *DistinctSketch) Equal(o *DistinctSketch) bool {
 	return s.k == o.k && s.saturated == o.saturated && slices.Equal(s.hashes, o.hashes)
 }
 
-// String describes the sketch, e.g. "12 distinct (exact, k=8192)".
+// String describes the sketch, e.g. "12 distinct (exact, k=8192)" or
+// "~9000 distinct (±1.10%, k=8192)"; a nil sketch gives "unknown".
 func (s *DistinctSketch) String() string {
 	if s == nil {
 		return "unknown"
@@ -284,7 +289,7 @@ func (s *DistinctSketch) String() string {
 //
 //	byte     version (1)
 //	byte     flags: bit 0 set when saturated (not exact); other bits 0
-//	uvarint  k, 2 ≤ k ≤ MaxSketchK
+//	uvarint  k, 2 ≤ k ≤ maxSketchK
 //	uvarint  n, the number of hashes: n ≤ k, and n = k when saturated
 //	n × 8    the hashes, little-endian, strictly ascending
 //
@@ -295,8 +300,9 @@ const (
 )
 
 // MarshalBinary implements encoding.BinaryMarshaler with the compact
-// versioned encoding that stores keep (see DecodeDistinctSketch). A nil
-// sketch cannot be encoded: it gives ErrInvalidArgument.
+// versioned encoding that stores keep beside the metrics, read back by
+// UnmarshalBinary: 8 bytes per kept hash plus 3 to 8 bytes of header. A
+// nil sketch cannot be encoded: it gives ErrInvalidArgument.
 func (s *DistinctSketch) MarshalBinary() ([]byte, error) {
 	if s == nil {
 		return nil, invalid("sketch", "a nil sketch has no encoding")
@@ -305,7 +311,8 @@ func (s *DistinctSketch) MarshalBinary() ([]byte, error) {
 }
 
 // AppendBinary implements encoding.BinaryAppender: it appends
-// MarshalBinary's encoding to b.
+// MarshalBinary's encoding to b (which may be nil) and returns the
+// extended slice. A nil sketch gives ErrInvalidArgument.
 func (s *DistinctSketch) AppendBinary(b []byte) ([]byte, error) {
 	if s == nil {
 		return nil, invalid("sketch", "a nil sketch has no encoding")
@@ -323,10 +330,17 @@ func (s *DistinctSketch) AppendBinary(b []byte) ([]byte, error) {
 	return b, nil
 }
 
-// UnmarshalBinary implements encoding.BinaryUnmarshaler; see
-// DecodeDistinctSketch. On error s is left unchanged.
+// UnmarshalBinary implements encoding.BinaryUnmarshaler: it sets s to the
+// sketch MarshalBinary encoded in b. Anything else (an empty or truncated
+// b, an unknown version or flag, k outside 2 to 2²⁰, hashes not strictly
+// ascending, trailing bytes) gives an error wrapping ErrCorrupt and leaves
+// s unchanged; it never panics and allocates at most what len(b) allows.
+// A store reads a kept sketch with
+//
+//	s := new(analytics.DistinctSketch)
+//	if err := s.UnmarshalBinary(b); err != nil { … }
 func (s *DistinctSketch) UnmarshalBinary(b []byte) error {
-	d, err := DecodeDistinctSketch(b)
+	d, err := decodeDistinctSketch(b)
 	if err != nil {
 		return err
 	}
@@ -334,13 +348,13 @@ func (s *DistinctSketch) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-// DecodeDistinctSketch decodes MarshalBinary's encoding. Anything else (an
+// decodeDistinctSketch decodes MarshalBinary's encoding. Anything else (an
 // unknown version or flag, k or n out of range or written in more bytes
 // than needed, a length that does not match n, hashes not strictly
 // ascending, trailing bytes) gives an error
 // wrapping ErrCorrupt; it never panics and allocates at most what the
 // input's length allows.
-func DecodeDistinctSketch(b []byte) (*DistinctSketch, error) {
+func decodeDistinctSketch(b []byte) (*DistinctSketch, error) {
 	corrupt := func(format string, args ...any) error {
 		return fmt.Errorf("%w: distinct sketch: %s", ErrCorrupt, fmt.Sprintf(format, args...))
 	}
@@ -356,7 +370,7 @@ func DecodeDistinctSketch(b []byte) (*DistinctSketch, error) {
 	}
 	rest := b[2:]
 	k, w := minimalUvarint(rest)
-	if w <= 0 || k < 2 || k > MaxSketchK {
+	if w <= 0 || k < 2 || k > maxSketchK {
 		return nil, corrupt("bad k")
 	}
 	rest = rest[w:]

@@ -159,7 +159,7 @@ func NewSnapshotter(store Store, cfg *SnapshotterConfig) (*Snapshotter, error) {
 // its ID is empty: the store assigns a new row's ID and keeps an existing
 // row's (read it back with Snapshots when it matters).
 func (s *Snapshotter) Generate(ctx context.Context, scope Scope, period Period) (Snapshot, error) {
-	if err := CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return Snapshot{}, err
 	}
 	if err := scope.Validate(); err != nil {
@@ -319,7 +319,7 @@ func (s *Snapshotter) Clock() Clock { return s.cfg.Clock }
 // 1970-01-01T00:00:00Z; the zero time.Time is outside), or an invalid typ,
 // gives ErrInvalidArgument naming it, before any I/O.
 func (s *Snapshotter) GenerateAll(ctx context.Context, typ SnapshotType, at time.Time) (Report, error) {
-	if err := CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return Report{}, err
 	}
 	if !typ.Valid() {
@@ -351,7 +351,7 @@ type PeriodPicker func(team Team, loc *time.Location) ([]Period, error)
 // of another type, or whose date is outside the supported range (see the
 // package documentation), fails that team with ErrInvalidArgument.
 func (s *Snapshotter) Run(ctx context.Context, typ SnapshotType, pick PeriodPicker) (Report, error) {
-	if err := CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return Report{}, err
 	}
 	if !typ.Valid() {

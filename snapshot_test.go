@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -30,7 +31,7 @@ func mustPeriod(t *testing.T, typ analytics.SnapshotType, d string, zone string)
 	if err != nil {
 		t.Fatal(err)
 	}
-	loc, err := analytics.LoadLocation(zone)
+	loc, err := analytics.Team{TimeZone: zone}.Location()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,10 +61,10 @@ func zonedStore(t *testing.T, clock analytics.Clock) *memstore.Store {
 		t.Fatal(err)
 	}
 	if err := s.AddMessages(
-		analytics.Message{ID: "m1", TeamID: "kol", AccountID: "k1", Status: "read", CreatedAt: mustTime(t, "2026-03-10T18:00:00Z")},
-		analytics.Message{ID: "m2", TeamID: "ny", AccountID: "n1", Status: "sent", CreatedAt: mustTime(t, "2026-03-09T12:00:00Z")},
-		analytics.Message{ID: "m3", TeamID: "ny", Status: "failed", CreatedAt: mustTime(t, "2026-03-10T03:30:00Z")},
-		analytics.Message{ID: "m4", TeamID: "utc", Status: "read", CreatedAt: mustTime(t, "2026-03-09T23:59:59.999Z")},
+		store.Message{ID: "m1", TeamID: "kol", AccountID: "k1", Status: "read", CreatedAt: mustTime(t, "2026-03-10T18:00:00Z")},
+		store.Message{ID: "m2", TeamID: "ny", AccountID: "n1", Status: "sent", CreatedAt: mustTime(t, "2026-03-09T12:00:00Z")},
+		store.Message{ID: "m3", TeamID: "ny", Status: "failed", CreatedAt: mustTime(t, "2026-03-10T03:30:00Z")},
+		store.Message{ID: "m4", TeamID: "utc", Status: "read", CreatedAt: mustTime(t, "2026-03-09T23:59:59.999Z")},
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestGenerate(t *testing.T) {
 	m := got.Metrics
 	// m1, read, is Kolkata's only message on 03-10.
 	if m.Messages.Total != 1 || m.Messages.Read != 1 || !m.GeneratedAt.Equal(clock.Now()) || !got.CreatedAt.Equal(clock.Now()) ||
-		!m.Period.Start.Equal(p.Start) || !m.Period.End.Equal(p.End) {
+		!m.Range.Start.Equal(p.Start) || !m.Range.End.Equal(p.End) {
 		t.Errorf("Generate = %+v; want one read message, stamped %v, over %s", got, clock.Now(), p)
 	}
 }

@@ -22,11 +22,12 @@ type SnapshotDatesReader interface {
 	TeamSnapshotDates(ctx context.Context, teams []string, typ SnapshotType, from, to Date) (map[string][]Date, error)
 }
 
-// ValidateSnapshotDates checks the arguments of
+// validateSnapshotDates checks the arguments of
 // SnapshotDatesReader.TeamSnapshotDates (and of
-// SnapshotRangeReader.SnapshotsOfTeams): a valid typ, team IDs that are
-// IDs, and a range of set dates. Errors wrap ErrInvalidArgument.
-func ValidateSnapshotDates(teams []string, typ SnapshotType, from, to Date) error {
+// SnapshotRangeReader.SnapshotsOfTeams) as store.ValidateSnapshotDates
+// does: a valid typ, a range of set dates, team IDs that are IDs. Errors
+// wrap ErrInvalidArgument.
+func validateSnapshotDates(teams []string, typ SnapshotType, from, to Date) error {
 	if !typ.Valid() {
 		return invalid("typ", "unknown snapshot type %d", typ)
 	}
@@ -46,13 +47,15 @@ func ValidateSnapshotDates(teams []string, typ SnapshotType, from, to Date) erro
 // inclusive, each team's in date order; teams with none are absent. It
 // makes one call to a store that is a SnapshotDatesReader; otherwise one
 // SnapshotsOfTeams call (SnapshotRangeReader), reading and decoding every
-// scope's metrics; otherwise one Snapshots call per team. Its arguments are
-// checked as ValidateSnapshotDates does.
+// scope's metrics; otherwise one Snapshots call per team. A nil ctx, an
+// invalid typ, a zero from or to, from after to, or a team ID that
+// ValidateID refuses gives an error wrapping ErrInvalidArgument, before
+// any I/O; no teams give an empty map.
 func (s *Snapshotter) TeamSnapshotDates(ctx context.Context, teams []string, typ SnapshotType, from, to Date) (map[string][]Date, error) {
-	if err := CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return nil, err
 	}
-	if err := ValidateSnapshotDates(teams, typ, from, to); err != nil {
+	if err := validateSnapshotDates(teams, typ, from, to); err != nil {
 		return nil, err
 	}
 	if len(teams) == 0 {
@@ -98,7 +101,7 @@ func (s *Snapshotter) TeamSnapshotDates(ctx context.Context, teams []string, typ
 // or fn returns an error, which TeamBatches returns as is. A failure to
 // list teams gives an error naming where the listing was.
 func (s *Snapshotter) TeamBatches(ctx context.Context, fn func(teams []Team) error) error {
-	if err := CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return err
 	}
 	after := ""

@@ -46,7 +46,7 @@ func TestTeamSnapshotDates(t *testing.T) {
 		{analytics.TeamScope("b"), 11}, {analytics.TeamScope("c"), 1}} {
 		start := time.Date(2026, time.March, k.day, 0, 0, 0, 0, time.UTC)
 		snaps = append(snaps, analytics.Snapshot{Scope: k.scope, Type: analytics.Daily, Date: d(k.day),
-			Metrics: analytics.Metrics{Period: analytics.Range{Start: start, End: start.AddDate(0, 0, 1)}}})
+			Metrics: analytics.Metrics{Range: analytics.Range{Start: start, End: start.AddDate(0, 0, 1)}}})
 	}
 	if err := mem.UpsertSnapshots(ctx, snaps); err != nil {
 		t.Fatal(err)

@@ -16,7 +16,8 @@ type Store interface {
 	SnapshotStore
 }
 
-// TeamReader lists teams with their time zones and accounts.
+// TeamReader lists teams with their time zones and accounts. It is the
+// Store role that Snapshotter runs page through (Snapshotter.TeamBatches).
 type TeamReader interface {
 	// Teams returns up to limit teams whose ID sorts after the given one
 	// (byte order), in ID order, each with its AccountIDs sorted. Pass ""
@@ -26,19 +27,21 @@ type TeamReader interface {
 	Team(ctx context.Context, id string) (Team, error)
 }
 
-// ActivityReader aggregates raw activity into Metrics.
+// ActivityReader aggregates raw activity (messages, campaigns, contacts,
+// conversations) into Metrics, as the package documentation defines them.
 type ActivityReader interface {
 	// Aggregate computes the metrics of every item of req, returned in the
 	// order of req.Items. Items may mix teams, scopes and periods; an
 	// implementation should compute them together (one set-based pass per
 	// source, say) rather than one by one. Metrics.GeneratedAt is left zero.
 	// A team or account with no activity gives zero counts, not an error.
-	// The result must equal ComputeMetrics over the same activity, the
+	// The result must equal store.ComputeMetrics over the same activity, the
 	// sketches of req.Sketches included.
 	Aggregate(ctx context.Context, req AggregateRequest) ([]Metrics, error)
 }
 
-// SnapshotStore persists snapshots.
+// SnapshotStore persists snapshots, one per (scope, date, type), and reads
+// them back by scope and range of dates.
 type SnapshotStore interface {
 	// UpsertSnapshots writes snaps in one all-or-nothing batch. A snapshot
 	// is keyed by (Scope, Date, Type): an existing row with that key has its
@@ -103,9 +106,13 @@ func (r AggregateRequest) Validate() error {
 	return nil
 }
 
-// ScopePeriod is one scope over one period.
+// ScopePeriod is one scope over one period: an item of an
+// AggregateRequest. The zero ScopePeriod is invalid.
 type ScopePeriod struct {
-	Scope  Scope
+	// Scope is the team or account measured.
+	Scope Scope
+	// Period is the half-open interval [Start, End) measured; it may be
+	// unfinished.
 	Period Period
 }
 
@@ -121,26 +128,37 @@ func (sp ScopePeriod) Validate() error {
 	return nil
 }
 
-// Snapshot is the stored metrics of one scope for one period.
+// Snapshot is the stored metrics of one scope for one period. Its key is
+// (Scope, Type, Date); see SnapshotKey.
 type Snapshot struct {
 	// ID is the row's primary key; stores generate one when empty.
-	ID      string
-	Scope   Scope
-	Type    SnapshotType
-	Date    Date // local date of the period's start, in the team's zone
+	ID string
+	// Scope is the team or account the metrics cover.
+	Scope Scope
+	// Type is the period's length.
+	Type SnapshotType
+	// Date is the local date of the period's start, in the team's zone
+	// (Period.Date).
+	Date Date
+	// Metrics are the period's metrics; Metrics.Range is the period's
+	// [Start, End).
 	Metrics Metrics
 	// CreatedAt is when this version was generated.
 	CreatedAt time.Time
 }
 
-// Key returns the snapshot's unique key.
+// Key returns the snapshot's unique key: its Scope, Type and Date.
 func (s Snapshot) Key() SnapshotKey { return SnapshotKey{Scope: s.Scope, Type: s.Type, Date: s.Date} }
 
-// SnapshotKey is what makes a snapshot unique: (team, account, date, type).
+// SnapshotKey is what makes a snapshot unique: (team, account, date,
+// type). An empty Scope.AccountID is the team-wide snapshot.
 type SnapshotKey struct {
+	// Scope is the snapshot's team and account.
 	Scope Scope
-	Type  SnapshotType
-	Date  Date
+	// Type is the length of the snapshot's period.
+	Type SnapshotType
+	// Date is the local date the period starts on.
+	Date Date
 }
 
 // Validate checks the snapshot's key. Metrics are not checked.
@@ -157,9 +175,13 @@ func (s Snapshot) Validate() error {
 	return nil
 }
 
-// SnapshotQuery selects stored snapshots; see SnapshotStore.Snapshots.
+// SnapshotQuery selects stored snapshots; see SnapshotStore.Snapshots. Its
+// zero value is invalid: it names no team and no type.
 type SnapshotQuery struct {
-	Scope    Scope
+	// Scope selects exactly its rows: a team-wide scope matches team-wide
+	// snapshots only.
+	Scope Scope
+	// Type is the length of the periods selected.
 	Type     SnapshotType
 	From, To Date // inclusive local dates; From after To gives ErrInvalidArgument
 	Limit    int  // at most this many, 0 for no limit; negative is invalid

@@ -40,10 +40,3 @@ func checkDate(field string, d Date) error {
 	}
 	return nil
 }
-
-// CheckInstant returns an error wrapping ErrInvalidArgument that names
-// field when t is outside the supported range of instants, from
-// 1970-01-01T00:00:00Z (inclusive) to 9998-01-01T00:00:00Z (exclusive);
-// the zero time.Time is outside it. The scheduler checks the instants it
-// is given with it.
-func CheckInstant(field string, t time.Time) error { return checkInstant(field, t) }

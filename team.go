@@ -19,8 +19,8 @@ type Team struct {
 	AccountIDs []string
 }
 
-// Location loads the team's time zone. Zones are loaded once per process
-// and cached. A zone that does not load is a fault of the stored team, not
+// Location loads the team's time zone: time.UTC for an empty TimeZone or
+// "UTC". Zones are loaded once per process and cached. A zone that does not load is a fault of the stored team, not
 // of the caller's arguments: the error wraps ErrCorrupt (never
 // ErrInvalidArgument) and names the team and the zone, so a handler
 // answers it as a server-side fault and a snapshot run records it for that
@@ -46,7 +46,9 @@ func (t Team) Scopes() []Scope {
 	return out
 }
 
-// HasAccount reports whether accountID is one of the team's accounts.
+// HasAccount reports whether accountID is one of the team's accounts. It
+// searches AccountIDs by bisection, so they must be sorted, as stores
+// return them; a nil AccountIDs has no accounts.
 func (t Team) HasAccount(accountID string) bool {
 	_, ok := slices.BinarySearch(t.AccountIDs, accountID)
 	return ok
@@ -54,20 +56,11 @@ func (t Team) HasAccount(accountID string) bool {
 
 var locations sync.Map // zone name -> *time.Location
 
-// LoadLocation is time.LoadLocation with a process-wide cache, since zone
-// files are read from disk. "" and "UTC" give time.UTC. name is the
-// caller's argument: an unknown name gives an error wrapping
-// ErrInvalidArgument that names "Team.TimeZone". (A stored team's zone is
-// loaded by Team.Location, which reports ErrCorrupt instead.)
-func LoadLocation(name string) (*time.Location, error) {
-	loc, err := loadLocation(name)
-	if err != nil {
-		return nil, invalid("Team.TimeZone", "unknown time zone %q", name)
-	}
-	return loc, nil
-}
-
-// loadLocation is LoadLocation returning time.LoadLocation's error as is.
+// loadLocation is time.LoadLocation with a process-wide cache, since zone
+// files are read from disk: each zone loads once and every later call
+// returns the same *time.Location. "" and "UTC" give time.UTC. An unknown
+// name gives time.LoadLocation's error, extended with how to install a
+// time-zone database when the process has none.
 func loadLocation(name string) (*time.Location, error) {
 	if name == "" || name == "UTC" {
 		return time.UTC, nil

@@ -45,7 +45,7 @@ func isDataError(err error) bool {
 }
 
 // A stored zone that does not load is a data error (ErrCorrupt), never a
-// bad argument; the same name passed as an argument is ErrInvalidArgument.
+// bad argument; the same name in a team a caller adds is ErrInvalidArgument.
 func TestTeamZoneErrors(t *testing.T) {
 	t.Parallel()
 	_, err := analytics.Team{ID: "t1", TimeZone: unloadableZone}.Location()
@@ -55,8 +55,9 @@ func TestTeamZoneErrors(t *testing.T) {
 	if err != nil && (!strings.Contains(err.Error(), `"t1"`) || !strings.Contains(err.Error(), unloadableZone)) {
 		t.Errorf("Team.Location() = %v, want it to name the team and the zone", err)
 	}
-	if _, err := analytics.LoadLocation(unloadableZone); !errors.Is(err, analytics.ErrInvalidArgument) || errors.Is(err, analytics.ErrCorrupt) {
-		t.Errorf("LoadLocation(%q) = %v, want ErrInvalidArgument alone", unloadableZone, err)
+	add := memstore.New(nil).AddTeams(analytics.Team{ID: "t1", TimeZone: unloadableZone})
+	if !errors.Is(add, analytics.ErrInvalidArgument) || errors.Is(add, analytics.ErrCorrupt) {
+		t.Errorf("AddTeams with zone %q = %v, want ErrInvalidArgument alone", unloadableZone, add)
 	}
 	if loc, err := (analytics.Team{ID: "t2", TimeZone: "America/New_York"}).Location(); err != nil || loc.String() != "America/New_York" {
 		t.Errorf("Team.Location() of New York = %v, %v", loc, err)

@@ -162,7 +162,7 @@ func (a *adapter) Set(ctx context.Context, key analytics.CacheKey, val []byte, t
 
 // Load implements analytics.Cache.
 func (a *adapter) Load(ctx context.Context, key analytics.CacheKey, ttl time.Duration, load func(ctx context.Context) ([]byte, error)) ([]byte, error) {
-	if err := analytics.CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return nil, err
 	}
 	if load == nil {
@@ -195,7 +195,7 @@ func (a *adapter) Load(ctx context.Context, key analytics.CacheKey, ttl time.Dur
 // InvalidateTeam implements analytics.Cache, for this process only: see
 // Adapt. It does no I/O and returns nil for valid arguments.
 func (a *adapter) InvalidateTeam(ctx context.Context, teamID string) error {
-	if err := analytics.CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return err
 	}
 	if err := analytics.ValidateID("teamID", teamID); err != nil {
@@ -237,7 +237,7 @@ func (a *adapter) invalidatedAt(team string) int64 {
 
 // prepare validates key and resolves ttl (only when wantTTL).
 func (a *adapter) prepare(ctx context.Context, key analytics.CacheKey, ttl time.Duration, wantTTL bool) (time.Duration, error) {
-	if err := analytics.CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return 0, err
 	}
 	if err := key.Validate(); err != nil {

@@ -18,7 +18,7 @@ import (
 func benchValue(b *testing.B) []byte {
 	b.Helper()
 	m := analytics.Metrics{
-		Period:      analytics.Range{Start: t0, End: t0.Add(24 * time.Hour)},
+		Range:       analytics.Range{Start: t0, End: t0.Add(24 * time.Hour)},
 		GeneratedAt: t0.Add(13 * time.Hour),
 		Messages: analytics.MessageMetrics{Total: 128734, Sent: 120001, Delivered: 118734, Read: 90211,
 			Failed: 1234, Replied: 40123, Inbound: 50211, Outbound: 78523},

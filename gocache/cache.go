@@ -98,7 +98,7 @@ func (c *Cache) Set(ctx context.Context, key analytics.CacheKey, val []byte, ttl
 
 // Load implements analytics.Cache.
 func (c *Cache) Load(ctx context.Context, key analytics.CacheKey, ttl time.Duration, load func(ctx context.Context) ([]byte, error)) ([]byte, error) {
-	if err := analytics.CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return nil, err
 	}
 	if load == nil {
@@ -139,7 +139,7 @@ func (c *Cache) Load(ctx context.Context, key analytics.CacheKey, ttl time.Durat
 // analytics.ErrCacheUnavailable and remembers the team, to INCR its
 // generation when Redis is back.
 func (c *Cache) InvalidateTeam(ctx context.Context, teamID string) error {
-	if err := analytics.CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return err
 	}
 	if err := analytics.ValidateID("teamID", teamID); err != nil {
@@ -183,7 +183,7 @@ func (c *Cache) Close() error {
 
 // prepare validates key and resolves ttl (only when wantTTL).
 func (c *Cache) prepare(ctx context.Context, key analytics.CacheKey, ttl time.Duration, wantTTL bool) (time.Duration, error) {
-	if err := analytics.CheckContext(ctx); err != nil {
+	if err := checkContext(ctx); err != nil {
 		return 0, err
 	}
 	if err := key.Validate(); err != nil {

@@ -321,7 +321,7 @@ func TestCacheBehaviour(t *testing.T) {
 					{"empty kind", "CacheKey.Kind", func() error { _, _, err := c.Get(ctx, analytics.CacheKey{TeamID: "t"}); return err }},
 					{"upper-case kind", "CacheKey.Kind", func() error { _, _, err := c.Get(ctx, analytics.CacheKey{Kind: "RT", TeamID: "t"}); return err }},
 					{"long query", "CacheKey.Query", func() error {
-						_, _, err := c.Get(ctx, analytics.CacheKey{Kind: "x", TeamID: "t", Query: strings.Repeat("q", analytics.MaxCacheQueryLength+1)})
+						_, _, err := c.Get(ctx, analytics.CacheKey{Kind: "x", TeamID: "t", Query: strings.Repeat("q", 4096+1)})
 						return err
 					}},
 					{"negative ttl", "ttl", func() error { return c.Set(ctx, ok, nil, -time.Second) }},

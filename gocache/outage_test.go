@@ -15,7 +15,7 @@ import (
 // and restart; they fail (never skip) when redis-server is not installed.
 
 const (
-	outageTimeout = 100 * time.Millisecond
+	outageTimeout = 250 * time.Millisecond
 	outageBackoff = time.Second
 	// outageLimit is how long any call may take while Redis is down or
 	// hung: the per-operation timeout, plus slack for a loaded machine.

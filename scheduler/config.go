@@ -13,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // The names of the three jobs, as TriggerJob accepts them and as the
@@ -238,7 +239,7 @@ func (c *Config) validate(snapClock analytics.Clock) error {
 		return err
 	}
 	if !sameClock(c.Clock, snapClock) {
-		return analytics.InvalidArgument("Config.Clock",
+		return store.InvalidArgument("Config.Clock",
 			"%T is not the Snapshotter's clock (%T): both must tell the same time; leave Config.Clock nil to use the Snapshotter's", c.Clock, snapClock)
 	}
 	if err := analytics.ValidateID("Config.Owner", c.Owner); err != nil {
@@ -246,11 +247,11 @@ func (c *Config) validate(snapClock analytics.Clock) error {
 	}
 	switch {
 	case c.StaleAfter < 0:
-		return analytics.InvalidArgument("Config.StaleAfter", "must not be negative, got %v", c.StaleAfter)
+		return store.InvalidArgument("Config.StaleAfter", "must not be negative, got %v", c.StaleAfter)
 	case c.HeartbeatEvery < 0:
-		return analytics.InvalidArgument("Config.HeartbeatEvery", "must not be negative, got %v", c.HeartbeatEvery)
+		return store.InvalidArgument("Config.HeartbeatEvery", "must not be negative, got %v", c.HeartbeatEvery)
 	case c.HeartbeatEvery >= c.StaleAfter:
-		return analytics.InvalidArgument("Config.HeartbeatEvery", "%v must be less than StaleAfter %v", c.HeartbeatEvery, c.StaleAfter)
+		return store.InvalidArgument("Config.HeartbeatEvery", "%v must be less than StaleAfter %v", c.HeartbeatEvery, c.StaleAfter)
 	}
 	if err := c.Retry.validate("Config.Retry."); err != nil {
 		return err
@@ -267,11 +268,11 @@ func (c *Config) validate(snapClock analytics.Clock) error {
 func (r Retry) validate(prefix string) error {
 	switch {
 	case r.Attempts < 0:
-		return analytics.InvalidArgument(prefix+"Attempts", "must not be negative, got %d", r.Attempts)
+		return store.InvalidArgument(prefix+"Attempts", "must not be negative, got %d", r.Attempts)
 	case r.Backoff < 0:
-		return analytics.InvalidArgument(prefix+"Backoff", "must not be negative, got %v", r.Backoff)
+		return store.InvalidArgument(prefix+"Backoff", "must not be negative, got %v", r.Backoff)
 	case r.MaxBackoff < 0:
-		return analytics.InvalidArgument(prefix+"MaxBackoff", "must not be negative, got %v", r.MaxBackoff)
+		return store.InvalidArgument(prefix+"MaxBackoff", "must not be negative, got %v", r.MaxBackoff)
 	}
 	return nil
 }
@@ -280,9 +281,9 @@ func (r Retry) validate(prefix string) error {
 func (c JobConfig) validate(prefix string) error {
 	switch {
 	case c.Lookback < -1:
-		return analytics.InvalidArgument(prefix+"Lookback", "must be -1 or more, got %d", c.Lookback)
+		return store.InvalidArgument(prefix+"Lookback", "must be -1 or more, got %d", c.Lookback)
 	case c.Trailing < -1:
-		return analytics.InvalidArgument(prefix+"Trailing", "must be -1 or more, got %d", c.Trailing)
+		return store.InvalidArgument(prefix+"Trailing", "must be -1 or more, got %d", c.Trailing)
 	}
 	_, err := parseSpec(prefix+"Spec", c.Spec)
 	return err
@@ -302,23 +303,23 @@ const quarterHours = 1<<0 | 1<<15 | 1<<30 | 1<<45
 func parseSpec(field, spec string) (cron.Schedule, error) {
 	s := strings.TrimSpace(spec)
 	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
-		return nil, analytics.InvalidArgument(field, "%q sets a time zone; specs are read in each team's zone", spec)
+		return nil, store.InvalidArgument(field, "%q sets a time zone; specs are read in each team's zone", spec)
 	}
 	sched, err := cron.ParseStandard(s)
 	if err != nil {
-		return nil, analytics.InvalidArgument(field, "%q is not a cron expression: %v", spec, err)
+		return nil, store.InvalidArgument(field, "%q is not a cron expression: %v", spec, err)
 	}
 	ss, ok := sched.(*cron.SpecSchedule)
 	if !ok {
-		return nil, analytics.InvalidArgument(field, "%q is not a wall-clock schedule", spec)
+		return nil, store.InvalidArgument(field, "%q is not a wall-clock schedule", spec)
 	}
 	const starBit = 1 << 63
 	if ss.Minute&^starBit&^quarterHours != 0 {
-		return nil, analytics.InvalidArgument(field, "%q fires at minutes other than 0, 15, 30 and 45", spec)
+		return nil, store.InvalidArgument(field, "%q fires at minutes other than 0, 15, 30 and 45", spec)
 	}
 	ref := time.Date(2026, time.January, 1, 0, 0, 0, 0, time.UTC)
 	if sched.Next(ref).IsZero() {
-		return nil, analytics.InvalidArgument(field, "%q never fires", spec)
+		return nil, store.InvalidArgument(field, "%q never fires", spec)
 	}
 	return sched, nil
 }

@@ -153,7 +153,7 @@
 // Stores that keep the compact binary encoding of the metrics beside the
 // JSON (store/pgstore) write it in version 1, which every release reads,
 // unless a snapshot counts messages reaching no team (Messages.Unmapped);
-// only then is it version 2 (analytics.AppendMetricsBinary). During a
+// only then is it version 2 (store.AppendMetricsBinary). During a
 // rolling deploy, a daily snapshot with unmapped messages written by a new
 // replica is thus unreadable to the old replicas' weekly and monthly
 // roll-ups (they fail it with ErrCorrupt) until they are upgraded; the

@@ -57,7 +57,7 @@ func (r *recorder) hook(replica int, clock analytics.Clock) func(ctx context.Con
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		for _, s := range snaps {
-			r.writes = append(r.writes, write{replica, s.Key(), s.Metrics.Period.End, now})
+			r.writes = append(r.writes, write{replica, s.Key(), s.Metrics.Range.End, now})
 		}
 	}
 }
@@ -223,7 +223,7 @@ func date(s string) analytics.Date {
 }
 
 func mustLoc(name string) *time.Location {
-	loc, err := analytics.LoadLocation(name)
+	loc, err := analytics.Team{TimeZone: name}.Location()
 	if err != nil {
 		panic(err)
 	}

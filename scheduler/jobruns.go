@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // JobRunStore keeps durable claims on scheduled runs, so that replicas
@@ -103,16 +104,16 @@ func (c JobClaim) Validate() error {
 		return err
 	}
 	if _, err := c.Period.MarshalText(); err != nil {
-		return analytics.InvalidArgument("JobClaim.Period", "%s is not a calendar date in years 0001 to 9999", c.Period)
+		return store.InvalidArgument("JobClaim.Period", "%s is not a calendar date in years 0001 to 9999", c.Period)
 	}
 	if err := analytics.ValidateID("JobClaim.Owner", c.Owner); err != nil {
 		return err
 	}
 	if c.Now.IsZero() {
-		return analytics.InvalidArgument("JobClaim.Now", "must be set")
+		return store.InvalidArgument("JobClaim.Now", "must be set")
 	}
 	if c.StaleAfter <= 0 {
-		return analytics.InvalidArgument("JobClaim.StaleAfter", "must be positive, got %v", c.StaleAfter)
+		return store.InvalidArgument("JobClaim.StaleAfter", "must be positive, got %v", c.StaleAfter)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/scheduler"
+	"github.com/msgstats/analytics/store"
 )
 
 var twoTeams = []analytics.Team{
@@ -308,7 +309,7 @@ func TestRetriesAndFailedTeams(t *testing.T) {
 		// loses the team, the retry saves it.
 		fails: map[string]int{"flaky": 2, "broken": 1 << 30, "down": 1 << 30},
 		errs: map[string]error{"flaky": errors.New("i/o timeout"), "down": errors.New("connection refused"),
-			"broken": analytics.InvalidArgument("Team.TimeZone", "unknown time zone")},
+			"broken": store.InvalidArgument("Team.TimeZone", "unknown time zone")},
 		listFails: 1,
 	}
 	rec := &recorder{}

@@ -3,7 +3,7 @@ package scheduler
 import (
 	"reflect"
 
-	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // checkDep returns an error wrapping analytics.ErrInvalidArgument naming
@@ -12,12 +12,12 @@ import (
 // first use; nil otherwise.
 func checkDep(field string, v any) error {
 	if v == nil {
-		return analytics.InvalidArgument(field, "must not be nil")
+		return store.InvalidArgument(field, "must not be nil")
 	}
 	switch rv := reflect.ValueOf(v); rv.Kind() {
 	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.Interface, reflect.UnsafePointer:
 		if rv.IsNil() {
-			return analytics.InvalidArgument(field, "is a nil %T; build it first", v)
+			return store.InvalidArgument(field, "is a nil %T; build it first", v)
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/internal/testenv"
 	"github.com/msgstats/analytics/scheduler"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -21,7 +22,7 @@ var pgBackend = backend{"postgres", func(t *testing.T, _ analytics.Clock, teams 
 	if _, err := db.ExecContext(ctx, synth.SchemaSQL); err != nil {
 		t.Fatalf("creating the source schema: %v", err)
 	}
-	if err := synth.InsertRows(ctx, db, teams, &analytics.Activity{}); err != nil {
+	if err := synth.InsertRows(ctx, db, teams, &store.Activity{}); err != nil {
 		t.Fatalf("loading teams: %v", err)
 	}
 	s, err := pgstore.New(ctx, db, nil)

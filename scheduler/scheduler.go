@@ -11,6 +11,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Scheduler runs the snapshot jobs, generating each team's periods when
@@ -71,8 +72,9 @@ type Job struct {
 	// documentation). Every replica may call it at every tick: runs and
 	// catch-up passes are claimed, so each is done once, and one another
 	// replica holds or has completed is skipped. A nil ctx, a zero at, one
-	// outside the supported instants (analytics.CheckInstant) or one after
-	// the clock's now gives ErrInvalidArgument. The error is non-nil when
+	// outside the supported instants (from 1970-01-01T00:00:00Z inclusive
+	// to 9998-01-01T00:00:00Z exclusive) or one after the clock's now gives
+	// ErrInvalidArgument. The error is non-nil when
 	// a run could not be done or recorded; teams that failed are in the
 	// result's Report.
 	Run func(ctx context.Context, at time.Time) (RunResult, error)
@@ -125,7 +127,7 @@ type RunResult struct {
 // nothing; see Start, Jobs and RunDue.
 func New(snap *analytics.Snapshotter, runs JobRunStore, cfg *Config) (*Scheduler, error) {
 	if snap == nil {
-		return nil, analytics.InvalidArgument("snap", "must not be nil")
+		return nil, store.InvalidArgument("snap", "must not be nil")
 	}
 	if err := checkDep("runs", runs); err != nil {
 		return nil, err
@@ -183,7 +185,7 @@ func (s *Scheduler) Jobs() []Job {
 	out := make([]Job, len(s.jobs))
 	for i, j := range s.jobs {
 		out[i] = Job{Name: j.name, Spec: j.spec, Tick: TickSpec, Type: j.typ, Run: func(ctx context.Context, at time.Time) (RunResult, error) {
-			if err := analytics.CheckContext(ctx); err != nil {
+			if err := store.CheckContext(ctx); err != nil {
 				return RunResult{}, err
 			}
 			if err := s.checkAt(at); err != nil {
@@ -204,10 +206,10 @@ func (s *Scheduler) Jobs() []Job {
 // a host's scheduler makes at every UTC quarter hour (TickSpec) instead of
 // calling Start. It returns the three results in that order; the error
 // joins the jobs' errors. A nil ctx, a zero at, one outside the supported
-// instants (analytics.CheckInstant) or one after the clock's now gives
-// ErrInvalidArgument.
+// instants (from 1970-01-01T00:00:00Z inclusive to 9998-01-01T00:00:00Z
+// exclusive) or one after the clock's now gives ErrInvalidArgument.
 func (s *Scheduler) RunDue(ctx context.Context, at time.Time) ([]RunResult, error) {
-	if err := analytics.CheckContext(ctx); err != nil {
+	if err := store.CheckContext(ctx); err != nil {
 		return nil, err
 	}
 	if err := s.checkAt(at); err != nil {
@@ -228,15 +230,27 @@ func (s *Scheduler) RunDue(ctx context.Context, at time.Time) ([]RunResult, erro
 	return out, errors.Join(errs...)
 }
 
+// earliestAt and latestAt bound the instants Run and RunDue accept, the
+// range of instants the analytics package supports (its documentation,
+// "Supported dates"): from earliestAt inclusive to latestAt exclusive.
+var (
+	earliestAt = time.Date(1970, time.January, 1, 0, 0, 0, 0, time.UTC)
+	latestAt   = time.Date(9998, time.January, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// checkAt returns an error wrapping analytics.ErrInvalidArgument, naming
+// "at", when at is zero, outside [earliestAt, latestAt) or after the
+// clock's now.
 func (s *Scheduler) checkAt(at time.Time) error {
 	if at.IsZero() {
-		return analytics.InvalidArgument("at", "must be set")
+		return store.InvalidArgument("at", "must be set")
 	}
-	if err := analytics.CheckInstant("at", at); err != nil {
-		return err
+	if at.Before(earliestAt) || !at.Before(latestAt) {
+		return store.InvalidArgument("at", "%s is outside the supported range %s to %s",
+			at.Format(time.RFC3339Nano), earliestAt.Format(time.RFC3339), latestAt.Format(time.RFC3339))
 	}
 	if now := s.cfg.Clock.Now(); at.After(now) {
-		return analytics.InvalidArgument("at", "%s is after the clock's now %s",
+		return store.InvalidArgument("at", "%s is after the clock's now %s",
 			at.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
 	return nil
@@ -255,7 +269,7 @@ func (s *Scheduler) checkAt(at time.Time) error {
 // lists the valid names, and a nil ctx one that names "ctx". TriggerJob
 // works whether or not the Scheduler is started.
 func (s *Scheduler) TriggerJob(ctx context.Context, name string) (RunResult, error) {
-	if err := analytics.CheckContext(ctx); err != nil {
+	if err := store.CheckContext(ctx); err != nil {
 		return RunResult{}, err
 	}
 	for _, j := range s.jobs {
@@ -268,7 +282,7 @@ func (s *Scheduler) TriggerJob(ctx context.Context, name string) (RunResult, err
 			return s.runJob(ctx, j, tk, modeTrigger, nil)
 		}
 	}
-	return RunResult{}, analytics.InvalidArgument("name", "unknown job %q; the jobs are %s", name, jobNames())
+	return RunResult{}, store.InvalidArgument("name", "unknown job %q; the jobs are %s", name, jobNames())
 }
 
 // Start launches the scheduling loop and returns at once. The loop first
@@ -281,7 +295,7 @@ func (s *Scheduler) TriggerJob(ctx context.Context, name string) (RunResult, err
 // analytics.ErrInvalidArgument, as does a nil ctx; a stopped one may be
 // started again.
 func (s *Scheduler) Start(ctx context.Context) error {
-	if err := analytics.CheckContext(ctx); err != nil {
+	if err := store.CheckContext(ctx); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -311,7 +325,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 // Scheduler that is not started does nothing. A nil ctx gives an error
 // wrapping analytics.ErrInvalidArgument, and stops nothing.
 func (s *Scheduler) Stop(ctx context.Context) error {
-	if err := analytics.CheckContext(ctx); err != nil {
+	if err := store.CheckContext(ctx); err != nil {
 		return err
 	}
 	s.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // zones are the teams' time zones, given round robin: whole-hour,
@@ -44,8 +45,8 @@ func newTeam(id, zone string, accounts int) analytics.Team {
 // between 08:00 and 20:00 in the team's zone; one conversation in three comes
 // from a new contact, and every team runs one campaign a day. The same
 // arguments give the same activity.
-func makeActivity(teams []analytics.Team, start analytics.Date, days, perDay int) (analytics.Activity, error) {
-	var a analytics.Activity
+func makeActivity(teams []analytics.Team, start analytics.Date, days, perDay int) (store.Activity, error) {
+	var a store.Activity
 	for i, t := range teams {
 		loc, err := t.Location()
 		if err != nil {
@@ -73,24 +74,24 @@ func makeActivity(teams []analytics.Team, start analytics.Date, days, perDay int
 
 // addConversation adds conversation id of team t, whose contacts are
 // a.Contacts[first:], with msgs messages from at, and returns msgs.
-func addConversation(a *analytics.Activity, t analytics.Team, first int, id string, at time.Time, msgs int, r *rand.Rand) int {
+func addConversation(a *store.Activity, t analytics.Team, first int, id string, at time.Time, msgs int, r *rand.Rand) int {
 	account := t.AccountIDs[r.IntN(len(t.AccountIDs))]
 	var contact string
 	if known := len(a.Contacts) - first; known > 0 && r.IntN(3) > 0 {
 		contact = a.Contacts[first+r.IntN(known)].ID
 	} else {
 		contact = fmt.Sprintf("%s-ct%d", t.ID, known+1)
-		a.Contacts = append(a.Contacts, analytics.Contact{ID: contact, TeamID: t.ID, CreatedAt: at, LastContactedAt: at})
+		a.Contacts = append(a.Contacts, store.Contact{ID: contact, TeamID: t.ID, CreatedAt: at, LastContactedAt: at})
 	}
-	a.Conversations = append(a.Conversations, analytics.Conversation{ID: id, TeamID: t.ID, AccountID: account,
-		ContactID: contact, Status: analytics.ConversationOpen, CreatedAt: at})
+	a.Conversations = append(a.Conversations, store.Conversation{ID: id, TeamID: t.ID, AccountID: account,
+		ContactID: contact, Status: store.ConversationOpen, CreatedAt: at})
 	for k := range msgs {
 		inbound := k%2 == 0
-		status := analytics.StatusRead
+		status := store.StatusRead
 		if !inbound {
-			status = []string{analytics.StatusRead, analytics.StatusRead, analytics.StatusDelivered, analytics.StatusSent, analytics.StatusFailed}[r.IntN(5)]
+			status = []string{store.StatusRead, store.StatusRead, store.StatusDelivered, store.StatusSent, store.StatusFailed}[r.IntN(5)]
 		}
-		a.Messages = append(a.Messages, analytics.Message{ID: fmt.Sprintf("%s-m%d", id, k), TeamID: t.ID, AccountID: account,
+		a.Messages = append(a.Messages, store.Message{ID: fmt.Sprintf("%s-m%d", id, k), TeamID: t.ID, AccountID: account,
 			ConversationID: id, Status: status, Inbound: inbound, CreatedAt: at})
 		at = at.Add(time.Duration(1+r.IntN(40)) * time.Minute)
 	}
@@ -98,10 +99,10 @@ func addConversation(a *analytics.Activity, t analytics.Team, first int, id stri
 }
 
 // addCampaign adds team t's campaign of day, created at at.
-func addCampaign(a *analytics.Activity, t analytics.Team, day analytics.Date, at time.Time, r *rand.Rand) {
+func addCampaign(a *store.Activity, t analytics.Team, day analytics.Date, at time.Time, r *rand.Rand) {
 	sent := int64(40 + r.IntN(60))
-	a.Campaigns = append(a.Campaigns, analytics.Campaign{ID: fmt.Sprintf("%s-%s-camp", t.ID, day), TeamID: t.ID,
-		AccountID: t.AccountIDs[0], Status: analytics.CampaignCompleted, TotalRecipients: sent + 5, MessagesSent: sent,
+	a.Campaigns = append(a.Campaigns, store.Campaign{ID: fmt.Sprintf("%s-%s-camp", t.ID, day), TeamID: t.ID,
+		AccountID: t.AccountIDs[0], Status: store.CampaignCompleted, TotalRecipients: sent + 5, MessagesSent: sent,
 		MessagesDelivered: sent * 9 / 10, MessagesRead: sent * 6 / 10, CreatedAt: at})
 }
 
@@ -169,7 +170,7 @@ func (l loaded) rows() int64 {
 
 // loadSourceDB is loadSource on a connection of db's pool, in db's
 // search_path schema.
-func loadSourceDB(ctx context.Context, db *bun.DB, schema string, teams []analytics.Team, a analytics.Activity) (loaded, error) {
+func loadSourceDB(ctx context.Context, db *bun.DB, schema string, teams []analytics.Team, a store.Activity) (loaded, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return loaded{}, err
@@ -186,7 +187,7 @@ func loadSourceDB(ctx context.Context, db *bun.DB, schema string, teams []analyt
 // loadSource creates the source tables in schema and copies teams and a
 // into them, in one transaction. Timestamps are stored as UTC wall time;
 // inbound messages get sender_type "contact", the others "agent".
-func loadSource(ctx context.Context, conn *pgx.Conn, schema string, teams []analytics.Team, a analytics.Activity) (loaded, error) {
+func loadSource(ctx context.Context, conn *pgx.Conn, schema string, teams []analytics.Team, a store.Activity) (loaded, error) {
 	var n loaded
 	tx, err := conn.Begin(ctx)
 	if err != nil {

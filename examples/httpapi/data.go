@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -40,8 +41,8 @@ func newTeam(id, zone string, accounts int) analytics.Team {
 // between 08:00 and 20:00 in the team's zone; one conversation in three comes
 // from a new contact, and every team runs one campaign a day. The same
 // arguments give the same activity.
-func makeActivity(teams []analytics.Team, start analytics.Date, days, perDay int) (analytics.Activity, error) {
-	var a analytics.Activity
+func makeActivity(teams []analytics.Team, start analytics.Date, days, perDay int) (store.Activity, error) {
+	var a store.Activity
 	for i, t := range teams {
 		loc, err := t.Location()
 		if err != nil {
@@ -69,24 +70,24 @@ func makeActivity(teams []analytics.Team, start analytics.Date, days, perDay int
 
 // addConversation adds conversation id of team t, whose contacts are
 // a.Contacts[first:], with msgs messages from at, and returns msgs.
-func addConversation(a *analytics.Activity, t analytics.Team, first int, id string, at time.Time, msgs int, r *rand.Rand) int {
+func addConversation(a *store.Activity, t analytics.Team, first int, id string, at time.Time, msgs int, r *rand.Rand) int {
 	account := t.AccountIDs[r.IntN(len(t.AccountIDs))]
 	var contact string
 	if known := len(a.Contacts) - first; known > 0 && r.IntN(3) > 0 {
 		contact = a.Contacts[first+r.IntN(known)].ID
 	} else {
 		contact = fmt.Sprintf("%s-ct%d", t.ID, known+1)
-		a.Contacts = append(a.Contacts, analytics.Contact{ID: contact, TeamID: t.ID, CreatedAt: at, LastContactedAt: at})
+		a.Contacts = append(a.Contacts, store.Contact{ID: contact, TeamID: t.ID, CreatedAt: at, LastContactedAt: at})
 	}
-	a.Conversations = append(a.Conversations, analytics.Conversation{ID: id, TeamID: t.ID, AccountID: account,
-		ContactID: contact, Status: analytics.ConversationOpen, CreatedAt: at})
+	a.Conversations = append(a.Conversations, store.Conversation{ID: id, TeamID: t.ID, AccountID: account,
+		ContactID: contact, Status: store.ConversationOpen, CreatedAt: at})
 	for k := range msgs {
 		inbound := k%2 == 0
-		status := analytics.StatusRead
+		status := store.StatusRead
 		if !inbound {
-			status = []string{analytics.StatusRead, analytics.StatusRead, analytics.StatusDelivered, analytics.StatusSent, analytics.StatusFailed}[r.IntN(5)]
+			status = []string{store.StatusRead, store.StatusRead, store.StatusDelivered, store.StatusSent, store.StatusFailed}[r.IntN(5)]
 		}
-		a.Messages = append(a.Messages, analytics.Message{ID: fmt.Sprintf("%s-m%d", id, k), TeamID: t.ID, AccountID: account,
+		a.Messages = append(a.Messages, store.Message{ID: fmt.Sprintf("%s-m%d", id, k), TeamID: t.ID, AccountID: account,
 			ConversationID: id, Status: status, Inbound: inbound, CreatedAt: at})
 		at = at.Add(time.Duration(1+r.IntN(40)) * time.Minute)
 	}
@@ -94,22 +95,22 @@ func addConversation(a *analytics.Activity, t analytics.Team, first int, id stri
 }
 
 // addCampaign adds team t's campaign of day, created at at.
-func addCampaign(a *analytics.Activity, t analytics.Team, day analytics.Date, at time.Time, r *rand.Rand) {
+func addCampaign(a *store.Activity, t analytics.Team, day analytics.Date, at time.Time, r *rand.Rand) {
 	sent := int64(40 + r.IntN(60))
-	a.Campaigns = append(a.Campaigns, analytics.Campaign{ID: fmt.Sprintf("%s-%s-camp", t.ID, day), TeamID: t.ID,
-		AccountID: t.AccountIDs[0], Status: analytics.CampaignCompleted, TotalRecipients: sent + 5, MessagesSent: sent,
+	a.Campaigns = append(a.Campaigns, store.Campaign{ID: fmt.Sprintf("%s-%s-camp", t.ID, day), TeamID: t.ID,
+		AccountID: t.AccountIDs[0], Status: store.CampaignCompleted, TotalRecipients: sent + 5, MessagesSent: sent,
 		MessagesDelivered: sent * 9 / 10, MessagesRead: sent * 6 / 10, CreatedAt: at})
 }
 
-// load adds teams to store with days local days of activity from start,
+// load adds teams to mem with days local days of activity from start,
 // perDay messages a day across them.
-func load(store *memstore.Store, teams []analytics.Team, start analytics.Date, days, perDay int) error {
-	if err := store.AddTeams(teams...); err != nil {
+func load(mem *memstore.Store, teams []analytics.Team, start analytics.Date, days, perDay int) error {
+	if err := mem.AddTeams(teams...); err != nil {
 		return err
 	}
 	activity, err := makeActivity(teams, start, days, perDay)
 	if err != nil {
 		return err
 	}
-	return store.Add(activity)
+	return mem.Add(activity)
 }

@@ -339,7 +339,7 @@ func printReads(ctx context.Context, out io.Writer, store *pgstore.Store, svc *a
 			return nil, err
 		}
 		m := rt.Messages
-		fmt.Fprintf(out, realTimeFormat, names[t.ID], zoneName(t.TimeZone), rt.Period.Start.UTC().Format(time.RFC3339),
+		fmt.Fprintf(out, realTimeFormat, names[t.ID], zoneName(t.TimeZone), rt.Range.Start.UTC().Format(time.RFC3339),
 			m.Total, m.Sent, m.Delivered, m.Read, m.Failed, m.Inbound)
 	}
 	fmt.Fprintf(out, "\n   Dashboard (finished days from daily snapshots, today live):\n")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -253,7 +254,7 @@ func Daily(ctx context.Context, o Options, rep *Report) error {
 		return err
 	}
 
-	orig := &Original{Conn: e.conn, Inbound: synth.SenderType(analytics.Message{Inbound: true})}
+	orig := &Original{Conn: e.conn, Inbound: synth.SenderType(store.Message{Inbound: true})}
 	if err := orig.Setup(ctx); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Original is the original (Node/Prisma) system's snapshot job, rebuilt on
@@ -191,16 +192,16 @@ WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`, "", sp, team, star
 			msg.Outbound += n
 		}
 		switch status {
-		case analytics.StatusSent:
+		case store.StatusSent:
 			msg.Sent += n
-		case analytics.StatusDelivered:
+		case store.StatusDelivered:
 			msg.Sent += n
 			msg.Delivered += n
-		case analytics.StatusRead:
+		case store.StatusRead:
 			msg.Sent += n
 			msg.Delivered += n
 			msg.Read += n
-		case analytics.StatusFailed:
+		case store.StatusFailed:
 			msg.Failed += n
 		}
 	}
@@ -242,11 +243,11 @@ WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`, "", sp, sp.Scope.T
 		}
 		cp.Total++
 		switch status {
-		case analytics.CampaignRunning:
+		case store.CampaignRunning:
 			cp.Active++
-		case analytics.CampaignCompleted:
+		case store.CampaignCompleted:
 			cp.Completed++
-		case analytics.CampaignFailed:
+		case store.CampaignFailed:
 			cp.Failed++
 		}
 		cp.TotalRecipients += recipients
@@ -304,7 +305,7 @@ func (o *Original) conversations(ctx context.Context, sp analytics.ScopePeriod, 
 	for _, c := range []struct {
 		dst    *int64
 		status string
-	}{{&cv.Total, ""}, {&cv.Open, analytics.ConversationOpen}, {&cv.Closed, analytics.ConversationClosed}} {
+	}{{&cv.Total, ""}, {&cv.Open, store.ConversationOpen}, {&cv.Closed, store.ConversationClosed}} {
 		base := `SELECT count(*) FROM conversations WHERE team_id = $1 AND created_at >= $2 AND created_at < $3`
 		a := []any{sp.Scope.TeamID, utcWall(sp.Period.Start), utcWall(sp.Period.End)}
 		if c.status != "" {

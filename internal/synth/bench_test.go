@@ -4,15 +4,16 @@ import (
 	"testing"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 type countSink struct{ n [5]int }
 
-func (c *countSink) Teams(x []analytics.Team) error                 { c.n[0] += len(x); return nil }
-func (c *countSink) Contacts(x []analytics.Contact) error           { c.n[1] += len(x); return nil }
-func (c *countSink) Conversations(x []analytics.Conversation) error { c.n[2] += len(x); return nil }
-func (c *countSink) Messages(x []analytics.Message) error           { c.n[3] += len(x); return nil }
-func (c *countSink) Campaigns(x []analytics.Campaign) error         { c.n[4] += len(x); return nil }
+func (c *countSink) Teams(x []analytics.Team) error             { c.n[0] += len(x); return nil }
+func (c *countSink) Contacts(x []store.Contact) error           { c.n[1] += len(x); return nil }
+func (c *countSink) Conversations(x []store.Conversation) error { c.n[2] += len(x); return nil }
+func (c *countSink) Messages(x []store.Message) error           { c.n[3] += len(x); return nil }
+func (c *countSink) Campaigns(x []store.Campaign) error         { c.n[4] += len(x); return nil }
 
 // BenchmarkGenerate measures generation alone: one op is one million
 // messages (100 teams, 10 days).

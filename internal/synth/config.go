@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Config describes a synthetic dataset. The zero Config is valid: every
@@ -126,10 +127,10 @@ type Config struct {
 // messages. The weights need not add up to 1; each status gets its weight
 // divided by their sum. Negative weights are invalid.
 type StatusMix struct {
-	Sent      float64 // analytics.StatusSent
-	Delivered float64 // analytics.StatusDelivered
-	Read      float64 // analytics.StatusRead
-	Failed    float64 // analytics.StatusFailed
+	Sent      float64 // store.StatusSent
+	Delivered float64 // store.StatusDelivered
+	Read      float64 // store.StatusRead
+	Failed    float64 // store.StatusFailed
 	Other     float64 // OtherStatus, a status the metrics count in Total only
 }
 
@@ -147,8 +148,8 @@ const (
 	InboundReceived = "received"
 	// InboundRead is the status of an inbound message that an outbound
 	// message followed in its conversation (the business saw it). It equals
-	// analytics.StatusRead, so the metrics count it as read.
-	InboundRead = analytics.StatusRead
+	// store.StatusRead, so the metrics count it as read.
+	InboundRead = store.StatusRead
 	// ConversationPending is the status of conversations neither open nor
 	// closed.
 	ConversationPending = "pending"
@@ -255,17 +256,17 @@ func (c *Config) validate() error {
 	}
 	for _, p := range counts {
 		if p.v < 0 {
-			return analytics.InvalidArgument(p.name, "must not be negative, got %d", p.v)
+			return store.InvalidArgument(p.name, "must not be negative, got %d", p.v)
 		}
 	}
 	if c.Teams > 999_999 {
-		return analytics.InvalidArgument("Config.Teams", "at most 999999, got %d", c.Teams)
+		return store.InvalidArgument("Config.Teams", "at most 999999, got %d", c.Teams)
 	}
 	if _, err := analytics.PeriodForDate(analytics.Daily, c.Start, time.UTC); err != nil {
-		return analytics.InvalidArgument("Config.Start", "%s is not a calendar date", c.Start)
+		return store.InvalidArgument("Config.Start", "%s is not a calendar date", c.Start)
 	}
 	if end := c.Start.AddDays(c.Days); end.Year > 9999 {
-		return analytics.InvalidArgument("Config.Days", "%d days from %s pass year 9999", c.Days, c.Start)
+		return store.InvalidArgument("Config.Days", "%d days from %s pass year 9999", c.Days, c.Start)
 	}
 	probs := []struct {
 		name string
@@ -280,24 +281,24 @@ func (c *Config) validate() error {
 	}
 	for _, p := range probs {
 		if !(p.v <= 1) || math.IsInf(p.v, -1) {
-			return analytics.InvalidArgument(p.name, "must be at most 1 (negative: none), got %v", p.v)
+			return store.InvalidArgument(p.name, "must be at most 1 (negative: none), got %v", p.v)
 		}
 	}
 	if math.IsNaN(c.TeamSizeSkew) || math.IsInf(c.TeamSizeSkew, 0) || c.TeamSizeSkew > 5 {
-		return analytics.InvalidArgument("Config.TeamSizeSkew", "must be at most 5, got %v", c.TeamSizeSkew)
+		return store.InvalidArgument("Config.TeamSizeSkew", "must be at most 5, got %v", c.TeamSizeSkew)
 	}
 	if math.IsNaN(c.CampaignsPerDay) || math.IsInf(c.CampaignsPerDay, 0) {
-		return analytics.InvalidArgument("Config.CampaignsPerDay", "must be finite, got %v", c.CampaignsPerDay)
+		return store.InvalidArgument("Config.CampaignsPerDay", "must be finite, got %v", c.CampaignsPerDay)
 	}
 	m := c.StatusMix
 	for _, w := range []float64{m.Sent, m.Delivered, m.Read, m.Failed, m.Other} {
 		if !(w >= 0) || math.IsInf(w, 0) {
-			return analytics.InvalidArgument("Config.StatusMix", "weights must be finite and not negative, got %+v", m)
+			return store.InvalidArgument("Config.StatusMix", "weights must be finite and not negative, got %+v", m)
 		}
 	}
 	for i, z := range c.TimeZones {
-		if _, err := analytics.LoadLocation(z); err != nil {
-			return analytics.InvalidArgument("Config.TimeZones", "[%d]: unknown time zone %q", i, z)
+		if _, err := (analytics.Team{TimeZone: z}).Location(); err != nil {
+			return store.InvalidArgument("Config.TimeZones", "[%d]: unknown time zone %q", i, z)
 		}
 	}
 	return nil

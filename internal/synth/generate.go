@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Sink receives a generated dataset in batches of at most Config.BatchSize
@@ -21,13 +22,13 @@ type Sink interface {
 	// Teams receives teams, each with its AccountIDs sorted.
 	Teams([]analytics.Team) error
 	// Contacts receives contacts.
-	Contacts([]analytics.Contact) error
+	Contacts([]store.Contact) error
 	// Conversations receives conversations.
-	Conversations([]analytics.Conversation) error
+	Conversations([]store.Conversation) error
 	// Messages receives messages.
-	Messages([]analytics.Message) error
+	Messages([]store.Message) error
 	// Campaigns receives campaigns.
-	Campaigns([]analytics.Campaign) error
+	Campaigns([]store.Campaign) error
 }
 
 // Generate streams the dataset cfg describes into sink. Its memory use is
@@ -81,10 +82,10 @@ func Teams(cfg Config) ([]analytics.Team, error) {
 
 // Build generates the whole dataset cfg describes in memory, for tests and
 // small datasets. The records are in the order Generate produces them.
-func Build(cfg Config) ([]analytics.Team, analytics.Activity, error) {
+func Build(cfg Config) ([]analytics.Team, store.Activity, error) {
 	var c collector
 	if err := Generate(cfg, &c); err != nil {
-		return nil, analytics.Activity{}, err
+		return nil, store.Activity{}, err
 	}
 	return c.teams, c.a, nil
 }
@@ -92,7 +93,7 @@ func Build(cfg Config) ([]analytics.Team, analytics.Activity, error) {
 // collector is the Sink of Build.
 type collector struct {
 	teams []analytics.Team
-	a     analytics.Activity
+	a     store.Activity
 }
 
 func (c *collector) Teams(t []analytics.Team) error {
@@ -100,22 +101,22 @@ func (c *collector) Teams(t []analytics.Team) error {
 	return nil
 }
 
-func (c *collector) Contacts(x []analytics.Contact) error {
+func (c *collector) Contacts(x []store.Contact) error {
 	c.a.Contacts = append(c.a.Contacts, x...)
 	return nil
 }
 
-func (c *collector) Conversations(x []analytics.Conversation) error {
+func (c *collector) Conversations(x []store.Conversation) error {
 	c.a.Conversations = append(c.a.Conversations, x...)
 	return nil
 }
 
-func (c *collector) Messages(x []analytics.Message) error {
+func (c *collector) Messages(x []store.Message) error {
 	c.a.Messages = append(c.a.Messages, x...)
 	return nil
 }
 
-func (c *collector) Campaigns(x []analytics.Campaign) error {
+func (c *collector) Campaigns(x []store.Campaign) error {
 	c.a.Campaigns = append(c.a.Campaigns, x...)
 	return nil
 }
@@ -125,7 +126,7 @@ func (c *collector) Campaigns(x []analytics.Campaign) error {
 // outbound messages with no conversation, and for the other outbound
 // messages "bot" for about one in four (chosen by a hash of the ID, so it is
 // stable) and "agent" for the rest.
-func SenderType(m analytics.Message) string {
+func SenderType(m store.Message) string {
 	switch {
 	case m.Inbound:
 		return InboundSenderType
@@ -160,12 +161,12 @@ type generator struct {
 	quota []int     // each team's messages per day
 	rate  []float64 // each team's mean campaigns per day
 
-	msgs   []analytics.Message
+	msgs   []store.Message
 	arena  []byte  // the IDs of msgs, back to back
 	ends   []int32 // where each message's ID ends in arena
-	convs  []analytics.Conversation
-	camps  []analytics.Campaign
-	cts    []analytics.Contact
+	convs  []store.Conversation
+	camps  []store.Campaign
+	cts    []store.Contact
 	idbuf  []byte
 	drafts []draft
 
@@ -204,7 +205,7 @@ func newGenerator(cfg Config, sink Sink) *generator {
 		cfg:   cfg.effective(),
 		sink:  sink,
 		teams: makeTeams(cfg),
-		msgs:  make([]analytics.Message, 0, cfg.BatchSize),
+		msgs:  make([]store.Message, 0, cfg.BatchSize),
 		ends:  make([]int32, 0, cfg.BatchSize),
 	}
 	m := cfg.StatusMix
@@ -287,7 +288,7 @@ func (g *generator) genTeam(i int) error {
 	g.team = g.teams[i]
 	g.r = newRNG(g.cfg.Seed, uint64(i))
 	g.nextMsg, g.nextConv, g.nextCamp = 0, 0, 0
-	loc, err := analytics.LoadLocation(g.team.TimeZone)
+	loc, err := g.team.Location()
 	if err != nil {
 		return err // validate loaded every zone already
 	}
@@ -354,7 +355,7 @@ func (g *generator) makeContacts(i int) {
 func (g *generator) emitContacts() {
 	c := &g.ct
 	for k := range c.created {
-		ct := analytics.Contact{
+		ct := store.Contact{
 			ID:              g.id("-ct-", int64(k+1)),
 			TeamID:          g.team.ID,
 			CreatedAt:       msTime(c.created[k]),
@@ -404,13 +405,13 @@ func (g *generator) outStatus() string {
 	u := g.r.float()
 	switch {
 	case u < g.mix[0]:
-		return analytics.StatusSent
+		return store.StatusSent
 	case u < g.mix[1]:
-		return analytics.StatusDelivered
+		return store.StatusDelivered
 	case u < g.mix[2]:
-		return analytics.StatusRead
+		return store.StatusRead
 	case u < g.mix[3]:
-		return analytics.StatusFailed
+		return store.StatusFailed
 	}
 	return OtherStatus
 }
@@ -452,7 +453,7 @@ func (g *generator) conversation(ds, de int64, limit int) int {
 	g.ct.last[c] = max(g.ct.last[c], last)
 
 	g.nextConv++
-	conv := analytics.Conversation{
+	conv := store.Conversation{
 		ID:        g.id("-cv-", g.nextConv),
 		TeamID:    g.team.ID,
 		AccountID: g.team.AccountIDs[acc],
@@ -529,16 +530,16 @@ func (g *generator) exchange(t int64, n int) []draft {
 // message is at last: one within a day of the end of the range is mostly
 // still open, an older one mostly closed.
 func (g *generator) conversationStatus(last int64) string {
-	status := analytics.ConversationClosed
+	status := store.ConversationClosed
 	switch u := g.r.float(); {
 	case g.rangeEnd-last < day: // recent: mostly still open
 		if u < 0.7 {
-			status = analytics.ConversationOpen
+			status = store.ConversationOpen
 		} else if u < 0.75 {
 			status = ConversationPending
 		}
 	case u < 0.1:
-		status = analytics.ConversationOpen
+		status = store.ConversationOpen
 	case u < 0.15:
 		status = ConversationPending
 	}
@@ -567,24 +568,24 @@ func (g *generator) campaign(ds, de int64) {
 	u := r.float()
 	var status string
 	if g.rangeEnd-at < day { // recent
-		status = pick(u, []float64{0.5, 0.7, 0.95}, analytics.CampaignRunning, CampaignDraft, analytics.CampaignCompleted, analytics.CampaignFailed)
+		status = pick(u, []float64{0.5, 0.7, 0.95}, store.CampaignRunning, CampaignDraft, store.CampaignCompleted, store.CampaignFailed)
 	} else {
-		status = pick(u, []float64{0.7, 0.8, 0.9}, analytics.CampaignCompleted, analytics.CampaignRunning, analytics.CampaignFailed, CampaignDraft)
+		status = pick(u, []float64{0.7, 0.8, 0.9}, store.CampaignCompleted, store.CampaignRunning, store.CampaignFailed, CampaignDraft)
 	}
 	recipients := min(100_000, max(1, int64(math.Round(200*math.Exp(r.normal())))))
 	var sent int64
 	switch status {
-	case analytics.CampaignRunning:
+	case store.CampaignRunning:
 		sent = int64(float64(recipients) * (0.1 + 0.8*r.float()))
-	case analytics.CampaignCompleted:
+	case store.CampaignCompleted:
 		sent = int64(float64(recipients) * (0.95 + 0.05*r.float()))
-	case analytics.CampaignFailed:
+	case store.CampaignFailed:
 		sent = int64(float64(recipients) * 0.5 * r.float())
 	}
 	delivered := int64(float64(sent) * (0.8 + 0.19*r.float()))
 	read := int64(float64(delivered) * (0.3 + 0.6*r.float()))
 	g.nextCamp++
-	g.camps = append(g.camps, analytics.Campaign{
+	g.camps = append(g.camps, store.Campaign{
 		ID:                g.id("-cp-", g.nextCamp),
 		TeamID:            g.team.ID,
 		AccountID:         acc,
@@ -618,7 +619,7 @@ func (g *generator) message(at int64, account, conv, status string, inbound bool
 	g.arena = append(g.arena, "-m-"...)
 	g.arena = strconv.AppendInt(g.arena, g.nextMsg, 10)
 	g.ends = append(g.ends, int32(len(g.arena)))
-	g.msgs = append(g.msgs, analytics.Message{
+	g.msgs = append(g.msgs, store.Message{
 		TeamID:         g.team.ID,
 		AccountID:      account,
 		ConversationID: conv,

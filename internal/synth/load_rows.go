@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // OutboundSenderType is the messages.sender_type InsertRows writes for
@@ -28,7 +29,7 @@ const insertChunk = 500
 // OutboundSenderType. Timestamps are stored as UTC wall time; since the
 // reference columns are TIMESTAMP(3), a timestamp that is not a whole
 // millisecond is an error rather than silently rounded.
-func InsertRows(ctx context.Context, db bun.IDB, teams []analytics.Team, a *analytics.Activity) error {
+func InsertRows(ctx context.Context, db bun.IDB, teams []analytics.Team, a *store.Activity) error {
 	return InsertRowsPrecision(ctx, db, teams, a, time.Millisecond)
 }
 
@@ -36,12 +37,12 @@ func InsertRows(ctx context.Context, db bun.IDB, teams []analytics.Team, a *anal
 // whose timestamps hold the given precision (time.Microsecond for
 // TIMESTAMP(6) or TIMESTAMPTZ columns): a timestamp that is not a whole
 // multiple of it is an error.
-func InsertRowsPrecision(ctx context.Context, db bun.IDB, teams []analytics.Team, a *analytics.Activity, precision time.Duration) error {
+func InsertRowsPrecision(ctx context.Context, db bun.IDB, teams []analytics.Team, a *store.Activity, precision time.Duration) error {
 	if precision < time.Microsecond {
 		return fmt.Errorf("synth: precision %v is finer than Postgres's microsecond", precision)
 	}
 	if a == nil {
-		a = &analytics.Activity{}
+		a = &store.Activity{}
 	}
 	return db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		// Timestamps go in as timestamptz; with the transaction's zone at
@@ -55,7 +56,7 @@ func InsertRowsPrecision(ctx context.Context, db bun.IDB, teams []analytics.Team
 
 // insertRows inserts teams, their accounts and a's rows with db, each
 // table before the tables that refer to it.
-func insertRows(ctx context.Context, db bun.Tx, teams []analytics.Team, a *analytics.Activity, precision time.Duration) error {
+func insertRows(ctx context.Context, db bun.Tx, teams []analytics.Team, a *store.Activity, precision time.Duration) error {
 	w := &rowWriter{db: db, precision: precision}
 	null := func(s string) any { return sql.NullString{String: s, Valid: s != ""} }
 	for _, t := range teams {

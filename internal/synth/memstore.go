@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // MemSink is what LoadMemstore needs of an in-memory store; store/memstore's
@@ -12,7 +13,7 @@ type MemSink interface {
 	// AddTeams adds teams (with their accounts).
 	AddTeams(teams ...analytics.Team) error
 	// Add adds raw activity.
-	Add(a analytics.Activity) error
+	Add(a store.Activity) error
 }
 
 // LoadMemstore generates the dataset cfg describes into s: every team
@@ -37,18 +38,18 @@ type memSink struct{ s MemSink }
 
 func (m memSink) Teams([]analytics.Team) error { return nil } // added before
 
-func (m memSink) Contacts(x []analytics.Contact) error {
-	return m.s.Add(analytics.Activity{Contacts: slices.Clone(x)})
+func (m memSink) Contacts(x []store.Contact) error {
+	return m.s.Add(store.Activity{Contacts: slices.Clone(x)})
 }
 
-func (m memSink) Conversations(x []analytics.Conversation) error {
-	return m.s.Add(analytics.Activity{Conversations: slices.Clone(x)})
+func (m memSink) Conversations(x []store.Conversation) error {
+	return m.s.Add(store.Activity{Conversations: slices.Clone(x)})
 }
 
-func (m memSink) Messages(x []analytics.Message) error {
-	return m.s.Add(analytics.Activity{Messages: slices.Clone(x)})
+func (m memSink) Messages(x []store.Message) error {
+	return m.s.Add(store.Activity{Messages: slices.Clone(x)})
 }
 
-func (m memSink) Campaigns(x []analytics.Campaign) error {
-	return m.s.Add(analytics.Activity{Campaigns: slices.Clone(x)})
+func (m memSink) Campaigns(x []store.Campaign) error {
+	return m.s.Add(store.Activity{Campaigns: slices.Clone(x)})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Stats reports what LoadPostgres wrote and how long it took. Durations are
@@ -63,10 +64,10 @@ var bulkTables = []string{"messages", "conversations", "contacts", "campaigns"}
 // does an invalid cfg.
 func LoadPostgres(ctx context.Context, conn *pgx.Conn, schema string, cfg Config) (stats Stats, err error) {
 	if schema == "" {
-		return Stats{}, analytics.InvalidArgument("schema", "must not be empty")
+		return Stats{}, store.InvalidArgument("schema", "must not be empty")
 	}
 	if conn == nil {
-		return Stats{}, analytics.InvalidArgument("conn", "must not be nil")
+		return Stats{}, store.InvalidArgument("conn", "must not be nil")
 	}
 	cfg = *cfg.WithDefaults()
 	if err := cfg.validate(); err != nil {
@@ -275,7 +276,7 @@ type pgSink struct {
 
 func (s *pgSink) Teams([]analytics.Team) error { return nil } // copied before
 
-func (s *pgSink) Messages(ms []analytics.Message) error {
+func (s *pgSink) Messages(ms []store.Message) error {
 	if err := s.ctx.Err(); err != nil {
 		return err
 	}
@@ -301,7 +302,7 @@ func (s *pgSink) Messages(ms []analytics.Message) error {
 	return nil
 }
 
-func (s *pgSink) Conversations(cs []analytics.Conversation) error {
+func (s *pgSink) Conversations(cs []store.Conversation) error {
 	for i := range cs {
 		c := &cs[i]
 		b := s.conv.buf[:0]
@@ -319,7 +320,7 @@ func (s *pgSink) Conversations(cs []analytics.Conversation) error {
 	return nil
 }
 
-func (s *pgSink) Contacts(cs []analytics.Contact) error {
+func (s *pgSink) Contacts(cs []store.Contact) error {
 	for i := range cs {
 		c := &cs[i]
 		b := s.contact.buf[:0]
@@ -347,7 +348,7 @@ func (s *pgSink) Contacts(cs []analytics.Contact) error {
 	return nil
 }
 
-func (s *pgSink) Campaigns(cs []analytics.Campaign) error {
+func (s *pgSink) Campaigns(cs []store.Campaign) error {
 	for i := range cs {
 		c := &cs[i]
 		b := s.camp.buf[:0]

@@ -14,6 +14,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/store"
 )
 
 // connect returns a connection to the test database and a fresh schema
@@ -221,7 +222,7 @@ func TestLoadPostgresInvalid(t *testing.T) {
 }
 
 // readBack reads the loaded tables into the generator's types, sorted by ID.
-func readBack(t *testing.T, conn *pgx.Conn, schema string) ([]analytics.Team, analytics.Activity) {
+func readBack(t *testing.T, conn *pgx.Conn, schema string) ([]analytics.Team, store.Activity) {
 	t.Helper()
 	ctx := context.Background()
 	query := func(sql string) pgx.Rows {
@@ -248,11 +249,11 @@ func readBack(t *testing.T, conn *pgx.Conn, schema string) ([]analytics.Team, an
 		})
 	check(err)
 
-	var a analytics.Activity
+	var a store.Activity
 	a.Messages, err = pgx.CollectRows(query(`SELECT id, team_id, coalesce(account_id, ''), coalesce(conversation_id, ''),
 		status, sender_type, created_at FROM `+s+`messages ORDER BY id`),
-		func(r pgx.CollectableRow) (analytics.Message, error) {
-			var m analytics.Message
+		func(r pgx.CollectableRow) (store.Message, error) {
+			var m store.Message
 			var sender string
 			err := r.Scan(&m.ID, &m.TeamID, &m.AccountID, &m.ConversationID, &m.Status, &sender, &m.CreatedAt)
 			m.Inbound = sender == InboundSenderType
@@ -264,16 +265,16 @@ func readBack(t *testing.T, conn *pgx.Conn, schema string) ([]analytics.Team, an
 	check(err)
 	a.Conversations, err = pgx.CollectRows(query(`SELECT id, team_id, coalesce(account_id, ''), coalesce(contact_id, ''),
 		status, created_at FROM `+s+`conversations ORDER BY id`),
-		func(r pgx.CollectableRow) (analytics.Conversation, error) {
-			var c analytics.Conversation
+		func(r pgx.CollectableRow) (store.Conversation, error) {
+			var c store.Conversation
 			err := r.Scan(&c.ID, &c.TeamID, &c.AccountID, &c.ContactID, &c.Status, &c.CreatedAt)
 			return c, err
 		})
 	check(err)
 	a.Contacts, err = pgx.CollectRows(query(`SELECT id, team_id, created_at, is_blocked, last_contacted_at,
 		engagement_score FROM `+s+`contacts ORDER BY id`),
-		func(r pgx.CollectableRow) (analytics.Contact, error) {
-			var c analytics.Contact
+		func(r pgx.CollectableRow) (store.Contact, error) {
+			var c store.Contact
 			var last *time.Time
 			err := r.Scan(&c.ID, &c.TeamID, &c.CreatedAt, &c.Blocked, &last, &c.EngagementScore)
 			if last != nil {
@@ -284,8 +285,8 @@ func readBack(t *testing.T, conn *pgx.Conn, schema string) ([]analytics.Team, an
 	check(err)
 	a.Campaigns, err = pgx.CollectRows(query(`SELECT id, team_id, coalesce(account_id, ''), status, total_recipients,
 		messages_sent, messages_delivered, messages_read, created_at FROM `+s+`campaigns ORDER BY id`),
-		func(r pgx.CollectableRow) (analytics.Campaign, error) {
-			var c analytics.Campaign
+		func(r pgx.CollectableRow) (store.Campaign, error) {
+			var c store.Campaign
 			err := r.Scan(&c.ID, &c.TeamID, &c.AccountID, &c.Status, &c.TotalRecipients,
 				&c.MessagesSent, &c.MessagesDelivered, &c.MessagesRead, &c.CreatedAt)
 			return c, err
@@ -296,9 +297,9 @@ func readBack(t *testing.T, conn *pgx.Conn, schema string) ([]analytics.Team, an
 
 // sortActivity sorts every kind by ID, the order readBack returns (the
 // database's C collation orders like Go strings).
-func sortActivity(a *analytics.Activity) {
-	slices.SortFunc(a.Messages, func(x, y analytics.Message) int { return cmp.Compare(x.ID, y.ID) })
-	slices.SortFunc(a.Conversations, func(x, y analytics.Conversation) int { return cmp.Compare(x.ID, y.ID) })
-	slices.SortFunc(a.Contacts, func(x, y analytics.Contact) int { return cmp.Compare(x.ID, y.ID) })
-	slices.SortFunc(a.Campaigns, func(x, y analytics.Campaign) int { return cmp.Compare(x.ID, y.ID) })
+func sortActivity(a *store.Activity) {
+	slices.SortFunc(a.Messages, func(x, y store.Message) int { return cmp.Compare(x.ID, y.ID) })
+	slices.SortFunc(a.Conversations, func(x, y store.Conversation) int { return cmp.Compare(x.ID, y.ID) })
+	slices.SortFunc(a.Contacts, func(x, y store.Contact) int { return cmp.Compare(x.ID, y.ID) })
+	slices.SortFunc(a.Campaigns, func(x, y store.Campaign) int { return cmp.Compare(x.ID, y.ID) })
 }

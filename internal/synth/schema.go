@@ -8,7 +8,7 @@
 // Sink in batches; Build returns it whole for small tests; LoadMemstore and
 // LoadPostgres load it into the two stores. The same Config gives the same
 // records in both, so a store's results can be checked against the other's
-// and against analytics.ComputeMetrics.
+// and against store.ComputeMetrics.
 //
 // To load a large dataset by hand and see how fast it goes, run
 // cmd/synthload (go run ./internal/synth/cmd/synthload -h).

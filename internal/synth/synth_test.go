@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // small is a dataset big enough to show every feature and small enough to
@@ -19,7 +20,7 @@ import (
 // across the United States' change to summer time, ~30k messages.
 var small = Config{Seed: 7, Teams: 14, Days: 10, Start: analytics.NewDate(2026, time.March, 3), MessagesPerDay: 3000}
 
-func build(t *testing.T, cfg Config) ([]analytics.Team, analytics.Activity) {
+func build(t *testing.T, cfg Config) ([]analytics.Team, store.Activity) {
 	t.Helper()
 	teams, a, err := Build(cfg)
 	if err != nil {
@@ -76,29 +77,29 @@ func (b *batchSink) Teams(x []analytics.Team) error {
 	return b.collector.Teams(x)
 }
 
-func (b *batchSink) Contacts(x []analytics.Contact) error {
+func (b *batchSink) Contacts(x []store.Contact) error {
 	b.note("contacts", len(x))
 	return b.collector.Contacts(x)
 }
 
-func (b *batchSink) Conversations(x []analytics.Conversation) error {
+func (b *batchSink) Conversations(x []store.Conversation) error {
 	b.note("conversations", len(x))
 	return b.collector.Conversations(x)
 }
 
-func (b *batchSink) Messages(x []analytics.Message) error {
+func (b *batchSink) Messages(x []store.Message) error {
 	b.note("messages", len(x))
 	// Scribble over the batch, as a sink may not keep it: the generator
 	// must not read it back.
 	defer func() {
 		for i := range x {
-			x[i] = analytics.Message{ID: "scribbled"}
+			x[i] = store.Message{ID: "scribbled"}
 		}
 	}()
 	return b.collector.Messages(x)
 }
 
-func (b *batchSink) Campaigns(x []analytics.Campaign) error {
+func (b *batchSink) Campaigns(x []store.Campaign) error {
 	b.note("campaigns", len(x))
 	return b.collector.Campaigns(x)
 }
@@ -150,7 +151,7 @@ type failSink struct {
 	calls int
 }
 
-func (f *failSink) Messages(x []analytics.Message) error {
+func (f *failSink) Messages(x []store.Message) error {
 	f.calls++
 	if f.calls > f.after {
 		return f.err
@@ -288,12 +289,12 @@ func TestInvalidConfig(t *testing.T) {
 func TestSenderType(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		m    analytics.Message
+		m    store.Message
 		want string
 	}{
-		{analytics.Message{ID: "a", Inbound: true, ConversationID: "c"}, "contact"},
-		{analytics.Message{ID: "a", Inbound: true}, "contact"},
-		{analytics.Message{ID: "a"}, "campaign"},
+		{store.Message{ID: "a", Inbound: true, ConversationID: "c"}, "contact"},
+		{store.Message{ID: "a", Inbound: true}, "contact"},
+		{store.Message{ID: "a"}, "campaign"},
 	}
 	for _, tt := range tests {
 		if got := SenderType(tt.m); got != tt.want {
@@ -302,7 +303,7 @@ func TestSenderType(t *testing.T) {
 	}
 	n := map[string]int{}
 	for i := range 4000 {
-		n[SenderType(analytics.Message{ID: "team-0001-m-" + strconv.Itoa(i), ConversationID: "c"})]++
+		n[SenderType(store.Message{ID: "team-0001-m-" + strconv.Itoa(i), ConversationID: "c"})]++
 	}
 	if len(n) != 2 || n["bot"] < 800 || n["bot"] > 1200 {
 		t.Errorf("outbound conversation messages got sender types %v; want about 1000 bot and 3000 agent", n)
@@ -389,7 +390,7 @@ func checkInvariants(t *testing.T, cfg Config) {
 	}
 
 	// Contacts.
-	contacts := map[string]analytics.Contact{}
+	contacts := map[string]store.Contact{}
 	var ids []string
 	var blocked, before, during, threeDecimals int
 	for _, c := range a.Contacts {
@@ -430,7 +431,7 @@ func checkInvariants(t *testing.T, cfg Config) {
 	}
 
 	// Conversations.
-	convs := map[string]analytics.Conversation{}
+	convs := map[string]store.Conversation{}
 	ids = ids[:0]
 	for _, c := range a.Conversations {
 		ti := inTeam("conversation", c.TeamID, c.ID)
@@ -448,7 +449,7 @@ func checkInvariants(t *testing.T, cfg Config) {
 		case ct.CreatedAt.After(c.CreatedAt):
 			t.Errorf("conversation %s at %v with contact %s created later, %v", c.ID, c.CreatedAt, ct.ID, ct.CreatedAt)
 		}
-		if !slices.Contains([]string{analytics.ConversationOpen, analytics.ConversationClosed, ConversationPending}, c.Status) {
+		if !slices.Contains([]string{store.ConversationOpen, store.ConversationClosed, ConversationPending}, c.Status) {
 			t.Errorf("conversation %s has status %q", c.ID, c.Status)
 		}
 	}
@@ -456,7 +457,7 @@ func checkInvariants(t *testing.T, cfg Config) {
 
 	// Messages.
 	ids = ids[:0]
-	byConv := map[string][]analytics.Message{}
+	byConv := map[string][]store.Message{}
 	var noAccount, noConv int
 	outStatus := map[string]int{}
 	for _, m := range a.Messages {
@@ -505,7 +506,7 @@ func checkInvariants(t *testing.T, cfg Config) {
 	lastContact := map[string]time.Time{}
 	for id, msgs := range byConv {
 		c := convs[id]
-		slices.SortFunc(msgs, analytics.CompareMessages)
+		slices.SortFunc(msgs, store.CompareMessages)
 		if !msgs[0].CreatedAt.Equal(c.CreatedAt) {
 			t.Errorf("conversation %s created %v, its first message at %v", id, c.CreatedAt, msgs[0].CreatedAt)
 		}
@@ -528,7 +529,7 @@ func checkInvariants(t *testing.T, cfg Config) {
 				}
 			}
 			if m.Inbound {
-				answered := slices.ContainsFunc(msgs[j+1:], func(x analytics.Message) bool { return !x.Inbound })
+				answered := slices.ContainsFunc(msgs[j+1:], func(x store.Message) bool { return !x.Inbound })
 				if want := map[bool]string{true: InboundRead, false: InboundReceived}[answered]; m.Status != want {
 					t.Errorf("inbound message %s (answered later: %v) has status %q, want %q", m.ID, answered, m.Status, want)
 				}
@@ -550,8 +551,8 @@ func checkInvariants(t *testing.T, cfg Config) {
 		m := cfg.StatusMix
 		total := m.Sent + m.Delivered + m.Read + m.Failed + m.Other
 		for status, w := range map[string]float64{
-			analytics.StatusSent: m.Sent, analytics.StatusDelivered: m.Delivered, analytics.StatusRead: m.Read,
-			analytics.StatusFailed: m.Failed, OtherStatus: m.Other,
+			store.StatusSent: m.Sent, store.StatusDelivered: m.Delivered, store.StatusRead: m.Read,
+			store.StatusFailed: m.Failed, OtherStatus: m.Other,
 		} {
 			if got := float64(outStatus[status]) / out; math.Abs(got-w/total) > 0.02 {
 				t.Errorf("outbound %q fraction %.3f, configured %.3f", status, got, w/total)
@@ -581,7 +582,7 @@ func checkInvariants(t *testing.T, cfg Config) {
 	}
 	unique("campaign", ids)
 	for s := range statuses {
-		if !slices.Contains([]string{analytics.CampaignRunning, analytics.CampaignCompleted, analytics.CampaignFailed, CampaignDraft}, s) {
+		if !slices.Contains([]string{store.CampaignRunning, store.CampaignCompleted, store.CampaignFailed, CampaignDraft}, s) {
 			t.Errorf("campaign status %q", s)
 		}
 	}
@@ -621,7 +622,7 @@ func TestMetricsShowTheFeatures(t *testing.T) {
 			req.Items = append(req.Items, analytics.ScopePeriod{Scope: s, Period: p})
 		}
 	}
-	ms, err := analytics.ComputeMetrics(&a, req)
+	ms, err := store.ComputeMetrics(&a, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -686,7 +687,7 @@ func TestMetricsShowTheFeatures(t *testing.T) {
 // memRecorder is a minimal MemSink that keeps what it is given.
 type memRecorder struct {
 	teams []analytics.Team
-	a     analytics.Activity
+	a     store.Activity
 	order []string
 }
 
@@ -696,7 +697,7 @@ func (m *memRecorder) AddTeams(teams ...analytics.Team) error {
 	return nil
 }
 
-func (m *memRecorder) Add(a analytics.Activity) error {
+func (m *memRecorder) Add(a store.Activity) error {
 	m.order = append(m.order, "Add")
 	m.a.Messages = append(m.a.Messages, a.Messages...)
 	m.a.Conversations = append(m.a.Conversations, a.Conversations...)

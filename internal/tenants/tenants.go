@@ -1,7 +1,7 @@
 // Package tenants builds random multi-tenant datasets whose record IDs
 // collide across teams, and checks the tenant-isolation property of a
 // Store over them: every metric of a team equals the metric computed from
-// that team's records alone (analytics.ComputeMetrics over them), whatever
+// that team's records alone (store.ComputeMetrics over them), whatever
 // the other teams hold.
 package tenants
 
@@ -18,6 +18,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store"
 )
 
 // TeamIDs are the team IDs of a dataset, in the order teams are built.
@@ -50,7 +51,7 @@ var (
 // "-cp-1", … — the same IDs in every team, so that only the team tells
 // records apart. References (a message's conversation, a conversation's
 // contact) stay within the team.
-func Build(seed uint64) ([]analytics.Team, analytics.Activity, error) {
+func Build(seed uint64) ([]analytics.Team, store.Activity, error) {
 	rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
 	tz := make([]string, len(TeamIDs))
 	for i := range tz {
@@ -62,7 +63,7 @@ func Build(seed uint64) ([]analytics.Team, analytics.Activity, error) {
 		TimeZones: tz,
 	})
 	if err != nil {
-		return nil, analytics.Activity{}, err
+		return nil, store.Activity{}, err
 	}
 	rename := map[string]string{}
 	for i := range teams {
@@ -116,8 +117,8 @@ func Build(seed uint64) ([]analytics.Team, analytics.Activity, error) {
 }
 
 // Only returns the records of a that belong to team.
-func Only(a *analytics.Activity, team string) *analytics.Activity {
-	out := &analytics.Activity{}
+func Only(a *store.Activity, team string) *store.Activity {
+	out := &store.Activity{}
 	for _, m := range a.Messages {
 		if m.TeamID == team {
 			out.Messages = append(out.Messages, m)
@@ -143,7 +144,7 @@ func Only(a *analytics.Activity, team string) *analytics.Activity {
 
 // SharedIDs returns how many message IDs occur in more than one team: the
 // premise of the property (a dataset without collisions proves little).
-func SharedIDs(a *analytics.Activity) int {
+func SharedIDs(a *store.Activity) int {
 	teams := map[string]map[string]bool{}
 	for _, m := range a.Messages {
 		if teams[m.ID] == nil {
@@ -196,13 +197,13 @@ func Items(team analytics.Team, rng *rand.Rand) ([]analytics.ScopePeriod, error)
 	return items, nil
 }
 
-// CheckAggregate checks the isolation property of store, which must hold
+// CheckAggregate checks the isolation property of st, which must hold
 // teams and act: one Aggregate call mixing every item (see Items) of every
 // team, and one call per team, both give for each item of team A exactly
 // ComputeMetrics over A's records alone. It also checks that the reference
 // itself is isolated (ComputeMetrics over all records gives the same) and
 // that the data is not trivial.
-func CheckAggregate(t testing.TB, store analytics.ActivityReader, teams []analytics.Team, act *analytics.Activity, seed uint64) {
+func CheckAggregate(t testing.TB, st analytics.ActivityReader, teams []analytics.Team, act *store.Activity, seed uint64) {
 	t.Helper()
 	ctx := context.Background()
 	if n := SharedIDs(act); n == 0 {
@@ -219,11 +220,11 @@ func CheckAggregate(t testing.TB, store analytics.ActivityReader, teams []analyt
 			t.Fatal(err)
 		}
 		req := analytics.AggregateRequest{Items: items}
-		ref, err := analytics.ComputeMetrics(Only(act, tm.ID), req)
+		ref, err := store.ComputeMetrics(Only(act, tm.ID), req)
 		if err != nil {
 			t.Fatalf("ComputeMetrics over team %q alone: %v", tm.ID, err)
 		}
-		mixed, err := analytics.ComputeMetrics(act, req)
+		mixed, err := store.ComputeMetrics(act, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +236,7 @@ func CheckAggregate(t testing.TB, store analytics.ActivityReader, teams []analyt
 		all = append(all, items...)
 		want = append(want, ref...)
 
-		got, err := store.Aggregate(ctx, req)
+		got, err := st.Aggregate(ctx, req)
 		if err != nil {
 			t.Fatalf("Aggregate of team %q: %v", tm.ID, err)
 		}
@@ -254,7 +255,7 @@ func CheckAggregate(t testing.TB, store analytics.ActivityReader, teams []analyt
 	for i, j := range perm {
 		shuffled[i], wantShuffled[i] = all[j], want[j]
 	}
-	got, err := store.Aggregate(ctx, analytics.AggregateRequest{Items: shuffled})
+	got, err := st.Aggregate(ctx, analytics.AggregateRequest{Items: shuffled})
 	if err != nil {
 		t.Fatalf("Aggregate of every team at once: %v", err)
 	}
@@ -269,15 +270,15 @@ func CheckAggregate(t testing.TB, store analytics.ActivityReader, teams []analyt
 	}
 }
 
-// CheckSnapshots generates daily snapshots of every team of store with a
+// CheckSnapshots generates daily snapshots of every team of st with a
 // Snapshotter in small batches (so that teams share batches), then reads
 // each scope's snapshots back: every row is the scope's own and its metrics
 // are ComputeMetrics over the team's records alone.
-func CheckSnapshots(t testing.TB, store analytics.Store, teams []analytics.Team, act *analytics.Activity) {
+func CheckSnapshots(t testing.TB, st analytics.Store, teams []analytics.Team, act *store.Activity) {
 	t.Helper()
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC))
-	snap, err := analytics.NewSnapshotter(store, &analytics.SnapshotterConfig{Clock: clock, BatchSize: 4})
+	snap, err := analytics.NewSnapshotter(st, &analytics.SnapshotterConfig{Clock: clock, BatchSize: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +303,7 @@ func CheckSnapshots(t testing.TB, store analytics.Store, teams []analytics.Team,
 			t.Fatal(err)
 		}
 		for _, sc := range tm.Scopes() {
-			got, err := store.Snapshots(ctx, analytics.SnapshotQuery{Scope: sc, Type: analytics.Daily, From: Start, To: Start.AddDays(Days - 1)})
+			got, err := st.Snapshots(ctx, analytics.SnapshotQuery{Scope: sc, Type: analytics.Daily, From: Start, To: Start.AddDays(Days - 1)})
 			if err != nil {
 				t.Fatalf("Snapshots of %s: %v", sc, err)
 			}
@@ -314,7 +315,7 @@ func CheckSnapshots(t testing.TB, store analytics.Store, teams []analytics.Team,
 				if err != nil {
 					t.Fatal(err)
 				}
-				ref, err := analytics.ComputeMetrics(own, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: sc, Period: p}}})
+				ref, err := store.ComputeMetrics(own, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: sc, Period: p}}})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/scheduler"
+	"github.com/msgstats/analytics/store"
 )
 
 var _ scheduler.JobRunStore = (*Store)(nil)
@@ -113,13 +114,13 @@ func (s *Store) FinishJobRun(ctx context.Context, run scheduler.JobRun) error {
 // checkFinish validates the outcome FinishJobRun records.
 func checkFinish(run scheduler.JobRun) error {
 	if run.Status != scheduler.JobSucceeded && run.Status != scheduler.JobFailed {
-		return analytics.InvalidArgument("JobRun.Status", "must be %q or %q, got %q", scheduler.JobSucceeded, scheduler.JobFailed, run.Status)
+		return store.InvalidArgument("JobRun.Status", "must be %q or %q, got %q", scheduler.JobSucceeded, scheduler.JobFailed, run.Status)
 	}
 	if run.FinishedAt.IsZero() {
-		return analytics.InvalidArgument("JobRun.FinishedAt", "must be set")
+		return store.InvalidArgument("JobRun.FinishedAt", "must be set")
 	}
 	if run.Teams < 0 || run.Scopes < 0 || run.Succeeded < 0 || run.Failed < 0 {
-		return analytics.InvalidArgument("JobRun", "counts must not be negative")
+		return store.InvalidArgument("JobRun", "counts must not be negative")
 	}
 	return nil
 }
@@ -131,7 +132,7 @@ func (s *Store) JobRuns(ctx context.Context, job string, from, to analytics.Date
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
 	if from.After(to) {
-		return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument("from", "%s is after to %s", from, to))
+		return nil, fmt.Errorf("memstore: %w", store.InvalidArgument("from", "%s is after to %s", from, to))
 	}
 	t := &s.jobs
 	t.mu.Lock()

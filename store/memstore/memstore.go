@@ -6,10 +6,10 @@
 // tests: build a Store with New, add teams with AddTeams, add activity with
 // Add (or AddMessages and friends), and hand it to analytics.NewSnapshotter
 // or the Service. It passes the conformance suite in store/storetest, so it
-// aggregates exactly as analytics.ComputeMetrics defines and as the Postgres
+// aggregates exactly as store.ComputeMetrics defines and as the Postgres
 // store does.
 //
-// Snapshots are kept as encoded JSON and decoded with analytics.DecodeMetrics
+// Snapshots are kept as encoded JSON and decoded with store.DecodeMetrics
 // on every read, the same round trip the Postgres store's JSONB column makes;
 // a snapshot's sketch of active contacts is kept beside it in its binary
 // encoding and returned by SnapshotsOfTeams, which roll-ups read.
@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Config configures a Store. A nil *Config, and every zero field, means the
@@ -91,17 +92,17 @@ var (
 // teamData is one team's raw activity. The indexes map a record ID to its
 // position in the slice.
 type teamData struct {
-	messages      []analytics.Message
+	messages      []store.Message
 	messageIdx    map[string]int
-	conversations []analytics.Conversation
+	conversations []store.Conversation
 	convIdx       map[string]int
-	contacts      []analytics.Contact
+	contacts      []store.Contact
 	contactIdx    map[string]int
-	campaigns     []analytics.Campaign
+	campaigns     []store.Campaign
 	campaignIdx   map[string]int
 	// index is the activity indexed for aggregation, built on the first
 	// Aggregate after a change and dropped by every change (under s.mu).
-	index atomic.Pointer[analytics.ActivityIndex]
+	index atomic.Pointer[store.ActivityIndex]
 }
 
 func newTeamData() *teamData {
@@ -149,7 +150,7 @@ func New(cfg *Config) *Store {
 
 // AddTeams adds teams, all or none. Each ID must pass analytics.ValidateID
 // and be new (not already added, not repeated in teams); TimeZone must be
-// empty (UTC) or a zone analytics.LoadLocation knows; every account ID must
+// empty (UTC) or a zone Team.Location loads; every account ID must
 // pass ValidateID. AccountIDs are stored sorted, without duplicates. Any
 // problem gives an error wrapping analytics.ErrInvalidArgument and nothing
 // is added.
@@ -164,11 +165,11 @@ func (s *Store) AddTeams(teams ...analytics.Team) error {
 			return fmt.Errorf("memstore: %w", err)
 		}
 		if _, ok := s.teams[t.ID]; ok || seen[t.ID] {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "team %q already exists", t.ID))
+			return fmt.Errorf("memstore: %w", store.InvalidArgument(field+".ID", "team %q already exists", t.ID))
 		}
 		seen[t.ID] = true
-		if _, err := analytics.LoadLocation(t.TimeZone); err != nil {
-			return fmt.Errorf("memstore: %s: %w", field, err)
+		if _, err := t.Location(); err != nil {
+			return fmt.Errorf("memstore: %w", store.InvalidArgument(field+".TimeZone", "unknown time zone %q", t.TimeZone))
 		}
 		accounts := slices.Clone(t.AccountIDs)
 		for j, a := range accounts {
@@ -200,7 +201,7 @@ func (s *Store) AddTeams(teams ...analytics.Team) error {
 //     the store or in a (else ErrInvalidArgument).
 //
 // Errors name the record, e.g. "Messages[3].AccountID".
-func (s *Store) Add(a analytics.Activity) error {
+func (s *Store) Add(a store.Activity) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.check(a); err != nil {
@@ -249,22 +250,22 @@ type record struct {
 }
 
 // check validates a against the store. Callers hold s.mu.
-func (s *Store) check(a analytics.Activity) error {
+func (s *Store) check(a store.Activity) error {
 	kinds := []struct {
 		name    string
 		records []record
 		index   func(*teamData) map[string]int
 	}{
-		{"Messages", mapRecords(a.Messages, func(m analytics.Message) record {
+		{"Messages", mapRecords(a.Messages, func(m store.Message) record {
 			return record{m.ID, m.TeamID, m.AccountID, [][2]string{{"ConversationID", m.ConversationID}}, m.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.messageIdx }},
-		{"Conversations", mapRecords(a.Conversations, func(c analytics.Conversation) record {
+		{"Conversations", mapRecords(a.Conversations, func(c store.Conversation) record {
 			return record{c.ID, c.TeamID, c.AccountID, [][2]string{{"ContactID", c.ContactID}}, c.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.convIdx }},
-		{"Contacts", mapRecords(a.Contacts, func(c analytics.Contact) record {
+		{"Contacts", mapRecords(a.Contacts, func(c store.Contact) record {
 			return record{c.ID, c.TeamID, "", nil, c.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.contactIdx }},
-		{"Campaigns", mapRecords(a.Campaigns, func(c analytics.Campaign) record {
+		{"Campaigns", mapRecords(a.Campaigns, func(c store.Campaign) record {
 			return record{c.ID, c.TeamID, c.AccountID, nil, c.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.campaignIdx }},
 	}
@@ -294,7 +295,7 @@ func (s *Store) check(a analytics.Activity) error {
 				}
 			}
 			if r.createdAt.IsZero() {
-				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".CreatedAt", "must be set"))
+				return fmt.Errorf("memstore: %w", store.InvalidArgument(field+".CreatedAt", "must be set"))
 			}
 			key := [2]string{r.teamID, r.id}
 			exists := false
@@ -302,7 +303,7 @@ func (s *Store) check(a analytics.Activity) error {
 				_, exists = k.index(d)[r.id]
 			}
 			if exists || seen[key] {
-				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "team %q already has %s %q", r.teamID, k.name, r.id))
+				return fmt.Errorf("memstore: %w", store.InvalidArgument(field+".ID", "team %q already has %s %q", r.teamID, k.name, r.id))
 			}
 			seen[key] = true
 		}
@@ -319,23 +320,23 @@ func mapRecords[T any](xs []T, f func(T) record) []record {
 }
 
 // AddMessages adds messages, all or none; see Add.
-func (s *Store) AddMessages(ms ...analytics.Message) error {
-	return s.Add(analytics.Activity{Messages: ms})
+func (s *Store) AddMessages(ms ...store.Message) error {
+	return s.Add(store.Activity{Messages: ms})
 }
 
 // AddConversations adds conversations, all or none; see Add.
-func (s *Store) AddConversations(cs ...analytics.Conversation) error {
-	return s.Add(analytics.Activity{Conversations: cs})
+func (s *Store) AddConversations(cs ...store.Conversation) error {
+	return s.Add(store.Activity{Conversations: cs})
 }
 
 // AddContacts adds contacts, all or none; see Add.
-func (s *Store) AddContacts(cs ...analytics.Contact) error {
-	return s.Add(analytics.Activity{Contacts: cs})
+func (s *Store) AddContacts(cs ...store.Contact) error {
+	return s.Add(store.Activity{Contacts: cs})
 }
 
 // AddCampaigns adds campaigns, all or none; see Add.
-func (s *Store) AddCampaigns(cs ...analytics.Campaign) error {
-	return s.Add(analytics.Activity{Campaigns: cs})
+func (s *Store) AddCampaigns(cs ...store.Campaign) error {
+	return s.Add(store.Activity{Campaigns: cs})
 }
 
 // SetMessageStatus changes the status of one message, as a late delivery or
@@ -365,7 +366,7 @@ func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
 	if limit <= 0 {
-		return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument("limit", "must be positive, got %d", limit))
+		return nil, fmt.Errorf("memstore: %w", store.InvalidArgument("limit", "must be positive, got %d", limit))
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -401,7 +402,7 @@ func cloneTeam(t analytics.Team) analytics.Team {
 }
 
 // Aggregate implements analytics.ActivityReader with
-// analytics.ComputeMetrics over the activity of the teams req names, and
+// store.ComputeMetrics over the activity of the teams req names, and
 // only theirs. A team that has not been added, or has no activity, gives
 // zero counts.
 func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) ([]analytics.Metrics, error) {
@@ -418,7 +419,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	for i, it := range req.Items {
 		byTeam[it.Scope.TeamID] = append(byTeam[it.Scope.TeamID], i)
 	}
-	indexes := make(map[string]*analytics.ActivityIndex, len(byTeam))
+	indexes := make(map[string]*store.ActivityIndex, len(byTeam))
 	s.mu.RLock()
 	for id := range byTeam {
 		d := s.data[id]
@@ -427,7 +428,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 		}
 		x := d.index.Load()
 		if x == nil {
-			x = analytics.IndexActivity(&analytics.Activity{
+			x = store.IndexActivity(&store.Activity{
 				Messages: d.messages, Conversations: d.conversations, Contacts: d.contacts, Campaigns: d.campaigns,
 			})
 			d.index.Store(x)
@@ -439,7 +440,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	for id, is := range byTeam {
 		x := indexes[id]
 		if x == nil {
-			x = analytics.IndexActivity(nil)
+			x = store.IndexActivity(nil)
 		}
 		sub := analytics.AggregateRequest{Items: make([]analytics.ScopePeriod, len(is)), ReplyWindow: req.ReplyWindow, Sketches: req.Sketches}
 		for j, i := range is {
@@ -474,7 +475,7 @@ func (s *Store) ActiveContacts(ctx context.Context, req analytics.AggregateReque
 // UpsertSnapshots implements analytics.SnapshotStore. Beyond the interface's
 // rules, every snapshot's team must have been added (else the error wraps
 // analytics.ErrNotFound, as the Postgres foreign key would have it); its
-// Metrics must be what analytics.DecodeMetrics accepts (a non-empty Period
+// Metrics must be what store.DecodeMetrics accepts (a non-empty Period
 // and counts that pass Metrics.Validate), so that no write can make a later
 // read fail; and a given ID must not belong to a snapshot with another key.
 // Those give ErrInvalidArgument. Nothing is written unless all is well.
@@ -482,51 +483,81 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: %w", err)
 	}
+	rows, err := encodeSnapshots(snaps)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.checkRowsLocked(rows); err != nil {
+		return err
+	}
+	s.writeRowsLocked(rows, now)
+	return nil
+}
+
+// encodeSnapshots validates snaps, alone and against each other (no two
+// with one key or one ID), and encodes them as rows.
+func encodeSnapshots(snaps []analytics.Snapshot) ([]snapRow, error) {
 	rows := make([]snapRow, len(snaps))
 	keys := map[analytics.SnapshotKey]int{}
 	ids := map[string]int{}
 	for i, sn := range snaps {
 		field := fmt.Sprintf("snaps[%d]", i)
 		if err := sn.Validate(); err != nil {
-			return fmt.Errorf("memstore: %s: %w", field, err)
+			return nil, fmt.Errorf("memstore: %s: %w", field, err)
 		}
 		k := sn.Key()
 		if j, ok := keys[k]; ok {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field,
+			return nil, fmt.Errorf("memstore: %w", store.InvalidArgument(field,
 				"has the key of snaps[%d] (%s %s %s)", j, k.Scope, k.Type, k.Date))
 		}
 		keys[k] = i
 		if sn.ID != "" {
 			if err := analytics.ValidateID(field+".ID", sn.ID); err != nil {
-				return fmt.Errorf("memstore: %w", err)
+				return nil, fmt.Errorf("memstore: %w", err)
 			}
 			if j, ok := ids[sn.ID]; ok {
-				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".ID", "%q is also the ID of snaps[%d]", sn.ID, j))
+				return nil, fmt.Errorf("memstore: %w", store.InvalidArgument(field+".ID", "%q is also the ID of snaps[%d]", sn.ID, j))
 			}
 			ids[sn.ID] = i
 		}
-		if sn.Metrics.Period.Start.IsZero() || !sn.Metrics.Period.Start.Before(sn.Metrics.Period.End) {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics.Period", "must be a non-empty range"))
-		}
-		if err := sn.Metrics.Validate(); err != nil {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics", "%v", err))
-		}
-		b, err := json.Marshal(sn.Metrics)
+		r, err := encodeSnapshot(field, sn)
 		if err != nil {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics", "cannot encode: %v", err))
+			return nil, fmt.Errorf("memstore: %w", err)
 		}
-		var sketch []byte
-		if sn.Metrics.ActiveSketch != nil {
-			if sketch, err = sn.Metrics.ActiveSketch.MarshalBinary(); err != nil {
-				return fmt.Errorf("memstore: %w", analytics.InvalidArgument(field+".Metrics.ActiveSketch", "cannot encode: %v", err))
-			}
-		}
-		rows[i] = snapRow{id: sn.ID, key: k, metrics: b, sketch: sketch, createdAt: sn.CreatedAt}
+		rows[i] = r
 	}
+	return rows, nil
+}
 
-	now := s.clock.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// encodeSnapshot checks that sn's metrics are what store.DecodeMetrics
+// accepts and encodes sn as a row; field names it in errors.
+func encodeSnapshot(field string, sn analytics.Snapshot) (snapRow, error) {
+	if sn.Metrics.Range.Start.IsZero() || !sn.Metrics.Range.Start.Before(sn.Metrics.Range.End) {
+		return snapRow{}, store.InvalidArgument(field+".Metrics.Range", "must be a non-empty range")
+	}
+	if err := sn.Metrics.Validate(); err != nil {
+		return snapRow{}, store.InvalidArgument(field+".Metrics", "%v", err)
+	}
+	b, err := json.Marshal(sn.Metrics)
+	if err != nil {
+		return snapRow{}, store.InvalidArgument(field+".Metrics", "cannot encode: %v", err)
+	}
+	var sketch []byte
+	if sn.Metrics.ActiveSketch != nil {
+		if sketch, err = sn.Metrics.ActiveSketch.MarshalBinary(); err != nil {
+			return snapRow{}, store.InvalidArgument(field+".Metrics.ActiveSketch", "cannot encode: %v", err)
+		}
+	}
+	return snapRow{id: sn.ID, key: sn.Key(), metrics: b, sketch: sketch, createdAt: sn.CreatedAt}, nil
+}
+
+// checkRowsLocked checks rows against the store: every row's team exists
+// and a row's ID, if any, is not that of a snapshot with another key.
+// s.mu must be held.
+func (s *Store) checkRowsLocked(rows []snapRow) error {
 	for i := range rows {
 		r := &rows[i]
 		if _, ok := s.teams[r.key.Scope.TeamID]; !ok {
@@ -536,10 +567,18 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 			continue
 		}
 		if k, ok := s.snapIDs[r.id]; ok && k != r.key {
-			return fmt.Errorf("memstore: %w", analytics.InvalidArgument(fmt.Sprintf("snaps[%d].ID", i),
+			return fmt.Errorf("memstore: %w", store.InvalidArgument(fmt.Sprintf("snaps[%d].ID", i),
 				"%q is the ID of the snapshot %s %s %s", r.id, k.Scope, k.Type, k.Date))
 		}
 	}
+	return nil
+}
+
+// writeRowsLocked writes rows, checked: a row replaces the metrics and
+// creation time of the snapshot with its key, keeping its ID, or is added
+// with its ID or a new one. A zero creation time is now. s.mu must be
+// held.
+func (s *Store) writeRowsLocked(rows []snapRow, now time.Time) {
 	for i := range rows {
 		r := rows[i]
 		if r.createdAt.IsZero() {
@@ -561,11 +600,10 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 		byDate[r.key.Date] = &r
 		s.snapIDs[r.id] = r.key
 	}
-	return nil
 }
 
 // Snapshots implements analytics.SnapshotStore. Every row is decoded with
-// analytics.DecodeMetrics; one that fails gives an error wrapping
+// store.DecodeMetrics; one that fails gives an error wrapping
 // analytics.ErrCorrupt that names its ID and key. Metrics.ActiveSketch is
 // left nil, as the interface says; SnapshotsOfTeams returns it.
 func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]analytics.Snapshot, error) {
@@ -601,16 +639,16 @@ func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]ana
 // SnapshotsOfTeams implements analytics.SnapshotRangeReader: the
 // snapshots of type typ of teams dated from from to to, with their
 // sketches, decoded as Snapshots decodes them (the sketch with
-// analytics.DecodeDistinctSketch).
+// DistinctSketch.UnmarshalBinary).
 func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
 	if !typ.Valid() {
-		return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument("typ", "unknown snapshot type %d", typ))
+		return nil, fmt.Errorf("memstore: %w", store.InvalidArgument("typ", "unknown snapshot type %d", typ))
 	}
 	if from.IsZero() || to.IsZero() || from.After(to) {
-		return nil, fmt.Errorf("memstore: %w", analytics.InvalidArgument("from", "[%s, %s] is not a range of dates", from, to))
+		return nil, fmt.Errorf("memstore: %w", store.InvalidArgument("from", "[%s, %s] is not a range of dates", from, to))
 	}
 	want := make(map[string]bool, len(teams))
 	for i, t := range teams {
@@ -639,9 +677,11 @@ func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 			return nil, err
 		}
 		if r.sketch != nil {
-			if sn.Metrics.ActiveSketch, err = analytics.DecodeDistinctSketch(r.sketch); err != nil {
+			sketch := new(analytics.DistinctSketch)
+			if err := sketch.UnmarshalBinary(r.sketch); err != nil {
 				return nil, fmt.Errorf("memstore: snapshot %q (%s %s %s): sketch: %w", r.id, r.key.Scope, r.key.Type, r.key.Date, err)
 			}
+			sn.Metrics.ActiveSketch = sketch
 		}
 		out[i] = sn
 	}
@@ -650,7 +690,7 @@ func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 
 // snapshot decodes r, without its sketch.
 func (r snapRow) snapshot() (analytics.Snapshot, error) {
-	m, err := analytics.DecodeMetrics(r.metrics)
+	m, err := store.DecodeMetrics(r.metrics)
 	if err != nil {
 		return analytics.Snapshot{}, fmt.Errorf("memstore: snapshot %q (%s %s %s): %w", r.id, r.key.Scope, r.key.Type, r.key.Date, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/scheduler"
 	"github.com/msgstats/analytics/scheduler/jobrunstest"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/storetest"
 )
@@ -143,7 +144,7 @@ func TestAddTeams(t *testing.T) {
 		{"empty ID", []analytics.Team{{ID: "t3"}, {ID: ""}}},
 		{"unknown zone", []analytics.Team{{ID: "t3"}, {ID: "t4", TimeZone: "Mars/Olympus_Mons"}}},
 		{"empty account", []analytics.Team{{ID: "t3", AccountIDs: []string{""}}}},
-		{"1025-byte ID", []analytics.Team{{ID: strings.Repeat("x", analytics.MaxIDLength+1)}}},
+		{"1025-byte ID", []analytics.Team{{ID: strings.Repeat("x", 1025)}}},
 	}
 	for _, tt := range tests {
 		err := s.AddTeams(tt.teams...)
@@ -160,29 +161,29 @@ func TestAddTeams(t *testing.T) {
 func TestAddAllOrNothing(t *testing.T) {
 	t.Parallel()
 	at := ts("2026-03-10T12:00:00Z")
-	good := analytics.Message{ID: "m1", TeamID: "t1", AccountID: "a", ConversationID: "c", Status: "read", CreatedAt: at}
+	good := store.Message{ID: "m1", TeamID: "t1", AccountID: "a", ConversationID: "c", Status: "read", CreatedAt: at}
 	tests := []struct {
 		name   string
-		bad    analytics.Activity
+		bad    store.Activity
 		target error
 	}{
-		{"unknown team", analytics.Activity{Contacts: []analytics.Contact{{ID: "x", TeamID: "t9", CreatedAt: at}}}, analytics.ErrNotFound},
-		{"foreign account", analytics.Activity{Campaigns: []analytics.Campaign{{ID: "x", TeamID: "t2", AccountID: "a", CreatedAt: at}}}, analytics.ErrNotFound},
-		{"empty ID", analytics.Activity{Conversations: []analytics.Conversation{{TeamID: "t1", CreatedAt: at}}}, analytics.ErrInvalidArgument},
-		{"empty team", analytics.Activity{Messages: []analytics.Message{{ID: "x", CreatedAt: at}}}, analytics.ErrInvalidArgument},
-		{"zero time", analytics.Activity{Messages: []analytics.Message{{ID: "x", TeamID: "t1"}}}, analytics.ErrInvalidArgument},
-		{"ID twice in a batch", analytics.Activity{Messages: []analytics.Message{{ID: "x", TeamID: "t1", CreatedAt: at}, {ID: "x", TeamID: "t1", CreatedAt: at}}}, analytics.ErrInvalidArgument},
-		{"ID already stored", analytics.Activity{Messages: []analytics.Message{{ID: "m0", TeamID: "t1", CreatedAt: at}}}, analytics.ErrInvalidArgument},
-		{"bad conversation ID", analytics.Activity{Messages: []analytics.Message{{ID: "x", TeamID: "t1", ConversationID: "a\x00b", CreatedAt: at}}}, analytics.ErrInvalidArgument},
-		{"bad contact ID", analytics.Activity{Conversations: []analytics.Conversation{{ID: "x", TeamID: "t1", ContactID: "\xff", CreatedAt: at}}}, analytics.ErrInvalidArgument},
+		{"unknown team", store.Activity{Contacts: []store.Contact{{ID: "x", TeamID: "t9", CreatedAt: at}}}, analytics.ErrNotFound},
+		{"foreign account", store.Activity{Campaigns: []store.Campaign{{ID: "x", TeamID: "t2", AccountID: "a", CreatedAt: at}}}, analytics.ErrNotFound},
+		{"empty ID", store.Activity{Conversations: []store.Conversation{{TeamID: "t1", CreatedAt: at}}}, analytics.ErrInvalidArgument},
+		{"empty team", store.Activity{Messages: []store.Message{{ID: "x", CreatedAt: at}}}, analytics.ErrInvalidArgument},
+		{"zero time", store.Activity{Messages: []store.Message{{ID: "x", TeamID: "t1"}}}, analytics.ErrInvalidArgument},
+		{"ID twice in a batch", store.Activity{Messages: []store.Message{{ID: "x", TeamID: "t1", CreatedAt: at}, {ID: "x", TeamID: "t1", CreatedAt: at}}}, analytics.ErrInvalidArgument},
+		{"ID already stored", store.Activity{Messages: []store.Message{{ID: "m0", TeamID: "t1", CreatedAt: at}}}, analytics.ErrInvalidArgument},
+		{"bad conversation ID", store.Activity{Messages: []store.Message{{ID: "x", TeamID: "t1", ConversationID: "a\x00b", CreatedAt: at}}}, analytics.ErrInvalidArgument},
+		{"bad contact ID", store.Activity{Conversations: []store.Conversation{{ID: "x", TeamID: "t1", ContactID: "\xff", CreatedAt: at}}}, analytics.ErrInvalidArgument},
 	}
 	for _, tt := range tests {
 		s := newStore(t)
-		if err := s.AddMessages(analytics.Message{ID: "m0", TeamID: "t1", CreatedAt: at}); err != nil {
+		if err := s.AddMessages(store.Message{ID: "m0", TeamID: "t1", CreatedAt: at}); err != nil {
 			t.Fatal(err)
 		}
 		bad := tt.bad
-		bad.Messages = append([]analytics.Message{good}, bad.Messages...)
+		bad.Messages = append([]store.Message{good}, bad.Messages...)
 		err := s.Add(bad)
 		if !errors.Is(err, tt.target) {
 			t.Errorf("Add with %s: %v, want %v", tt.name, err, tt.target)
@@ -195,11 +196,11 @@ func TestAddAllOrNothing(t *testing.T) {
 	}
 	// The same IDs in another team, or another kind, are fine.
 	s := newStore(t)
-	if err := s.Add(analytics.Activity{
-		Messages:      []analytics.Message{{ID: "x", TeamID: "t1", CreatedAt: at}, {ID: "x", TeamID: "t2", CreatedAt: at}},
-		Conversations: []analytics.Conversation{{ID: "x", TeamID: "t1", CreatedAt: at}},
-		Contacts:      []analytics.Contact{{ID: "x", TeamID: "t1", CreatedAt: at}},
-		Campaigns:     []analytics.Campaign{{ID: "x", TeamID: "t1", CreatedAt: at}},
+	if err := s.Add(store.Activity{
+		Messages:      []store.Message{{ID: "x", TeamID: "t1", CreatedAt: at}, {ID: "x", TeamID: "t2", CreatedAt: at}},
+		Conversations: []store.Conversation{{ID: "x", TeamID: "t1", CreatedAt: at}},
+		Contacts:      []store.Contact{{ID: "x", TeamID: "t1", CreatedAt: at}},
+		Campaigns:     []store.Campaign{{ID: "x", TeamID: "t1", CreatedAt: at}},
 	}); err != nil {
 		t.Errorf("Add of one ID in two teams and four kinds: %v", err)
 	}
@@ -207,7 +208,7 @@ func TestAddAllOrNothing(t *testing.T) {
 
 func dayMetrics(t *testing.T, s analytics.Store, sc analytics.Scope, day, zone string) analytics.Metrics {
 	t.Helper()
-	loc, err := analytics.LoadLocation(zone)
+	loc, err := analytics.Team{TimeZone: zone}.Location()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,12 +232,12 @@ func TestSetMessageStatus(t *testing.T) {
 	s := newStore(t)
 	at := ts("2026-03-10T12:00:00Z")
 	if err := s.AddMessages(
-		analytics.Message{ID: "m1", TeamID: "t1", Status: analytics.StatusSent, CreatedAt: at},
-		analytics.Message{ID: "m1", TeamID: "t2", Status: analytics.StatusSent, CreatedAt: at},
+		store.Message{ID: "m1", TeamID: "t1", Status: store.StatusSent, CreatedAt: at},
+		store.Message{ID: "m1", TeamID: "t2", Status: store.StatusSent, CreatedAt: at},
 	); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SetMessageStatus("t1", "m1", analytics.StatusRead); err != nil {
+	if err := s.SetMessageStatus("t1", "m1", store.StatusRead); err != nil {
 		t.Fatal(err)
 	}
 	m := dayMetrics(t, s, analytics.TeamScope("t1"), "2026-03-10", "Europe/Berlin")
@@ -282,7 +283,7 @@ func TestUpsertRules(t *testing.T) {
 	}
 	d, _ := analytics.ParseDate("2026-03-10")
 	p, _ := analytics.PeriodForDate(analytics.Daily, d, time.UTC)
-	good := analytics.Metrics{Period: analytics.Range{Start: p.Start, End: p.End}}
+	good := analytics.Metrics{Range: analytics.Range{Start: p.Start, End: p.End}}
 	sn := func(team, id string, m analytics.Metrics, date analytics.Date) analytics.Snapshot {
 		return analytics.Snapshot{ID: id, Scope: analytics.TeamScope(team), Type: analytics.Daily, Date: date, Metrics: m}
 	}
@@ -324,7 +325,7 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Go(func() {
 			for i := range 50 {
 				id := string(rune('a'+w)) + string(rune('a'+i%26)) + string(rune('0'+i/26))
-				if err := s.AddMessages(analytics.Message{ID: id, TeamID: "t2", Status: "sent", CreatedAt: at}); err != nil {
+				if err := s.AddMessages(store.Message{ID: id, TeamID: "t2", Status: "sent", CreatedAt: at}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -334,7 +335,7 @@ func TestConcurrentUse(t *testing.T) {
 				if _, err := s.Aggregate(ctx, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: analytics.TeamScope("t2"), Period: p}}}); err != nil {
 					t.Error(err)
 				}
-				m := analytics.Metrics{Period: analytics.Range{Start: p.Start, End: p.End}}
+				m := analytics.Metrics{Range: analytics.Range{Start: p.Start, End: p.End}}
 				if err := s.UpsertSnapshots(ctx, []analytics.Snapshot{{Scope: analytics.TeamScope("t2"), Type: analytics.Daily, Date: d, Metrics: m}}); err != nil {
 					t.Error(err)
 				}
@@ -362,8 +363,8 @@ func TestAggregateSeesChanges(t *testing.T) {
 	s := newStore(t)
 	at := ts("2026-03-10T12:00:00Z")
 	if err := s.AddMessages(
-		analytics.Message{ID: "m1", TeamID: "t1", Status: analytics.StatusSent, CreatedAt: at},
-		analytics.Message{ID: "m1", TeamID: "t2", Status: analytics.StatusSent, CreatedAt: at},
+		store.Message{ID: "m1", TeamID: "t1", Status: store.StatusSent, CreatedAt: at},
+		store.Message{ID: "m1", TeamID: "t2", Status: store.StatusSent, CreatedAt: at},
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -374,13 +375,13 @@ func TestAggregateSeesChanges(t *testing.T) {
 		t.Fatalf("before changes: %+v", m)
 	}
 	day("t2")
-	if err := s.SetMessageStatus("t1", "m1", analytics.StatusRead); err != nil {
+	if err := s.SetMessageStatus("t1", "m1", store.StatusRead); err != nil {
 		t.Fatal(err)
 	}
 	if m := day("t1"); m.Read != 1 {
 		t.Errorf("after a status update: %+v, want 1 read", m)
 	}
-	if err := s.AddMessages(analytics.Message{ID: "m2", TeamID: "t1", Inbound: true, CreatedAt: at.Add(time.Minute)}); err != nil {
+	if err := s.AddMessages(store.Message{ID: "m2", TeamID: "t1", Inbound: true, CreatedAt: at.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	if m := day("t1"); m.Total != 2 || m.Inbound != 1 {

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // TeamSnapshotDates implements analytics.SnapshotDatesReader: the dates of
@@ -15,7 +16,7 @@ func (s *Store) TeamSnapshotDates(ctx context.Context, teams []string, typ analy
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
-	if err := analytics.ValidateSnapshotDates(teams, typ, from, to); err != nil {
+	if err := store.ValidateSnapshotDates(teams, typ, from, to); err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
 	out := map[string][]analytics.Date{}

@@ -46,7 +46,7 @@ type periodKey struct{ start, end time.Time }
 // the data) with Config.AggregateWorkMem, JIT off and no parallel workers,
 // and up to Config.AggregateParallelism groups run at once, each on its own
 // connection; a large group is split by teams to keep them busy. Scopes
-// with no rows get zero metrics. The result equals analytics.ComputeMetrics
+// with no rows get zero metrics. The result equals store.ComputeMetrics
 // over the same rows.
 //
 // A cancelled ctx stops the running statements (the driver cancels them on
@@ -118,7 +118,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 			if r := res[keyOf(it.Scope)]; r != nil {
 				m = *r
 			}
-			m.Period = analytics.Range{Start: it.Period.Start, End: it.Period.End}
+			m.Range = analytics.Range{Start: it.Period.Start, End: it.Period.End}
 			if req.Sketches && m.ActiveSketch == nil {
 				m.ActiveSketch = emptySketch // no active contacts
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -19,7 +20,7 @@ import (
 // dataset over several zones (with half- and quarter-hour offsets and
 // daylight-saving changes), every scope of every team, for every daily,
 // weekly and monthly period of the range, aggregated in one request, must
-// equal analytics.ComputeMetrics over the same rows. It runs with two reply
+// equal store.ComputeMetrics over the same rows. It runs with two reply
 // windows, under a session time zone far from UTC, and on a schema whose
 // text columns sort linguistically.
 func TestAggregateMatchesComputeMetrics(t *testing.T) {
@@ -71,7 +72,7 @@ func TestAggregateMatchesComputeMetrics(t *testing.T) {
 // window for which the scans of all periods up to a month are just short
 // of the range up to which times are read as float8 (MaxFloatScan), and
 // with one far beyond it, where they are read exactly as numeric. Both
-// must equal analytics.ComputeMetrics to the µs (response times are
+// must equal store.ComputeMetrics to the µs (response times are
 // truncated to whole ms, so one µs off shows).
 func TestAggregateLongScan(t *testing.T) {
 	t.Parallel()
@@ -106,16 +107,16 @@ func TestAggregateReplyAtWindowEnd(t *testing.T) {
 	day := analytics.Period{Type: analytics.Daily, Start: base, End: end, Date: analytics.NewDate(2024, 6, 10)}
 	w := analytics.DefaultReplyWindow
 	teams := []analytics.Team{{ID: "T", TimeZone: "UTC", AccountIDs: []string{"A"}}}
-	msg := func(id, conv string, in bool, at time.Time) analytics.Message {
-		return analytics.Message{ID: id, TeamID: "T", AccountID: "A", ConversationID: conv, Inbound: in, CreatedAt: at, Status: "sent"}
+	msg := func(id, conv string, in bool, at time.Time) store.Message {
+		return store.Message{ID: id, TeamID: "T", AccountID: "A", ConversationID: conv, Inbound: in, CreatedAt: at, Status: "sent"}
 	}
 	last := end.Add(-time.Millisecond) // the period's last millisecond
-	act := &analytics.Activity{
-		Conversations: []analytics.Conversation{
+	act := &store.Activity{
+		Conversations: []store.Conversation{
 			{ID: "c1", TeamID: "T", AccountID: "A", ContactID: "k1", Status: "open", CreatedAt: base.Add(-2 * time.Hour)},
 			{ID: "c2", TeamID: "T", AccountID: "A", ContactID: "k2", Status: "open", CreatedAt: base.Add(-2 * time.Hour)},
 		},
-		Messages: []analytics.Message{
+		Messages: []store.Message{
 			msg("m1", "c1", false, last), msg("m2", "c1", true, last.Add(w)), // replied exactly W later
 			msg("m3", "c2", true, last), msg("m4", "c2", false, last.Add(w)), // answered exactly W later
 		},
@@ -125,7 +126,7 @@ func TestAggregateReplyAtWindowEnd(t *testing.T) {
 		{Scope: analytics.TeamScope("T"), Period: day},
 		{Scope: analytics.AccountScope("T", "A"), Period: day},
 	}}
-	want, err := analytics.ComputeMetrics(act, req)
+	want, err := store.ComputeMetrics(act, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,15 +159,15 @@ func TestAggregateEdges(t *testing.T) {
 	base := time.Date(2024, 6, 10, 0, 0, 0, 0, time.UTC)
 	day := analytics.Period{Type: analytics.Daily, Start: base, End: base.Add(24 * time.Hour), Date: analytics.NewDate(2024, 6, 10)}
 	teams := []analytics.Team{{ID: "T", TimeZone: "UTC", AccountIDs: []string{"A1", "A2"}}}
-	msg := func(id, conv, acc string, in bool, at time.Duration, status string) analytics.Message {
-		return analytics.Message{ID: id, TeamID: "T", AccountID: acc, ConversationID: conv, Inbound: in, CreatedAt: base.Add(at), Status: status}
+	msg := func(id, conv, acc string, in bool, at time.Duration, status string) store.Message {
+		return store.Message{ID: id, TeamID: "T", AccountID: acc, ConversationID: conv, Inbound: in, CreatedAt: base.Add(at), Status: status}
 	}
-	act := &analytics.Activity{
-		Conversations: []analytics.Conversation{
+	act := &store.Activity{
+		Conversations: []store.Conversation{
 			{ID: "c1", TeamID: "T", AccountID: "A1", ContactID: "k1", Status: "open", CreatedAt: base.Add(time.Hour)},
 			{ID: "c2", TeamID: "T", AccountID: "A2", ContactID: "k2", Status: "closed", CreatedAt: base.Add(-2 * time.Hour)},
 		},
-		Messages: []analytics.Message{
+		Messages: []store.Message{
 			// c1: inbound at 1h, outbound 4.5 s later (bucket 0), replied by an
 			// inbound exactly 24 h later (the window is inclusive), itself
 			// answered 10 s later, after the period, which still counts as
@@ -183,7 +184,7 @@ func TestAggregateEdges(t *testing.T) {
 			// No conversation: counted, never replied, no turn.
 			msg("m7", "", "", true, 2*time.Hour, "read"),
 		},
-		Contacts: []analytics.Contact{
+		Contacts: []store.Contact{
 			{ID: "k1", TeamID: "T", CreatedAt: base.Add(-time.Hour), EngagementScore: 49.995},
 			{ID: "k2", TeamID: "T", CreatedAt: base.Add(3 * time.Hour), Blocked: true, EngagementScore: 120},
 		},
@@ -202,31 +203,31 @@ func TestAggregateEdges(t *testing.T) {
 	}
 	var h0 analytics.Histogram
 	h0[0] = 1
-	team := analytics.Metrics{Period: analytics.Range{Start: day.Start, End: day.End}}
+	team := analytics.Metrics{Range: analytics.Range{Start: day.Start, End: day.End}}
 	team.Messages = analytics.MessageMetrics{Total: 5, Sent: 3, Delivered: 3, Read: 3, Failed: 1, Replied: 1, Inbound: 2, Outbound: 3}
 	team.Conversations = analytics.ConversationMetrics{Total: 1, Open: 1, ResponseCount: 1, ResponseTimeMs: 4500,
 		Histogram: h0, FirstResponseCount: 1, FirstResponseTimeMs: 4500}
 	// k1 rounds 4999.5 up to 5000 centi; k2 is clamped to 100.
 	team.Contacts = analytics.ContactMetrics{Total: 2, New: 1, Active: 2, Blocked: 1, EngagementScoreCenti: 15000}
 	team.Derive()
-	a1 := analytics.Metrics{Period: team.Period}
+	a1 := analytics.Metrics{Range: team.Range}
 	a1.Messages = analytics.MessageMetrics{Total: 2, Sent: 2, Delivered: 2, Read: 2, Replied: 1, Inbound: 1, Outbound: 1}
 	a1.Conversations = team.Conversations
 	// k1, created the day before, joins A1 with c1 during the day: new there.
 	a1.Contacts = analytics.ContactMetrics{Total: 1, New: 1, Active: 1, EngagementScoreCenti: 5000}
 	a1.Derive()
-	a2 := analytics.Metrics{Period: team.Period}
+	a2 := analytics.Metrics{Range: team.Range}
 	a2.Messages = analytics.MessageMetrics{Total: 2, Failed: 1, Outbound: 2}
 	a2.Contacts = analytics.ContactMetrics{Total: 1, New: 1, Active: 1, Blocked: 1, EngagementScoreCenti: 10000}
 	a2.Derive()
-	zero := analytics.Metrics{Period: team.Period}
+	zero := analytics.Metrics{Range: team.Range}
 	zero.Derive()
 	want := []analytics.Metrics{team, a1, a2, zero, zero}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Aggregate (-want +got):\n%s", d)
 	}
 	// The reference agrees with the hand-made expectation.
-	ref, err := analytics.ComputeMetrics(act, req)
+	ref, err := store.ComputeMetrics(act, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,9 +255,9 @@ func TestAggregateStatementCount(t *testing.T) {
 		return ts
 	}
 	all := mk(200, "UTC", "Asia/Kolkata", "America/New_York")
-	var act analytics.Activity
+	var act store.Activity
 	for i, tm := range all {
-		act.Messages = append(act.Messages, analytics.Message{ID: fmt.Sprintf("m%d", i), TeamID: tm.ID, AccountID: tm.AccountIDs[0],
+		act.Messages = append(act.Messages, store.Message{ID: fmt.Sprintf("m%d", i), TeamID: tm.ID, AccountID: tm.AccountIDs[0],
 			ConversationID: "c", Status: "read", CreatedAt: day.Add(time.Duration(i) * time.Minute)})
 	}
 	e := newEnv(t, all, &act, envOptions{})
@@ -420,13 +421,13 @@ func TestAggregateValidates(t *testing.T) {
 }
 
 // matchComputeMetrics checks that st.Aggregate(req) equals
-// analytics.ComputeMetrics over act (reporting the first three items that
+// store.ComputeMetrics over act (reporting the first three items that
 // differ), and that at least a quarter of the items have activity, so
 // that the comparison tests something.
-func matchComputeMetrics(t *testing.T, st *pgstore.Store, act *analytics.Activity, req analytics.AggregateRequest) {
+func matchComputeMetrics(t *testing.T, st *pgstore.Store, act *store.Activity, req analytics.AggregateRequest) {
 	t.Helper()
 	w, items := req.ReplyWindow, req.Items
-	want, err := analytics.ComputeMetrics(act, req)
+	want, err := store.ComputeMetrics(act, req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
-	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // SourceError is New's error for a configuration that is invalid or a
@@ -222,7 +222,7 @@ ORDER BY t.ord, e.enumsortorder`, pgdialect.Array(tables), pgdialect.Array(names
 				if slices.Contains(labels[i], v) {
 					continue
 				}
-				problems = append(problems, analytics.InvalidArgument(fmt.Sprintf("%s[%d]", l.field, j),
+				problems = append(problems, store.InvalidArgument(fmt.Sprintf("%s[%d]", l.field, j),
 					"%s is not a label of enum %s of column %s.%s, whose labels are %s%s",
 					quoteLiteral(v), types[i], qualify(src.Schema, c.table), quoteIdent(c.column),
 					strings.Join(labels[i], ", "), suggestValue(v, labels[i])))

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Config configures a Store. A nil *Config, and every zero field, means the
@@ -406,10 +407,10 @@ func (m MessagesTable) withDefaults() MessagesTable {
 		&m.InboundSenderTypes, &m.IgnoredStatuses, &m.OutboundSenderTypes} {
 		*l = slices.Clone(*l)
 	}
-	defList(&m.SentStatuses, analytics.StatusSent)
-	defList(&m.DeliveredStatuses, analytics.StatusDelivered)
-	defList(&m.ReadStatuses, analytics.StatusRead)
-	defList(&m.FailedStatuses, analytics.StatusFailed)
+	defList(&m.SentStatuses, store.StatusSent)
+	defList(&m.DeliveredStatuses, store.StatusDelivered)
+	defList(&m.ReadStatuses, store.StatusRead)
+	defList(&m.FailedStatuses, store.StatusFailed)
 	defList(&m.InboundSenderTypes, "contact")
 	defaultIgnored(&m)
 	return m
@@ -424,8 +425,8 @@ func (t ConversationsTable) withDefaults() ConversationsTable {
 	def(&t.Status, "status")
 	def(&t.CreatedAt, "created_at")
 	t.OpenStatuses, t.ClosedStatuses = slices.Clone(t.OpenStatuses), slices.Clone(t.ClosedStatuses)
-	defList(&t.OpenStatuses, analytics.ConversationOpen)
-	defList(&t.ClosedStatuses, analytics.ConversationClosed)
+	defList(&t.OpenStatuses, store.ConversationOpen)
+	defList(&t.ClosedStatuses, store.ConversationClosed)
 	return t
 }
 
@@ -456,8 +457,8 @@ func (t CampaignsTable) withDefaults() CampaignsTable {
 	t.RunningStatuses = slices.Clone(t.RunningStatuses)
 	t.CompletedStatuses = slices.Clone(t.CompletedStatuses)
 	t.FailedStatuses = slices.Clone(t.FailedStatuses)
-	defList(&t.RunningStatuses, analytics.CampaignRunning)
-	defList(&t.CompletedStatuses, analytics.CampaignCompleted)
-	defList(&t.FailedStatuses, analytics.CampaignFailed)
+	defList(&t.RunningStatuses, store.CampaignRunning)
+	defList(&t.CompletedStatuses, store.CampaignCompleted)
+	defList(&t.FailedStatuses, store.CampaignFailed)
 	return t
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -149,7 +150,7 @@ CREATE VIEW ` + h + `."Campaign" AS SELECT team_id AS "teamId", account_id AS "w
 		t.Fatal(err)
 	}
 	req := analytics.AggregateRequest{Items: items}
-	want, err := analytics.ComputeMetrics(act, req)
+	want, err := store.ComputeMetrics(act, req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // crossZones are the zones of the cross-check's teams: half-hour and
@@ -29,7 +30,7 @@ var awkwardIDs = []string{
 //
 // With micro set, message and conversation times get a random number of
 // microseconds added, for sources whose columns hold microseconds.
-func genDataset(seed uint64, from time.Time, days int, micro bool, ws ...time.Duration) ([]analytics.Team, *analytics.Activity) {
+func genDataset(seed uint64, from time.Time, days int, micro bool, ws ...time.Duration) ([]analytics.Team, *store.Activity) {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	jitter := func(t time.Time) time.Time {
 		if !micro {
@@ -54,7 +55,7 @@ func genDataset(seed uint64, from time.Time, days int, micro bool, ws ...time.Du
 	}
 
 	var teams []analytics.Team
-	a := &analytics.Activity{}
+	a := &store.Activity{}
 	n := 0
 	id := func(prefix string) string {
 		n++
@@ -77,7 +78,7 @@ func genDataset(seed uint64, from time.Time, days int, micro bool, ws ...time.Du
 		scores := []float64{-5, 0, 0.004, 0.005, 12.345, 49.995, 50, 99.994, 99.995, 100, 150,
 			math.NaN(), math.Inf(1), math.Inf(-1), 33.333333333333336, 1.0 / 3}
 		for range 12 {
-			c := analytics.Contact{
+			c := store.Contact{
 				ID: id("ct"), TeamID: team.ID,
 				CreatedAt:       at(from.Add(-10*24*time.Hour), from.Add(span)),
 				Blocked:         r.IntN(4) == 0,
@@ -90,10 +91,10 @@ func genDataset(seed uint64, from time.Time, days int, micro bool, ws ...time.Du
 			a.Contacts = append(a.Contacts, c)
 		}
 		for range 25 {
-			cv := analytics.Conversation{
+			cv := store.Conversation{
 				ID: id("cv"), TeamID: team.ID,
 				AccountID: accounts[r.IntN(len(accounts))],
-				Status:    pick(analytics.ConversationOpen, analytics.ConversationClosed, "pending"),
+				Status:    pick(store.ConversationOpen, store.ConversationClosed, "pending"),
 				CreatedAt: jitter(at(from.Add(-3*24*time.Hour), from.Add(span))),
 			}
 			if r.IntN(8) > 0 {
@@ -105,9 +106,9 @@ func genDataset(seed uint64, from time.Time, days int, micro bool, ws ...time.Du
 				t = cv.CreatedAt.Add(firsts[r.IntN(len(firsts))])
 			}
 			for range r.IntN(14) {
-				m := analytics.Message{
+				m := store.Message{
 					ID: id("m"), TeamID: team.ID, ConversationID: cv.ID, AccountID: cv.AccountID,
-					Status:    pick(analytics.StatusSent, analytics.StatusDelivered, analytics.StatusRead, analytics.StatusFailed, "pending"),
+					Status:    pick(store.StatusSent, store.StatusDelivered, store.StatusRead, store.StatusFailed, "pending"),
 					Inbound:   r.IntN(2) == 0,
 					CreatedAt: t,
 				}
@@ -119,9 +120,9 @@ func genDataset(seed uint64, from time.Time, days int, micro bool, ws ...time.Du
 			}
 		}
 		for range 15 { // messages outside any conversation, or in another team's or an unknown one
-			m := analytics.Message{
+			m := store.Message{
 				ID: id("m"), TeamID: team.ID, AccountID: accounts[r.IntN(len(accounts))],
-				Status:    pick(analytics.StatusSent, analytics.StatusRead, analytics.StatusFailed),
+				Status:    pick(store.StatusSent, store.StatusRead, store.StatusFailed),
 				Inbound:   r.IntN(2) == 0,
 				CreatedAt: at(from, from.Add(span)),
 			}
@@ -136,9 +137,9 @@ func genDataset(seed uint64, from time.Time, days int, micro bool, ws ...time.Du
 			a.Messages = append(a.Messages, m)
 		}
 		for range 6 {
-			c := analytics.Campaign{
+			c := store.Campaign{
 				ID: id("cp"), TeamID: team.ID, AccountID: accounts[r.IntN(len(accounts))],
-				Status:          pick(analytics.CampaignRunning, analytics.CampaignCompleted, analytics.CampaignFailed, "Draft"),
+				Status:          pick(store.CampaignRunning, store.CampaignCompleted, store.CampaignFailed, "Draft"),
 				TotalRecipients: r.Int64N(1000), MessagesSent: r.Int64N(1000),
 				MessagesDelivered: r.Int64N(900), MessagesRead: r.Int64N(500),
 				CreatedAt: at(from, from.Add(span)),

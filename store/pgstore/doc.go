@@ -118,7 +118,7 @@
 //     (migration 3): active_sketch, the sketch of the snapshot's active
 //     contacts (analytics.DistinctSketch's binary encoding), and
 //     metrics_compact, its counts in analytics' compact binary encoding
-//     (analytics.AppendMetricsBinary); the metrics JSON stays the
+//     (store.AppendMetricsBinary); the metrics JSON stays the
 //     canonical format. A trigger clears both when a row's metrics are
 //     replaced without them (by an earlier version or the original
 //     system), so that they never disagree with the JSON;
@@ -166,9 +166,10 @@
 // per conversation created in the scan range (contact, account, creation,
 // status). Go groups the messages by (team, conversation), orders each
 // conversation's few messages by (created_at, ID in byte order) and walks
-// them as analytics.ComputeMetrics does: a message's successor, its
-// predecessor, its next outbound message, and a conversation's first
-// inbound message since its creation. The range suffices: a message of the
+// them with store.Walk and store.FirstResponse, as store.ComputeMetrics
+// does: they read a message's successor, its predecessor, its next
+// outbound message, and a conversation's first inbound message since its
+// creation. The range suffices: a message of the
 // period needs its predecessor only when it is within W before it (so from
 // start−W), its successor and next outbound message only within W after it
 // (so until end+W), and a conversation created in the period needs its
@@ -184,7 +185,7 @@
 // there are none, so that the number of statements does not depend on the
 // data. Sorting and windowing every active conversation in Postgres, as an
 // earlier version did, cost about twice as much as reading the rows and
-// ordering them in Go. The results equal analytics.ComputeMetrics over the
+// ordering them in Go. The results equal store.ComputeMetrics over the
 // same rows; the tests cross-check them on random data in several zones,
 // under odd session time zones, with linguistic collations and with
 // timestamptz sources holding microseconds.
@@ -286,7 +287,7 @@
 // CONFLICT (team_id, whatsapp_account_id, date, snapshot_type) DO UPDATE
 // statements of Config.UpsertBatchSize rows: all or nothing, with each
 // snapshot's sketch and compact counts beside its metrics. Snapshots reads
-// through the indexes and decodes with analytics.DecodeMetrics (it reads
+// through the indexes and decodes with store.DecodeMetrics (it reads
 // neither of the roll-up columns); a row it cannot decode gives ErrCorrupt
 // naming its id.
 package pgstore

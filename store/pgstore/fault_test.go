@@ -11,6 +11,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -190,7 +191,7 @@ func TestGenerationBackendKilled(t *testing.T) {
 					if err != nil || len(got) != 1 {
 						t.Fatalf("Snapshots of %s: %v, %v", sc, got, err)
 					}
-					want, err := analytics.ComputeMetrics(&act, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: sc, Period: day}}})
+					want, err := store.ComputeMetrics(&act, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: sc, Period: day}}})
 					if err != nil {
 						t.Fatal(err)
 					}

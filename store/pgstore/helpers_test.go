@@ -13,6 +13,7 @@ import (
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/memstore"
 	"github.com/msgstats/analytics/store/pgstore"
 )
@@ -35,7 +36,7 @@ type envOptions struct {
 	precision time.Duration
 }
 
-func newEnv(t *testing.T, teams []analytics.Team, a *analytics.Activity, o envOptions) *env {
+func newEnv(t *testing.T, teams []analytics.Team, a *store.Activity, o envOptions) *env {
 	t.Helper()
 	ctx := context.Background()
 	db := testenv.DBWithParams(t, o.params)
@@ -118,7 +119,7 @@ func collatedSchema(t *testing.T, db *bun.DB) string {
 
 // memOf returns a memstore holding teams and act, the reference the
 // Postgres results are compared with.
-func memOf(t *testing.T, teams []analytics.Team, act analytics.Activity) *memstore.Store {
+func memOf(t *testing.T, teams []analytics.Team, act store.Activity) *memstore.Store {
 	t.Helper()
 	mem := memstore.New(nil)
 	if err := mem.AddTeams(teams...); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // idType is the type family of a mapped ID column. The root API's IDs are
@@ -171,7 +172,7 @@ func (s *Store) checkID(field, table, column, id string) error {
 	if t.valid(id) {
 		return nil
 	}
-	return analytics.InvalidArgument(field, "%q is not %s, the type of column %s of %s", id, t.describe(), quoteIdent(column), quoteIdent(table))
+	return store.InvalidArgument(field, "%q is not %s, the type of column %s of %s", id, t.describe(), quoteIdent(column), quoteIdent(table))
 }
 
 // checkRequestIDs checks the team and account IDs of the items of an

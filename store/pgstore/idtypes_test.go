@@ -17,13 +17,14 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
 // rewriteIDs returns copies of teams and a with every ID (of teams,
 // accounts, contacts, conversations, messages, campaigns and their
 // references) replaced by f's; empty references stay empty.
-func rewriteIDs(teams []analytics.Team, a analytics.Activity, f func(string) string) ([]analytics.Team, analytics.Activity) {
+func rewriteIDs(teams []analytics.Team, a store.Activity, f func(string) string) ([]analytics.Team, store.Activity) {
 	g := func(s string) string {
 		if s == "" {
 			return ""
@@ -40,7 +41,7 @@ func rewriteIDs(teams []analytics.Team, a analytics.Activity, f func(string) str
 		t.AccountIDs = accts
 		ts = append(ts, t)
 	}
-	var out analytics.Activity
+	var out store.Activity
 	for _, x := range a.Contacts {
 		x.ID, x.TeamID = g(x.ID), g(x.TeamID)
 		out.Contacts = append(out.Contacts, x)

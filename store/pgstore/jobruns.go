@@ -8,6 +8,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/scheduler"
+	"github.com/msgstats/analytics/store"
 )
 
 var _ scheduler.JobRunStore = (*Store)(nil)
@@ -75,7 +76,7 @@ RETURNING `+jobRunColumns, c.Job, c.Period.String(), c.Owner, now, staleUs, c.Fo
 
 func checkPeriod(field string, d analytics.Date) error {
 	if _, err := d.MarshalText(); err != nil {
-		return analytics.InvalidArgument(field, "%s is not a calendar date in years 0001 to 9999", d)
+		return store.InvalidArgument(field, "%s is not a calendar date in years 0001 to 9999", d)
 	}
 	return nil
 }
@@ -130,13 +131,13 @@ func (s *Store) FinishJobRun(ctx context.Context, run scheduler.JobRun) error {
 		return err
 	}
 	if run.Status != scheduler.JobSucceeded && run.Status != scheduler.JobFailed {
-		return analytics.InvalidArgument("JobRun.Status", "must be %q or %q, got %q", scheduler.JobSucceeded, scheduler.JobFailed, run.Status)
+		return store.InvalidArgument("JobRun.Status", "must be %q or %q, got %q", scheduler.JobSucceeded, scheduler.JobFailed, run.Status)
 	}
 	if run.FinishedAt.IsZero() {
-		return analytics.InvalidArgument("JobRun.FinishedAt", "must be set")
+		return store.InvalidArgument("JobRun.FinishedAt", "must be set")
 	}
 	if run.Teams < 0 || run.Scopes < 0 || run.Succeeded < 0 || run.Failed < 0 {
-		return analytics.InvalidArgument("JobRun", "counts must not be negative")
+		return store.InvalidArgument("JobRun", "counts must not be negative")
 	}
 	res, err := s.db.ExecContext(ctx, `UPDATE `+s.jobRuns()+` SET "status" = ?3, "finished_at" = ?4::timestamptz,
 	"teams" = ?5, "scopes" = ?6, "succeeded" = ?7, "failed" = ?8, "error" = NULLIF(?9, '')
@@ -162,7 +163,7 @@ func (s *Store) JobRuns(ctx context.Context, job string, from, to analytics.Date
 		return nil, err
 	}
 	if from.After(to) {
-		return nil, analytics.InvalidArgument("from", "%s is after to %s", from, to)
+		return nil, store.InvalidArgument("from", "%s is after to %s", from, to)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+jobRunColumns+` FROM `+s.jobRuns()+`
 WHERE "job" = ?0 AND "period_start" BETWEEN ?1::date AND ?2::date ORDER BY "period_start"`,

@@ -21,13 +21,14 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
 // prismaDB returns a database whose search_path holds only the Prisma-shaped
 // schema of testdata/prisma.sql, loaded with teams and act (which may be
 // nil): statuses in capitals, sender types CONTACT and AGENT.
-func prismaDB(t *testing.T, teams []analytics.Team, act *analytics.Activity) *bun.DB {
+func prismaDB(t *testing.T, teams []analytics.Team, act *store.Activity) *bun.DB {
 	t.Helper()
 	ctx := context.Background()
 	ref := newEnv(t, teams, act, envOptions{noMig: true})
@@ -436,7 +437,7 @@ func TestProposeSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := analytics.AggregateRequest{Items: items}
-	wantM, err := analytics.ComputeMetrics(act, req)
+	wantM, err := store.ComputeMetrics(act, req)
 	if err != nil {
 		t.Fatal(err)
 	}

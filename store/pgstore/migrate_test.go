@@ -241,7 +241,7 @@ func TestMigrateCustomNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := analytics.Metrics{Period: analytics.Range{Start: p.Start, End: p.End}}
+	m := analytics.Metrics{Range: analytics.Range{Start: p.Start, End: p.End}}
 	m.Derive()
 	sn := analytics.Snapshot{ID: "s1", Scope: analytics.TeamScope("T"), Type: analytics.Daily, Date: day, Metrics: m,
 		CreatedAt: time.Date(2024, 5, 2, 2, 0, 0, 0, time.UTC)}
@@ -377,7 +377,7 @@ func TestMigrateAdoptsOldTable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := analytics.Metrics{Period: analytics.Range{Start: p.Start, End: p.End}}
+			m := analytics.Metrics{Range: analytics.Range{Start: p.Start, End: p.End}}
 			m.Messages.Total = 7
 			m.Messages.Outbound = 7
 			m.Derive()

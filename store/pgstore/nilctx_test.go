@@ -11,6 +11,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/scheduler"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -93,7 +94,7 @@ func storeCtxCalls(e *env) map[string]func(ctx context.Context) error {
 // context still answers. The list covers every such method of Store.
 func TestNilContextRejected(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, []analytics.Team{{ID: "T", TimeZone: "UTC"}}, &analytics.Activity{}, envOptions{})
+	e := newEnv(t, []analytics.Team{{ID: "T", TimeZone: "UTC"}}, &store.Activity{}, envOptions{})
 	var nilCtx context.Context
 	for name, call := range storeCtxCalls(e) {
 		err := func() (err error) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -50,7 +51,7 @@ func TestPgdriver(t *testing.T) {
 		t.Fatal(err)
 	}
 	req := analytics.AggregateRequest{Items: items}
-	want, err := analytics.ComputeMetrics(act, req)
+	want, err := store.ComputeMetrics(act, req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -337,7 +337,7 @@ FROM acc JOIN k ON k.team_id = acc.team_id AND k.id = acc.contact_id
 GROUP BY acc.team_id, acc.account_id`
 }
 
-// scoreCentiSQL is analytics.ScoreCenti of the double precision expression
+// scoreCentiSQL is store.ScoreCenti of the double precision expression
 // score: clamped to [0, 100] (NULL and NaN count as 0), multiplied by 100,
 // and rounded as round((score*100)::numeric) does, that is after reading
 // the product to 15 significant digits, half away from zero. The numeric

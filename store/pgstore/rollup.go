@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 var (
@@ -112,7 +113,7 @@ const (
 // SnapshotsOfTeams implements analytics.SnapshotRangeReader with one
 // statement through the (team_id, snapshot_type, date) index per part of
 // the teams, Config.AggregateParallelism parts at once. It reads each
-// row's metrics_compact, decoded with analytics.DecodeMetricsBinary, and
+// row's metrics_compact, decoded with store.DecodeMetricsBinary, and
 // its metrics JSON only where that is NULL (rows written by earlier
 // versions), with the row's active_sketch, and decodes the rows as they
 // come, in place, into one slice sized for estimatedScopes scopes per team
@@ -130,10 +131,10 @@ func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 		return nil, err
 	}
 	if !typ.Valid() {
-		return nil, analytics.InvalidArgument("typ", "unknown snapshot type %d", typ)
+		return nil, store.InvalidArgument("typ", "unknown snapshot type %d", typ)
 	}
 	if from.IsZero() || to.IsZero() || from.After(to) {
-		return nil, analytics.InvalidArgument("from", "[%s, %s] is not a range of dates", from, to)
+		return nil, store.InvalidArgument("from", "[%s, %s] is not a range of dates", from, to)
 	}
 	tt := s.cfg.Source.Teams
 	for i, t := range teams {
@@ -236,17 +237,19 @@ func (s *Store) snapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 		sn.Date = epoch.AddDays(int(days))
 		var err error
 		if compact != nil {
-			sn.Metrics, err = analytics.DecodeMetricsBinary(compact)
+			sn.Metrics, err = store.DecodeMetricsBinary(compact)
 		} else {
-			sn.Metrics, err = analytics.DecodeMetrics([]byte(metrics.String))
+			sn.Metrics, err = store.DecodeMetrics([]byte(metrics.String))
 		}
 		if err != nil {
 			return fmt.Errorf("snapshot %q (%s %s %s): %w", id, sn.Scope, sn.Type, sn.Date, err)
 		}
 		if sketch != nil {
-			if sn.Metrics.ActiveSketch, err = analytics.DecodeDistinctSketch(sketch); err != nil {
+			as := new(analytics.DistinctSketch)
+			if err := as.UnmarshalBinary(sketch); err != nil {
 				return fmt.Errorf("snapshot %q (%s %s %s): active_sketch: %w", id, sn.Scope, sn.Type, sn.Date, err)
 			}
+			sn.Metrics.ActiveSketch = as
 		}
 		if created.Valid {
 			sn.CreatedAt = time.UnixMicro(created.Int64).UTC()

@@ -8,13 +8,13 @@ import (
 
 	"github.com/uptrace/bun/dialect/pgdialect"
 
-	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
 // TestScoreCentiSQL checks the contacts statement's rounding of engagement
-// scores against analytics.ScoreCenti, score by score: ties at every
+// scores against store.ScoreCenti, score by score: ties at every
 // hundredth and thousandth (where the 15-digit reading decides), their
 // float8 neighbours, random values and the clamped edges.
 func TestScoreCentiSQL(t *testing.T) {
@@ -52,7 +52,7 @@ func TestScoreCentiSQL(t *testing.T) {
 		if err := rows.Scan(&got); err != nil {
 			t.Fatal(err)
 		}
-		if want := analytics.ScoreCenti(scores[i]); got != want && bad < 10 {
+		if want := store.ScoreCenti(scores[i]); got != want && bad < 10 {
 			bad++
 			t.Errorf("score %v (%b): Postgres %d, ScoreCenti %d", scores[i], math.Float64bits(scores[i]), got, want)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // TeamSnapshotDates implements analytics.SnapshotDatesReader with one
@@ -21,7 +22,7 @@ func (s *Store) TeamSnapshotDates(ctx context.Context, teams []string, typ analy
 	if err := checkCtx(ctx); err != nil {
 		return nil, err
 	}
-	if err := analytics.ValidateSnapshotDates(teams, typ, from, to); err != nil {
+	if err := store.ValidateSnapshotDates(teams, typ, from, to); err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
 	out := map[string][]analytics.Date{}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // UpsertSnapshots implements analytics.SnapshotStore. The whole batch is
@@ -85,7 +86,7 @@ type upsertRow struct {
 	metrics   string
 	created   time.Time
 	sketch    []byte // nil: none
-	compact   []byte // analytics.AppendMetricsBinary; nil: none
+	compact   []byte // store.AppendMetricsBinary; nil: none
 }
 
 // upsertRows checks snaps and encodes them as rows, with a new ID where
@@ -98,7 +99,7 @@ func upsertRows(snaps []analytics.Snapshot, now time.Time) ([]upsertRow, error) 
 		field := fmt.Sprintf("snaps[%d]", i)
 		if err := sn.Validate(); err != nil {
 			if fe, ok := err.(*analytics.FieldError); ok {
-				return nil, analytics.InvalidArgument(field+"."+fe.Field, "%s", fe.Reason)
+				return nil, store.InvalidArgument(field+"."+fe.Field, "%s", fe.Reason)
 			}
 			return nil, err
 		}
@@ -108,7 +109,7 @@ func upsertRows(snaps []analytics.Snapshot, now time.Time) ([]upsertRow, error) 
 			}
 		}
 		if j, ok := seen[sn.Key()]; ok {
-			return nil, analytics.InvalidArgument(field, "has the same key (%s, %s, %s) as snaps[%d]", sn.Scope, sn.Type, sn.Date, j)
+			return nil, store.InvalidArgument(field, "has the same key (%s, %s, %s) as snaps[%d]", sn.Scope, sn.Type, sn.Date, j)
 		}
 		seen[sn.Key()] = i
 		r, err := encodeSnapshot(field, sn, now)
@@ -125,17 +126,17 @@ func upsertRows(snaps []analytics.Snapshot, now time.Time) ([]upsertRow, error) 
 func encodeSnapshot(field string, sn analytics.Snapshot, now time.Time) (upsertRow, error) {
 	b, err := json.Marshal(sn.Metrics)
 	if err != nil {
-		return upsertRow{}, analytics.InvalidArgument(field+".Metrics", "cannot be encoded: %v", err)
+		return upsertRow{}, store.InvalidArgument(field+".Metrics", "cannot be encoded: %v", err)
 	}
 	var sketch []byte
 	if sn.Metrics.ActiveSketch != nil {
 		if sketch, err = sn.Metrics.ActiveSketch.MarshalBinary(); err != nil {
-			return upsertRow{}, analytics.InvalidArgument(field+".Metrics.ActiveSketch", "cannot be encoded: %v", err)
+			return upsertRow{}, store.InvalidArgument(field+".Metrics.ActiveSketch", "cannot be encoded: %v", err)
 		}
 	}
 	// Without a compact form (only for times the encoding cannot
 	// hold), roll-ups read the JSON.
-	compact, _ := analytics.AppendMetricsBinary(nil, sn.Metrics)
+	compact, _ := store.AppendMetricsBinary(nil, sn.Metrics)
 	id := sn.ID
 	if id == "" {
 		id = newID()
@@ -180,7 +181,7 @@ func newID() string {
 // Snapshots implements analytics.SnapshotStore, reading through the
 // (team_id, snapshot_type, date) or (whatsapp_account_id, snapshot_type,
 // date) index. A row whose metrics cannot be decoded (see
-// analytics.DecodeMetrics) gives an error wrapping ErrCorrupt that names
+// store.DecodeMetrics) gives an error wrapping ErrCorrupt that names
 // its ID, and no snapshots. A team or account ID that cannot be a value of
 // the type of Source.Teams.ID or Source.Accounts.ID (see Source) gives an
 // error wrapping analytics.ErrInvalidArgument naming "Scope.TeamID" or
@@ -220,7 +221,7 @@ func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]ana
 		if sn.Type, err = analytics.ParseSnapshotType(typ); err != nil {
 			return fmt.Errorf("%w: snapshot %q: snapshot_type %q", analytics.ErrCorrupt, id, typ)
 		}
-		if sn.Metrics, err = analytics.DecodeMetrics([]byte(metrics)); err != nil {
+		if sn.Metrics, err = store.DecodeMetrics([]byte(metrics)); err != nil {
 			return fmt.Errorf("snapshot %q (%s %s %s): %w", id, sn.Scope, sn.Type, sn.Date, err)
 		}
 		if created.Valid {

@@ -22,7 +22,7 @@ func metricsFor(t *testing.T, d analytics.Date, n int64) analytics.Metrics {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := analytics.Metrics{Period: analytics.Range{Start: p.Start, End: p.End}, GeneratedAt: p.End.Add(2 * time.Hour)}
+	m := analytics.Metrics{Range: analytics.Range{Start: p.Start, End: p.End}, GeneratedAt: p.End.Add(2 * time.Hour)}
 	m.Messages = analytics.MessageMetrics{Total: 10 + n, Sent: 5, Delivered: 4, Read: 2, Failed: 1, Replied: 1, Inbound: 3, Outbound: 7 + n}
 	m.Conversations.ResponseCount, m.Conversations.ResponseTimeMs = 2, 7000
 	m.Conversations.Histogram[0], m.Conversations.Histogram[1] = 1, 1
@@ -171,7 +171,7 @@ func TestUpsertSnapshotsAllOrNothing(t *testing.T) {
 		}
 	}
 
-	long := strings.Repeat("x", analytics.MaxIDLength+1)
+	long := strings.Repeat("x", 1025)
 	dup := snapOf("T", "", 1)
 	invalid := []struct {
 		name string

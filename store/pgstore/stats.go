@@ -10,7 +10,7 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
-	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // statsCoverage is the share of a column's rows that the most common
@@ -152,7 +152,7 @@ func checkColumnStats(schema string, c valueColumn, cs *columnStats) []error {
 			}
 			if hint := suggestValue(v, cs.vals); hint != "" {
 				nearMiss[l.field] = true
-				problems = append(problems, analytics.InvalidArgument(fmt.Sprintf("%s[%d]", l.field, j),
+				problems = append(problems, store.InvalidArgument(fmt.Sprintf("%s[%d]", l.field, j),
 					"%s is not among the values of %s, which are %s%s", quoteLiteral(v), where, cs.describe(), hint))
 			}
 		}
@@ -161,13 +161,13 @@ func checkColumnStats(schema string, c valueColumn, cs *columnStats) []error {
 		return problems // every row is NULL
 	}
 	if f := p + "InboundSenderTypes"; c.hasList(f) && !matched[f] && !nearMiss[f] {
-		problems = append(problems, analytics.InvalidArgument(f,
+		problems = append(problems, store.InvalidArgument(f,
 			"matches none of the values of %s, which are %s: no message would count as inbound", where, cs.describe()))
 	}
 	sent := []string{p + "SentStatuses", p + "DeliveredStatuses", p + "ReadStatuses"}
 	if c.hasList(sent[0]) && !matched[sent[0]] && !matched[sent[1]] && !matched[sent[2]] &&
 		!nearMiss[sent[0]] && !nearMiss[sent[1]] && !nearMiss[sent[2]] {
-		problems = append(problems, analytics.InvalidArgument(sent[0],
+		problems = append(problems, store.InvalidArgument(sent[0],
 			"SentStatuses, DeliveredStatuses and ReadStatuses together match none of the values of %s, which are %s: no message would count as sent",
 			where, cs.describe()))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 var _ analytics.Store = (*Store)(nil)
@@ -54,10 +55,10 @@ func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 		return nil, err
 	}
 	if db == nil {
-		return nil, analytics.InvalidArgument("db", "must not be nil")
+		return nil, store.InvalidArgument("db", "must not be nil")
 	}
 	if db.Dialect().Name() != dialect.PG {
-		return nil, analytics.InvalidArgument("db", "must use the Postgres dialect (pgdialect), got %s", db.Dialect().Name())
+		return nil, store.InvalidArgument("db", "must use the Postgres dialect (pgdialect), got %s", db.Dialect().Name())
 	}
 	c := cfg.WithDefaults()
 	problems := c.problems() // validate's, with the names it reports replaced, to check the rest against the database
@@ -190,7 +191,7 @@ func checkSource(ctx context.Context, db *bun.DB, src *Source) (tsKinds, sourceI
 			if err != nil {
 				return nil, info, nil, err
 			}
-			problems = append(problems, analytics.InvalidArgument(t.field, "table %s does not exist %s%s", quoteIdent(t.name), where, hint))
+			problems = append(problems, store.InvalidArgument(t.field, "table %s does not exist %s%s", quoteIdent(t.name), where, hint))
 			continue
 		}
 		problems = append(problems, checkColumns(src, t, ft, info, kinds)...)
@@ -275,7 +276,7 @@ func checkColumns(src *Source, t tableCheck, ft foundTable, info sourceInfo, kin
 			if hint == "" {
 				hint = shapeHint(src, c.field, ft.cols)
 			}
-			problems = append(problems, analytics.InvalidArgument(c.field, "table %s has no column %s (or it is not readable)%s",
+			problems = append(problems, store.InvalidArgument(c.field, "table %s has no column %s (or it is not readable)%s",
 				ft.where, quoteIdent(c.name), hint))
 			continue
 		}
@@ -342,7 +343,7 @@ func checkType(c colCheck, table, typ string, udt udtInfo) error {
 	if c.field == "Config.Source.Contacts.Blocked" {
 		hint = "; for a column whose values say whether a contact is blocked, set Config.Source.Contacts.BlockedValues to those values (compared as text)"
 	}
-	return analytics.InvalidArgument(c.field, "column %s of %s is %s; it must be %s%s", quoteIdent(c.name), table, typ, want, hint)
+	return store.InvalidArgument(c.field, "column %s of %s is %s; it must be %s%s", quoteIdent(c.name), table, typ, want, hint)
 }
 
 // Teams implements analytics.TeamReader: up to limit teams whose ID sorts
@@ -353,7 +354,7 @@ func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics
 		return nil, err
 	}
 	if limit <= 0 {
-		return nil, analytics.InvalidArgument("limit", "must be positive, got %d", limit)
+		return nil, store.InvalidArgument("limit", "must be positive, got %d", limit)
 	}
 	if after != "" {
 		if err := analytics.ValidateID("after", after); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // TestTeamsByteOrder pages through teams stored in columns with a
@@ -92,13 +93,13 @@ func TestTeamsByteOrder(t *testing.T) {
 func TestOddIDs(t *testing.T) {
 	t.Parallel()
 	ids := append(slices.Clone(awkwardIDs),
-		strings.Repeat("é", analytics.MaxIDLength/2),             // 1024 bytes
-		strings.Repeat(`'";%_\`, analytics.MaxIDLength/6)+"xxxx", // 1024 bytes
+		strings.Repeat("é", 512),                // 1024 bytes
+		strings.Repeat(`'";%_\`, 1024/6)+"xxxx", // 1024 bytes
 		"NULL", "", // "" is dropped below: not a valid ID
 	)
 	day := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	var teams []analytics.Team
-	act := &analytics.Activity{}
+	act := &store.Activity{}
 	for i, id := range ids {
 		if id == "" {
 			continue
@@ -106,13 +107,13 @@ func TestOddIDs(t *testing.T) {
 		acc := fmt.Sprintf("%s/acc-%d", truncBytes(id, 1000), i)
 		teams = append(teams, analytics.Team{ID: id, TimeZone: "UTC", AccountIDs: []string{acc}})
 		conv := fmt.Sprintf("conv-%d", i)
-		act.Conversations = append(act.Conversations, analytics.Conversation{ID: conv, TeamID: id, AccountID: acc,
+		act.Conversations = append(act.Conversations, store.Conversation{ID: conv, TeamID: id, AccountID: acc,
 			ContactID: fmt.Sprintf("k-%d", i), Status: "open", CreatedAt: day.Add(time.Hour)})
-		act.Contacts = append(act.Contacts, analytics.Contact{ID: fmt.Sprintf("k-%d", i), TeamID: id, CreatedAt: day})
+		act.Contacts = append(act.Contacts, store.Contact{ID: fmt.Sprintf("k-%d", i), TeamID: id, CreatedAt: day})
 		act.Messages = append(act.Messages,
-			analytics.Message{ID: fmt.Sprintf("m-%d-in", i), TeamID: id, AccountID: acc, ConversationID: conv, Inbound: true,
+			store.Message{ID: fmt.Sprintf("m-%d-in", i), TeamID: id, AccountID: acc, ConversationID: conv, Inbound: true,
 				Status: "read", CreatedAt: day.Add(time.Hour)},
-			analytics.Message{ID: fmt.Sprintf("m-%d-out", i), TeamID: id, AccountID: acc, ConversationID: conv,
+			store.Message{ID: fmt.Sprintf("m-%d-out", i), TeamID: id, AccountID: acc, ConversationID: conv,
 				Status: "read", CreatedAt: day.Add(time.Hour + time.Minute)})
 	}
 	e := newEnv(t, teams, act, envOptions{})
@@ -138,7 +139,7 @@ func TestOddIDs(t *testing.T) {
 			req.Items = append(req.Items, analytics.ScopePeriod{Scope: sc, Period: p})
 		}
 	}
-	wantM, err := analytics.ComputeMetrics(act, req)
+	wantM, err := store.ComputeMetrics(act, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +173,7 @@ func TestOddIDs(t *testing.T) {
 			t.Errorf("Snapshots(%.60s) (-want +got):\n%s", sn.Scope, d)
 		}
 	}
-	long := strings.Repeat("é", analytics.MaxIDLength/2) + "x"
+	long := strings.Repeat("é", 512) + "x"
 	if _, err := e.store.Team(ctx, long); !errors.Is(err, analytics.ErrInvalidArgument) {
 		t.Errorf("Team of 1025 bytes: %v", err)
 	}

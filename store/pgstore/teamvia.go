@@ -1,7 +1,7 @@
 package pgstore
 
 import (
-	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // TeamVia says how the rows of a source table without a team column reach
@@ -56,7 +56,7 @@ func checkTeamVia(s *Source) []error {
 	for _, t := range tables {
 		if *t.via == TeamViaColumn {
 			if *t.teamID == noColumn {
-				problems = append(problems, analytics.InvalidArgument(p+t.name+".TeamID", "%q (no team column) needs %sTeamVia", noColumn, p+t.name+"."))
+				problems = append(problems, store.InvalidArgument(p+t.name+".TeamID", "%q (no team column) needs %sTeamVia", noColumn, p+t.name+"."))
 			}
 			continue
 		}
@@ -65,10 +65,10 @@ func checkTeamVia(s *Source) []error {
 			ok = ok || *t.via == a
 		}
 		if !ok {
-			problems = append(problems, analytics.InvalidArgument(p+t.name+".TeamVia", "%q is not one of %q", string(*t.via), t.allowed))
+			problems = append(problems, store.InvalidArgument(p+t.name+".TeamVia", "%q is not one of %q", string(*t.via), t.allowed))
 		}
 		if *t.teamID != "" && *t.teamID != noColumn {
-			problems = append(problems, analytics.InvalidArgument(p+t.name+".TeamID", "is %q, but TeamVia %q reads the team elsewhere; leave it empty", *t.teamID, string(*t.via)))
+			problems = append(problems, store.InvalidArgument(p+t.name+".TeamID", "is %q, but TeamVia %q reads the team elsewhere; leave it empty", *t.teamID, string(*t.via)))
 		}
 		*t.teamID = noColumn
 	}

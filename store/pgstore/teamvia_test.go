@@ -12,6 +12,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -21,8 +22,8 @@ import (
 // a team; conversations and campaigns through their account, those that
 // have one. Contacts reach theirs through an account in every shape (see
 // toViaShape), so teams have accounts.
-func keepActivity(a analytics.Activity, msgVia pgstore.TeamVia, convViaAccount bool) analytics.Activity {
-	var out analytics.Activity
+func keepActivity(a store.Activity, msgVia pgstore.TeamVia, convViaAccount bool) store.Activity {
+	var out store.Activity
 	out.Contacts = a.Contacts
 	convs := map[string]bool{}
 	for _, c := range a.Conversations {
@@ -68,7 +69,7 @@ ALTER TABLE campaigns DROP COLUMN team_id;
 // messages, conversations, contacts and campaigns, whose rows reach their
 // team through their account or conversation, and requires Aggregate and
 // ActiveContacts to give identical results in both, equal to memstore's
-// (analytics.ComputeMetrics), with a number of statements independent of
+// (store.ComputeMetrics), with a number of statements independent of
 // the number of teams.
 func TestTeamVia(t *testing.T) {
 	t.Parallel()

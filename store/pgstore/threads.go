@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // scanMsg is one message of a group's scan range, as scanSQL reads it.
@@ -22,7 +23,7 @@ type scanMsg struct {
 
 // thread is one conversation of a group's scan: its messages of the scan
 // range, in (at, id) order once sorted, and what the metrics need of its
-// row.
+// row. Sorted, it is the conversation's store.Thread.
 type thread struct {
 	msgs []scanMsg
 	// active reports whether a message of the conversation is in the period.
@@ -36,6 +37,11 @@ type thread struct {
 	at      int64
 	flags   uint16
 }
+
+func (th *thread) Len() int                       { return len(th.msgs) }
+func (th *thread) Inbound(i int) bool             { return th.msgs[i].flags&flagInbound != 0 }
+func (th *thread) Since(i, j int) time.Duration   { return us(th.msgs[i].at - th.msgs[j].at) }
+func (th *thread) SinceStart(i int) time.Duration { return us(th.msgs[i].at - th.at) }
 
 // teamScan is one team's part of a group's scan.
 type teamScan struct {
@@ -53,7 +59,6 @@ type groupScan struct {
 	teams  map[string]*teamScan
 	strs   map[string]string
 	w      time.Duration
-	buf    []int // scratch for nextOutbound
 	result map[scopeKey]*analytics.Metrics
 	// sketches asks for each scope's ActiveSketch (AggregateRequest.Sketches).
 	sketches bool
@@ -111,8 +116,8 @@ func (g *groupScan) scopes(team, acct string) (*analytics.Metrics, *analytics.Me
 // aggregateThreads computes the message and conversation metrics of a
 // group into res: it reads the scan range with scanSQL, looks up the
 // contacts of the active conversations created outside it with lookupSQL,
-// and orders and walks each conversation's messages in Go, as
-// analytics.ComputeMetrics does.
+// and orders each conversation's messages and walks them with store.Walk,
+// as store.ComputeMetrics does.
 func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, sketches bool) error {
 	g := &groupScan{teams: map[string]*teamScan{}, strs: map[string]string{}, w: w, result: res, sketches: sketches}
 	var team, conv, acct sql.RawBytes
@@ -183,7 +188,7 @@ func (s *Store) lookupContacts(ctx context.Context, tx txQuerier, g *groupScan) 
 }
 
 // compareScanMsgs orders a conversation's messages by (created_at, id),
-// IDs in byte order, as analytics.CompareMessages does.
+// IDs in byte order, as store.CompareMessages does.
 func compareScanMsgs(a, b scanMsg) int {
 	switch {
 	case a.at < b.at:
@@ -204,93 +209,65 @@ func (g *groupScan) count(t *teamScan) {
 		tw, ac := g.scopes(t.id, x.acct)
 		countPlain(tw, ac, x.flags)
 	}
-	w := g.w
 	for _, th := range t.threads {
 		isNew := th.created && th.flags&flagInPeriod != 0
 		if !th.active && !isNew {
 			continue
 		}
-		msgs := th.msgs
-		slices.SortFunc(msgs, compareScanMsgs)
-		next := g.nextOutbound(msgs)
-		// responseTime is the time from msgs[j] to the next outbound
-		// message, if it comes within w, in whole ms.
-		responseTime := func(j int) (time.Duration, bool) {
-			k := next[j]
-			if k < 0 {
-				return 0, false
-			}
-			d := us(msgs[k].at - msgs[j].at)
-			if d > w {
-				return 0, false
-			}
-			return d.Truncate(time.Millisecond), true
+		slices.SortFunc(th.msgs, compareScanMsgs)
+		if th.active {
+			g.countPeriod(t.id, th)
 		}
-		for j, x := range msgs {
-			if x.flags&flagInPeriod == 0 {
-				continue
-			}
-			tw, ac := g.scopes(t.id, x.acct)
-			countPlain(tw, ac, x.flags)
-			if x.flags&flagInbound == 0 {
-				if j+1 < len(msgs) && msgs[j+1].flags&flagInbound != 0 && us(msgs[j+1].at-x.at) <= w {
-					tw.Messages.Replied++
-					if ac != nil {
-						ac.Messages.Replied++
-					}
-				}
-				continue
-			}
-			if j > 0 && msgs[j-1].flags&flagInbound != 0 && us(x.at-msgs[j-1].at) <= w {
-				continue // same customer turn as the previous inbound message
-			}
-			d, ok := responseTime(j)
-			for _, m := range [2]*analytics.Metrics{tw, ac} {
-				if m == nil {
-					continue
-				}
-				cv := &m.Conversations
-				if ok {
-					cv.ResponseCount++
-					cv.ResponseTimeMs += d.Milliseconds()
-					cv.Histogram.Observe(d)
-				} else {
-					cv.Unanswered++
-				}
-			}
+		if isNew {
+			g.countNew(t.id, th)
 		}
-		if !isNew {
+	}
+}
+
+// countPeriod adds the messages of th created in the period, with their
+// replies, customer turns and response times, to the scopes of team.
+func (g *groupScan) countPeriod(team string, th *thread) {
+	lo, hi := 0, len(th.msgs)
+	for lo < hi && th.msgs[lo].flags&flagInPeriod == 0 {
+		lo++
+	}
+	for hi > lo && th.msgs[hi-1].flags&flagInPeriod == 0 {
+		hi--
+	}
+	store.Walk(th, lo, hi, g.w, func(s store.Step) {
+		x := &th.msgs[s.Index]
+		if x.flags&flagInPeriod == 0 {
+			return
+		}
+		tw, ac := g.scopes(team, x.acct)
+		countPlain(tw, ac, x.flags)
+		s.AddTo(tw)
+		if ac != nil {
+			s.AddTo(ac)
+		}
+	})
+}
+
+// countNew adds conversation th, created in the period, with its first
+// response, to the scopes of team.
+func (g *groupScan) countNew(team string, th *thread) {
+	d, answered := store.FirstResponse(th, g.w)
+	tw, ac := g.scopes(team, th.acct)
+	for _, m := range [2]*analytics.Metrics{tw, ac} {
+		if m == nil {
 			continue
 		}
-		tw, ac := g.scopes(t.id, th.acct)
-		var d time.Duration
-		answered := false
-		for j, x := range msgs {
-			if x.at < th.at || x.flags&flagInbound == 0 {
-				continue
-			}
-			if us(x.at-th.at) >= w {
-				break
-			}
-			d, answered = responseTime(j)
-			break
+		cv := &m.Conversations
+		cv.Total++
+		if th.flags&flagOpen != 0 {
+			cv.Open++
 		}
-		for _, m := range [2]*analytics.Metrics{tw, ac} {
-			if m == nil {
-				continue
-			}
-			cv := &m.Conversations
-			cv.Total++
-			if th.flags&flagOpen != 0 {
-				cv.Open++
-			}
-			if th.flags&flagClosed != 0 {
-				cv.Closed++
-			}
-			if answered {
-				cv.FirstResponseCount++
-				cv.FirstResponseTimeMs += d.Milliseconds()
-			}
+		if th.flags&flagClosed != 0 {
+			cv.Closed++
+		}
+		if answered {
+			cv.FirstResponseCount++
+			cv.FirstResponseTimeMs += d.Milliseconds()
 		}
 	}
 }
@@ -325,22 +302,6 @@ func countPlain(tw, ac *analytics.Metrics, flags uint16) {
 			msg.Unmapped++
 		}
 	}
-}
-
-// nextOutbound returns, for each position j of msgs, the index of the
-// first outbound message after j, or -1. The slice is reused by the next
-// call.
-func (g *groupScan) nextOutbound(msgs []scanMsg) []int {
-	next := slices.Grow(g.buf[:0], len(msgs))[:len(msgs)]
-	g.buf = next
-	n := -1
-	for j := len(msgs) - 1; j >= 0; j-- {
-		next[j] = n
-		if msgs[j].flags&flagInbound == 0 {
-			n = j
-		}
-	}
-	return next
 }
 
 // activeContacts sets contacts.active of every scope of the group: the

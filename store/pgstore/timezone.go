@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // checkDefaultTimeZone checks that t.DefaultTimeZone, when set, is a zone
@@ -15,10 +15,10 @@ func checkDefaultTimeZone(t *TeamsTable) error {
 		return nil
 	}
 	if strings.IndexByte(z, 0) >= 0 {
-		return analytics.InvalidArgument("Config.Source.Teams.DefaultTimeZone", "contains a NUL byte")
+		return store.InvalidArgument("Config.Source.Teams.DefaultTimeZone", "contains a NUL byte")
 	}
 	if _, err := time.LoadLocation(z); err != nil {
-		return analytics.InvalidArgument("Config.Source.Teams.DefaultTimeZone", "%q is not a time zone: %v", z, err)
+		return store.InvalidArgument("Config.Source.Teams.DefaultTimeZone", "%q is not a time zone: %v", z, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // validate checks a Config that has its defaults, and returns a
@@ -35,16 +36,16 @@ func (c *Config) problems() []error {
 func (c *Config) settingProblems() []error {
 	var problems []error
 	if c.Clock != nil && isNilClock(c.Clock) {
-		problems = append(problems, analytics.InvalidArgument("Config.Clock", "is a nil %T; build it first, or leave the field nil", c.Clock))
+		problems = append(problems, store.InvalidArgument("Config.Clock", "is a nil %T; build it first, or leave the field nil", c.Clock))
 	}
 	if c.UpsertBatchSize < 0 {
-		problems = append(problems, analytics.InvalidArgument("Config.UpsertBatchSize", "must not be negative, got %d", c.UpsertBatchSize))
+		problems = append(problems, store.InvalidArgument("Config.UpsertBatchSize", "must not be negative, got %d", c.UpsertBatchSize))
 	}
 	if !workMemRE.MatchString(c.AggregateWorkMem) {
-		problems = append(problems, analytics.InvalidArgument("Config.AggregateWorkMem", "%q is not a memory size such as \"64MB\"", c.AggregateWorkMem))
+		problems = append(problems, store.InvalidArgument("Config.AggregateWorkMem", "%q is not a memory size such as \"64MB\"", c.AggregateWorkMem))
 	}
 	if c.AggregateParallelism < 0 {
-		problems = append(problems, analytics.InvalidArgument("Config.AggregateParallelism", "must not be negative, got %d", c.AggregateParallelism))
+		problems = append(problems, store.InvalidArgument("Config.AggregateParallelism", "must not be negative, got %d", c.AggregateParallelism))
 	}
 	return problems
 }
@@ -155,7 +156,7 @@ func (s *Source) listProblems() []error {
 		for i, set := range sets {
 			for _, v := range set {
 				if f, ok := seen[v]; ok && f != fields[i] {
-					problems = append(problems, analytics.InvalidArgument(group, "value %q is in both %s and %s", v, f, fields[i]))
+					problems = append(problems, store.InvalidArgument(group, "value %q is in both %s and %s", v, f, fields[i]))
 					continue
 				}
 				seen[v] = fields[i]
@@ -182,7 +183,7 @@ func dropNUL(field string, list *[]string) []error {
 	kept := (*list)[:0:0]
 	for i, v := range *list {
 		if strings.IndexByte(v, 0) >= 0 {
-			problems = append(problems, analytics.InvalidArgument(fmt.Sprintf("%s[%d]", field, i), "contains a NUL byte"))
+			problems = append(problems, store.InvalidArgument(fmt.Sprintf("%s[%d]", field, i), "contains a NUL byte"))
 			continue
 		}
 		kept = append(kept, v)
@@ -195,10 +196,10 @@ func dropNUL(field string, list *[]string) []error {
 
 func checkIdent(field, v string) error {
 	if len(v) > maxIdentLen {
-		return analytics.InvalidArgument(field, "identifier %q is longer than %d bytes", v, maxIdentLen)
+		return store.InvalidArgument(field, "identifier %q is longer than %d bytes", v, maxIdentLen)
 	}
 	if !identRE.MatchString(v) {
-		return analytics.InvalidArgument(field, "%q is not an identifier of the form [A-Za-z_][A-Za-z0-9_]*", v)
+		return store.InvalidArgument(field, "%q is not an identifier of the form [A-Za-z_][A-Za-z0-9_]*", v)
 	}
 	return nil
 }

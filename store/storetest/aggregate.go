@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 var aggregateTests = []subtest{
@@ -45,99 +46,147 @@ func merge(ds ...Dataset) Dataset {
 // conversation's, with no conversation or a conversation that does not
 // exist. The same seed gives the same dataset.
 func generated(seed uint64) Dataset {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	start := ts("2026-02-16T00:00:00.000Z")
-	const span = 8 * 7 * 24 * time.Hour
-	randTime := func(from time.Time, d time.Duration) time.Time {
-		return from.Add(time.Duration(r.Int64N(int64(d/time.Millisecond))) * time.Millisecond)
+	g := &generator{
+		r:     rand.New(rand.NewPCG(seed, 0x5eed)),
+		start: ts("2026-02-16T00:00:00.000Z"),
 	}
-	pick := func(xs ...string) string { return xs[r.IntN(len(xs))] }
-	var d Dataset
 	for _, team := range []struct{ id, zone string }{
 		{"gen-kolkata", "Asia/Kolkata"}, {"gen-new-york", "America/New_York"}, {"gen-berlin", "Europe/Berlin"},
 	} {
-		T := team.id
-		accounts := []string{T + "-wa2", T + "-wa1"}
-		d.Teams = append(d.Teams, analytics.Team{ID: T, TimeZone: team.zone, AccountIDs: accounts})
-		account := func() string {
-			if r.IntN(8) == 0 {
-				return ""
-			}
-			return accounts[r.IntN(len(accounts))]
+		t := &genTeam{generator: g, id: team.id, accounts: []string{team.id + "-wa2", team.id + "-wa1"}}
+		g.d.Teams = append(g.d.Teams, analytics.Team{ID: t.id, TimeZone: team.zone, AccountIDs: t.accounts})
+		t.contacts()
+		t.conversations()
+		t.looseMessages()
+		t.campaigns()
+	}
+	return g.d
+}
+
+// genSpan is how long generated's activity runs from its start.
+const genSpan = 8 * 7 * 24 * time.Hour
+
+// generator is generated's state: its random source and the dataset so far.
+type generator struct {
+	r     *rand.Rand
+	start time.Time
+	d     Dataset
+}
+
+// randTime returns a random instant in [from, from+d), in whole ms.
+func (g *generator) randTime(from time.Time, d time.Duration) time.Time {
+	return from.Add(time.Duration(g.r.Int64N(int64(d/time.Millisecond))) * time.Millisecond)
+}
+
+// pick returns one of xs at random.
+func (g *generator) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
+
+// genContacts is the number of contacts of each generated team.
+const genContacts = 30
+
+// genTeam generates one team's activity.
+type genTeam struct {
+	*generator
+	id       string
+	accounts []string
+	mid      int // the number of the next message
+}
+
+// account returns one of the team's accounts, or "" one time in 8.
+func (t *genTeam) account() string {
+	if t.r.IntN(8) == 0 {
+		return ""
+	}
+	return t.accounts[t.r.IntN(len(t.accounts))]
+}
+
+// contacts adds the team's contacts, some created before the start.
+func (t *genTeam) contacts() {
+	a := &t.d.Activity
+	for i := range genContacts {
+		a.Contacts = append(a.Contacts, store.Contact{
+			ID: fmt.Sprintf("%s-c%d", t.id, i), TeamID: t.id,
+			CreatedAt:       t.randTime(t.start.Add(-14*24*time.Hour), genSpan),
+			Blocked:         t.r.IntN(5) == 0,
+			EngagementScore: float64(t.r.IntN(100_001)) / 1000, // three decimals, 0–100
+		})
+	}
+}
+
+// message adds a message of conversation conv on account acc at at.
+func (t *genTeam) message(conv, acc string, at time.Time) {
+	t.d.Activity.Messages = append(t.d.Activity.Messages, store.Message{
+		ID: fmt.Sprintf("%s-m%04d", t.id, t.mid), TeamID: t.id, AccountID: acc, ConversationID: conv,
+		Status:  t.pick("sent", "delivered", "read", "read", "failed", "pending", "received"),
+		Inbound: t.r.IntN(2) == 0, CreatedAt: at,
+	})
+	t.mid++
+}
+
+// conversations adds the team's conversations with their messages: gaps of
+// exactly the reply window, a millisecond more, none, or random.
+func (t *genTeam) conversations() {
+	for i := range 40 {
+		c := store.Conversation{
+			ID: fmt.Sprintf("%s-k%d", t.id, i), TeamID: t.id, AccountID: t.account(),
+			Status:    t.pick("open", "closed", "pending"),
+			CreatedAt: t.randTime(t.start, genSpan),
 		}
-		a := &d.Activity
-		const contacts = 30
-		for i := range contacts {
-			a.Contacts = append(a.Contacts, analytics.Contact{
-				ID: fmt.Sprintf("%s-c%d", T, i), TeamID: T,
-				CreatedAt:       randTime(start.Add(-14*24*time.Hour), span),
-				Blocked:         r.IntN(5) == 0,
-				EngagementScore: float64(r.IntN(100_001)) / 1000, // three decimals, 0–100
-			})
+		if t.r.IntN(20) != 0 {
+			c.ContactID = fmt.Sprintf("%s-c%d", t.id, t.r.IntN(genContacts))
 		}
-		mid := 0
-		newMsg := func(conv, acc string, at time.Time) {
-			a.Messages = append(a.Messages, analytics.Message{
-				ID: fmt.Sprintf("%s-m%04d", T, mid), TeamID: T, AccountID: acc, ConversationID: conv,
-				Status:  pick("sent", "delivered", "read", "read", "failed", "pending", "received"),
-				Inbound: r.IntN(2) == 0, CreatedAt: at,
-			})
-			mid++
+		t.d.Activity.Conversations = append(t.d.Activity.Conversations, c)
+		at := c.CreatedAt
+		if t.r.IntN(10) == 0 {
+			at = at.Add(-time.Hour) // a message older than its conversation
 		}
-		for i := range 40 {
-			c := analytics.Conversation{
-				ID: fmt.Sprintf("%s-k%d", T, i), TeamID: T, AccountID: account(),
-				Status:    pick("open", "closed", "pending"),
-				CreatedAt: randTime(start, span),
+		for range t.r.IntN(12) {
+			acc := c.AccountID
+			if t.r.IntN(20) == 0 {
+				acc = t.account()
 			}
-			if r.IntN(20) != 0 {
-				c.ContactID = fmt.Sprintf("%s-c%d", T, r.IntN(contacts))
+			t.message(c.ID, acc, at)
+			switch t.r.IntN(10) {
+			case 0:
+				at = at.Add(analytics.DefaultReplyWindow) // exactly the window
+			case 1:
+				at = at.Add(analytics.DefaultReplyWindow + time.Millisecond)
+			case 2:
+				// the same instant: order by ID
+			case 3, 4:
+				at = t.randTime(at, 30*time.Hour)
+			default:
+				at = t.randTime(at, 20*time.Minute)
 			}
-			a.Conversations = append(a.Conversations, c)
-			at := c.CreatedAt
-			if r.IntN(10) == 0 {
-				at = at.Add(-time.Hour) // a message older than its conversation
-			}
-			for range r.IntN(12) {
-				acc := c.AccountID
-				if r.IntN(20) == 0 {
-					acc = account()
-				}
-				newMsg(c.ID, acc, at)
-				switch r.IntN(10) {
-				case 0:
-					at = at.Add(analytics.DefaultReplyWindow) // exactly the window
-				case 1:
-					at = at.Add(analytics.DefaultReplyWindow + time.Millisecond)
-				case 2:
-					// the same instant: order by ID
-				case 3, 4:
-					at = randTime(at, 30*time.Hour)
-				default:
-					at = randTime(at, 20*time.Minute)
-				}
-			}
-		}
-		for range 30 {
-			conv := ""
-			if r.IntN(5) == 0 {
-				conv = T + "-missing" // a conversation the team does not have
-			}
-			newMsg(conv, account(), randTime(start, span))
-		}
-		for i := range 10 {
-			sent := r.Int64N(1000)
-			delivered := r.Int64N(sent + 1)
-			a.Campaigns = append(a.Campaigns, analytics.Campaign{
-				ID: fmt.Sprintf("%s-p%d", T, i), TeamID: T, AccountID: account(),
-				Status:          pick("Running", "Completed", "Failed", "Draft"),
-				TotalRecipients: sent + r.Int64N(100), MessagesSent: sent,
-				MessagesDelivered: delivered, MessagesRead: r.Int64N(delivered + 1),
-				CreatedAt: randTime(start, span),
-			})
 		}
 	}
-	return d
+}
+
+// looseMessages adds messages with no conversation or one the team does
+// not have.
+func (t *genTeam) looseMessages() {
+	for range 30 {
+		conv := ""
+		if t.r.IntN(5) == 0 {
+			conv = t.id + "-missing" // a conversation the team does not have
+		}
+		t.message(conv, t.account(), t.randTime(t.start, genSpan))
+	}
+}
+
+// campaigns adds the team's campaigns.
+func (t *genTeam) campaigns() {
+	for i := range 10 {
+		sent := t.r.Int64N(1000)
+		delivered := t.r.Int64N(sent + 1)
+		t.d.Activity.Campaigns = append(t.d.Activity.Campaigns, store.Campaign{
+			ID: fmt.Sprintf("%s-p%d", t.id, i), TeamID: t.id, AccountID: t.account(),
+			Status:          t.pick("Running", "Completed", "Failed", "Draft"),
+			TotalRecipients: sent + t.r.Int64N(100), MessagesSent: sent,
+			MessagesDelivered: delivered, MessagesRead: t.r.Int64N(delivered + 1),
+			CreatedAt: t.randTime(t.start, genSpan),
+		})
+	}
 }
 
 // items returns, for every team of d, each scope (team-wide, each account
@@ -181,7 +230,7 @@ func testMatchesComputeMetrics(t *testing.T, open Open) {
 	s := open(t, d)
 	for _, window := range []time.Duration{0, time.Hour} {
 		req := analytics.AggregateRequest{Items: items(t, d), ReplyWindow: window}
-		want, err := analytics.ComputeMetrics(&d.Activity, req)
+		want, err := store.ComputeMetrics(&d.Activity, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,7 +260,7 @@ func testAggregateSketches(t *testing.T, open Open) {
 	s := open(t, d)
 	its := append(items(t, d), analytics.ScopePeriod{Scope: analytics.TeamScope("quiet"), Period: period(analytics.Daily, "2026-03-10", "Europe/Berlin")})
 	req := analytics.AggregateRequest{Items: its, Sketches: true}
-	want, err := analytics.ComputeMetrics(&d.Activity, req)
+	want, err := store.ComputeMetrics(&d.Activity, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +319,7 @@ func testNoActivity(t *testing.T, open Open) {
 	}}
 	got := aggregate(t, s, req)
 	for i, it := range req.Items {
-		want := analytics.Metrics{Period: rangeOf(it.Period)}
+		want := analytics.Metrics{Range: rangeOf(it.Period)}
 		if d := diff(want, got[i]); d != "" {
 			t.Errorf("Aggregate %s: want zero counts (-want +got):\n%s", describe(it), d)
 		}
@@ -291,9 +340,9 @@ func testInvalidAggregate(t *testing.T, open Open) {
 	}{
 		{"empty team", analytics.AggregateRequest{Items: []analytics.ScopePeriod{ok, {Period: day}}}},
 		{"team ID of 1025 bytes", analytics.AggregateRequest{Items: []analytics.ScopePeriod{
-			{Scope: analytics.TeamScope(strings.Repeat("t", analytics.MaxIDLength+1)), Period: day}}}},
+			{Scope: analytics.TeamScope(strings.Repeat("t", maxIDLength+1)), Period: day}}}},
 		{"account ID of 1025 bytes", analytics.AggregateRequest{Items: []analytics.ScopePeriod{
-			{Scope: analytics.AccountScope("acme", strings.Repeat("a", analytics.MaxIDLength+1)), Period: day}}}},
+			{Scope: analytics.AccountScope("acme", strings.Repeat("a", maxIDLength+1)), Period: day}}}},
 		{"empty period", analytics.AggregateRequest{Items: []analytics.ScopePeriod{
 			{Scope: ok.Scope, Period: analytics.Period{Type: analytics.Daily, Start: day.Start, End: day.Start, Date: day.Date}}}}},
 		{"reversed period", analytics.AggregateRequest{Items: []analytics.ScopePeriod{

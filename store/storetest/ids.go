@@ -21,10 +21,14 @@ var contextTests = []subtest{
 	{"Canceled", testCanceled},
 }
 
+// maxIDLength is the longest ID, in bytes, that analytics.ValidateID
+// accepts.
+const maxIDLength = 1024
+
 // oddIDs are team IDs that break naive SQL: quotes, statement separators,
 // LIKE wildcards next to IDs they would match ("pct%" matches "pctX"),
 // backslashes, control characters, padding, non-ASCII, and one ID of
-// exactly MaxIDLength bytes made of two-byte runes.
+// exactly maxIDLength bytes made of two-byte runes.
 func oddIDs() []string {
 	return []string{
 		`it's "quoted"`,
@@ -35,15 +39,15 @@ func oddIDs() []string {
 		"équipe-東京-🚀",
 		"tab\tand\nnewline",
 		" padded ",
-		strings.Repeat("é", analytics.MaxIDLength/2),
+		strings.Repeat("é", maxIDLength/2),
 	}
 }
 
 // oddAccount is the one account of the team oddIDs()[i]; the last is
-// MaxIDLength bytes long.
+// maxIDLength bytes long.
 func oddAccount(i int) string {
 	if i == len(oddIDs())-1 {
-		return strings.Repeat("ü", analytics.MaxIDLength/2-2) + `%_\'`
+		return strings.Repeat("ü", maxIDLength/2-2) + `%_\'`
 	}
 	return fmt.Sprintf(`acc'%%_\%d "x"`, i)
 }
@@ -125,7 +129,7 @@ func testIDsRoundTrip(t *testing.T, open Open) {
 		for j, sc := range team.Scopes() {
 			id := fmt.Sprintf(`snap'%d;%d%%_\"`, i, j)
 			if i == len(d.Teams)-1 && j == 0 {
-				id = strings.Repeat("ß", analytics.MaxIDLength/2)
+				id = strings.Repeat("ß", maxIDLength/2)
 			}
 			snaps = append(snaps, snap(sc, analytics.Daily, "2026-03-10", "UTC", int64(10*i+j), id, created))
 		}
@@ -147,7 +151,7 @@ func testIDsTooLong(t *testing.T, open Open) {
 	d := oddDataset()
 	s := open(t, d)
 	ctx := context.Background()
-	long := strings.Repeat("é", analytics.MaxIDLength/2) + "x" // 1025 bytes
+	long := strings.Repeat("é", maxIDLength/2) + "x" // 1025 bytes
 	_, err := s.Team(ctx, long)
 	wantErr(t, "Team with a 1025-byte ID", err, analytics.ErrInvalidArgument)
 

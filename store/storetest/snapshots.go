@@ -37,7 +37,7 @@ func snapTeams() Dataset {
 // that snapshots with different n differ in many fields.
 func sampleMetrics(p analytics.Period, n int64) analytics.Metrics {
 	m := analytics.Metrics{
-		Period:      rangeOf(p),
+		Range:       rangeOf(p),
 		GeneratedAt: p.End.Add(2*time.Hour + 123*time.Millisecond),
 		Messages: analytics.MessageMetrics{Total: 10 + n, Sent: 8, Delivered: 6, Read: 3, Failed: 1,
 			Replied: 2, Inbound: 4, Outbound: 6 + n},
@@ -277,7 +277,7 @@ func testUpsertAllOrNothing(t *testing.T, open Open) {
 	created := ts("2026-03-11T02:00:00.000Z")
 	v1 := snap(analytics.TeamScope("snap"), analytics.Daily, "2026-03-10", "UTC", 1, "v1", created)
 	upsert(t, s, v1)
-	long := strings.Repeat("x", analytics.MaxIDLength+1)
+	long := strings.Repeat("x", maxIDLength+1)
 	bad := func(f func(*analytics.Snapshot)) analytics.Snapshot {
 		b := snap(analytics.AccountScope("snap", "snap-acc-2"), analytics.Daily, "2026-03-11", "UTC", 9, "", created)
 		f(&b)

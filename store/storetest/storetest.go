@@ -14,7 +14,7 @@
 // window, customer turns and response times, first responses, time-zone day
 // boundaries and daylight-saving days, team-wide and per-account scopes,
 // tenants that reuse each other's IDs, campaigns, contacts) and against
-// analytics.ComputeMetrics on generated activity, and the snapshot upsert
+// store.ComputeMetrics on generated activity, and the snapshot upsert
 // and query rules (replacement keeping the ID, idempotence, concurrent
 // upserts of one key, all-or-nothing batches, date order and limits, IDs
 // that need quoting). A store that implements scheduler.JobRunStore is
@@ -45,6 +45,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // Dataset is what a store under test must hold: the teams (with their time
@@ -59,7 +60,7 @@ import (
 // across teams, so a store must key those records by team as well.
 type Dataset struct {
 	Teams    []analytics.Team
-	Activity analytics.Activity
+	Activity store.Activity
 }
 
 // Open returns a fresh Store holding exactly d (a new Postgres schema, a new
@@ -112,7 +113,7 @@ func ts(s string) time.Time {
 }
 
 func mustLoc(name string) *time.Location {
-	loc, err := analytics.LoadLocation(name)
+	loc, err := analytics.Team{TimeZone: name}.Location()
 	if err != nil {
 		panic(err)
 	}

@@ -1,4 +1,4 @@
-package analytics
+package store
 
 import "time"
 
@@ -56,7 +56,8 @@ type Contact struct {
 	Blocked         bool
 	LastContactedAt time.Time // zero: never contacted
 	// EngagementScore is the host's stored score, 0–100 (see
-	// ContactEngagementScore). Metrics sum it in hundredths of a point.
+	// analytics.ContactEngagementScore). Metrics sum it in hundredths of a
+	// point (ScoreCenti).
 	EngagementScore float64
 }
 

@@ -1,4 +1,4 @@
-package analytics_test
+package store_test
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // randomActivity returns seeded random activity of four teams (UTC,
@@ -20,7 +21,7 @@ import (
 // Berlin. Conversations are often created long after their contact, so that
 // contacts join account scopes later than they are created; message gaps
 // straddle the reply window and day boundaries.
-func randomActivity(seed uint64) ([]analytics.Team, *analytics.Activity) {
+func randomActivity(seed uint64) ([]analytics.Team, *store.Activity) {
 	r := rand.New(rand.NewPCG(seed, 42))
 	windows := []struct {
 		start time.Time
@@ -40,7 +41,7 @@ func randomActivity(seed uint64) ([]analytics.Team, *analytics.Activity) {
 		{ID: "nyc", TimeZone: "America/New_York", AccountIDs: []string{"nyc-1"}},
 		{ID: "ber", TimeZone: "Europe/Berlin", AccountIDs: []string{"ber-1", "ber-2"}},
 	}
-	a := &analytics.Activity{}
+	a := &store.Activity{}
 	for _, team := range teams {
 		account := func() string {
 			if r.IntN(6) == 0 {
@@ -50,14 +51,14 @@ func randomActivity(seed uint64) ([]analytics.Team, *analytics.Activity) {
 		}
 		const contacts = 60
 		for i := range contacts {
-			a.Contacts = append(a.Contacts, analytics.Contact{
+			a.Contacts = append(a.Contacts, store.Contact{
 				ID: fmt.Sprintf("c%d", i), TeamID: team.ID, CreatedAt: randTime().Add(-10 * 24 * time.Hour),
 				Blocked: r.IntN(4) == 0, EngagementScore: r.Float64()*110 - 5,
 			})
 		}
 		n := 0
 		for i := range 120 {
-			c := analytics.Conversation{
+			c := store.Conversation{
 				ID: fmt.Sprintf("k%d", i), TeamID: team.ID, AccountID: account(),
 				Status: pick("open", "closed", "other"), CreatedAt: randTime(),
 			}
@@ -71,7 +72,7 @@ func randomActivity(seed uint64) ([]analytics.Team, *analytics.Activity) {
 				if r.IntN(15) == 0 {
 					acc = account()
 				}
-				a.Messages = append(a.Messages, analytics.Message{
+				a.Messages = append(a.Messages, store.Message{
 					ID: fmt.Sprintf("m%d", n), TeamID: team.ID, AccountID: acc, ConversationID: c.ID,
 					Status:  pick("sent", "delivered", "read", "failed", "pending"),
 					Inbound: r.IntN(2) == 0, CreatedAt: at,
@@ -91,7 +92,7 @@ func randomActivity(seed uint64) ([]analytics.Team, *analytics.Activity) {
 			}
 		}
 		for range 80 {
-			a.Messages = append(a.Messages, analytics.Message{
+			a.Messages = append(a.Messages, store.Message{
 				ID: fmt.Sprintf("m%d", n), TeamID: team.ID, AccountID: account(),
 				Status: pick("sent", "read", "failed"), Inbound: r.IntN(2) == 0, CreatedAt: randTime(),
 			})
@@ -100,7 +101,7 @@ func randomActivity(seed uint64) ([]analytics.Team, *analytics.Activity) {
 		for i := range 30 {
 			sent := r.Int64N(500)
 			del := r.Int64N(sent + 1)
-			a.Campaigns = append(a.Campaigns, analytics.Campaign{
+			a.Campaigns = append(a.Campaigns, store.Campaign{
 				ID: fmt.Sprintf("p%d", i), TeamID: team.ID, AccountID: account(),
 				Status: pick("Running", "Completed", "Failed", "Draft"), TotalRecipients: sent + 5,
 				MessagesSent: sent, MessagesDelivered: del, MessagesRead: r.Int64N(del + 1), CreatedAt: randTime(),
@@ -178,7 +179,7 @@ func TestMergeDaysEqualsPeriod(t *testing.T) {
 		req.Items = append(req.Items, ru.whole)
 		req.Items = append(req.Items, ru.parts...)
 	}
-	ms, err := analytics.ComputeMetrics(a, req)
+	ms, err := store.ComputeMetrics(a, req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,7 @@ func TestMergeDaysEqualsPeriod(t *testing.T) {
 
 // countCreatedIn counts the contacts of sp's team created in sp's period
 // that have a conversation on sp's account.
-func countCreatedIn(a *analytics.Activity, sp analytics.ScopePeriod) int64 {
+func countCreatedIn(a *store.Activity, sp analytics.ScopePeriod) int64 {
 	on := map[string]bool{}
 	for _, c := range a.Conversations {
 		if c.TeamID == sp.Scope.TeamID && c.AccountID == sp.Scope.AccountID && c.CreatedAt.Before(sp.Period.End) {
@@ -260,15 +261,15 @@ func TestComputeMetricsArguments(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No activity at all gives zero counts over the item's period.
-	ms, err := analytics.ComputeMetrics(nil, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: analytics.TeamScope("t"), Period: p}}})
+	ms, err := store.ComputeMetrics(nil, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Scope: analytics.TeamScope("t"), Period: p}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := analytics.Metrics{Period: analytics.Range{Start: p.Start, End: p.End}}
+	want := analytics.Metrics{Range: analytics.Range{Start: p.Start, End: p.End}}
 	if d := cmp.Diff([]analytics.Metrics{want}, ms); d != "" {
 		t.Errorf("ComputeMetrics(nil) (-want +got):\n%s", d)
 	}
-	_, err = analytics.ComputeMetrics(nil, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Period: p}}})
+	_, err = store.ComputeMetrics(nil, analytics.AggregateRequest{Items: []analytics.ScopePeriod{{Period: p}}})
 	var fe *analytics.FieldError
 	if !errors.As(err, &fe) || fe.Field != "Items[0].Scope.TeamID" {
 		t.Errorf("ComputeMetrics with no team: %v, want a FieldError naming Items[0].Scope.TeamID", err)
@@ -306,7 +307,7 @@ func TestScoreCenti(t *testing.T) {
 		{math.NaN(), 0},
 	}
 	for _, tt := range tests {
-		if got := analytics.ScoreCenti(tt.score); got != tt.want {
+		if got := store.ScoreCenti(tt.score); got != tt.want {
 			t.Errorf("ScoreCenti(%v) = %d, want %d", tt.score, got, tt.want)
 		}
 	}

@@ -1,4 +1,4 @@
-package analytics_test
+package store_test
 
 import (
 	"encoding/hex"
@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // randomMetrics returns consistent metrics (they pass Validate) with
@@ -36,7 +37,7 @@ func randomMetrics(r *rand.Rand) analytics.Metrics {
 	}
 	zone := time.FixedZone("", (r.IntN(57)-24)*15*60)
 	start := time.Date(2020+r.IntN(10), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, zone)
-	m := analytics.Metrics{Period: analytics.Range{Start: start, End: start.AddDate(0, 0, 1+r.IntN(31))}}
+	m := analytics.Metrics{Range: analytics.Range{Start: start, End: start.AddDate(0, 0, 1+r.IntN(31))}}
 	if r.IntN(2) == 0 {
 		m.GeneratedAt = start.Add(time.Duration(r.Int64N(int64(60 * 24 * time.Hour))))
 	}
@@ -84,7 +85,7 @@ func TestMetricsBinaryMatchesJSON(t *testing.T) {
 		if err := m.Validate(); err != nil {
 			t.Fatalf("randomMetrics made invalid metrics: %v", err)
 		}
-		b, err := analytics.AppendMetricsBinary(nil, m)
+		b, err := store.AppendMetricsBinary(nil, m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,11 +94,11 @@ func TestMetricsBinaryMatchesJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		binBytes, jsonBytes = binBytes+len(b), jsonBytes+len(js)
-		fromJSON, err := analytics.DecodeMetrics(js)
+		fromJSON, err := store.DecodeMetrics(js)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := analytics.DecodeMetricsBinary(b)
+		got, err := store.DecodeMetricsBinary(b)
 		if err != nil {
 			t.Fatalf("%d: DecodeMetricsBinary: %v", i, err)
 		}
@@ -121,16 +122,16 @@ func TestMetricsBinaryMatchesJSON(t *testing.T) {
 func TestMetricsBinaryCorrupt(t *testing.T) {
 	t.Parallel()
 	m := randomMetrics(rand.New(rand.NewPCG(13, 14)))
-	good, err := analytics.AppendMetricsBinary(nil, m)
+	good, err := store.AppendMetricsBinary(nil, m)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bad := m
 	bad.Messages.Read = bad.Messages.Delivered + 1
-	inconsistent, _ := analytics.AppendMetricsBinary(nil, bad)
+	inconsistent, _ := store.AppendMetricsBinary(nil, bad)
 	empty := m
-	empty.Period.End = empty.Period.Start
-	emptyPeriod, _ := analytics.AppendMetricsBinary(nil, empty)
+	empty.Range.End = empty.Range.Start
+	emptyPeriod, _ := store.AppendMetricsBinary(nil, empty)
 	for name, b := range map[string][]byte{
 		"empty":          nil,
 		"version 0":      append([]byte{0}, good[1:]...),
@@ -146,13 +147,13 @@ func TestMetricsBinaryCorrupt(t *testing.T) {
 		"JSON":           validMetricsJSON(t),
 		"overlong count": append(append([]byte(nil), good[:len(good)-1]...), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01),
 	} {
-		if got, err := analytics.DecodeMetricsBinary(b); !errors.Is(err, analytics.ErrCorrupt) || got != (analytics.Metrics{}) {
+		if got, err := store.DecodeMetricsBinary(b); !errors.Is(err, analytics.ErrCorrupt) || got != (analytics.Metrics{}) {
 			t.Errorf("%s: DecodeMetricsBinary(%x) = %v, %v; want zero metrics and ErrCorrupt", name, b, got.Messages, err)
 		}
 	}
 	far := m
 	far.GeneratedAt = time.Now().In(time.FixedZone("", 25*3600))
-	if _, err := analytics.AppendMetricsBinary(nil, far); !errors.Is(err, analytics.ErrInvalidArgument) {
+	if _, err := store.AppendMetricsBinary(nil, far); !errors.Is(err, analytics.ErrInvalidArgument) {
 		t.Errorf("a 25-hour offset: %v, want ErrInvalidArgument", err)
 	}
 }
@@ -171,14 +172,14 @@ func TestMetricsBinaryVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 	var m analytics.Metrics
-	m.Period.Start, m.Period.End = p.Start, p.End
+	m.Range.Start, m.Range.End = p.Start, p.End
 	m.GeneratedAt = p.End.Add(2*time.Hour + 123456789)
 	m.Messages.Total, m.Messages.Outbound, m.Messages.Inbound, m.Messages.Sent, m.Messages.Delivered = 300, 200, 100, 190, 150
 	m.Conversations.Total, m.Conversations.Open = 40, 7
 	m.Conversations.Histogram[3], m.Conversations.ResponseCount, m.Conversations.ResponseTimeMs = 12, 12, 60000
 	m.Contacts.Total, m.Contacts.EngagementScoreCenti = 1000000, 4250
 	const v1Golden = "01d0c6f89a0d00b0b502d08c839b0d00b0b50290fd839b0d959aef3ab0b502d804fc02ac02000000c8019003000000000000000080897a000000b442500e0018c0a90700000000180000000000000000000000000000"
-	b, err := analytics.AppendMetricsBinary(nil, m)
+	b, err := store.AppendMetricsBinary(nil, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,14 +192,14 @@ func TestMetricsBinaryVersion1(t *testing.T) {
 		m := randomMetrics(r)
 		m.Messages.Unmapped = 0
 		m.Derive()
-		v1, err := analytics.AppendMetricsBinary(nil, m)
+		v1, err := store.AppendMetricsBinary(nil, m)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if v1[0] != 1 {
 			t.Fatalf("%d: Unmapped 0 encoded as version %d, want 1", i, v1[0])
 		}
-		got, err := analytics.DecodeMetricsBinary(v1)
+		got, err := store.DecodeMetricsBinary(v1)
 		if err != nil {
 			t.Fatalf("%d: version 1: %v", i, err)
 		}
@@ -211,14 +212,14 @@ func TestMetricsBinaryVersion1(t *testing.T) {
 	m.Messages.Total, m.Messages.Inbound, m.Messages.Outbound, m.Messages.Unmapped = 10, 4, 6, 3
 	m.Messages.Sent, m.Messages.Delivered, m.Messages.Read, m.Messages.Failed, m.Messages.Replied = 5, 4, 3, 1, 2
 	m.Derive()
-	b, err = analytics.AppendMetricsBinary(nil, m)
+	b, err = store.AppendMetricsBinary(nil, m)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if b[0] != 2 {
 		t.Fatalf("Unmapped 3 encoded as version %d, want 2", b[0])
 	}
-	got, err := analytics.DecodeMetricsBinary(b)
+	got, err := store.DecodeMetricsBinary(b)
 	if err != nil {
 		t.Fatalf("round trip of Unmapped 3: %v", err)
 	}
@@ -235,13 +236,13 @@ func TestMetricsBinaryVersion1(t *testing.T) {
 func FuzzDecodeMetricsBinary(f *testing.F) {
 	r := rand.New(rand.NewPCG(15, 16))
 	for range 4 {
-		b, _ := analytics.AppendMetricsBinary(nil, randomMetrics(r))
+		b, _ := store.AppendMetricsBinary(nil, randomMetrics(r))
 		f.Add(b)
 		f.Add(b[:len(b)/2])
 	}
 	f.Add([]byte{1})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := analytics.DecodeMetricsBinary(b)
+		m, err := store.DecodeMetricsBinary(b)
 		if err != nil {
 			if !errors.Is(err, analytics.ErrCorrupt) || m != (analytics.Metrics{}) {
 				t.Fatalf("DecodeMetricsBinary(%x) = %+v, %v; want zero metrics and ErrCorrupt", b, m, err)
@@ -256,11 +257,11 @@ func FuzzDecodeMetricsBinary(f *testing.F) {
 		if derived != m {
 			t.Fatalf("decoded metrics' derived fields are not Derive's")
 		}
-		again, err := analytics.AppendMetricsBinary(nil, m)
+		again, err := store.AppendMetricsBinary(nil, m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m2, err := analytics.DecodeMetricsBinary(again)
+		m2, err := store.DecodeMetricsBinary(again)
 		if err != nil {
 			t.Fatalf("re-encoded metrics do not decode: %v", err)
 		}
@@ -274,18 +275,18 @@ func FuzzDecodeMetricsBinary(f *testing.F) {
 // snapshot's metrics: the JSON document and the compact binary encoding.
 func BenchmarkDecodeMetrics(b *testing.B) {
 	js := validMetricsJSON(b)
-	m, err := analytics.DecodeMetrics(js)
+	m, err := store.DecodeMetrics(js)
 	if err != nil {
 		b.Fatal(err)
 	}
-	bin, err := analytics.AppendMetricsBinary(nil, m)
+	bin, err := store.AppendMetricsBinary(nil, m)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Run("JSON", func(b *testing.B) {
 		b.SetBytes(int64(len(js)))
 		for b.Loop() {
-			if _, err := analytics.DecodeMetrics(js); err != nil {
+			if _, err := store.DecodeMetrics(js); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -293,7 +294,7 @@ func BenchmarkDecodeMetrics(b *testing.B) {
 	b.Run("binary", func(b *testing.B) {
 		b.SetBytes(int64(len(bin)))
 		for b.Loop() {
-			if _, err := analytics.DecodeMetricsBinary(bin); err != nil {
+			if _, err := store.DecodeMetricsBinary(bin); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -1,4 +1,4 @@
-package analytics
+package store
 
 import (
 	"cmp"
@@ -6,16 +6,19 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/msgstats/analytics"
 )
 
 // ComputeMetrics computes the metrics of every item of req from the raw
 // activity a, returned in the order of req.Items. It is the reference
-// definition of every metric (see the package documentation): a Store's
-// Aggregate must return exactly what it returns for the same activity.
-// a may hold many teams; each item sees only its own team's records.
+// definition of every metric (see the analytics package documentation): a
+// Store's Aggregate must return exactly what it returns for the same
+// activity. a may hold many teams; each item sees only its own team's
+// records.
 // GeneratedAt is left zero. It does no I/O. It is IndexActivity(a) followed
 // by Compute; to aggregate the same activity repeatedly, keep the index.
-func ComputeMetrics(a *Activity, req AggregateRequest) ([]Metrics, error) {
+func ComputeMetrics(a *Activity, req analytics.AggregateRequest) ([]analytics.Metrics, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -41,12 +44,12 @@ func IndexActivity(a *Activity) *ActivityIndex {
 }
 
 // Compute is ComputeMetrics over the indexed activity.
-func (x *ActivityIndex) Compute(req AggregateRequest) ([]Metrics, error) {
+func (x *ActivityIndex) Compute(req analytics.AggregateRequest) ([]analytics.Metrics, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
 	w := req.Window()
-	out := make([]Metrics, len(req.Items))
+	out := make([]analytics.Metrics, len(req.Items))
 	empty := &teamActivity{}
 	for i, it := range req.Items {
 		t := x.teams[it.Scope.TeamID]
@@ -74,13 +77,20 @@ type teamActivity struct {
 	firstConv map[string]map[string]time.Time
 }
 
-// thread is one conversation's messages in (created_at, id) order.
+// thread is one conversation's messages in (created_at, id) order. It is
+// the conversation's Thread.
 type thread struct {
 	msgs    []Message
-	nextOut []int // see nextOutbound
 	conv    Conversation
 	hasConv bool
 }
+
+func (th *thread) Len() int           { return len(th.msgs) }
+func (th *thread) Inbound(i int) bool { return th.msgs[i].Inbound }
+func (th *thread) Since(i, j int) time.Duration {
+	return th.msgs[i].CreatedAt.Sub(th.msgs[j].CreatedAt)
+}
+func (th *thread) SinceStart(i int) time.Duration { return th.msgs[i].CreatedAt.Sub(th.conv.CreatedAt) }
 
 func indexActivity(a *Activity) map[string]*teamActivity {
 	idx := map[string]*teamActivity{}
@@ -129,9 +139,6 @@ func indexActivity(a *Activity) map[string]*teamActivity {
 			t.threads[k], t.positions[k] = th, len(th.msgs)
 			th.msgs = append(th.msgs, m) // in order, since t.messages is
 		}
-		for _, th := range t.byConv {
-			th.nextOut = nextOutbound(th.msgs)
-		}
 		for _, c := range convs[id] {
 			t.conversations = append(t.conversations, c)
 		}
@@ -166,6 +173,9 @@ func CompareMessages(a, b Message) int {
 	return cmp.Compare(a.ID, b.ID)
 }
 
+// messageTime returns when x was created.
+func messageTime(x Message) time.Time { return x.CreatedAt }
+
 // span returns the indexes [lo, hi) of the elements of xs (sorted by time)
 // whose time is in [start, end).
 func span[T any](xs []T, at func(T) time.Time, start, end time.Time) (int, int) {
@@ -184,69 +194,95 @@ func span[T any](xs []T, at func(T) time.Time, start, end time.Time) (int, int) 
 	return lo, hi
 }
 
-func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration, sketch bool) Metrics {
+// metrics computes the metrics of one item: the scope sp.Scope of the team
+// over sp.Period, under the reply window w, with the sketch of active
+// contacts when sketch is set.
+func (t *teamActivity) metrics(sp analytics.ScopePeriod, w time.Duration, sketch bool) analytics.Metrics {
+	m := analytics.Metrics{Range: analytics.Range{Start: sp.Period.Start, End: sp.Period.End}}
+	active := t.countMessages(&m, sp, w)
+	t.countConversations(&m, sp, w)
+	t.countContacts(&m, sp, active, sketch)
+	t.countCampaigns(&m, sp)
+	m.Derive()
+	return m
+}
+
+// inScope reports whether a record of account acct belongs to scope s.
+func inScope(s analytics.Scope, acct string) bool {
+	return s.TeamWide() || acct == s.AccountID
+}
+
+// countMessages adds the message metrics and the customer turns and
+// response times of the messages of the item's period to m, and returns
+// the contacts of their conversations (contacts.active).
+func (t *teamActivity) countMessages(m *analytics.Metrics, sp analytics.ScopePeriod, w time.Duration) map[string]struct{} {
 	start, end := sp.Period.Start, sp.Period.End
-	inScope := func(account string) bool { return sp.Scope.TeamWide() || account == sp.Scope.AccountID }
-
-	m := Metrics{Period: Range{Start: start, End: end}}
-
-	msg, cv := &m.Messages, &m.Conversations
 	active := map[string]struct{}{}
-	lo, hi := span(t.messages, func(x Message) time.Time { return x.CreatedAt }, start, end)
+	lo, hi := span(t.messages, messageTime, start, end)
 	for k := lo; k < hi; k++ {
-		x := t.messages[k]
-		if !inScope(x.AccountID) {
-			continue
-		}
-		msg.Total++
-		if x.Inbound {
-			msg.Inbound++
-		} else {
-			msg.Outbound++
-		}
-		switch x.Status {
-		case StatusRead:
-			msg.Read++
-			msg.Delivered++
-			msg.Sent++
-		case StatusDelivered:
-			msg.Delivered++
-			msg.Sent++
-		case StatusSent:
-			msg.Sent++
-		case StatusFailed:
-			msg.Failed++
-		}
-
+		x := &t.messages[k]
 		th, j := t.threads[k], t.positions[k]
-		if th == nil {
+		if th != nil && (j == 0 || th.msgs[j-1].CreatedAt.Before(start)) {
+			// The conversation's first message of the period: walk the
+			// conversation's messages of the period.
+			n := j + 1
+			for n < len(th.msgs) && th.msgs[n].CreatedAt.Before(end) {
+				n++
+			}
+			walk(m, sp.Scope, th, j, n, w)
+		}
+		if !inScope(sp.Scope, x.AccountID) {
 			continue
 		}
-		msgs := th.msgs
-		if th.hasConv && th.conv.ContactID != "" {
+		countMessage(&m.Messages, x)
+		if th != nil && th.hasConv && th.conv.ContactID != "" {
 			active[th.conv.ContactID] = struct{}{}
 		}
-		if !x.Inbound {
-			if j+1 < len(msgs) && msgs[j+1].Inbound && msgs[j+1].CreatedAt.Sub(x.CreatedAt) <= w {
-				msg.Replied++
-			}
-			continue
-		}
-		if j > 0 && msgs[j-1].Inbound && x.CreatedAt.Sub(msgs[j-1].CreatedAt) <= w {
-			continue // same customer turn as the previous inbound message
-		}
-		if d, ok := responseTime(msgs, th.nextOut, j, w); ok {
-			cv.ResponseCount++
-			cv.ResponseTimeMs += d.Milliseconds()
-			cv.Histogram.Observe(d)
-		} else {
-			cv.Unanswered++
-		}
 	}
+	return active
+}
 
-	lo, hi = span(t.conversations, func(c Conversation) time.Time { return c.CreatedAt }, start, end)
-	for _, c := range t.conversations[lo:hi] {
-		if !inScope(c.AccountID) {
+// walk adds the replies, customer turns and response times of the
+// messages of th at positions [lo, hi) that are in scope s to m.
+func walk(m *analytics.Metrics, s analytics.Scope, th *thread, lo, hi int, w time.Duration) {
+	Walk(th, lo, hi, w, func(st Step) {
+		if inScope(s, th.msgs[st.Index].AccountID) {
+			st.AddTo(m)
+		}
+	})
+}
+
+// countMessage adds message x to the plain counts of msg.
+func countMessage(msg *analytics.MessageMetrics, x *Message) {
+	msg.Total++
+	if x.Inbound {
+		msg.Inbound++
+	} else {
+		msg.Outbound++
+	}
+	switch x.Status {
+	case StatusRead:
+		msg.Read++
+		msg.Delivered++
+		msg.Sent++
+	case StatusDelivered:
+		msg.Delivered++
+		msg.Sent++
+	case StatusSent:
+		msg.Sent++
+	case StatusFailed:
+		msg.Failed++
+	}
+}
+
+// countConversations adds the conversations created in the item's period,
+// with their first responses, to m.
+func (t *teamActivity) countConversations(m *analytics.Metrics, sp analytics.ScopePeriod, w time.Duration) {
+	cv := &m.Conversations
+	lo, hi := span(t.conversations, func(c Conversation) time.Time { return c.CreatedAt }, sp.Period.Start, sp.Period.End)
+	for i := lo; i < hi; i++ {
+		c := &t.conversations[i]
+		if !inScope(sp.Scope, c.AccountID) {
 			continue
 		}
 		cv.Total++
@@ -260,33 +296,33 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration, sketch bool) Met
 		if th == nil {
 			continue
 		}
-		for j, x := range th.msgs {
-			if x.CreatedAt.Before(c.CreatedAt) || !x.Inbound {
-				continue
-			}
-			if x.CreatedAt.Sub(c.CreatedAt) >= w {
-				break
-			}
-			if d, ok := responseTime(th.msgs, th.nextOut, j, w); ok {
-				cv.FirstResponseCount++
-				cv.FirstResponseTimeMs += d.Milliseconds()
-			}
-			break
+		if d, ok := FirstResponse(th, w); ok {
+			cv.FirstResponseCount++
+			cv.FirstResponseTimeMs += d.Milliseconds()
 		}
 	}
+}
 
+// countContacts adds the contacts of the item's scope as of its period's
+// end to m, with active, the contacts of the period's conversations, and
+// their sketch when sketch is set.
+func (t *teamActivity) countContacts(m *analytics.Metrics, sp analytics.ScopePeriod, active map[string]struct{}, sketch bool) {
+	start, end := sp.Period.Start, sp.Period.End
 	// joined returns when contact c joined the scope: its creation for a
 	// team-wide scope; for an account scope, the later of its creation and
 	// its first conversation on the account (false: it has none). A contact
 	// is the scope's as of the end when it joined before the end, and new
 	// when it joined in the period, so the new contacts of the days of a
 	// week add up to those of the week.
-	joined := func(c Contact) (time.Time, bool) { return c.CreatedAt, true }
+	joined := func(c *Contact) (time.Time, bool) { return c.CreatedAt, true }
 	if !sp.Scope.TeamWide() {
 		firstConv := t.firstConv[sp.Scope.AccountID]
-		joined = func(c Contact) (time.Time, bool) {
+		joined = func(c *Contact) (time.Time, bool) {
 			f, ok := firstConv[c.ID]
-			return maxTime(c.CreatedAt, f), ok
+			if f.After(c.CreatedAt) {
+				return f, ok
+			}
+			return c.CreatedAt, ok
 		}
 	}
 	ct := &m.Contacts
@@ -296,9 +332,10 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration, sketch bool) Met
 		for id := range active {
 			ids = append(ids, id)
 		}
-		m.ActiveSketch = SketchOf(ids...)
+		m.ActiveSketch = analytics.SketchOf(ids...)
 	}
-	for _, c := range t.contacts {
+	for i := range t.contacts {
+		c := &t.contacts[i]
 		at, ok := joined(c)
 		if !ok || !at.Before(end) {
 			continue
@@ -312,11 +349,15 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration, sketch bool) Met
 		}
 		ct.EngagementScoreCenti += ScoreCenti(c.EngagementScore)
 	}
+}
 
+// countCampaigns adds the campaigns created in the item's period to m.
+func (t *teamActivity) countCampaigns(m *analytics.Metrics, sp analytics.ScopePeriod) {
 	cp := &m.Campaigns
-	lo, hi = span(t.campaigns, func(c Campaign) time.Time { return c.CreatedAt }, start, end)
-	for _, c := range t.campaigns[lo:hi] {
-		if !inScope(c.AccountID) {
+	lo, hi := span(t.campaigns, func(c Campaign) time.Time { return c.CreatedAt }, sp.Period.Start, sp.Period.End)
+	for i := lo; i < hi; i++ {
+		c := &t.campaigns[i]
+		if !inScope(sp.Scope, c.AccountID) {
 			continue
 		}
 		cp.Total++
@@ -333,37 +374,6 @@ func (t *teamActivity) metrics(sp ScopePeriod, w time.Duration, sketch bool) Met
 		cp.MessagesDelivered += c.MessagesDelivered
 		cp.MessagesRead += c.MessagesRead
 	}
-
-	m.Derive()
-	return m
-}
-
-// nextOutbound returns, for each position j, the index of the first outbound
-// message after j, or -1.
-func nextOutbound(msgs []Message) []int {
-	next := make([]int, len(msgs))
-	n := -1
-	for j := len(msgs) - 1; j >= 0; j-- {
-		next[j] = n
-		if !msgs[j].Inbound {
-			n = j
-		}
-	}
-	return next
-}
-
-// responseTime is the time from msgs[j] to the next outbound message, if it
-// comes within w.
-func responseTime(msgs []Message, nextOut []int, j int, w time.Duration) (time.Duration, bool) {
-	k := nextOut[j]
-	if k < 0 {
-		return 0, false
-	}
-	d := msgs[k].CreatedAt.Sub(msgs[j].CreatedAt)
-	if d > w {
-		return 0, false
-	}
-	return d.Truncate(time.Millisecond), true
 }
 
 // ScoreCenti converts an engagement score to whole hundredths of a point,

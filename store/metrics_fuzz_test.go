@@ -1,4 +1,4 @@
-package analytics_test
+package store_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/store"
 )
 
 // validMetricsJSON returns the JSON of a consistent Metrics, the shape a
@@ -17,7 +18,7 @@ import (
 func validMetricsJSON(tb testing.TB) []byte {
 	tb.Helper()
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	m := analytics.Metrics{Period: analytics.Range{Start: start, End: start.Add(24 * time.Hour)}, GeneratedAt: start.Add(26 * time.Hour)}
+	m := analytics.Metrics{Range: analytics.Range{Start: start, End: start.Add(24 * time.Hour)}, GeneratedAt: start.Add(26 * time.Hour)}
 	m.Messages = analytics.MessageMetrics{Total: 10, Sent: 5, Delivered: 4, Read: 2, Failed: 1, Replied: 1, Inbound: 3, Outbound: 7}
 	m.Campaigns = analytics.CampaignMetrics{Total: 2, Active: 1, Completed: 1, TotalRecipients: 40, MessagesSent: 30, MessagesDelivered: 20, MessagesRead: 10}
 	m.Contacts = analytics.ContactMetrics{Total: 4, New: 1, Active: 2, Blocked: 1, EngagementScoreCenti: 12345}
@@ -72,7 +73,7 @@ func FuzzDecodeMetrics(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		m, err := analytics.DecodeMetrics(b)
+		m, err := store.DecodeMetrics(b)
 		if err != nil {
 			if !errors.Is(err, analytics.ErrCorrupt) {
 				t.Fatalf("DecodeMetrics(%q) = %v, want an error wrapping ErrCorrupt", b, err)
@@ -88,8 +89,8 @@ func FuzzDecodeMetrics(f *testing.F) {
 		if why := insane(m); why != "" {
 			t.Fatalf("DecodeMetrics(%q) accepted impossible counts: %s", b, why)
 		}
-		if !m.Period.Start.Before(m.Period.End) {
-			t.Fatalf("DecodeMetrics(%q) returned an empty period %v", b, m.Period)
+		if !m.Range.Start.Before(m.Range.End) {
+			t.Fatalf("DecodeMetrics(%q) returned an empty period %v", b, m.Range)
 		}
 		derived := m
 		derived.Derive()
@@ -100,7 +101,7 @@ func FuzzDecodeMetrics(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoding the metrics of %q: %v", b, err)
 		}
-		back, err := analytics.DecodeMetrics(again)
+		back, err := store.DecodeMetrics(again)
 		if err != nil {
 			t.Fatalf("decoding the re-encoding %s of %q: %v", again, b, err)
 		}
