@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The performance suite (README "Performance"): starts Postgres and Redis if
+# The performance suite (docs/performance.md): starts Postgres and Redis if
 # needed, then loads the synthetic datasets and prints one Markdown table of
 # the SDK's jobs and reads next to the original query pattern and the raw
 # floor, all measured in this run. Arguments go to the command, e.g.

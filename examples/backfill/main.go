@@ -22,7 +22,6 @@ import (
 	_ "time/tzdata" // team zones load without the system's tzdata
 
 	"github.com/msgstats/analytics"
-	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -77,8 +76,15 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 	// clock reads a day after it ends, so every period in it has ended.
 	clock := analytics.NewFakeClock(time.Date(2026, 3, 23, 12, 0, 0, 0, time.UTC))
 	store := memstore.New(&memstore.Config{Clock: clock})
-	data := synth.Config{Seed: 3, Teams: 8, AccountsPerTeam: 2, Start: analytics.NewDate(2026, 3, 1), Days: 21, MessagesPerDay: 2000}
-	if err := synth.LoadMemstore(data, store); err != nil {
+	teams := makeTeams(8, 2)
+	if err := store.AddTeams(teams...); err != nil {
+		return err
+	}
+	activity, err := makeActivity(teams, analytics.NewDate(2026, 3, 1), 21, 2000)
+	if err != nil {
+		return err
+	}
+	if err := store.Add(activity); err != nil {
 		return err
 	}
 	return backfill(ctx, out, store, clock, o)
@@ -91,40 +97,14 @@ func backfill(ctx context.Context, out io.Writer, store analytics.Store, clock a
 	if err != nil {
 		return err
 	}
-	// Every team's periods of o.typ that hold a date of the range, in the
-	// team's own zone, and have ended.
-	plan := map[string][]analytics.Period{}
-	total, notEnded := 0, 0
-	var keys []analytics.Date // the periods' first dates, over every team
-	for _, t := range teams {
-		loc, err := t.Location()
-		if err != nil {
-			return err
-		}
-		for d := o.from; !d.After(o.to); d = d.AddDays(1) {
-			p, err := analytics.PeriodForDate(o.typ, d, loc)
-			if err != nil {
-				return err
-			}
-			if ps := plan[t.ID]; len(ps) > 0 && ps[len(ps)-1].Date == p.Date {
-				continue
-			}
-			if !p.Ended(clock.Now()) {
-				notEnded++
-				continue
-			}
-			plan[t.ID] = append(plan[t.ID], p)
-			total += len(t.Scopes())
-			if !slices.Contains(keys, p.Date) {
-				keys = append(keys, p.Date)
-			}
-		}
+	pl, err := makePlan(teams, o, clock.Now())
+	if err != nil {
+		return err
 	}
-	slices.SortFunc(keys, analytics.Date.Compare)
 	fmt.Fprintf(out, "Regenerating %s snapshots from %s to %s for %d teams: %d periods, %d snapshots\n",
-		o.typ, o.from, o.to, len(teams), len(keys), total)
+		o.typ, o.from, o.to, len(teams), len(pl.keys), pl.snapshots)
 
-	bar := &progress{out: out, total: total, lastDrawn: -1}
+	bar := &progress{out: out, total: pl.snapshots, lastDrawn: -1}
 	bar.draw()
 	snap, err := analytics.NewSnapshotter(store, &analytics.SnapshotterConfig{
 		Clock:      clock,
@@ -133,14 +113,71 @@ func backfill(ctx context.Context, out io.Writer, store analytics.Store, clock a
 	if err != nil {
 		return err
 	}
-	// One run per period key, so the bar moves as periods complete; each
-	// run covers every chosen team in batches.
 	wall := analytics.SystemClock()
 	started := wall.Now()
+	sum, err := execute(ctx, snap, o.typ, pl, bar)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Done: %d snapshots written, %d failed, %d team periods not ended yet (skipped), in %v.\n",
+		sum.Succeeded, sum.Failed, pl.notEnded, wall.Now().Sub(started).Round(time.Millisecond))
+	for _, e := range sum.Errors {
+		fmt.Fprintf(out, "  %v\n", e)
+	}
+	if sum.Failed > 0 {
+		return fmt.Errorf("backfill: %d snapshots failed", sum.Failed)
+	}
+	return nil
+}
+
+// plan is the work of a backfill.
+type plan struct {
+	periods   map[string][]analytics.Period // by team ID
+	keys      []analytics.Date              // the periods' first dates, over every team, in order
+	snapshots int                           // the snapshots to write: periods × the team's scopes
+	notEnded  int                           // team periods skipped because they have not ended
+}
+
+// makePlan lists every team's periods of o.typ that hold a date of the
+// range, in the team's own zone, and have ended at now.
+func makePlan(teams []analytics.Team, o options, now time.Time) (plan, error) {
+	pl := plan{periods: map[string][]analytics.Period{}}
+	for _, t := range teams {
+		loc, err := t.Location()
+		if err != nil {
+			return pl, err
+		}
+		for d := o.from; !d.After(o.to); d = d.AddDays(1) {
+			p, err := analytics.PeriodForDate(o.typ, d, loc)
+			if err != nil {
+				return pl, err
+			}
+			if ps := pl.periods[t.ID]; len(ps) > 0 && ps[len(ps)-1].Date == p.Date {
+				continue
+			}
+			if !p.Ended(now) {
+				pl.notEnded++
+				continue
+			}
+			pl.periods[t.ID] = append(pl.periods[t.ID], p)
+			pl.snapshots += len(t.Scopes())
+			if !slices.Contains(pl.keys, p.Date) {
+				pl.keys = append(pl.keys, p.Date)
+			}
+		}
+	}
+	slices.SortFunc(pl.keys, analytics.Date.Compare)
+	return pl, nil
+}
+
+// execute runs pl: one Snapshotter run per period key, so the bar moves as
+// periods complete; each run covers every chosen team in batches.
+func execute(ctx context.Context, snap *analytics.Snapshotter, typ analytics.SnapshotType, pl plan, bar *progress) (analytics.Report, error) {
 	var sum analytics.Report
-	for _, key := range keys {
-		rep, err := snap.Run(ctx, o.typ, func(t analytics.Team, _ *time.Location) ([]analytics.Period, error) {
-			for _, p := range plan[t.ID] {
+	for _, key := range pl.keys {
+		rep, err := snap.Run(ctx, typ, func(t analytics.Team, _ *time.Location) ([]analytics.Period, error) {
+			for _, p := range pl.periods[t.ID] {
 				if p.Date == key {
 					return []analytics.Period{p}, nil
 				}
@@ -153,20 +190,10 @@ func backfill(ctx context.Context, out io.Writer, store analytics.Store, clock a
 		sum.Errors = append(sum.Errors, rep.Errors...)
 		bar.fail(rep.Failed)
 		if err != nil {
-			bar.done()
-			return fmt.Errorf("backfill: period %s: %w", key, err)
+			return sum, fmt.Errorf("backfill: period %s: %w", key, err)
 		}
 	}
-	bar.done()
-	fmt.Fprintf(out, "Done: %d snapshots written, %d failed, %d team periods not ended yet (skipped), in %v.\n",
-		sum.Succeeded, sum.Failed, notEnded, wall.Now().Sub(started).Round(time.Millisecond))
-	for _, e := range sum.Errors {
-		fmt.Fprintf(out, "  %v\n", e)
-	}
-	if sum.Failed > 0 {
-		return fmt.Errorf("backfill: %d snapshots failed", sum.Failed)
-	}
-	return nil
+	return sum, nil
 }
 
 // chosenTeams returns the teams named, or every team if none is.

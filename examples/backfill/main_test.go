@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/msgstats/analytics"
-	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -41,9 +40,16 @@ func TestBackfillWrites(t *testing.T) {
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
 	store := memstore.New(&memstore.Config{Clock: clock})
-	data := synth.Config{Seed: 1, Teams: 2, AccountsPerTeam: 1, Start: analytics.NewDate(2026, 3, 1), Days: 10,
-		TimeZones: []string{"Pacific/Kiritimati", "Pacific/Pago_Pago"}}
-	if err := synth.LoadMemstore(data, store); err != nil {
+	teams := makeTeams(2, 1)
+	teams[0].TimeZone, teams[1].TimeZone = "Pacific/Kiritimati", "Pacific/Pago_Pago"
+	if err := store.AddTeams(teams...); err != nil {
+		t.Fatal(err)
+	}
+	activity, err := makeActivity(teams, analytics.NewDate(2026, 3, 1), 10, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Add(activity); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -73,7 +79,7 @@ func TestBackfillWrites(t *testing.T) {
 			}
 		}
 	}
-	err := backfill(ctx, &out, store, clock, options{from: o.from, to: o.to, typ: analytics.Daily, teams: []string{"team-0009"}})
+	err = backfill(ctx, &out, store, clock, options{from: o.from, to: o.to, typ: analytics.Daily, teams: []string{"team-0009"}})
 	if !errors.Is(err, analytics.ErrNotFound) {
 		t.Errorf("backfill of an unknown team: %v, want ErrNotFound", err)
 	}

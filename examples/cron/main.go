@@ -42,7 +42,6 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/msgstats/analytics"
-	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/scheduler"
 	"github.com/msgstats/analytics/store/pgstore"
 )
@@ -74,7 +73,7 @@ func parse(args []string, out io.Writer) (options, error) {
 	}
 	fs.StringVar(&o.url, "database", url, "Postgres URL (default: $DATABASE_URL, else "+defaultURL+")")
 	fs.IntVar(&o.days, "days", 10, "simulated days to run, from 2026-03-02")
-	fs.IntVar(&o.teams, "teams", 6, "synthetic teams, in several time zones")
+	fs.IntVar(&o.teams, "teams", 6, "teams, in several time zones")
 	fs.IntVar(&o.replicas, "replicas", 3, "scheduler replicas (the last one driven by RunDue when there are two or more)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the example's schema instead of dropping it")
 	if err := fs.Parse(args); err != nil {
@@ -98,33 +97,10 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 	defer closeDB()
 	fmt.Fprintf(out, "schema %s on %s\n", schema, redact(o.url))
 
-	// The host's tables, with two weeks of synthetic activity, and the
-	// store's own tables (snapshots, job runs).
-	start := analytics.NewDate(2026, 3, 1)
-	data := synth.Config{Seed: 7, Teams: o.teams, AccountsPerTeam: 2, Start: start, Days: o.days + 2, MessagesPerDay: 100 * o.teams}
-	teams, activity, err := synth.Build(data)
+	teams, store, err := setUp(ctx, out, db, schema, o)
 	if err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, synth.SchemaSQL); err != nil {
-		return fmt.Errorf("creating the source tables: %w", err)
-	}
-	if err := synth.InsertRows(ctx, db, teams, &activity); err != nil {
-		return fmt.Errorf("loading the synthetic data: %w", err)
-	}
-	store, err := pgstore.New(ctx, db, nil)
-	if err != nil {
-		return err
-	}
-	if err := store.Migrate(ctx); err != nil {
-		return err
-	}
-	var zones []string
-	for _, t := range teams {
-		zones = append(zones, t.TimeZone)
-	}
-	fmt.Fprintf(out, "%d teams (%s), %d messages\n\n", len(teams), strings.Join(zones, ", "), len(activity.Messages))
-
 	sim := &simulation{out: out, store: store, teams: teams, clock: analytics.NewFakeClock(time.Date(2026, 3, 2, 0, 30, 0, 0, time.UTC))}
 	end := sim.clock.Now().AddDate(0, 0, o.days)
 	outage := sim.clock.Now().AddDate(0, 0, 3).Add(12 * time.Hour)
@@ -151,6 +127,33 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 		return err
 	}
 	return sim.summary()
+}
+
+// setUp creates the host's tables in schema with the activity of o.days+2
+// days from 2026-03-01 (data.go), and the store's own tables (snapshots,
+// job runs).
+func setUp(ctx context.Context, out io.Writer, db *bun.DB, schema string, o options) ([]analytics.Team, *pgstore.Store, error) {
+	teams := makeTeams(o.teams, 2)
+	activity, err := makeActivity(teams, analytics.NewDate(2026, 3, 1), o.days+2, 100*o.teams)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := loadSourceDB(ctx, db, schema, teams, activity); err != nil {
+		return nil, nil, fmt.Errorf("loading the data: %w", err)
+	}
+	store, err := pgstore.New(ctx, db, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		return nil, nil, err
+	}
+	var zones []string
+	for _, t := range teams {
+		zones = append(zones, t.TimeZone)
+	}
+	fmt.Fprintf(out, "%d teams (%s), %d messages\n\n", len(teams), strings.Join(zones, ", "), len(activity.Messages))
+	return teams, store, nil
 }
 
 // simulation drives the replicas on one fake clock.

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/msgstats/analytics/internal/testenv"
 )
 
 // TestCron runs the program for a simulated week on TEST_DATABASE_URL and
@@ -18,7 +16,7 @@ import (
 // at the first start and the outage's missed days by one at the restart,
 // and every snapshot written once.
 func TestCron(t *testing.T) {
-	url := testenv.Require(t, "TEST_DATABASE_URL")
+	url := requireEnv(t, "TEST_DATABASE_URL")
 	var out bytes.Buffer
 	if err := run(context.Background(), &out, []string{"-database", url, "-days", "7", "-teams", "3"}); err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())

@@ -23,7 +23,6 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/gocache"
-	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -94,15 +93,10 @@ func newFixture(t *testing.T) *fixture {
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(testNow)
 	store := memstore.New(&memstore.Config{Clock: clock})
-	data := synth.Config{Seed: 7, Teams: 2, AccountsPerTeam: 2, MessagesPerDay: 200, Start: dataStart,
-		Days: int(analytics.NewDate(2026, 3, 20).In(time.UTC).Sub(dataStart.In(time.UTC)) / (24 * time.Hour))}
-	if err := synth.LoadMemstore(data, store); err != nil {
+	days := int(analytics.NewDate(2026, 3, 20).In(time.UTC).Sub(dataStart.In(time.UTC)) / (24 * time.Hour))
+	teams := append(makeTeams(2, 2), newTeam(oddID, "UTC", 2), newTeam(dotsID, "UTC", 2))
+	if err := load(store, teams, dataStart, days, 200); err != nil {
 		t.Fatal(err)
-	}
-	for _, id := range []string{oddID, dotsID} {
-		if err := addRenamedTeam(store, data, id); err != nil {
-			t.Fatal(err)
-		}
 	}
 	cache, err := gocache.New(&gocache.Config{Clock: clock})
 	if err != nil {

@@ -33,7 +33,6 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/gocache"
-	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -99,49 +98,19 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	clock := analytics.SystemClock()
 	now := clock.Now()
 
-	// The data: the last o.days UTC days up to today, plus tomorrow (already
-	// today east of UTC), and a small team whose ID needs escaping.
-	store := memstore.New(nil)
-	data := synth.Config{Seed: 1, Teams: o.teams, AccountsPerTeam: 2, MessagesPerDay: o.perDay,
-		Start: analytics.DateOf(now.UTC()).AddDays(-(o.days - 1)), Days: o.days + 1}
-	if err := synth.LoadMemstore(data, store); err != nil {
-		return err
-	}
-	if err := addRenamedTeam(store, data, oddTeam); err != nil {
-		return err
-	}
-
-	// The cache: memory, in front of Redis with -redis.
-	cacheCfg := &gocache.Config{Logger: logger}
-	cacheDesc := "memory"
-	if o.redisURL != "" {
-		ropts, err := redis.ParseURL(o.redisURL)
-		if err != nil {
-			return fmt.Errorf("-redis: %w", err)
-		}
-		ropts.ContextTimeoutEnabled = true // the cache needs it to bound slow calls
-		rdb := redis.NewClient(ropts)
-		defer rdb.Close()
-		if err := rdb.Ping(ctx).Err(); err != nil {
-			return fmt.Errorf("connecting to Redis: %w", err)
-		}
-		var b [8]byte
-		rand.Read(b[:])
-		cacheCfg.Redis, cacheCfg.Prefix = rdb, "analytics-httpapi-"+hex.EncodeToString(b[:])
-		cacheDesc = fmt.Sprintf("memory in front of Redis %s, key prefix %q", redactURL(o.redisURL), cacheCfg.Prefix)
-		defer func() {
-			if n, derr := deletePrefix(context.WithoutCancel(ctx), rdb, cacheCfg.Prefix); derr != nil && err == nil {
-				err = fmt.Errorf("deleting the run's Redis keys: %w", derr)
-			} else if derr == nil {
-				fmt.Fprintf(out, "Deleted the run's %d Redis keys.\n", n)
-			}
-		}()
-	}
-	cache, err := gocache.New(cacheCfg)
+	store, err := loadStore(o, now)
 	if err != nil {
 		return err
 	}
-	defer cache.Close()
+	cache, cacheDesc, closeCache, err := openCache(ctx, out, o.redisURL, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := closeCache(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
 	svc, err := analytics.New(store, &analytics.Config{Clock: clock, Cache: cache, Logger: logger})
 	if err != nil {
 		return err
@@ -163,8 +132,73 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	}
 	admin := newToken()
 	handler := NewAPI(svc, tokens, admin, snapshotJobs(svc, clock, logger), logger)
+	return serve(ctx, out, o.addr, handler, logger, func(url string) {
+		printUsage(out, url, teams, teamToken, admin, cacheDesc, o, now)
+	})
+}
 
-	ln, err := net.Listen("tcp", o.addr)
+// loadStore returns a memory store holding the data: the last o.days UTC
+// days up to now, plus tomorrow (already today east of UTC), and a small
+// team whose ID needs escaping.
+func loadStore(o options, now time.Time) (*memstore.Store, error) {
+	store := memstore.New(nil)
+	start := analytics.DateOf(now.UTC()).AddDays(-(o.days - 1))
+	if err := load(store, makeTeams(o.teams, 2), start, o.days+1, o.perDay); err != nil {
+		return nil, err
+	}
+	odd := newTeam(oddTeam, "Europe/Berlin", 2)
+	return store, load(store, []analytics.Team{odd}, start, o.days+1, max(o.perDay/10, 1))
+}
+
+// openCache returns the cache: memory, in front of Redis when redisURL is
+// set; a description of it; and the function that closes it (and deletes
+// the run's Redis keys).
+func openCache(ctx context.Context, out io.Writer, redisURL string, logger *slog.Logger) (*gocache.Cache, string, func() error, error) {
+	cfg := &gocache.Config{Logger: logger}
+	if redisURL == "" {
+		cache, err := gocache.New(cfg)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return cache, "memory", cache.Close, nil
+	}
+	ropts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("-redis: %w", err)
+	}
+	ropts.ContextTimeoutEnabled = true // the cache needs it to bound slow calls
+	rdb := redis.NewClient(ropts)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		return nil, "", nil, fmt.Errorf("connecting to Redis: %w", err)
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	cfg.Redis, cfg.Prefix = rdb, "analytics-httpapi-"+hex.EncodeToString(b[:])
+	cache, err := gocache.New(cfg)
+	if err != nil {
+		rdb.Close()
+		return nil, "", nil, err
+	}
+	desc := fmt.Sprintf("memory in front of Redis %s, key prefix %q", redactURL(redisURL), cfg.Prefix)
+	return cache, desc, func() error {
+		defer rdb.Close()
+		if err := cache.Close(); err != nil {
+			return err
+		}
+		n, err := deletePrefix(context.WithoutCancel(ctx), rdb, cfg.Prefix)
+		if err != nil {
+			return fmt.Errorf("deleting the run's Redis keys: %w", err)
+		}
+		fmt.Fprintf(out, "Deleted the run's %d Redis keys.\n", n)
+		return nil
+	}, nil
+}
+
+// serve serves handler on addr until ctx is done, calling ready with the
+// server's URL once it listens, then shuts down gracefully.
+func serve(ctx context.Context, out io.Writer, addr string, handler http.Handler, logger *slog.Logger, ready func(url string)) error {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
@@ -178,8 +212,7 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-
-	printUsage(out, "http://"+ln.Addr().String(), teams, teamToken, admin, cacheDesc, o, now)
+	ready("http://" + ln.Addr().String())
 
 	select {
 	case err := <-served:
@@ -304,44 +337,6 @@ func backfill(ctx context.Context, snap *analytics.Snapshotter, now time.Time, d
 		}
 	}
 	return nil
-}
-
-// addRenamedTeam adds to store the first team of data (generated alone)
-// under the ID id, its accounts renamed to match.
-func addRenamedTeam(store *memstore.Store, data synth.Config, id string) error {
-	data.Teams, data.MessagesPerDay, data.Seed = 1, max(data.MessagesPerDay/10, 1), data.Seed+1
-	teams, a, err := synth.Build(data)
-	if err != nil {
-		return err
-	}
-	old := teams[0].ID
-	rename := func(s string) string {
-		if s == "" {
-			return ""
-		}
-		return id + strings.TrimPrefix(s, old)
-	}
-	t := teams[0]
-	t.ID = id
-	for i := range t.AccountIDs {
-		t.AccountIDs[i] = rename(t.AccountIDs[i])
-	}
-	for i := range a.Messages {
-		a.Messages[i].TeamID, a.Messages[i].AccountID = id, rename(a.Messages[i].AccountID)
-	}
-	for i := range a.Conversations {
-		a.Conversations[i].TeamID, a.Conversations[i].AccountID = id, rename(a.Conversations[i].AccountID)
-	}
-	for i := range a.Contacts {
-		a.Contacts[i].TeamID = id
-	}
-	for i := range a.Campaigns {
-		a.Campaigns[i].TeamID, a.Campaigns[i].AccountID = id, rename(a.Campaigns[i].AccountID)
-	}
-	if err := store.AddTeams(t); err != nil {
-		return err
-	}
-	return store.Add(a)
 }
 
 // pathEscape escapes s as one path segment, dots included, so that "." and

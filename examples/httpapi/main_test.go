@@ -11,8 +11,6 @@ import (
 	"testing"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/msgstats/analytics/internal/testenv"
 )
 
 // started is a run of the program serving on a free port.
@@ -137,7 +135,7 @@ func TestRun(t *testing.T) {
 // Redis behind its cache and deletes the run's keys when it stops.
 func TestRunWithRedis(t *testing.T) {
 	t.Parallel()
-	url := testenv.Require(t, "TEST_REDIS_URL")
+	url := requireEnv(t, "TEST_REDIS_URL")
 	s := start(t, "-redis", url)
 	m := regexp.MustCompile(`Cache: memory in front of Redis .*, key prefix "([^"]+)"\.`).FindStringSubmatch(s.banner)
 	if m == nil {
@@ -151,7 +149,7 @@ func TestRunWithRedis(t *testing.T) {
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
 	ctx := context.Background()
-	t.Cleanup(func() { testenv.DeleteRedisPrefix(ctx, rdb, prefix) })
+	t.Cleanup(func() { deletePrefix(ctx, rdb, prefix) })
 
 	c := curlLine.FindStringSubmatch(s.banner) // the first: a real-time read
 	req, _ := http.NewRequest(http.MethodGet, c[3], nil)

@@ -1,6 +1,6 @@
 // Command postgres runs the SDK's full stack on Postgres and Redis: it loads
-// synthetic activity into the reference source tables of a schema of its
-// own, migrates the snapshot tables, creates the recommended indexes,
+// generated activity (data.go) into source tables in a schema of its own,
+// migrates the snapshot tables, creates the recommended indexes,
 // generates daily snapshots for the last days (with a progress bar), then
 // weekly and monthly ones, and reads real-time and dashboard metrics through
 // the two-tier cache (memory in front of Redis), timing a cold read, a read
@@ -39,7 +39,6 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/gocache"
-	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/pgstore"
 )
 
@@ -67,7 +66,8 @@ func main() {
 type options struct {
 	databaseURL, redisURL string
 	schema, redisPrefix   string
-	data                  synth.Config
+	teams, accounts       int
+	messagesPerDay        int
 	activityDays          int
 	snapshotDays          int
 	dashboardDays         int
@@ -84,11 +84,10 @@ func parseFlags(out io.Writer, args []string) (options, error) {
 	fs.StringVar(&o.redisURL, "redis-url", envOr("REDIS_URL", defaultRedisURL), "Redis URL (default $REDIS_URL, else local Redis database 0)")
 	fs.StringVar(&o.schema, "schema", "analytics_example", "Postgres schema of the example's tables; dropped and re-created at start")
 	fs.StringVar(&o.redisPrefix, "redis-prefix", "", "Redis key prefix of the run; its keys are deleted at the end (default analytics-example-<random>)")
-	fs.IntVar(&o.data.Teams, "teams", 10, "number of teams")
-	fs.IntVar(&o.data.AccountsPerTeam, "accounts", 3, "WhatsApp accounts per team")
+	fs.IntVar(&o.teams, "teams", 10, "number of teams")
+	fs.IntVar(&o.accounts, "accounts", 3, "WhatsApp accounts per team")
 	fs.IntVar(&o.activityDays, "days", 32, "days of activity, ending today")
-	fs.IntVar(&o.data.MessagesPerDay, "messages-per-day", 2000, "messages per day across all teams")
-	fs.Uint64Var(&o.data.Seed, "seed", 1, "dataset seed")
+	fs.IntVar(&o.messagesPerDay, "messages-per-day", 2000, "messages per day across all teams")
 	fs.IntVar(&o.snapshotDays, "snapshot-days", 30, "daily snapshots to generate per team, ending yesterday")
 	fs.IntVar(&o.dashboardDays, "dashboard-days", 14, "length of the dashboard read, in days")
 	fs.StringVar(&o.team, "team", "", "team whose metrics are read (default the first team)")
@@ -108,11 +107,11 @@ func parseFlags(out io.Writer, args []string) (options, error) {
 		o.now = t
 	}
 	switch {
-	case o.data.Teams < 1:
+	case o.teams < 1:
 		return o, errors.New("-teams must be at least 1")
-	case o.data.AccountsPerTeam < 1:
+	case o.accounts < 1:
 		return o, errors.New("-accounts must be at least 1")
-	case o.data.MessagesPerDay < 1:
+	case o.messagesPerDay < 1:
 		return o, errors.New("-messages-per-day must be at least 1")
 	case o.activityDays < 1:
 		return o, errors.New("-days must be at least 1")
@@ -178,86 +177,34 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	fmt.Fprintf(out, "Redis     %s, key prefix %q\n", redactURL(o.redisURL), o.redisPrefix)
 	fmt.Fprintf(out, "Now       %s\n\n", now.UTC().Format(time.RFC3339))
 
-	// Connections: one pgx connection for the bulk load, a Bun pool for the
-	// store, and a Redis client with ContextTimeoutEnabled, which the cache
-	// needs to bound slow Redis calls.
-	conn, err := pgx.Connect(ctx, o.databaseURL)
-	if err != nil {
-		return fmt.Errorf("connecting to Postgres: %w", err)
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	pgcfg, err := pgx.ParseConfig(o.databaseURL)
+	c, err := connect(ctx, o)
 	if err != nil {
 		return err
 	}
-	db := bun.NewDB(sql.OpenDB(stdlib.GetConnector(*pgcfg)), pgdialect.New())
-	defer db.Close()
-	ropts, err := redis.ParseURL(o.redisURL)
-	if err != nil {
-		return fmt.Errorf("REDIS_URL: %w", err)
-	}
-	ropts.ContextTimeoutEnabled = true
-	rdb := redis.NewClient(ropts)
-	defer rdb.Close()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("connecting to Redis: %w", err)
-	}
 	defer func() {
-		// The run's keys are of no use to anyone else: delete them.
-		n, derr := deletePrefix(context.WithoutCancel(ctx), rdb, o.redisPrefix)
-		if derr != nil && err == nil {
-			err = fmt.Errorf("deleting the run's Redis keys: %w", derr)
-		} else if derr == nil {
-			fmt.Fprintf(out, "Deleted the run's %d Redis keys.\n", n)
+		if cerr := c.close(ctx, out, o); cerr != nil && err == nil {
+			err = cerr
 		}
 	}()
 
-	// 1. The schema and the host's source tables, filled with generated data.
-	if err := resetSchema(ctx, conn, o.schema); err != nil {
+	// 1. The schema and the host's source tables, filled with the data.
+	if err := resetSchema(ctx, c.conn, o.schema); err != nil {
 		return err
 	}
-	if o.drop {
-		defer func() {
-			_, derr := conn.Exec(context.WithoutCancel(ctx), "DROP SCHEMA IF EXISTS "+pgx.Identifier{o.schema}.Sanitize()+" CASCADE")
-			if derr != nil && err == nil {
-				err = fmt.Errorf("dropping schema %q: %w", o.schema, derr)
-			} else if derr == nil {
-				fmt.Fprintf(out, "Dropped schema %q.\n", o.schema)
-			}
-		}()
-	}
-	// The data covers the last activityDays UTC days up to today, plus
-	// tomorrow, which is already today in zones east of UTC.
-	today := analytics.DateOf(now.UTC())
-	o.data.Start = today.AddDays(-(o.activityDays - 1))
-	o.data.Days = o.activityDays + 1
-	st, err := synth.LoadPostgres(ctx, conn, o.schema, o.data)
-	if err != nil {
-		return fmt.Errorf("loading synthetic data: %w", err)
-	}
-	fmt.Fprintf(out, "1. Data      %d teams, %d accounts, %d messages, %d conversations, %d contacts, %d campaigns; %d days from %s (%s)\n",
-		st.Teams, st.Accounts, st.Messages, st.Conversations, st.Contacts, st.Campaigns, o.data.Days, o.data.Start, ms(st.Total))
-
-	// 2. The store: its tables in the same schema, reading the source
-	// tables there.
-	elapsed := wall.start()
-	store, err := pgstore.New(ctx, db, &pgstore.Config{Schema: o.schema, Source: pgstore.Source{Schema: o.schema}, Clock: clock})
+	c.madeSchema = true
+	data, err := loadData(ctx, out, wall, c.conn, o, now)
 	if err != nil {
 		return err
 	}
-	if err := store.Migrate(ctx); err != nil {
+	// 2. and 3. The store: its tables in the same schema, reading the
+	// source tables there.
+	store, err := openStore(ctx, out, wall, c.db, o.schema, clock)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "2. Migrate   %s.%s and %s ready (%s)\n", o.schema, store.Config().SnapshotTable, store.Config().JobRunsTable, ms(elapsed()))
-	elapsed = wall.start()
-	if err := store.CreateRecommendedIndexes(ctx); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "3. Indexes   %d recommended indexes on the source tables (%s)\n", len(store.RecommendedIndexes()), ms(elapsed()))
-
 	// The cache: memory in front of Redis. Its clock is always the system
 	// clock: entries expire in real time even when -now sets the data's.
-	cache, err := gocache.New(&gocache.Config{Redis: rdb, Prefix: o.redisPrefix})
+	cache, err := gocache.New(&gocache.Config{Redis: c.rdb, Prefix: o.redisPrefix})
 	if err != nil {
 		return err
 	}
@@ -274,42 +221,180 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-
 	// 5. Reads through the cache.
-	teamID := o.team
-	if teamID == "" {
-		teams, err := store.Teams(ctx, "", 1)
-		if err != nil {
-			return err
-		}
-		teamID = teams[0].ID
-	}
-	team, err := store.Team(ctx, teamID)
+	r, err := readThroughCache(ctx, out, wall, replica{store, svc, cache}, c.rdb, o, clock)
 	if err != nil {
 		return err
 	}
-	// A second replica: its own memory tier, the same Redis and prefix.
+	// 6. Summary, from the database itself.
+	rows, err := countSnapshots(ctx, c.conn, o.schema, store.Config().SnapshotTable)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nSummary\n")
+	fmt.Fprintf(out, "  data         %d rows in %s (%s)\n", data.rows(), ms(data.took), o.schema)
+	fmt.Fprintf(out, "  snapshots    Daily %d, Weekly %d, Monthly %d rows in %s.%s\n", rows["Daily"], rows["Weekly"], rows["Monthly"], o.schema, store.Config().SnapshotTable)
+	printTimes(out, gen, r, total())
+	return nil
+}
+
+// printTimes prints the summary's times.
+func printTimes(out io.Writer, gen generated, r readTimes, total time.Duration) {
+	fmt.Fprintf(out, "  generation   %d snapshots written, %d failed, in %s (%.0f snapshots/s)\n", gen.written, gen.failed, ms(gen.took), float64(gen.written)/gen.took.Seconds())
+	fmt.Fprintf(out, "  real time    cold %s, Redis %s, memory %s\n", ms(r.realTime[0]), ms(r.realTime[1]), ms(r.realTime[2]))
+	fmt.Fprintf(out, "  dashboard    cold %s, Redis %s, memory %s\n", ms(r.dashboard[0]), ms(r.dashboard[1]), ms(r.dashboard[2]))
+	fmt.Fprintf(out, "  total        %s\n", ms(total))
+}
+
+// conns are the program's connections: one pgx connection for the bulk
+// load, a Bun pool for the store, and a Redis client with
+// ContextTimeoutEnabled, which the cache needs to bound slow Redis calls.
+type conns struct {
+	conn       *pgx.Conn
+	db         *bun.DB
+	rdb        *redis.Client
+	madeSchema bool // the schema is the run's: -drop drops it
+}
+
+func connect(ctx context.Context, o options) (*conns, error) {
+	pgcfg, err := pgx.ParseConfig(o.databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	ropts, err := redis.ParseURL(o.redisURL)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	conn, err := pgx.Connect(ctx, o.databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Postgres: %w", err)
+	}
+	ropts.ContextTimeoutEnabled = true
+	c := &conns{conn: conn, db: bun.NewDB(sql.OpenDB(stdlib.GetConnector(*pgcfg)), pgdialect.New()), rdb: redis.NewClient(ropts)}
+	if err := c.rdb.Ping(ctx).Err(); err != nil {
+		c.rdb.Close()
+		c.db.Close()
+		conn.Close(ctx)
+		return nil, fmt.Errorf("connecting to Redis: %w", err)
+	}
+	return c, nil
+}
+
+// close deletes the run's Redis keys (of no use to anyone else), drops the
+// schema with -drop, and closes the connections.
+func (c *conns) close(ctx context.Context, out io.Writer, o options) error {
+	ctx = context.WithoutCancel(ctx)
+	defer c.conn.Close(ctx)
+	defer c.db.Close()
+	defer c.rdb.Close()
+	var errs []error
+	if o.drop && c.madeSchema {
+		if _, err := c.conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{o.schema}.Sanitize()+" CASCADE"); err != nil {
+			errs = append(errs, fmt.Errorf("dropping schema %q: %w", o.schema, err))
+		} else {
+			fmt.Fprintf(out, "Dropped schema %q.\n", o.schema)
+		}
+	}
+	if n, err := deletePrefix(ctx, c.rdb, o.redisPrefix); err != nil {
+		errs = append(errs, fmt.Errorf("deleting the run's Redis keys: %w", err))
+	} else {
+		fmt.Fprintf(out, "Deleted the run's %d Redis keys.\n", n)
+	}
+	return errors.Join(errs...)
+}
+
+// loadedData is what loadData wrote, and how long it took.
+type loadedData struct {
+	loaded
+	took time.Duration
+}
+
+// loadData generates the data (data.go) and loads it into the source
+// tables. It covers the last o.activityDays UTC days up to today, plus
+// tomorrow, which is already today in zones east of UTC.
+func loadData(ctx context.Context, out io.Writer, wall stopwatch, conn *pgx.Conn, o options, now time.Time) (loadedData, error) {
+	elapsed := wall.start()
+	start := analytics.DateOf(now.UTC()).AddDays(-(o.activityDays - 1))
+	days := o.activityDays + 1
+	teams := makeTeams(o.teams, o.accounts)
+	activity, err := makeActivity(teams, start, days, o.messagesPerDay)
+	if err != nil {
+		return loadedData{}, err
+	}
+	n, err := loadSource(ctx, conn, o.schema, teams, activity)
+	if err != nil {
+		return loadedData{}, fmt.Errorf("loading the data: %w", err)
+	}
+	d := loadedData{n, elapsed()}
+	fmt.Fprintf(out, "1. Data      %d teams, %d accounts, %d messages, %d conversations, %d contacts, %d campaigns; %d days from %s (%s)\n",
+		n.teams, n.accounts, n.messages, n.conversations, n.contacts, n.campaigns, days, start, ms(d.took))
+	return d, nil
+}
+
+// openStore opens the store on schema, reading the source tables there,
+// migrates its tables and creates the recommended indexes.
+func openStore(ctx context.Context, out io.Writer, wall stopwatch, db *bun.DB, schema string, clock analytics.Clock) (*pgstore.Store, error) {
+	elapsed := wall.start()
+	store, err := pgstore.New(ctx, db, &pgstore.Config{Schema: schema, Source: pgstore.Source{Schema: schema}, Clock: clock})
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "2. Migrate   %s.%s and %s ready (%s)\n", schema, store.Config().SnapshotTable, store.Config().JobRunsTable, ms(elapsed()))
+	elapsed = wall.start()
+	if err := store.CreateRecommendedIndexes(ctx); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "3. Indexes   %d recommended indexes on the source tables (%s)\n", len(store.RecommendedIndexes()), ms(elapsed()))
+	return store, nil
+}
+
+// replica is one process's view: the store, and a Service on its own
+// cache.
+type replica struct {
+	store *pgstore.Store
+	svc   *analytics.Service
+	cache *gocache.Cache
+}
+
+// readTimes are the times of the cold, Redis and memory reads.
+type readTimes struct{ realTime, dashboard [3]time.Duration }
+
+// readThroughCache reads one team's real-time metrics and dashboard three
+// times each (see timeReads), through svc (on cache) and a second replica
+// with its own memory tier on the same Redis and prefix, and prints the
+// results.
+func readThroughCache(ctx context.Context, out io.Writer, wall stopwatch, first replica, rdb *redis.Client, o options, clock analytics.Clock) (readTimes, error) {
+	var r readTimes
+	store, svc, cache := first.store, first.svc, first.cache
+	team, err := pickTeam(ctx, store, o.team)
+	if err != nil {
+		return r, err
+	}
 	cache2, err := gocache.New(&gocache.Config{Redis: rdb, Prefix: o.redisPrefix})
 	if err != nil {
-		return err
+		return r, err
 	}
 	defer cache2.Close()
 	svc2, err := analytics.New(store, &analytics.Config{Clock: clock, Cache: cache2, WarmDashboards: []int{}})
 	if err != nil {
-		return err
+		return r, err
 	}
 	rt, rtTimes, err := timeReads(wall, func(s *analytics.Service) (analytics.Metrics, error) {
 		return s.RealTime(ctx, analytics.TeamScope(team.ID))
 	}, svc, svc2)
 	if err != nil {
-		return fmt.Errorf("real-time read: %w", err)
+		return r, fmt.Errorf("real-time read: %w", err)
 	}
 	dash, dashTimes, err := timeReads(wall, func(s *analytics.Service) (analytics.Dashboard, error) {
 		return s.Dashboard(ctx, team.ID, o.dashboardDays)
 	}, svc, svc2)
 	if err != nil {
-		return fmt.Errorf("dashboard read: %w", err)
+		return r, fmt.Errorf("dashboard read: %w", err)
 	}
+	r = readTimes{rtTimes, dashTimes}
 	s1, s2 := cache.Stats(), cache2.Stats()
 	fmt.Fprintf(out, "\n5. Reads of team %s (%s) through the cache:\n", team.ID, zoneName(team.TimeZone))
 	fmt.Fprintf(out, "   %-22s %16s %16s %16s\n", "", "cold (Postgres)", "warm (Redis)", "warm (memory)")
@@ -317,32 +402,35 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	fmt.Fprintf(out, "   %-22s %16s %16s %16s\n", fmt.Sprintf("dashboard, %d days", o.dashboardDays), ms(dashTimes[0]), ms(dashTimes[1]), ms(dashTimes[2]))
 	fmt.Fprintf(out, "   All three reads of each returned the same metrics. Cache: %d loads from Postgres, %d Redis hits, %d memory hits.\n",
 		s1.Loads+s2.Loads, s1.L2.Hits+s2.L2.Hits, s1.L1.Hits+s2.L1.Hits)
+	printReads(out, rt, dash, o.dashboardDays)
+	return r, nil
+}
 
+// pickTeam returns the team id, or the first team when id is empty.
+func pickTeam(ctx context.Context, store *pgstore.Store, id string) (analytics.Team, error) {
+	if id == "" {
+		teams, err := store.Teams(ctx, "", 1)
+		if err != nil {
+			return analytics.Team{}, err
+		}
+		id = teams[0].ID
+	}
+	return store.Team(ctx, id)
+}
+
+// printReads prints the metrics the reads returned.
+func printReads(out io.Writer, rt analytics.Metrics, dash analytics.Dashboard, days int) {
 	m := rt.Messages
 	fmt.Fprintf(out, "\n   Real time, today so far (as of %s): %d messages (%d inbound, %d outbound), delivery %.2f%%, read %.2f%%, reply %.2f%%, %d conversations, avg response %.0f s\n",
 		rt.GeneratedAt.UTC().Format(time.RFC3339), m.Total, m.Inbound, m.Outbound, m.DeliveryRate, m.ReadRate, m.ReplyRate,
 		rt.Conversations.Total, rt.Conversations.AvgResponseTime)
 	c, p, g := dash.Current, dash.Previous, dash.Growth
 	fmt.Fprintf(out, "   Dashboard, last %d days: %d messages (previous %d days: %d, %+.2f%%), delivery %.2f%% (%+.2f pt), read %.2f%% (%+.2f pt), reply %.2f%% (%+.2f pt), avg response %.0f s (%+.2f%%)\n",
-		o.dashboardDays, c.Messages.Total, o.dashboardDays, p.Messages.Total, g.Messages,
+		days, c.Messages.Total, days, p.Messages.Total, g.Messages,
 		c.Messages.DeliveryRate, g.DeliveryRate, c.Messages.ReadRate, g.ReadRate, c.Messages.ReplyRate, g.ReplyRate,
 		c.Conversations.AvgResponseTime, g.AvgResponseTime)
 	fmt.Fprintf(out, "   The dashboard read %d finished days from daily snapshots and aggregated live today so far, the previous window's last day (cut at the same time of day) and %d days without a snapshot.\n",
-		2*o.dashboardDays-2-len(dash.LiveDays), len(dash.LiveDays))
-
-	// 6. Summary, from the database itself.
-	rows, err := countSnapshots(ctx, conn, o.schema, store.Config().SnapshotTable)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "\nSummary\n")
-	fmt.Fprintf(out, "  data         %d rows in %s (%s)\n", st.Rows(), ms(st.Total), o.schema)
-	fmt.Fprintf(out, "  snapshots    Daily %d, Weekly %d, Monthly %d rows in %s.%s\n", rows["Daily"], rows["Weekly"], rows["Monthly"], o.schema, store.Config().SnapshotTable)
-	fmt.Fprintf(out, "  generation   %d snapshots written, %d failed, in %s (%.0f snapshots/s)\n", gen.written, gen.failed, ms(gen.took), float64(gen.written)/gen.took.Seconds())
-	fmt.Fprintf(out, "  real time    cold %s, Redis %s, memory %s\n", ms(rtTimes[0]), ms(rtTimes[1]), ms(rtTimes[2]))
-	fmt.Fprintf(out, "  dashboard    cold %s, Redis %s, memory %s\n", ms(dashTimes[0]), ms(dashTimes[1]), ms(dashTimes[2]))
-	fmt.Fprintf(out, "  total        %s\n", ms(total()))
-	return nil
+		2*days-2-len(dash.LiveDays), len(dash.LiveDays))
 }
 
 // generated sums the snapshot runs.

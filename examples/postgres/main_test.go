@@ -12,11 +12,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
 	"github.com/msgstats/analytics"
-	"github.com/msgstats/analytics/internal/synth"
-	"github.com/msgstats/analytics/internal/testenv"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -30,13 +29,13 @@ func TestMain(m *testing.M) {
 // test's own, dropped at cleanup whatever the program left.
 func testDB(t *testing.T) (*pgx.Conn, string, string) {
 	t.Helper()
-	url := testenv.Require(t, "TEST_DATABASE_URL")
+	url := requireEnv(t, "TEST_DATABASE_URL")
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		t.Fatalf("TEST_DATABASE_URL is set but Postgres cannot be reached: %v", err)
 	}
-	schema := testenv.UniqueName("example_pg_")
+	schema := uniqueName("example_pg_")
 	t.Cleanup(func() {
 		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
 			t.Errorf("dropping schema %s: %v", schema, err)
@@ -46,14 +45,37 @@ func testDB(t *testing.T) (*pgx.Conn, string, string) {
 	return conn, url, schema
 }
 
+// testRedis connects to TEST_REDIS_URL and picks a key prefix of the test's
+// own, whose keys are deleted at cleanup whatever the program left.
+func testRedis(t *testing.T) (string, *redis.Client, string) {
+	t.Helper()
+	url := requireEnv(t, "TEST_REDIS_URL")
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("TEST_REDIS_URL: %v", err)
+	}
+	rdb := redis.NewClient(opts)
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		rdb.Close()
+		t.Fatalf("TEST_REDIS_URL is set but Redis cannot be reached: %v", err)
+	}
+	prefix := uniqueName("example-pg-")
+	t.Cleanup(func() {
+		if _, err := deletePrefix(context.Background(), rdb, prefix); err != nil {
+			t.Errorf("deleting keys under %s: %v", prefix, err)
+		}
+		rdb.Close()
+	})
+	return url, rdb, prefix
+}
+
 // TestRun runs the program on small data at a fixed instant and checks what
 // it prints against the database it wrote and against the same data
 // aggregated independently in memory.
 func TestRun(t *testing.T) {
 	t.Parallel()
 	conn, dbURL, schema := testDB(t)
-	rdb, prefix := testenv.Redis(t)
-	redisURL := testenv.Require(t, "TEST_REDIS_URL")
+	redisURL, rdb, prefix := testRedis(t)
 	ctx := context.Background()
 
 	const (
@@ -112,13 +134,7 @@ func TestRun(t *testing.T) {
 
 	// Each team's team-wide daily snapshots are the snapshotDays local
 	// days before its today.
-	cfg := synth.Config{Seed: 1, Teams: teams, AccountsPerTeam: accounts, MessagesPerDay: perDay,
-		// As the program does: days UTC days up to today, plus tomorrow.
-		Start: analytics.DateOf(now).AddDays(-(days - 1)), Days: days + 1}
-	tms, err := synth.Teams(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tms := makeTeams(teams, accounts)
 	for _, tm := range tms {
 		loc, err := time.LoadLocation(tm.TimeZone)
 		if err != nil {
@@ -146,7 +162,15 @@ func TestRun(t *testing.T) {
 	// The printed metrics equal the same data aggregated in memory, with no
 	// snapshots and no cache.
 	mem := memstore.New(nil)
-	if err := synth.LoadMemstore(cfg, mem); err != nil {
+	// As the program does: days UTC days up to today, plus tomorrow.
+	activity, err := makeActivity(tms, analytics.DateOf(now).AddDays(-(days - 1)), days+1, perDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.AddTeams(tms...); err != nil {
+		t.Fatal(err)
+	}
+	if err := mem.Add(activity); err != nil {
 		t.Fatal(err)
 	}
 	ref, err := analytics.New(mem, &analytics.Config{Clock: analytics.NewFakeClock(now)})
@@ -196,8 +220,7 @@ func TestRun(t *testing.T) {
 func TestRunResetAndDrop(t *testing.T) {
 	t.Parallel()
 	conn, dbURL, schema := testDB(t)
-	_, prefix := testenv.Redis(t)
-	redisURL := testenv.Require(t, "TEST_REDIS_URL")
+	redisURL, _, prefix := testRedis(t)
 	ctx := context.Background()
 	args := []string{"-database-url", dbURL, "-redis-url", redisURL, "-schema", schema, "-redis-prefix", prefix,
 		"-teams", "1", "-accounts", "1", "-days", "2", "-messages-per-day", "50", "-snapshot-days", "1",
@@ -230,8 +253,7 @@ func TestRunResetAndDrop(t *testing.T) {
 func TestRunRefusesForeignSchema(t *testing.T) {
 	t.Parallel()
 	conn, dbURL, schema := testDB(t)
-	_, prefix := testenv.Redis(t)
-	redisURL := testenv.Require(t, "TEST_REDIS_URL")
+	redisURL, _, prefix := testRedis(t)
 	ctx := context.Background()
 	q := pgx.Identifier{schema}.Sanitize()
 	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+q+"; CREATE TABLE "+q+".precious (id int)"); err != nil {

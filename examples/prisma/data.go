@@ -311,98 +311,115 @@ func load(ctx context.Context, conn *pgx.Conn, ds dataset) error {
 		return err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-
-	var (
-		tID, tName  []string
-		tZone       []*string
-		tCreated    []time.Time
-		aID, aTeam  []string
-		aPhone      []string
-		aName       []string
-		aCreated    []time.Time
-		ctID, ctTm  []string
-		ctPhone     []string
-		ctName      []string
-		ctBlocked   []bool
-		ctScore     []float64
-		ctLast      []*time.Time
-		ctCreated   []time.Time
-		cvID, cvTm  []string
-		cvAcc, cvCt []string
-		cvStatus    []string
-		cvCreated   []time.Time
-		cvUpdated   []time.Time
-	)
-	for _, t := range ds.teams {
-		tID, tName, tZone, tCreated = append(tID, t.id), append(tName, t.name), append(tZone, t.timezone), append(tCreated, t.created)
-	}
-	for _, a := range ds.accounts {
-		aID, aTeam, aPhone = append(aID, a.id), append(aTeam, a.teamID), append(aPhone, a.phoneNumberID)
-		aName, aCreated = append(aName, a.displayName), append(aCreated, a.created)
-	}
-	for _, c := range ds.contacts {
-		ctID, ctTm, ctPhone, ctName = append(ctID, c.id), append(ctTm, c.teamID), append(ctPhone, c.phone), append(ctName, c.name)
-		ctBlocked, ctScore, ctLast, ctCreated = append(ctBlocked, c.blocked), append(ctScore, c.score), append(ctLast, c.lastContacted), append(ctCreated, c.created)
-	}
-	for _, c := range ds.conversations {
-		cvID, cvTm, cvAcc, cvCt = append(cvID, c.id), append(cvTm, c.teamID), append(cvAcc, c.accountID), append(cvCt, c.contactID)
-		cvStatus, cvCreated, cvUpdated = append(cvStatus, c.status), append(cvCreated, c.created), append(cvUpdated, c.updated)
-	}
-	stmts := []struct {
-		sql  string
-		args []any
-	}{
-		{`INSERT INTO "Team" ("id", "name", "timezone", "createdAt", "updatedAt")
-			SELECT id, name, tz, created, created FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamp(3)[]) AS u(id, name, tz, created)`,
-			[]any{tID, tName, tZone, tCreated}},
-		{`INSERT INTO "WhatsappAccount" ("id", "teamId", "phoneNumberId", "displayName", "createdAt")
-			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamp(3)[])`,
-			[]any{aID, aTeam, aPhone, aName, aCreated}},
-		{`INSERT INTO "Contact" ("id", "teamId", "phoneNumber", "name", "isBlocked", "engagementScore", "lastContactedAt", "createdAt")
-			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::float8[], $7::timestamp(3)[], $8::timestamp(3)[])`,
-			[]any{ctID, ctTm, ctPhone, ctName, ctBlocked, ctScore, ctLast, ctCreated}},
-		{`INSERT INTO "Conversation" ("id", "teamId", "whatsappAccountId", "contactId", "status", "createdAt", "updatedAt")
-			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]::"ConversationStatus"[], $6::timestamp(3)[], $7::timestamp(3)[])`,
-			[]any{cvID, cvTm, cvAcc, cvCt, cvStatus, cvCreated, cvUpdated}},
-	}
-	for _, s := range stmts {
-		if _, err := tx.Exec(ctx, s.sql, s.args...); err != nil {
+	for _, insert := range []func(context.Context, pgx.Tx, dataset) error{
+		insertTeams, insertAccounts, insertContacts, insertConversations, insertMessages, insertCampaigns,
+	} {
+		if err := insert(ctx, tx, ds); err != nil {
 			return err
 		}
 	}
+	return tx.Commit(ctx)
+}
 
+func insertTeams(ctx context.Context, tx pgx.Tx, ds dataset) error {
 	var (
-		mID, mTeam, mAcc   []string
-		mConv              []*string
-		mSender, mStatus   []string
-		mContent, mWA      []*string
-		mCreated           []time.Time
-		cpID, cpTeam, cpAc []string
-		cpName, cpStatus   []string
-		cpRcp, cpSent      []int32
-		cpDel, cpRead      []int32
-		cpSched            []*time.Time
-		cpCreated          []time.Time
+		id, name []string
+		zone     []*string
+		created  []time.Time
+	)
+	for _, t := range ds.teams {
+		id, name, zone, created = append(id, t.id), append(name, t.name), append(zone, t.timezone), append(created, t.created)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO "Team" ("id", "name", "timezone", "createdAt", "updatedAt")
+		SELECT id, name, tz, created, created FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamp(3)[]) AS u(id, name, tz, created)`,
+		id, name, zone, created)
+	return err
+}
+
+func insertAccounts(ctx context.Context, tx pgx.Tx, ds dataset) error {
+	var (
+		id, team, phone, name []string
+		created               []time.Time
+	)
+	for _, a := range ds.accounts {
+		id, team, phone = append(id, a.id), append(team, a.teamID), append(phone, a.phoneNumberID)
+		name, created = append(name, a.displayName), append(created, a.created)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO "WhatsappAccount" ("id", "teamId", "phoneNumberId", "displayName", "createdAt")
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamp(3)[])`,
+		id, team, phone, name, created)
+	return err
+}
+
+func insertContacts(ctx context.Context, tx pgx.Tx, ds dataset) error {
+	var (
+		id, team, phone, name []string
+		blocked               []bool
+		score                 []float64
+		last                  []*time.Time
+		created               []time.Time
+	)
+	for _, c := range ds.contacts {
+		id, team, phone, name = append(id, c.id), append(team, c.teamID), append(phone, c.phone), append(name, c.name)
+		blocked, score, last, created = append(blocked, c.blocked), append(score, c.score), append(last, c.lastContacted), append(created, c.created)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO "Contact" ("id", "teamId", "phoneNumber", "name", "isBlocked", "engagementScore", "lastContactedAt", "createdAt")
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::float8[], $7::timestamp(3)[], $8::timestamp(3)[])`,
+		id, team, phone, name, blocked, score, last, created)
+	return err
+}
+
+func insertConversations(ctx context.Context, tx pgx.Tx, ds dataset) error {
+	var (
+		id, team, account, contact []string
+		status                     []string
+		created, updated           []time.Time
+	)
+	for _, c := range ds.conversations {
+		id, team, account, contact = append(id, c.id), append(team, c.teamID), append(account, c.accountID), append(contact, c.contactID)
+		status, created, updated = append(status, c.status), append(created, c.created), append(updated, c.updated)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO "Conversation" ("id", "teamId", "whatsappAccountId", "contactId", "status", "createdAt", "updatedAt")
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]::"ConversationStatus"[], $6::timestamp(3)[], $7::timestamp(3)[])`,
+		id, team, account, contact, status, created, updated)
+	return err
+}
+
+func insertMessages(ctx context.Context, tx pgx.Tx, ds dataset) error {
+	var (
+		id, team, account []string
+		conv              []*string
+		sender, status    []string
+		content, wa       []*string
+		created           []time.Time
 	)
 	for _, m := range ds.messages {
-		mID, mTeam, mAcc, mConv = append(mID, m.id), append(mTeam, m.teamID), append(mAcc, m.accountID), append(mConv, m.conversationID)
-		mSender, mStatus, mContent = append(mSender, m.senderType), append(mStatus, m.status), append(mContent, m.content)
-		mWA, mCreated = append(mWA, m.waMessageID), append(mCreated, m.created)
+		id, team, account, conv = append(id, m.id), append(team, m.teamID), append(account, m.accountID), append(conv, m.conversationID)
+		sender, status, content = append(sender, m.senderType), append(status, m.status), append(content, m.content)
+		wa, created = append(wa, m.waMessageID), append(created, m.created)
 	}
-	for _, c := range ds.campaigns {
-		cpID, cpTeam, cpAc, cpName, cpStatus = append(cpID, c.id), append(cpTeam, c.teamID), append(cpAc, c.accountID), append(cpName, c.name), append(cpStatus, c.status)
-		cpRcp, cpSent, cpDel, cpRead = append(cpRcp, c.recipients), append(cpSent, c.sent), append(cpDel, c.delivered), append(cpRead, c.read)
-		cpSched, cpCreated = append(cpSched, c.scheduled), append(cpCreated, c.created)
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO "Message" ("id", "teamId", "whatsappAccountId", "conversationId", "senderType", "status", "content", "waMessageId", "createdAt")
+	_, err := tx.Exec(ctx, `INSERT INTO "Message" ("id", "teamId", "whatsappAccountId", "conversationId", "senderType", "status", "content", "waMessageId", "createdAt")
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]::"SenderType"[], $6::text[]::"MessageStatus"[], $7::text[], $8::text[], $9::timestamp(3)[])`,
-		mID, mTeam, mAcc, mConv, mSender, mStatus, mContent, mWA, mCreated); err != nil {
-		return err
+		id, team, account, conv, sender, status, content, wa, created)
+	return err
+}
+
+func insertCampaigns(ctx context.Context, tx pgx.Tx, ds dataset) error {
+	var (
+		id, team, account []string
+		name, status      []string
+		recipients, sent  []int32
+		delivered, read   []int32
+		scheduled         []*time.Time
+		created           []time.Time
+	)
+	for _, c := range ds.campaigns {
+		id, team, account, name, status = append(id, c.id), append(team, c.teamID), append(account, c.accountID), append(name, c.name), append(status, c.status)
+		recipients, sent, delivered, read = append(recipients, c.recipients), append(sent, c.sent), append(delivered, c.delivered), append(read, c.read)
+		scheduled, created = append(scheduled, c.scheduled), append(created, c.created)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO "Campaign" ("id", "teamId", "whatsappAccountId", "name", "status", "totalRecipients", "messagesSent", "messagesDelivered", "messagesRead", "scheduledAt", "createdAt")
+	_, err := tx.Exec(ctx, `INSERT INTO "Campaign" ("id", "teamId", "whatsappAccountId", "name", "status", "totalRecipients", "messagesSent", "messagesDelivered", "messagesRead", "scheduledAt", "createdAt")
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]::"CampaignStatus"[], $6::int[], $7::int[], $8::int[], $9::int[], $10::timestamp(3)[], $11::timestamp(3)[])`,
-		cpID, cpTeam, cpAc, cpName, cpStatus, cpRcp, cpSent, cpDel, cpRead, cpSched, cpCreated); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+		id, team, account, name, status, recipients, sent, delivered, read, scheduled, created)
+	return err
 }

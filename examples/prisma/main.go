@@ -166,12 +166,7 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 		return err
 	}
 	if o.printMigration {
-		s, err := migrationSQL()
-		if err != nil {
-			return err
-		}
-		_, err = io.WriteString(out, s)
-		return err
+		return printMigration(out)
 	}
 	var clock analytics.Clock = analytics.SystemClock()
 	if !o.now.IsZero() {
@@ -196,26 +191,18 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	}
 	defer db.Close()
 
-	// 1. The schema, and the tables `prisma migrate deploy` would create in
-	// it: the init migration, run as Prisma runs it, with the schema first
-	// on the search_path.
+	// 1. The schema, and the tables `prisma migrate deploy` would create in it.
 	if err := resetSchema(ctx, conn, o.schema); err != nil {
 		return err
 	}
 	if o.drop {
 		defer func() {
-			_, derr := conn.Exec(context.WithoutCancel(ctx), "DROP SCHEMA IF EXISTS "+pgx.Identifier{o.schema}.Sanitize()+" CASCADE")
-			if derr != nil && err == nil {
-				err = fmt.Errorf("dropping schema %q: %w", o.schema, derr)
-			} else if derr == nil {
-				fmt.Fprintf(out, "Dropped schema %q.\n", o.schema)
+			if derr := dropSchema(ctx, out, conn, o.schema); derr != nil && err == nil {
+				err = derr
 			}
 		}()
 	}
-	if _, err := conn.Exec(ctx, "SET search_path TO "+pgx.Identifier{o.schema}.Sanitize()); err != nil {
-		return err
-	}
-	if err := applyMigration(ctx, conn, initMigration); err != nil {
+	if err := createTables(ctx, conn, o.schema); err != nil {
 		return err
 	}
 	if o.propose {
@@ -224,40 +211,16 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	fmt.Fprintf(out, "1. Tables     %s: Team, WhatsappAccount, Contact, Conversation, Message, Campaign; enums MessageStatus, SenderType, ConversationStatus, CampaignStatus\n", initMigration)
 
 	// 2. Data: the last days UTC days up to now.
-	start := now.Truncate(24*time.Hour).AddDate(0, 0, -(o.days - 1))
-	ds := generate(o.seed, start, now)
-	if err := load(ctx, conn, ds); err != nil {
-		return fmt.Errorf("loading the data: %w", err)
+	ds, err := loadPrismaData(ctx, out, conn, o, now)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(out, "2. Data       %d teams, %d accounts, %d contacts, %d conversations, %d messages, %d campaigns, from %s\n",
-		len(ds.teams), len(ds.accounts), len(ds.contacts), len(ds.conversations), len(ds.messages), len(ds.campaigns), start.Format(time.DateOnly))
 
 	// 3. The store on the Prisma tables, and its own tables beside them.
-	cfg := &pgstore.Config{Schema: o.schema, Source: prismaSource(o.schema), Clock: clock}
-	store, err := pgstore.New(ctx, db, cfg)
+	store, err := openStore(ctx, out, conn, db, o, clock)
 	if err != nil {
 		return err
 	}
-	switch o.migrate {
-	case "sdk":
-		if err := store.Migrate(ctx); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "3. Store      pgstore.New accepted the mapping; Store.Migrate created %s, %s and %s\n",
-			store.Config().SnapshotTable, store.Config().JobRunsTable, store.Config().MigrationsTable)
-	case "prisma":
-		if err := applyMigration(ctx, conn, analyticsMigration); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "3. Store      pgstore.New accepted the mapping; %s created %s and %s\n",
-			analyticsMigration, store.Config().SnapshotTable, store.Config().JobRunsTable)
-	}
-	checks, err := store.CheckSource(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "   Store.CheckSource        %s\n", checkLine(checks))
-
 	// 4. Snapshots, through the Service's Snapshotter (no cache: reads go
 	// straight to Postgres).
 	svc, err := analytics.New(store, &analytics.Config{Clock: clock})
@@ -267,40 +230,113 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	if err := snapshots(ctx, out, svc.Snapshotter(), now, o.snapshotDays); err != nil {
 		return err
 	}
-
 	// 5. Reads, per team, in the store's team order.
+	yesterday, err := printReads(ctx, out, store, svc, ds, now, o.dashboardDays)
+	if err != nil {
+		return err
+	}
+	return printSummary(ctx, out, conn, store, o.schema, yesterday)
+}
+
+// loadPrismaData generates the data of the o.days UTC days up to now (data.go)
+// and loads it into the Prisma tables.
+func loadPrismaData(ctx context.Context, out io.Writer, conn *pgx.Conn, o options, now time.Time) (dataset, error) {
+	start := now.Truncate(24*time.Hour).AddDate(0, 0, -(o.days - 1))
+	ds := generate(o.seed, start, now)
+	if err := load(ctx, conn, ds); err != nil {
+		return ds, fmt.Errorf("loading the data: %w", err)
+	}
+	fmt.Fprintf(out, "2. Data       %d teams, %d accounts, %d contacts, %d conversations, %d messages, %d campaigns, from %s\n",
+		len(ds.teams), len(ds.accounts), len(ds.contacts), len(ds.conversations), len(ds.messages), len(ds.campaigns), start.Format(time.DateOnly))
+	return ds, nil
+}
+
+// printMigration prints the SDK's migration for the Prisma project.
+func printMigration(out io.Writer) error {
+	s, err := migrationSQL()
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(out, s)
+	return err
+}
+
+// dropSchema drops schema, for -drop.
+func dropSchema(ctx context.Context, out io.Writer, conn *pgx.Conn, schema string) error {
+	if _, err := conn.Exec(context.WithoutCancel(ctx), "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+		return fmt.Errorf("dropping schema %q: %w", schema, err)
+	}
+	fmt.Fprintf(out, "Dropped schema %q.\n", schema)
+	return nil
+}
+
+// createTables runs the init migration as Prisma runs it, with schema first
+// on the search_path.
+func createTables(ctx context.Context, conn *pgx.Conn, schema string) error {
+	if _, err := conn.Exec(ctx, "SET search_path TO "+pgx.Identifier{schema}.Sanitize()); err != nil {
+		return err
+	}
+	return applyMigration(ctx, conn, initMigration)
+}
+
+// openStore opens the store on the Prisma tables and creates its own
+// tables beside them: by Store.Migrate, or by the Prisma migration with
+// -migrate prisma. Then it checks the source mapping.
+func openStore(ctx context.Context, out io.Writer, conn *pgx.Conn, db *bun.DB, o options, clock analytics.Clock) (*pgstore.Store, error) {
+	cfg := &pgstore.Config{Schema: o.schema, Source: prismaSource(o.schema), Clock: clock}
+	store, err := pgstore.New(ctx, db, cfg)
+	if err != nil {
+		return nil, err
+	}
+	switch o.migrate {
+	case "sdk":
+		if err := store.Migrate(ctx); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(out, "3. Store      pgstore.New accepted the mapping; Store.Migrate created %s, %s and %s\n",
+			store.Config().SnapshotTable, store.Config().JobRunsTable, store.Config().MigrationsTable)
+	case "prisma":
+		if err := applyMigration(ctx, conn, analyticsMigration); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(out, "3. Store      pgstore.New accepted the mapping; %s created %s and %s\n",
+			analyticsMigration, store.Config().SnapshotTable, store.Config().JobRunsTable)
+	}
+	checks, err := store.CheckSource(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "   Store.CheckSource        %s\n", checkLine(checks))
+	return store, nil
+}
+
+// printReads prints, per team, yesterday's team-wide daily snapshot, today's
+// real-time metrics and the dashboard, and returns the snapshots.
+func printReads(ctx context.Context, out io.Writer, store *pgstore.Store, svc *analytics.Service, ds dataset, now time.Time, dashboardDays int) ([]analytics.Snapshot, error) {
 	names := map[string]string{}
 	for _, t := range ds.teams {
 		names[t.id] = t.name
 	}
 	teams, err := store.Teams(ctx, "", len(ds.teams))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var yesterday []analytics.Snapshot
 	fmt.Fprintf(out, "\n5. Yesterday in each team's zone, from its team-wide daily snapshot:\n")
 	for _, t := range teams {
-		loc, err := t.Location()
+		snap, err := yesterdaySnapshot(ctx, svc, t, now)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		y := analytics.DateOf(now.In(loc)).AddDays(-1)
-		snaps, err := svc.Snapshots(ctx, analytics.TeamScope(t.ID), analytics.Daily, y, y)
-		if err != nil {
-			return err
-		}
-		if len(snaps) != 1 {
-			return fmt.Errorf("team %s: %d daily snapshots for %s, want 1", t.ID, len(snaps), y)
-		}
-		m := snaps[0].Metrics.Messages
-		fmt.Fprintf(out, dailyFormat, names[t.ID], zoneName(t.TimeZone), y, m.Total, m.Sent, m.Delivered, m.Read, m.Failed, m.Inbound)
-		yesterday = append(yesterday, snaps[0])
+		m := snap.Metrics.Messages
+		fmt.Fprintf(out, dailyFormat, names[t.ID], zoneName(t.TimeZone), snap.Date, m.Total, m.Sent, m.Delivered, m.Read, m.Failed, m.Inbound)
+		yesterday = append(yesterday, snap)
 	}
 	fmt.Fprintf(out, "\n   Today so far (real time, computed live):\n")
 	for _, t := range teams {
 		rt, err := svc.RealTime(ctx, analytics.TeamScope(t.ID))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		m := rt.Messages
 		fmt.Fprintf(out, realTimeFormat, names[t.ID], zoneName(t.TimeZone), rt.Range.Start.UTC().Format(time.RFC3339),
@@ -308,16 +344,38 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	}
 	fmt.Fprintf(out, "\n   Dashboard (finished days from daily snapshots, today live):\n")
 	for _, t := range teams {
-		d, err := svc.Dashboard(ctx, t.ID, o.dashboardDays)
+		d, err := svc.Dashboard(ctx, t.ID, dashboardDays)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		c := d.Current
-		fmt.Fprintf(out, dashboardFormat, names[t.ID], o.dashboardDays, c.Messages.Total, o.dashboardDays, d.Previous.Messages.Total, d.Growth.Messages,
+		fmt.Fprintf(out, dashboardFormat, names[t.ID], dashboardDays, c.Messages.Total, dashboardDays, d.Previous.Messages.Total, d.Growth.Messages,
 			c.Messages.DeliveryRate, c.Messages.ReadRate, c.Messages.ReplyRate, c.Conversations.AvgResponseTime, c.Contacts.New, c.Campaigns.Total)
 	}
+	return yesterday, nil
+}
 
-	// Summary: yesterday's counts over all teams, and the snapshot rows.
+// yesterdaySnapshot returns team t's team-wide daily snapshot of yesterday
+// in its zone.
+func yesterdaySnapshot(ctx context.Context, svc *analytics.Service, t analytics.Team, now time.Time) (analytics.Snapshot, error) {
+	loc, err := t.Location()
+	if err != nil {
+		return analytics.Snapshot{}, err
+	}
+	y := analytics.DateOf(now.In(loc)).AddDays(-1)
+	snaps, err := svc.Snapshots(ctx, analytics.TeamScope(t.ID), analytics.Daily, y, y)
+	if err != nil {
+		return analytics.Snapshot{}, err
+	}
+	if len(snaps) != 1 {
+		return analytics.Snapshot{}, fmt.Errorf("team %s: %d daily snapshots for %s, want 1", t.ID, len(snaps), y)
+	}
+	return snaps[0], nil
+}
+
+// printSummary prints yesterday's counts over all teams, and the snapshot
+// rows.
+func printSummary(ctx context.Context, out io.Writer, conn *pgx.Conn, store *pgstore.Store, schema string, yesterday []analytics.Snapshot) error {
 	var sum analytics.MessageMetrics
 	for _, s := range yesterday {
 		m := s.Metrics.Messages
@@ -328,7 +386,7 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 		sum.Failed += m.Failed
 		sum.Inbound += m.Inbound
 	}
-	rows, err := countSnapshots(ctx, conn, o.schema, store.Config().SnapshotTable)
+	rows, err := countSnapshots(ctx, conn, schema, store.Config().SnapshotTable)
 	if err != nil {
 		return err
 	}
@@ -336,7 +394,7 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	fmt.Fprintf(out, "  yesterday   %d messages: %d sent, %d delivered, %d read, %d failed, %d inbound (all teams)\n",
 		sum.Total, sum.Sent, sum.Delivered, sum.Read, sum.Failed, sum.Inbound)
 	fmt.Fprintf(out, "  snapshots   Daily %d, Weekly %d, Monthly %d rows in %s.%s\n",
-		rows["Daily"], rows["Weekly"], rows["Monthly"], o.schema, store.Config().SnapshotTable)
+		rows["Daily"], rows["Weekly"], rows["Monthly"], schema, store.Config().SnapshotTable)
 	return nil
 }
 

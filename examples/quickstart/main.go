@@ -1,5 +1,5 @@
 // Command quickstart runs the SDK end to end with no services: it generates
-// six weeks of activity for a few teams into the in-memory store, runs the
+// six weeks of activity for a few teams (data.go) into the in-memory store, runs the
 // daily, weekly and monthly snapshot jobs, and prints one team's snapshots
 // and a 7-day dashboard.
 //
@@ -17,7 +17,6 @@ import (
 	_ "time/tzdata" // team zones load without the system's tzdata
 
 	"github.com/msgstats/analytics"
-	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store/memstore"
 )
 
@@ -27,34 +26,75 @@ func main() {
 	}
 }
 
+// The data: 4 teams in several time zones, 2 WhatsApp accounts each, 46
+// local days from 2026-10-01; the last day is "today".
+const (
+	teamCount, accountsPerTeam = 4, 2
+	days, messagesPerDay       = 46, 1200
+)
+
+var firstDay = analytics.NewDate(2026, 10, 1)
+
 func run(ctx context.Context, out io.Writer) error {
-	// The data: 8 teams in several time zones, 3 WhatsApp accounts each,
-	// 46 local days from 2026-10-01 (the last day is "today").
-	data := synth.Config{Seed: 1, Teams: 8, AccountsPerTeam: 3, Start: analytics.NewDate(2026, 10, 1), Days: 46, MessagesPerDay: 2500}
 	// A fixed clock makes the output the same on every run: 15:00 UTC on the
 	// last day of the data.
 	clock := analytics.NewFakeClock(time.Date(2026, 11, 15, 15, 0, 0, 0, time.UTC))
-
-	store := memstore.New(&memstore.Config{Clock: clock})
-	if err := synth.LoadMemstore(data, store); err != nil {
+	store, err := loadStore(clock)
+	if err != nil {
 		return fmt.Errorf("loading data: %w", err)
 	}
 	svc, err := analytics.New(store, &analytics.Config{Clock: clock})
 	if err != nil {
 		return err
 	}
+	if err := runJobs(ctx, out, svc.Snapshotter(), clock.Now()); err != nil {
+		return err
+	}
+	team, err := store.Team(ctx, "team-0002")
+	if err != nil {
+		return err
+	}
+	loc, err := team.Location()
+	if err != nil {
+		return err
+	}
+	if err := printSnapshots(ctx, out, svc, team, loc, clock.Now()); err != nil {
+		return err
+	}
+	if err := printDashboard(ctx, out, svc, team, loc); err != nil {
+		return err
+	}
+	return printRealTime(ctx, out, svc, team)
+}
 
-	// The jobs: every team's last complete day, week and month, in its own
-	// zone; then the 13 days before yesterday, so the dashboard has history.
+// loadStore returns an in-memory store holding the example's teams and
+// activity.
+func loadStore(clock analytics.Clock) (*memstore.Store, error) {
+	store := memstore.New(&memstore.Config{Clock: clock})
+	teams := makeTeams(teamCount, accountsPerTeam)
+	if err := store.AddTeams(teams...); err != nil {
+		return nil, err
+	}
+	activity, err := makeActivity(teams, firstDay, days, messagesPerDay)
+	if err != nil {
+		return nil, err
+	}
+	return store, store.Add(activity)
+}
+
+// runJobs runs the jobs: every team's last complete day, week and month, in
+// its own zone; then the 13 days before yesterday, so the dashboard has
+// history.
+func runJobs(ctx context.Context, out io.Writer, snap *analytics.Snapshotter, now time.Time) error {
 	for _, typ := range analytics.SnapshotTypes() {
-		rep, err := svc.Snapshotter().GenerateAll(ctx, typ, clock.Now())
+		rep, err := snap.GenerateAll(ctx, typ, now)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "%-7s job: %d teams, %d snapshots written, %d failed\n", typ, rep.Teams, rep.Succeeded, rep.Failed)
 	}
-	rep, err := svc.Snapshotter().Run(ctx, analytics.Daily, func(_ analytics.Team, loc *time.Location) ([]analytics.Period, error) {
-		last, err := analytics.LastCompletePeriod(analytics.Daily, clock.Now(), loc)
+	rep, err := snap.Run(ctx, analytics.Daily, func(_ analytics.Team, loc *time.Location) ([]analytics.Period, error) {
+		last, err := analytics.LastCompletePeriod(analytics.Daily, now, loc)
 		var ps []analytics.Period
 		for p := last.Prev(); len(ps) < 13; p = p.Prev() {
 			ps = append(ps, p)
@@ -65,20 +105,17 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "backfill:    %d snapshots written, %d failed\n\n", rep.Succeeded, rep.Failed)
+	return nil
+}
 
-	team, err := store.Team(ctx, "team-0002")
-	if err != nil {
-		return err
-	}
-	loc, err := team.Location()
-	if err != nil {
-		return err
-	}
+// printSnapshots prints team's latest team-wide daily, weekly and monthly
+// snapshot.
+func printSnapshots(ctx context.Context, out io.Writer, svc *analytics.Service, team analytics.Team, loc *time.Location, now time.Time) error {
 	fmt.Fprintf(out, "Team %s (%s), team-wide snapshots:\n", team.ID, team.TimeZone)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "type\tdate\tmessages\tdelivered %\tread %\treplied %\tfailed %\tconversations\tavg resp s\tmedian s\tp90 s\tnew contacts\t")
 	for _, typ := range analytics.SnapshotTypes() {
-		p, err := analytics.LastCompletePeriod(typ, clock.Now(), loc)
+		p, err := analytics.LastCompletePeriod(typ, now, loc)
 		if err != nil {
 			return err
 		}
@@ -94,16 +131,18 @@ func run(ctx context.Context, out io.Writer) error {
 				m.Conversations.P90ResponseTime, m.Contacts.New)
 		}
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	return tw.Flush()
+}
 
+// printDashboard prints team's 7-day dashboard: one row per day, the 7-day
+// totals, the 7 days before and the change.
+func printDashboard(ctx context.Context, out io.Writer, svc *analytics.Service, team analytics.Team, loc *time.Location) error {
 	d, err := svc.Dashboard(ctx, team.ID, 7)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\nDashboard, last 7 days as of %s (today is partial):\n", d.AsOf.In(loc).Format("2006-01-02 15:04 MST"))
-	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "day\tmessages\tdelivered %\tread %\treplied %\tavg resp s\t")
 	for _, day := range d.Series {
 		m := day.Metrics
@@ -117,10 +156,11 @@ func run(ctx context.Context, out io.Writer) error {
 		p.Messages.ReplyRate, p.Conversations.AvgResponseTime)
 	fmt.Fprintf(tw, "change\t%+.2f%%\t%+.2f pt\t%+.2f pt\t%+.2f pt\t%+.2f%%\t\n", g.Messages, g.DeliveryRate, g.ReadRate,
 		g.ReplyRate, g.AvgResponseTime)
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	return tw.Flush()
+}
 
+// printRealTime prints the real-time metrics of team's first account.
+func printRealTime(ctx context.Context, out io.Writer, svc *analytics.Service, team analytics.Team) error {
 	rt, err := svc.RealTime(ctx, analytics.AccountScope(team.ID, team.AccountIDs[0]))
 	if err != nil {
 		return err

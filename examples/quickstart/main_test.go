@@ -10,8 +10,8 @@ import (
 )
 
 // TestQuickstart runs the program and checks what it prints: every job
-// wrote every snapshot, the three snapshot rows and the 7-day series are
-// there, and the dashboard's 7-day total is the sum of its days.
+// wrote every snapshot, the three snapshot rows count the messages data.go
+// made, the 7-day series is there, and the dashboard's 7-day total is the sum of its days.
 func TestQuickstart(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), &out); err != nil {
@@ -19,19 +19,23 @@ func TestQuickstart(t *testing.T) {
 	}
 	s := out.String()
 	for _, want := range []string{
-		"Daily   job: 8 teams, 32 snapshots written, 0 failed",
-		"Weekly  job: 8 teams, 32 snapshots written, 0 failed",
-		"Monthly job: 8 teams, 32 snapshots written, 0 failed",
-		"backfill:    416 snapshots written, 0 failed",
+		// 4 teams × (team-wide + 2 accounts) per period.
+		"Daily   job: 4 teams, 12 snapshots written, 0 failed",
+		"Weekly  job: 4 teams, 12 snapshots written, 0 failed",
+		"Monthly job: 4 teams, 12 snapshots written, 0 failed",
+		"backfill:    156 snapshots written, 0 failed",
 		"Team team-0002 (America/New_York)",
 	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
 	}
-	for _, typ := range []string{"Daily  2026-11-14", "Weekly  2026-11-02", "Monthly  2026-10-01"} {
-		if !regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(typ) + `\s+[1-9]\d*\s`).MatchString(s) {
-			t.Errorf("no snapshot row %q with messages:\n%s", typ, s)
+	// data.go shares 1200 messages a day evenly among the 4 teams, all
+	// between 08:00 and midnight local time.
+	for typ, msgs := range map[string]int{"Daily  2026-11-14": 300, "Weekly  2026-11-02": 7 * 300, "Monthly  2026-10-01": 31 * 300} {
+		row := `(?m)^\s*` + regexp.QuoteMeta(typ) + `\s+` + strconv.Itoa(msgs) + `\s`
+		if !regexp.MustCompile(row).MatchString(s) {
+			t.Errorf("no snapshot row %q with %d messages:\n%s", typ, msgs, s)
 		}
 	}
 	days := regexp.MustCompile(`(?m)^\s*2026-11-(09|1[0-5])\s+(\d+)\s`).FindAllStringSubmatch(s, -1)

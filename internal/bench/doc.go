@@ -8,5 +8,5 @@
 // Timings on a shared machine are noisy; the harness therefore reports
 // ratios between measurements of one run, each the median of several
 // repetitions after a warm-up, next to the absolute times. The command is
-// internal/bench/cmd/bench; see README's "Performance" section.
+// internal/bench/cmd/bench; see docs/performance.md.
 package bench

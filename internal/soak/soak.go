@@ -7,7 +7,7 @@
 //
 // The store is memstore holding a synthetic dataset (internal/synth): the
 // soak measures the Service and the cache, not Postgres, whose
-// performance has its own suite (README "Performance"). Readers never
+// performance has its own suite (docs/performance.md). Readers never
 // pause, so on a small machine the generating goroutine gets a small share
 // of the CPU: a short soak writes a few batches of snapshots (each
 // invalidating and re-warming its teams), not whole runs.

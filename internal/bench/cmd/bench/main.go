@@ -2,7 +2,7 @@
 // synthetic datasets into Postgres and prints one Markdown table of the
 // SDK's snapshot jobs and reads, each with the reference it is judged
 // against and the ratio, all measured in this run. See internal/bench and
-// README's "Performance" section.
+// docs/performance.md.
 //
 //	go run ./internal/bench/cmd/bench -reuse
 //	go run ./internal/bench/cmd/bench -suites daily -teams 100
