@@ -139,11 +139,25 @@ func clockOrSystem(c Clock) Clock {
 	return c
 }
 
-// sameClock reports whether a and b are the same clock: equal comparable
-// values (the same *FakeClock, or the system clock).
+// sameClock reports whether a and b are the same clock: equal values of one
+// type (the same *FakeClock, the system clock, the same func).
 func sameClock(a, b Clock) bool {
 	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
-	return ta == tb && ta != nil && ta.Comparable() && a == b
+	if ta != tb || ta == nil {
+		return false
+	}
+	if ta.Comparable() {
+		return a == b
+	}
+	// A func, map or slice clock (such as a func() time.Time type with a
+	// Now method) cannot be compared with ==: the same one has the same
+	// pointer. Other non-comparable values cannot be told apart, and are
+	// taken as the same.
+	switch ta.Kind() {
+	case reflect.Func, reflect.Map, reflect.Slice:
+		return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer()
+	}
+	return true
 }
 
 // MaxDashboardDays is the longest dashboard window, in days.

@@ -2,6 +2,7 @@ package scheduler_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/scheduler"
@@ -49,4 +50,31 @@ func TestAnalyticsClocksAreAfterClocks(t *testing.T) {
 	if _, ok := analytics.SystemClock().(scheduler.AfterClock); !ok {
 		t.Errorf("analytics.SystemClock() (%T) is not a scheduler.AfterClock", analytics.SystemClock())
 	}
+}
+
+// clockFunc is a clock of a type == cannot compare, as a host may write.
+type clockFunc func() time.Time
+
+func (f clockFunc) Now() time.Time { return f() }
+
+// A Snapshotter on a func-typed clock gives its clock to a scheduler with
+// Config.Clock nil, or the same func; another func is rejected.
+func TestNewAcceptsTheSnapshottersFuncClock(t *testing.T) {
+	t.Parallel()
+	at := ts("2026-03-11T02:00:00Z")
+	now := clockFunc(func() time.Time { return at })
+	other := clockFunc(func() time.Time { return at.Add(time.Hour) })
+	store, runs := memBackend.open(t, analytics.NewFakeClock(at), twoTeams)
+	snap, err := analytics.NewSnapshotter(store, &analytics.SnapshotterConfig{Clock: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scheduler.New(snap, runs, nil); err != nil {
+		t.Errorf("New(nil) with a func-clock Snapshotter: %v", err)
+	}
+	if _, err := scheduler.New(snap, runs, &scheduler.Config{Clock: now}); err != nil {
+		t.Errorf("New with the Snapshotter's own func clock: %v", err)
+	}
+	_, err = scheduler.New(snap, runs, &scheduler.Config{Clock: other})
+	wantField(t, "New(another func clock)", err, "Config.Clock")
 }
