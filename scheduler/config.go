@@ -109,16 +109,16 @@ type JobConfig struct {
 	// Lookback is how many periods of each team, in its zone and counting
 	// back from the latest one whose tick has come, the catch-up looks at
 	// for a missing snapshot (see the package documentation). -1 means 1:
-	// no catch-up beyond the latest period; below -1 is an error. Defaults
-	// to 35 for the daily job, 8 for the weekly one and 3 for the monthly
-	// one.
+	// no catch-up beyond the latest period; below -1 or above 1000 is
+	// an error. Defaults to 35 for the daily job, 8 for the
+	// weekly one and 3 for the monthly one.
 	Lookback int
 	// Trailing is how many periods before a team's due one a run
 	// regenerates too, so that late status updates reach the snapshots:
 	// with Trailing > 0 the run that generates a team's period also
 	// regenerates the Trailing periods before it. -1 means none; below -1
-	// is an error. Defaults to 2 for the daily job and none for the
-	// others.
+	// or above 1000 is an error. Defaults to 2 for the daily job and none
+	// for the others.
 	Trailing int
 }
 
@@ -284,10 +284,19 @@ func (c JobConfig) validate(prefix string) error {
 		return store.InvalidArgument(prefix+"Lookback", "must be -1 or more, got %d", c.Lookback)
 	case c.Trailing < -1:
 		return store.InvalidArgument(prefix+"Trailing", "must be -1 or more, got %d", c.Trailing)
+	case c.Lookback > maxPeriods:
+		return store.InvalidArgument(prefix+"Lookback", "must be at most %d periods, got %d", maxPeriods, c.Lookback)
+	case c.Trailing > maxPeriods:
+		return store.InvalidArgument(prefix+"Trailing", "must be at most %d periods, got %d", maxPeriods, c.Trailing)
 	}
 	_, err := parseSpec(prefix+"Spec", c.Spec)
 	return err
 }
+
+// maxPeriods bounds Lookback and Trailing: 1000 periods reach back about
+// 2.7 years of days and 83 of months, inside the supported dates (from
+// 1900), and keep one catch-up pass to a bounded number of reads.
+const maxPeriods = 1000
 
 // lookback is Lookback as a count of periods: -1 means 1.
 func (c JobConfig) lookback() int { return max(c.Lookback, 1) }
@@ -337,9 +346,23 @@ func defaultOwner() string {
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
-// sameClock reports whether a and b are the same clock: equal comparable
-// values (the same *analytics.FakeClock, or the system clock).
+// sameClock reports whether a and b are the same clock: equal values of one
+// type (the same *analytics.FakeClock, the system clock, the same func).
 func sameClock(a, b analytics.Clock) bool {
 	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
-	return ta == tb && ta != nil && ta.Comparable() && a == b
+	if ta != tb || ta == nil {
+		return false
+	}
+	if ta.Comparable() {
+		return a == b
+	}
+	// A func, map or slice clock (such as a func() time.Time type with a
+	// Now method) cannot be compared with ==: the same one has the same
+	// pointer. Other non-comparable values cannot be told apart, and are
+	// taken as the same.
+	switch ta.Kind() {
+	case reflect.Func, reflect.Map, reflect.Slice:
+		return reflect.ValueOf(a).Pointer() == reflect.ValueOf(b).Pointer()
+	}
+	return true
 }

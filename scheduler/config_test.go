@@ -71,6 +71,8 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"Config.Retry.Backoff", scheduler.Config{Retry: scheduler.Retry{Backoff: -time.Second}}},
 		{"Config.Retry.MaxBackoff", scheduler.Config{Retry: scheduler.Retry{MaxBackoff: -time.Second}}},
 		{"Config.Daily.Lookback", scheduler.Config{Daily: scheduler.JobConfig{Lookback: -2}}},
+		{"Config.Monthly.Lookback", scheduler.Config{Monthly: scheduler.JobConfig{Lookback: 1001}}},
+		{"Config.Weekly.Trailing", scheduler.Config{Weekly: scheduler.JobConfig{Trailing: 1001}}},
 		{"Config.Daily.Trailing", scheduler.Config{Daily: scheduler.JobConfig{Trailing: -2}}},
 		{"Config.Weekly.Spec", scheduler.Config{Weekly: scheduler.JobConfig{Spec: "not a spec"}}},
 		{"Config.Monthly.Spec", scheduler.Config{Monthly: scheduler.JobConfig{Spec: "7 4 1 * *"}}},
