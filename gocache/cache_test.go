@@ -727,6 +727,8 @@ func TestConfigValidation(t *testing.T) {
 	t.Cleanup(func() { noCtxTimeouts.Close() })
 	withCtxTimeouts := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true})
 	t.Cleanup(func() { withCtxTimeouts.Close() })
+	ringNoCtxTimeouts := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}})
+	t.Cleanup(func() { ringNoCtxTimeouts.Close() })
 	tests := []struct {
 		name  string
 		cfg   gocache.Config
@@ -741,6 +743,7 @@ func TestConfigValidation(t *testing.T) {
 		{"bound", gocache.Config{InvalidationBound: -1}, "Config.InvalidationBound"},
 		{"timeout", gocache.Config{RedisTimeout: -1}, "Config.RedisTimeout"},
 		{"client ignoring deadlines", gocache.Config{Redis: noCtxTimeouts}, "Config.Redis"},
+		{"ring ignoring deadlines", gocache.Config{Redis: ringNoCtxTimeouts}, "Config.Redis"},
 		{"valid", gocache.Config{Redis: withCtxTimeouts, Prefix: "app:analytics.v2"}, ""},
 		{"memory store with memory off", gocache.Config{Redis: withCtxTimeouts, DisableL1: true, Memory: memoryStores[1].new()}, "Config.Memory"},
 		{"nil memory store", gocache.Config{Memory: (*gocachestore.GoCacheStore)(nil)}, "Config.Memory"},

@@ -220,6 +220,8 @@ func validateRedisOptions(rdb redis.UniversalClient) error {
 		known, ctxTimeouts = true, rc.Options().ContextTimeoutEnabled
 	case *redis.ClusterClient:
 		known, ctxTimeouts = true, rc.Options().ContextTimeoutEnabled
+	case *redis.Ring:
+		known, ctxTimeouts = true, rc.Options().ContextTimeoutEnabled
 	}
 	if known && !ctxTimeouts {
 		return invalid("Config.Redis", "has ContextTimeoutEnabled=false, so RedisTimeout could not bound a slow Redis; set it in the client's options")
