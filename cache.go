@@ -80,7 +80,7 @@ const (
 	KindSnapshots = "snapshots"
 )
 
-// Default TTL tiers, from the original system.
+// Default TTL tiers, one per Kind.
 const (
 	// DefaultRealTimeTTL is how long real-time metrics are cached: 30 s.
 	DefaultRealTimeTTL = 30 * time.Second

@@ -52,8 +52,8 @@
 // A run is one job at one tick: it generates, for each team whose period
 // fell due at that tick (at or after the previous quarter hour), that
 // period, every scope of it. Teams whose zones share a UTC offset share
-// their runs; the nine zones of the tests have about thirteen ticks with
-// work a day. A tick at which no team's period fell due has no run. A call
+// their runs, so a day has at most as many ticks with work as the teams
+// have distinct offsets. A tick at which no team's period fell due has no run. A call
 // (a tick of the loop, Job.Run, RunDue) does the run of the latest tick
 // with work at or before its instant; the periods of earlier ticks it
 // missed are the catch-up's (below).

@@ -36,8 +36,8 @@ type Config struct {
 	MigrationsTable string
 
 	// Source maps the host's activity tables, which the store reads and never
-	// writes. Defaults to the reference schema (internal/synth/schema.sql);
-	// see Source.
+	// writes. Defaults to the reference schema (the table and column names
+	// documented on each Source field); see Source.
 	Source Source
 
 	// Clock gives the store's now: the CreatedAt of snapshots upserted with a

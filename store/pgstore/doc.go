@@ -73,7 +73,7 @@
 //     (pending, queued, received: known statuses that count in total
 //     only), less any the host put in a status list. With
 //     OutboundSenderTypes empty (the default) every sender type outside
-//     InboundSenderTypes is outbound, as it always was, and none is
+//     InboundSenderTypes is outbound, and none is
 //     unmapped; set it to have a misspelt or new sender type counted.
 //     The count is kept in snapshots (JSON "unmapped" and the compact
 //     encoding) and adds up in roll-ups.

@@ -17,8 +17,9 @@
 // store.ComputeMetrics on generated activity, and the snapshot upsert
 // and query rules (replacement keeping the ID, idempotence, concurrent
 // upserts of one key, all-or-nothing batches, date order and limits, IDs
-// that need quoting). A store that implements scheduler.JobRunStore is
-// checked on that as well (see RunJobRuns). Every subtest opens its own
+// that need quoting). A store that implements scheduler.JobRunStore
+// runs that role's suite, scheduler/jobrunstest, from a test of its own.
+// Every subtest opens its own
 // store and runs in parallel with the others.
 //
 // Beyond what the interface documents, a store passes only if it:
