@@ -112,8 +112,11 @@ func GrowthOf(cur, prev Metrics) Growth {
 // come from team-wide daily snapshots only (never summed with per-account
 // rows) whose period is exactly the day; today, and finished days whose
 // snapshot is missing or covers other instants (stored while the team had
-// another zone), are aggregated live in one store call. contacts.active of a
-// multi-day window is the largest daily count (see Merge). An unknown team
+// another zone), are aggregated live in one store call. contacts.active of
+// each window is its number of distinct active contacts: from the days'
+// sketches (exact up to SketchK contacts, see DistinctSketch), or counted
+// over the window by a store that is an ActiveContactsCounter when a day
+// has no sketch, else the largest daily count. An unknown team
 // gives ErrNotFound; days out of range, or a nil ctx, ErrInvalidArgument.
 func (s *Service) Dashboard(ctx context.Context, teamID string, days int) (Dashboard, error) {
 	if err := checkContext(ctx); err != nil {
@@ -177,7 +180,7 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 		p = p.Prev()
 	}
 	live, liveAt, liveDays := livePeriods(scope, periods, days, now, prevLast, byDate)
-	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.snap.cfg.ReplyWindow})
+	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.snap.cfg.ReplyWindow, Sketches: true})
 	if err != nil {
 		return Dashboard{}, err
 	}
@@ -202,22 +205,75 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 	}
 	d.Current.Range.End = now
 	d.Current.GeneratedAt = now
+	if err := s.countActive(ctx, scope, &d); err != nil {
+		return Dashboard{}, err
+	}
 	d.Growth = GrowthOf(d.Current, d.Previous)
 	return d, nil
 }
 
+// countActive makes Contacts.Active of d's two windows the number of
+// distinct contacts active in the window. Merge gives it from the days'
+// sketches when every day has one that agrees with its count (see
+// sketchAgrees); otherwise it is counted over the window with the store's
+// ActiveContactsCounter, and without one it stays the largest daily count.
+// The sketches are then dropped, as a cached Dashboard has none.
+func (s *Service) countActive(ctx context.Context, scope Scope, d *Dashboard) error {
+	var req AggregateRequest
+	var at []*Metrics
+	for _, m := range []*Metrics{&d.Previous, &d.Current} {
+		if m.ActiveSketch == nil && m.Range.Start.Before(m.Range.End) {
+			req.Items = append(req.Items, ScopePeriod{Scope: scope, Period: Period{Type: Daily, Start: m.Range.Start, End: m.Range.End}})
+			at = append(at, m)
+		}
+	}
+	if counter, ok := s.store.(ActiveContactsCounter); ok && len(at) > 0 {
+		req.ReplyWindow = s.snap.cfg.ReplyWindow
+		active, err := counter.ActiveContacts(ctx, req)
+		if err != nil {
+			return err
+		}
+		if len(active) != len(at) {
+			return fmt.Errorf("analytics: store returned %d active counts for %d items", len(active), len(at))
+		}
+		for i, m := range at {
+			m.Contacts.Active = active[i]
+		}
+	}
+	d.Previous.ActiveSketch, d.Current.ActiveSketch = nil, nil
+	for i := range d.Series {
+		d.Series[i].Metrics.ActiveSketch = nil
+	}
+	return nil
+}
+
 // storedDays returns scope's stored daily snapshots from first to last
-// (inclusive), by date. A snapshot stands for its day only if it covers
+// (inclusive), by date, each with its ActiveSketch when the store is a
+// SnapshotRangeReader and the sketch agrees with the snapshot's count
+// (else none). A snapshot stands for its day only if it covers
 // the day in the team's current zone (see coversDay); the caller checks
 // that per day.
 func (s *Service) storedDays(ctx context.Context, scope Scope, first, last Date) (map[Date]*Snapshot, error) {
-	stored, err := s.store.Snapshots(ctx, SnapshotQuery{Scope: scope, Type: Daily, From: first, To: last})
+	var stored []Snapshot
+	var err error
+	if rr, ok := s.store.(SnapshotRangeReader); ok && scope.TeamWide() {
+		stored, err = rr.SnapshotsOfTeams(ctx, []string{scope.TeamID}, Daily, first, last)
+	} else {
+		stored, err = s.store.Snapshots(ctx, SnapshotQuery{Scope: scope, Type: Daily, From: first, To: last})
+	}
 	if err != nil {
 		return nil, err
 	}
 	byDate := make(map[Date]*Snapshot, len(stored))
 	for i := range stored {
-		byDate[stored[i].Date] = &stored[i]
+		sn := &stored[i]
+		if sn.Scope != scope {
+			continue // another account's row
+		}
+		if !sketchAgrees(&sn.Metrics) {
+			sn.Metrics.ActiveSketch = nil
+		}
+		byDate[sn.Date] = sn
 	}
 	return byDate, nil
 }

@@ -34,7 +34,8 @@ var serviceSetups = append([]tierSetup{{name: "NoCache"}}, tierSetups...)
 func (s tierSetup) cached() bool { return s.l1 || s.redis }
 
 // countingStore is a Store that counts the calls which cost a computation
-// (Aggregate and Snapshots) and lets a test hold Aggregate calls back. It
+// (Aggregate and Snapshots, and the optional SnapshotsOfTeams and
+// ActiveContacts with them) and lets a test hold Aggregate calls back. It
 // delegates everything to the Store it embeds.
 type countingStore struct {
 	analytics.Store
@@ -55,6 +56,20 @@ func (s *countingStore) Aggregate(ctx context.Context, req analytics.AggregateRe
 func (s *countingStore) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]analytics.Snapshot, error) {
 	s.snapshots.Add(1)
 	return s.Store.Snapshots(ctx, q)
+}
+
+// SnapshotsOfTeams counts as a Snapshots call; the Store must be an
+// analytics.SnapshotRangeReader.
+func (s *countingStore) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
+	s.snapshots.Add(1)
+	return s.Store.(analytics.SnapshotRangeReader).SnapshotsOfTeams(ctx, teams, typ, from, to)
+}
+
+// ActiveContacts counts as an Aggregate call; the Store must be an
+// analytics.ActiveContactsCounter.
+func (s *countingStore) ActiveContacts(ctx context.Context, req analytics.AggregateRequest) ([]int64, error) {
+	s.aggregates.Add(1)
+	return s.Store.(analytics.ActiveContactsCounter).ActiveContacts(ctx, req)
 }
 
 // calls returns the numbers of Aggregate and Snapshots calls so far.
