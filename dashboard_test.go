@@ -13,7 +13,6 @@ import (
 	"github.com/msgstats/analytics/store/memstore"
 )
 
-
 // checkDashboard compares d, the dashboard of team over days days read now,
 // with the reference: Current is store.ComputeMetrics over [the start of the
 // day days-1 days ago, now), team-wide; Previous the days days before it,
