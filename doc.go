@@ -27,6 +27,8 @@
 //   - store/pgstore: the production Store on Postgres 15+ through Bun.
 //   - store/memstore: an in-memory Store for tests and the quickstart.
 //   - store/storetest: the conformance suite every Store passes.
+//   - store/sample: small deterministic activity for demos, load tests
+//     and a host's own tests.
 //   - prometheus: a Prometheus collector for the cache's statistics.
 //
 // # Reading metrics

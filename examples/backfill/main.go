@@ -23,6 +23,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/store/memstore"
+	"github.com/msgstats/analytics/store/sample"
 )
 
 func main() {
@@ -76,11 +77,11 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 	// clock reads a day after it ends, so every period in it has ended.
 	clock := analytics.NewFakeClock(time.Date(2026, 3, 23, 12, 0, 0, 0, time.UTC))
 	store := memstore.New(&memstore.Config{Clock: clock})
-	teams := makeTeams(8, 2)
+	teams := sample.Teams(8, 2)
 	if err := store.AddTeams(teams...); err != nil {
 		return err
 	}
-	activity, err := makeActivity(teams, analytics.NewDate(2026, 3, 1), 21, 2000)
+	activity, err := sample.Activity(teams, analytics.NewDate(2026, 3, 1), 21, 2000)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/store/memstore"
+	"github.com/msgstats/analytics/store/sample"
 )
 
 // TestBackfill runs the program on a week for two teams and checks its
@@ -40,12 +41,12 @@ func TestBackfillWrites(t *testing.T) {
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC))
 	store := memstore.New(&memstore.Config{Clock: clock})
-	teams := makeTeams(2, 1)
+	teams := sample.Teams(2, 1)
 	teams[0].TimeZone, teams[1].TimeZone = "Pacific/Kiritimati", "Pacific/Pago_Pago"
 	if err := store.AddTeams(teams...); err != nil {
 		t.Fatal(err)
 	}
-	activity, err := makeActivity(teams, analytics.NewDate(2026, 3, 1), 10, 100)
+	activity, err := sample.Activity(teams, analytics.NewDate(2026, 3, 1), 10, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,7 @@ import (
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/scheduler"
 	"github.com/msgstats/analytics/store/pgstore"
+	"github.com/msgstats/analytics/store/sample"
 )
 
 const defaultURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
@@ -133,8 +134,8 @@ func run(ctx context.Context, out io.Writer, args []string) error {
 // days from 2026-03-01 (data.go), and the store's own tables (snapshots,
 // job runs).
 func setUp(ctx context.Context, out io.Writer, db *bun.DB, schema string, o options) ([]analytics.Team, *pgstore.Store, error) {
-	teams := makeTeams(o.teams, 2)
-	activity, err := makeActivity(teams, analytics.NewDate(2026, 3, 1), o.days+2, 100*o.teams)
+	teams := sample.Teams(o.teams, 2)
+	activity, err := sample.Activity(teams, analytics.NewDate(2026, 3, 1), o.days+2, 100*o.teams)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/store/memstore"
+	"github.com/msgstats/analytics/store/sample"
 )
 
 // TestMain fails the run if a goroutine outlives the tests: servers,
@@ -94,7 +95,7 @@ func newFixture(t *testing.T) *fixture {
 	clock := analytics.NewFakeClock(testNow)
 	store := memstore.New(&memstore.Config{Clock: clock})
 	days := int(analytics.NewDate(2026, 3, 20).In(time.UTC).Sub(dataStart.In(time.UTC)) / (24 * time.Hour))
-	teams := append(makeTeams(2, 2), newTeam(oddID, "UTC", 2), newTeam(dotsID, "UTC", 2))
+	teams := append(sample.Teams(2, 2), sample.Team(oddID, "UTC", 2), sample.Team(dotsID, "UTC", 2))
 	if err := load(store, teams, dataStart, days, 200); err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/store/memstore"
+	"github.com/msgstats/analytics/store/sample"
 )
 
 // The job names of the scheduler (DESIGN.md §3).
@@ -143,10 +144,10 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 func loadStore(o options, now time.Time) (*memstore.Store, error) {
 	store := memstore.New(nil)
 	start := analytics.DateOf(now.UTC()).AddDays(-(o.days - 1))
-	if err := load(store, makeTeams(o.teams, 2), start, o.days+1, o.perDay); err != nil {
+	if err := load(store, sample.Teams(o.teams, 2), start, o.days+1, o.perDay); err != nil {
 		return nil, err
 	}
-	odd := newTeam(oddTeam, "Europe/Berlin", 2)
+	odd := sample.Team(oddTeam, "Europe/Berlin", 2)
 	return store, load(store, []analytics.Team{odd}, start, o.days+1, max(o.perDay/10, 1))
 }
 

@@ -3,106 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/store"
 )
-
-// zones are the teams' time zones, given round robin: whole-hour,
-// half-hour and quarter-hour offsets, north and south of the equator.
-var zones = []string{"UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Adelaide", "Asia/Kathmandu"}
-
-// makeTeams returns n teams "team-0001", "team-0002", … in zones, each with
-// the given number of WhatsApp accounts "<team>-acc-1", "<team>-acc-2", ….
-func makeTeams(n, accounts int) []analytics.Team {
-	teams := make([]analytics.Team, n)
-	for i := range teams {
-		teams[i] = newTeam(fmt.Sprintf("team-%04d", i+1), zones[i%len(zones)], accounts)
-	}
-	return teams
-}
-
-// newTeam returns team id in zone with the given number of WhatsApp
-// accounts "<id>-acc-1", "<id>-acc-2", ….
-func newTeam(id, zone string, accounts int) analytics.Team {
-	t := analytics.Team{ID: id, TimeZone: zone}
-	for a := range accounts {
-		t.AccountIDs = append(t.AccountIDs, id+"-acc-"+strconv.Itoa(a+1))
-	}
-	return t
-}
-
-// makeActivity generates days local days of activity from start for teams:
-// perDay messages a day across all teams, shared evenly, in conversations of
-// one to six messages that alternate between contact and business, started
-// between 08:00 and 20:00 in the team's zone; one conversation in three comes
-// from a new contact, and every team runs one campaign a day. The same
-// arguments give the same activity.
-func makeActivity(teams []analytics.Team, start analytics.Date, days, perDay int) (store.Activity, error) {
-	var a store.Activity
-	for i, t := range teams {
-		loc, err := t.Location()
-		if err != nil {
-			return a, err
-		}
-		r := rand.New(rand.NewPCG(uint64(i), 1))
-		share := perDay / len(teams)
-		if i < perDay%len(teams) {
-			share++
-		}
-		first := len(a.Contacts) // the team's contacts are a.Contacts[first:]
-		for d := range days {
-			day := start.AddDays(d)
-			morning := day.In(loc).Add(8 * time.Hour)
-			addCampaign(&a, t, day, morning.Add(2*time.Hour), r)
-			for n, c := 0, 0; n < share; c++ {
-				id := fmt.Sprintf("%s-%s-c%d", t.ID, day, c)
-				at := morning.Add(time.Duration(r.IntN(12*3600)) * time.Second)
-				n += addConversation(&a, t, first, id, at, min(1+r.IntN(6), share-n), r)
-			}
-		}
-	}
-	return a, nil
-}
-
-// addConversation adds conversation id of team t, whose contacts are
-// a.Contacts[first:], with msgs messages from at, and returns msgs.
-func addConversation(a *store.Activity, t analytics.Team, first int, id string, at time.Time, msgs int, r *rand.Rand) int {
-	account := t.AccountIDs[r.IntN(len(t.AccountIDs))]
-	var contact string
-	if known := len(a.Contacts) - first; known > 0 && r.IntN(3) > 0 {
-		contact = a.Contacts[first+r.IntN(known)].ID
-	} else {
-		contact = fmt.Sprintf("%s-ct%d", t.ID, known+1)
-		a.Contacts = append(a.Contacts, store.Contact{ID: contact, TeamID: t.ID, CreatedAt: at, LastContactedAt: at})
-	}
-	a.Conversations = append(a.Conversations, store.Conversation{ID: id, TeamID: t.ID, AccountID: account,
-		ContactID: contact, Status: store.ConversationOpen, CreatedAt: at})
-	for k := range msgs {
-		inbound := k%2 == 0
-		status := store.StatusRead
-		if !inbound {
-			status = []string{store.StatusRead, store.StatusRead, store.StatusDelivered, store.StatusSent, store.StatusFailed}[r.IntN(5)]
-		}
-		a.Messages = append(a.Messages, store.Message{ID: fmt.Sprintf("%s-m%d", id, k), TeamID: t.ID, AccountID: account,
-			ConversationID: id, Status: status, Inbound: inbound, CreatedAt: at})
-		at = at.Add(time.Duration(1+r.IntN(40)) * time.Minute)
-	}
-	return msgs
-}
-
-// addCampaign adds team t's campaign of day, created at at.
-func addCampaign(a *store.Activity, t analytics.Team, day analytics.Date, at time.Time, r *rand.Rand) {
-	sent := int64(40 + r.IntN(60))
-	a.Campaigns = append(a.Campaigns, store.Campaign{ID: fmt.Sprintf("%s-%s-camp", t.ID, day), TeamID: t.ID,
-		AccountID: t.AccountIDs[0], Status: store.CampaignCompleted, TotalRecipients: sent + 5, MessagesSent: sent,
-		MessagesDelivered: sent * 9 / 10, MessagesRead: sent * 6 / 10, CreatedAt: at})
-}
 
 // sourceSQL creates the host's source tables, as pgstore reads them by
 // default, in the schema of the search_path.

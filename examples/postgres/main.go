@@ -40,6 +40,7 @@ import (
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/store/pgstore"
+	"github.com/msgstats/analytics/store/sample"
 )
 
 const (
@@ -316,8 +317,8 @@ func loadData(ctx context.Context, out io.Writer, wall stopwatch, conn *pgx.Conn
 	elapsed := wall.start()
 	start := analytics.DateOf(now.UTC()).AddDays(-(o.activityDays - 1))
 	days := o.activityDays + 1
-	teams := makeTeams(o.teams, o.accounts)
-	activity, err := makeActivity(teams, start, days, o.messagesPerDay)
+	teams := sample.Teams(o.teams, o.accounts)
+	activity, err := sample.Activity(teams, start, days, o.messagesPerDay)
 	if err != nil {
 		return loadedData{}, err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/store/memstore"
+	"github.com/msgstats/analytics/store/sample"
 )
 
 // TestMain fails the run if a goroutine outlives the tests: the program
@@ -134,7 +135,7 @@ func TestRun(t *testing.T) {
 
 	// Each team's team-wide daily snapshots are the snapshotDays local
 	// days before its today.
-	tms := makeTeams(teams, accounts)
+	tms := sample.Teams(teams, accounts)
 	for _, tm := range tms {
 		loc, err := time.LoadLocation(tm.TimeZone)
 		if err != nil {
@@ -163,7 +164,7 @@ func TestRun(t *testing.T) {
 	// snapshots and no cache.
 	mem := memstore.New(nil)
 	// As the program does: days UTC days up to today, plus tomorrow.
-	activity, err := makeActivity(tms, analytics.DateOf(now).AddDays(-(days - 1)), days+1, perDay)
+	activity, err := sample.Activity(tms, analytics.DateOf(now).AddDays(-(days - 1)), days+1, perDay)
 	if err != nil {
 		t.Fatal(err)
 	}

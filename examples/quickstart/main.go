@@ -18,6 +18,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/store/memstore"
+	"github.com/msgstats/analytics/store/sample"
 )
 
 func main() {
@@ -71,11 +72,11 @@ func run(ctx context.Context, out io.Writer) error {
 // activity.
 func loadStore(clock analytics.Clock) (*memstore.Store, error) {
 	store := memstore.New(&memstore.Config{Clock: clock})
-	teams := makeTeams(teamCount, accountsPerTeam)
+	teams := sample.Teams(teamCount, accountsPerTeam)
 	if err := store.AddTeams(teams...); err != nil {
 		return nil, err
 	}
-	activity, err := makeActivity(teams, firstDay, days, messagesPerDay)
+	activity, err := sample.Activity(teams, firstDay, days, messagesPerDay)
 	if err != nil {
 		return nil, err
 	}

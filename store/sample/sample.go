@@ -1,4 +1,10 @@
-package main
+// Package sample generates small, deterministic activity for demos, load
+// tests and a host's own test suites: teams in several time zones with
+// WhatsApp accounts, and their messages, conversations, contacts and
+// campaigns as store.Activity, ready for memstore.Store.Add or for
+// inserting into a host's own tables. The same arguments always give the
+// same activity, on every platform.
+package sample
 
 import (
 	"fmt"
@@ -10,42 +16,58 @@ import (
 	"github.com/msgstats/analytics/store"
 )
 
-// zones are the teams' time zones, given round robin: whole-hour,
-// half-hour and quarter-hour offsets, north and south of the equator.
-var zones = []string{"UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Adelaide", "Asia/Kathmandu"}
+// Zones are the time zones Teams gives its teams, round robin: whole-hour,
+// half-hour and quarter-hour offsets, west and east of UTC, north and south
+// of the equator.
+var Zones = []string{"UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Adelaide", "Asia/Kathmandu"}
 
-// makeTeams returns n teams "team-0001", "team-0002", … in zones, each with
-// the given number of WhatsApp accounts "<team>-acc-1", "<team>-acc-2", ….
-func makeTeams(n, accounts int) []analytics.Team {
-	teams := make([]analytics.Team, n)
+// Teams returns n teams "team-0001", "team-0002", … in Zones, round robin,
+// each with the given number of WhatsApp accounts (see Team). n ≤ 0 gives
+// none.
+func Teams(n, accounts int) []analytics.Team {
+	teams := make([]analytics.Team, max(n, 0))
 	for i := range teams {
-		teams[i] = newTeam(fmt.Sprintf("team-%04d", i+1), zones[i%len(zones)], accounts)
+		teams[i] = Team(fmt.Sprintf("team-%04d", i+1), Zones[i%len(Zones)], accounts)
 	}
 	return teams
 }
 
-// newTeam returns team id in zone with the given number of WhatsApp
-// accounts "<id>-acc-1", "<id>-acc-2", ….
-func newTeam(id, zone string, accounts int) analytics.Team {
+// Team returns team id in zone (an IANA name, "" for UTC) with the given
+// number of WhatsApp accounts "<id>-acc-1", "<id>-acc-2", …; accounts ≤ 0
+// gives none.
+func Team(id, zone string, accounts int) analytics.Team {
 	t := analytics.Team{ID: id, TimeZone: zone}
-	for a := range accounts {
+	for a := range max(accounts, 0) {
 		t.AccountIDs = append(t.AccountIDs, id+"-acc-"+strconv.Itoa(a+1))
 	}
 	return t
 }
 
-// makeActivity generates days local days of activity from start for teams:
-// perDay messages a day across all teams, shared evenly, in conversations of
-// one to six messages that alternate between contact and business, started
-// between 08:00 and 20:00 in the team's zone; one conversation in three comes
-// from a new contact, and every team runs one campaign a day. The same
-// arguments give the same activity.
-func makeActivity(teams []analytics.Team, start analytics.Date, days, perDay int) (store.Activity, error) {
+// Activity generates days local days of activity from start (each day in
+// its team's zone) for teams: perDay messages a day across all teams,
+// shared evenly (the first perDay mod len(teams) teams get one more), in
+// conversations of one to six messages that alternate between contact and
+// business, started between 08:00 and 20:00 local time (±1 h on a
+// daylight-saving day); one conversation in three comes from a new contact.
+// Every team runs one completed campaign a day, on its first account.
+// Outbound messages are read, delivered, sent or failed; inbound ones read.
+//
+// Every team needs a loadable zone and at least one account; days and
+// perDay must not be negative. Otherwise the error wraps
+// analytics.ErrInvalidArgument and names the argument. No teams, or zero
+// days, give empty activity.
+func Activity(teams []analytics.Team, start analytics.Date, days, perDay int) (store.Activity, error) {
 	var a store.Activity
+	if days < 0 || perDay < 0 {
+		return a, store.InvalidArgument("days", "days %d and perDay %d must not be negative", days, perDay)
+	}
 	for i, t := range teams {
 		loc, err := t.Location()
 		if err != nil {
-			return a, err
+			return store.Activity{}, err
+		}
+		if len(t.AccountIDs) == 0 {
+			return store.Activity{}, store.InvalidArgument(fmt.Sprintf("teams[%d].AccountIDs", i), "team %q needs at least one account", t.ID)
 		}
 		r := rand.New(rand.NewPCG(uint64(i), 1))
 		share := perDay / len(teams)
