@@ -235,28 +235,10 @@ func (a *adapter) invalidatedAt(team string) int64 {
 	return max(a.invalidated[team], a.floor)
 }
 
-// prepare validates key and resolves ttl (only when wantTTL).
+// prepare validates key and resolves ttl (only when wantTTL); see
+// prepareCall.
 func (a *adapter) prepare(ctx context.Context, key analytics.CacheKey, ttl time.Duration, wantTTL bool) (time.Duration, error) {
-	if err := checkContext(ctx); err != nil {
-		return 0, err
-	}
-	if err := key.Validate(); err != nil {
-		return 0, err
-	}
-	if wantTTL {
-		if ttl < 0 {
-			return 0, invalid("ttl", "is negative (%v)", ttl)
-		}
-		if ttl == 0 {
-			if ttl = a.cfg.TTLs.For(key.Kind); ttl == 0 {
-				return 0, invalid("ttl", "is 0 and kind %q has no TTL tier", key.Kind)
-			}
-		}
-	}
-	if a.closed.Load() {
-		return 0, fmt.Errorf("analytics: cache: %w", analytics.ErrClosed)
-	}
-	return ttl, ctx.Err()
+	return prepareCall(ctx, key, ttl, wantTTL, a.cfg.TTLs, &a.closed)
 }
 
 // lookup reads key from the host's cache; an entry that has expired, or

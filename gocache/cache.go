@@ -181,28 +181,10 @@ func (c *Cache) Close() error {
 	return c.closeErr
 }
 
-// prepare validates key and resolves ttl (only when wantTTL).
+// prepare validates key and resolves ttl (only when wantTTL); see
+// prepareCall.
 func (c *Cache) prepare(ctx context.Context, key analytics.CacheKey, ttl time.Duration, wantTTL bool) (time.Duration, error) {
-	if err := checkContext(ctx); err != nil {
-		return 0, err
-	}
-	if err := key.Validate(); err != nil {
-		return 0, err
-	}
-	if wantTTL {
-		if ttl < 0 {
-			return 0, invalid("ttl", "is negative (%v)", ttl)
-		}
-		if ttl == 0 {
-			if ttl = c.cfg.TTLs.For(key.Kind); ttl == 0 {
-				return 0, invalid("ttl", "is 0 and kind %q has no TTL tier", key.Kind)
-			}
-		}
-	}
-	if c.closed.Load() {
-		return 0, fmt.Errorf("analytics: cache: %w", analytics.ErrClosed)
-	}
-	return ttl, ctx.Err()
+	return prepareCall(ctx, key, ttl, wantTTL, c.cfg.TTLs, &c.closed)
 }
 
 // lookup reads key from memory, then Redis (backfilling memory), and
