@@ -10,7 +10,18 @@
 # Datasets take a few minutes to load the first time (bench_* schemas,
 # about 10 GB with the 10,000-team one); -reuse keeps them, -drop removes
 # them after the run.
+#
+# When TEST_DATABASE_URL is unset or does not answer, the private Postgres
+# that scripts/services.sh starts keeps its data in .cache/bench-postgres
+# (ANALYTICS_BENCH_PGDATA overrides it), with normal durability, so that
+# -reuse finds the datasets next time; its standby is .cache/bench-standby.
+# The servers stop when the run ends; delete the directories to free the
+# space.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/services.sh
-exec go run ./internal/bench/cmd/bench "$@"
+trap services_stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+services_start bench postgres replica redis
+go run ./internal/bench/cmd/bench "$@"
