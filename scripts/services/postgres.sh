@@ -162,6 +162,8 @@ svc_pg_standby() {
 			-D "$dir" -R -X stream --checkpoint=fast "$@" >>"$log" 2>&1 ||
 			svc_die "pg_basebackup into $dir failed: $(tail -n 5 "$log")"
 	fi
+	# A kept standby follows its primary to the port it has this run.
+	svc_as_user sed -i "/^primary_conninfo/ s/port=[0-9]*/port=$pport/" "$dir/postgresql.auto.conf"
 	svc_pg_start "$dir" "$log"
 	for _ in $(seq 1 300); do
 		[ "$(svc_psql "$(svc_pg_url "$SVC_PG_PORT")" 'SELECT status FROM pg_stat_wal_receiver')" = streaming ] &&
