@@ -1,0 +1,119 @@
+package pgstore_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/uptrace/bun"
+
+	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store/storetest"
+)
+
+// partitionedSchema returns testdata/partitioned.sql: the reference schema
+// with messages and conversations partitioned by month of created_at
+// (April 2025 to March 2026, and a DEFAULT partition).
+func partitionedSchema(t *testing.T) string {
+	t.Helper()
+	ddl, err := os.ReadFile("testdata/partitioned.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(ddl)
+}
+
+// partitionRows returns the number of rows in each partition of table
+// (by the partition's name) that holds any.
+func partitionRows(t *testing.T, db *bun.DB, table string) map[string]int {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(),
+		`SELECT tableoid::regclass::text, count(*)::int FROM `+table+` GROUP BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var name string
+		var n int
+		if err := rows.Scan(&name, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// checkSpread fails t unless the rows of table in db lie in at least two
+// monthly partitions and in the default partition.
+func checkSpread(t *testing.T, db *bun.DB, table string) {
+	t.Helper()
+	parts := partitionRows(t, db, table)
+	monthly := 0
+	for name := range parts {
+		if name != table+"_default" {
+			monthly++
+		}
+	}
+	if monthly < 2 || parts[table+"_default"] == 0 {
+		t.Fatalf("%s rows by partition %v: want rows in two monthly partitions or more and in the default one", table, parts)
+	}
+	t.Logf("%s rows by partition: %v", table, parts)
+}
+
+// TestConformancePartitioned runs the Store conformance suite on the
+// partitioned schema (testdata/partitioned.sql). The suite's datasets run
+// from January to April and from October to December 2026, so their rows
+// land in the January to March partitions and in the default one; the
+// test checks that they did.
+func TestConformancePartitioned(t *testing.T) {
+	t.Parallel()
+	ddl := partitionedSchema(t)
+	var mu sync.Mutex
+	spread := map[string]map[string]bool{"messages": {}, "conversations": {}}
+	t.Cleanup(func() {
+		for table, parts := range spread {
+			monthly := 0
+			for p := range parts {
+				if !strings.HasSuffix(p, "_default") {
+					monthly++
+				}
+			}
+			if monthly < 2 || !parts[table+"_default"] {
+				t.Errorf("the suite's %s were in partitions %v: want two monthly partitions or more and the default one", table, parts)
+			}
+		}
+	})
+	storetest.Run(t, func(t *testing.T, d storetest.Dataset) analytics.Store {
+		e := newEnv(t, d.Teams, &d.Activity, envOptions{schema: ddl})
+		for table := range spread {
+			parts := partitionRows(t, e.db, table)
+			mu.Lock()
+			for p := range parts {
+				spread[table][p] = true
+			}
+			mu.Unlock()
+		}
+		return e.store
+	})
+}
+
+// TestCrossCheckWithMemstorePartitioned is TestCrossCheckWithMemstore on
+// the partitioned schema, with six weeks from 2026-02-23 at half the
+// messages a day: its messages and conversations lie in the February and
+// March partitions and, from April on, in the default one.
+func TestCrossCheckWithMemstorePartitioned(t *testing.T) {
+	t.Parallel()
+	db := crossCheckWithMemstore(t, envOptions{schema: partitionedSchema(t)}, func(c *synth.Config) {
+		c.Start, c.Days, c.MessagesPerDay = analytics.NewDate(2026, 2, 23), 42, 3000
+	})
+	checkSpread(t, db, "messages")
+	checkSpread(t, db, "conversations")
+}
