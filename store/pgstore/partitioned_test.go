@@ -11,6 +11,7 @@ import (
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/store/pgstore"
 	"github.com/msgstats/analytics/store/storetest"
 )
 
@@ -116,4 +117,24 @@ func TestCrossCheckWithMemstorePartitioned(t *testing.T) {
 	})
 	checkSpread(t, db, "messages")
 	checkSpread(t, db, "conversations")
+}
+
+// TestProposeSourcePartitioned: ProposeSource on the partitioned schema
+// proposes the partitioned parents, not their partitions, and New accepts
+// the proposal.
+func TestProposeSourcePartitioned(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, nil, nil, envOptions{schema: partitionedSchema(t), noMig: true})
+	src, notes, err := pgstore.ProposeSource(ctx, e.db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.Messages.Table != "messages" || src.Conversations.Table != "conversations" {
+		t.Errorf("proposed messages %q and conversations %q, want the partitioned parents; notes:\n%s",
+			src.Messages.Table, src.Conversations.Table, strings.Join(notes, "\n"))
+	}
+	if _, err := pgstore.New(ctx, e.db, &pgstore.Config{Source: src}); err != nil {
+		t.Errorf("New rejects the proposal: %v", err)
+	}
 }
