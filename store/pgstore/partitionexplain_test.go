@@ -120,6 +120,9 @@ func months(table string, from, to time.Time, def bool) []string {
 //     probe in each of the 13 partitions per conversation looked up;
 //   - campaigns read no partitioned table.
 //
+// Without account scopes, the contacts statement reads no conversation;
+// the scan of a month's last day also reads the next month's partitions.
+//
 // The store's driver sends the arguments as literals, so Postgres prunes
 // when it plans. The same statements prepared with parameters and run
 // with a generic plan (as a driver that binds parameters would) prune the
@@ -225,6 +228,21 @@ func TestAggregatePrunesPartitions(t *testing.T) {
 			t.Errorf("scan under a generic plan: no Subplans Removed")
 		}
 		t.Logf("%s: generic plan; Subplans Removed %d; reads messages %d, conversations %d", name, run.removed, len(run.parts["messages"]), len(run.parts["conversations"]))
+	}
+
+	// Without account scopes the contacts statement reads no conversation;
+	// the last day of a month, widened by the reply window, reaches into
+	// the next month's partition.
+	stmts, args = pgstore.GroupStatements(e.store, []string{"explain"}, p.Start, p.End, analytics.DefaultReplyWindow, false)
+	if ps := explainPartitions(t, conn, e.db.QueryGen().FormatQuery(stmts["contacts"], args...), false); len(ps.parts) != 0 {
+		t.Errorf("contacts without account scopes reads %v, want none", ps.parts)
+	}
+	last := time.Date(2025, 10, 31, 0, 0, 0, 0, time.UTC)
+	stmts, args = pgstore.GroupStatements(e.store, []string{"explain"}, last, last.AddDate(0, 0, 1), analytics.DefaultReplyWindow, true)
+	ps := explainPartitions(t, conn, e.db.QueryGen().FormatQuery(stmts["scan"], args...), false)
+	wantLast := map[string][]string{"messages": {"messages_2025_10", "messages_2025_11"}, "conversations": {"conversations_2025_10", "conversations_2025_11"}}
+	if d := cmp.Diff(wantLast, ps.parts); d != "" {
+		t.Errorf("scan of 2025-10-31 reads partitions (-want +got):\n%s", d)
 	}
 }
 
