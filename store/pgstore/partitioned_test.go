@@ -107,13 +107,13 @@ func TestConformancePartitioned(t *testing.T) {
 }
 
 // TestCrossCheckWithMemstorePartitioned is TestCrossCheckWithMemstore on
-// the partitioned schema, with six weeks from 2026-02-23 at half the
+// the partitioned schema, with six weeks from 2026-02-23 at a quarter of the
 // messages a day: its messages and conversations lie in the February and
 // March partitions and, from April on, in the default one.
 func TestCrossCheckWithMemstorePartitioned(t *testing.T) {
 	t.Parallel()
 	db := crossCheckWithMemstore(t, envOptions{schema: partitionedSchema(t)}, func(c *synth.Config) {
-		c.Start, c.Days, c.MessagesPerDay = analytics.NewDate(2026, 2, 23), 42, 3000
+		c.Start, c.Days, c.MessagesPerDay = analytics.NewDate(2026, 2, 23), 42, 1500
 	})
 	checkSpread(t, db, "messages")
 	checkSpread(t, db, "conversations")

@@ -90,9 +90,9 @@ func statementName(q string) string {
 	return ""
 }
 
-// months returns the partitions of table for the months from..to
+// monthPartitions returns the partitions of table for the months from..to
 // (inclusive, "2006_01"), then the default partition when def is set.
-func months(table string, from, to time.Time, def bool) []string {
+func monthPartitions(table string, from, to time.Time, def bool) []string {
 	var out []string
 	for m := from; !m.After(to); m = m.AddDate(0, 1, 0) {
 		out = append(out, table+"_"+m.Format("2006_01"))
@@ -152,7 +152,7 @@ func TestAggregatePrunesPartitions(t *testing.T) {
 	if err := e.store.CreateRecommendedIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	exec(t, e.db, `ANALYZE messages, conversations, contacts, campaigns`)
+	execEach(t, e.db, `ANALYZE messages, conversations, contacts, campaigns`)
 	var total int
 	if err := e.db.NewRaw(`SELECT count(*)::int FROM pg_partition_tree('messages') WHERE isleaf`).Scan(ctx, &total); err != nil {
 		t.Fatal(err)
@@ -174,10 +174,10 @@ func TestAggregatePrunesPartitions(t *testing.T) {
 		t.Fatalf("the day's metrics: %+v, want its 3 messages and 1 campaign", got[0])
 	}
 
-	conv := months("conversations", from, day, true)
+	conv := monthPartitions("conversations", from, day, true)
 	want := map[string]map[string][]string{
 		"scan":      {"messages": {"messages_2025_10"}, "conversations": {"conversations_2025_10"}},
-		"lookup":    {"conversations": months("conversations", from, from.AddDate(0, 11, 0), true)},
+		"lookup":    {"conversations": monthPartitions("conversations", from, from.AddDate(0, 11, 0), true)},
 		"contacts":  {"conversations": conv},
 		"campaigns": {},
 	}
@@ -214,7 +214,7 @@ func TestAggregatePrunesPartitions(t *testing.T) {
 	}
 	exec1(`SET plan_cache_mode = force_generic_plan`)
 	for name, q := range stmts {
-		prepared, execute := prepare(e.db, "agg_"+name, q, args)
+		prepared, execute := prepareGeneric(e.db, "agg_"+name, q, args)
 		exec1(prepared)
 		plan := explainPartitions(t, conn, execute, false)
 		run := explainPartitions(t, conn, execute, true)
@@ -248,10 +248,10 @@ func TestAggregatePrunesPartitions(t *testing.T) {
 
 var placeholderRE = regexp.MustCompile(`\?([0-9]+)`)
 
-// prepare returns PREPARE name AS query, its ?N placeholders numbered as
+// prepareGeneric returns PREPARE name AS query, its ?N placeholders numbered as
 // $1… in order of first use, and the EXECUTE of it with args (formatted
 // as Bun formats them).
-func prepare(db *bun.DB, name, query string, args []any) (string, string) {
+func prepareGeneric(db *bun.DB, name, query string, args []any) (string, string) {
 	num := map[string]int{}
 	var vals []string
 	body := placeholderRE.ReplaceAllStringFunc(query, func(m string) string {

@@ -47,8 +47,8 @@ func planIndex(t *testing.T, st *pgstore.Store, table string) pgstore.Index {
 	return pgstore.Index{}
 }
 
-// exec runs each statement on its own, outside any transaction block.
-func exec(t *testing.T, db *bun.DB, stmts ...string) {
+// execEach runs each statement on its own, outside any transaction block.
+func execEach(t *testing.T, db *bun.DB, stmts ...string) {
 	t.Helper()
 	for _, s := range stmts {
 		if _, err := db.ExecContext(context.Background(), s); err != nil {
@@ -76,7 +76,7 @@ func TestPartitionedIndexStatements(t *testing.T) {
 		{ID: "m2", TeamID: "t1", Status: store.StatusSent, CreatedAt: time.Date(2026, 3, 11, 10, 0, 0, 0, time.UTC)},
 	}}
 	e := newEnv(t, teams, act, envOptions{schema: partitionedSchema(t)})
-	exec(t, e.db, `CREATE TABLE messages_2026_05 PARTITION OF messages FOR VALUES FROM ('2026-05-01') TO ('2026-06-01') PARTITION BY RANGE (created_at)`,
+	execEach(t, e.db, `CREATE TABLE messages_2026_05 PARTITION OF messages FOR VALUES FROM ('2026-05-01') TO ('2026-06-01') PARTITION BY RANGE (created_at)`,
 		`CREATE TABLE messages_2026_05a PARTITION OF messages_2026_05 FOR VALUES FROM ('2026-05-01') TO ('2026-05-16')`,
 		`CREATE TABLE messages_2026_05b PARTITION OF messages_2026_05 FOR VALUES FROM ('2026-05-16') TO ('2026-06-01')`)
 	st, err := pgstore.New(ctx, e.db, nil)
@@ -124,7 +124,7 @@ func TestPartitionedIndexStatements(t *testing.T) {
 	}
 
 	// Interrupted after the parent and two partitions.
-	exec(t, e.db, stmts[:5]...)
+	execEach(t, e.db, stmts[:5]...)
 	if valid, missing := indexState(t, e.db, "messages", name); valid || missing != 14 {
 		t.Fatalf("after a partial run: valid %v, %d partitions missing; want invalid, 14", valid, missing)
 	}
@@ -133,7 +133,7 @@ func TestPartitionedIndexStatements(t *testing.T) {
 	if _, err := e.db.ExecContext(ctx, `CREATE UNIQUE INDEX CONCURRENTLY analytics_messages_2026_03_team_created_idx ON messages_2026_03 (status)`); err == nil {
 		t.Fatal("a unique index on duplicate statuses was built")
 	}
-	exec(t, e.db, `CREATE INDEX host_feb ON messages_2026_02 (team_id, created_at)`)
+	execEach(t, e.db, `CREATE INDEX host_feb ON messages_2026_02 (team_id, created_at)`)
 	ix = planIndex(t, st, `"messages"`)
 	if len(ix.Partitions) != 14 {
 		t.Fatalf("%d partitions to index after a partial run, want 14", len(ix.Partitions))
@@ -148,7 +148,7 @@ func TestPartitionedIndexStatements(t *testing.T) {
 	}
 	// The rest without CONCURRENTLY: each concurrent build waits for every
 	// older transaction of the database, those of other tests too.
-	exec(t, e.db, ix.Statements(false)...)
+	execEach(t, e.db, ix.Statements(false)...)
 	if valid, missing := indexState(t, e.db, "messages", name); !valid || missing != 0 {
 		t.Fatalf("after Statements: valid %v, %d partitions missing", valid, missing)
 	}
@@ -164,7 +164,7 @@ func TestPartitionedIndexStatements(t *testing.T) {
 	}
 
 	// A partition created later gets the index.
-	exec(t, e.db, `CREATE TABLE messages_2026_06 PARTITION OF messages FOR VALUES FROM ('2026-06-01') TO ('2026-07-01')`)
+	execEach(t, e.db, `CREATE TABLE messages_2026_06 PARTITION OF messages FOR VALUES FROM ('2026-06-01') TO ('2026-07-01')`)
 	if valid, missing := indexState(t, e.db, "messages", name); !valid || missing != 0 {
 		t.Errorf("after a new partition: valid %v, %d partitions missing", valid, missing)
 	}
@@ -178,7 +178,7 @@ func TestCreateRecommendedIndexesPartitioned(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t, nil, nil, envOptions{schema: partitionedSchema(t)})
 	// Left by an interrupted run: the parent's index alone.
-	exec(t, e.db, `CREATE INDEX analytics_conversations_team_created_idx ON ONLY conversations (team_id, created_at)`)
+	execEach(t, e.db, `CREATE INDEX analytics_conversations_team_created_idx ON ONLY conversations (team_id, created_at)`)
 	for range 2 {
 		if err := e.store.CreateRecommendedIndexes(ctx); err != nil {
 			t.Fatal(err)
