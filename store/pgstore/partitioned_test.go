@@ -3,14 +3,19 @@ package pgstore_test
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/uptrace/bun"
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
+	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 	"github.com/msgstats/analytics/store/storetest"
 )
@@ -28,11 +33,11 @@ func partitionedSchema(t *testing.T) string {
 }
 
 // partitionRows returns the number of rows in each partition of table
-// (by the partition's name) that holds any.
+// (unquoted), by the partition's name, that holds any.
 func partitionRows(t *testing.T, db *bun.DB, table string) map[string]int {
 	t.Helper()
 	rows, err := db.QueryContext(context.Background(),
-		`SELECT tableoid::regclass::text, count(*)::int FROM `+table+` GROUP BY 1`)
+		`SELECT c.relname::text, count(*)::int FROM `+testenv.QuoteIdent(table)+` t JOIN pg_class c ON c.oid = t.tableoid GROUP BY 1`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,5 +141,61 @@ func TestProposeSourcePartitioned(t *testing.T) {
 	}
 	if _, err := pgstore.New(ctx, e.db, &pgstore.Config{Source: src}); err != nil {
 		t.Errorf("New rejects the proposal: %v", err)
+	}
+}
+
+// TestPrismaPartitioned: on the Prisma-shaped schema with "Message" and
+// "Conversation" partitioned by month (testdata/prisma_partitioned.sql),
+// holding six weeks from 2024-03-25 (the March and April partitions and,
+// from May on, the default one), IndexPlan finds the indexes Prisma made
+// on the partitioned parents, and aggregating through ProposeSource's
+// mapping gives what ComputeMetrics gives over the same activity.
+func TestPrismaPartitioned(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	from := time.Date(2024, 3, 25, 0, 0, 0, 0, time.UTC)
+	const days = 42
+	teams, act := genDataset(12, from, days, false, analytics.DefaultReplyWindow)
+	db := prismaDBFrom(t, "testdata/prisma_partitioned.sql", teams, act)
+	checkSpread(t, db, "Message")
+	checkSpread(t, db, "Conversation")
+
+	src, _, err := pgstore.ProposeSource(ctx, db, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := pgstore.New(ctx, db, &pgstore.Config{Source: src})
+	if err != nil {
+		t.Fatalf("New rejects the proposal: %v", err)
+	}
+	plan, err := st.IndexPlan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, idx := range map[string]string{`"Message"`: `"Message_teamId_createdAt_idx"`, `"Conversation"`: `"Conversation_teamId_createdAt_idx"`} {
+		i := slices.IndexFunc(plan, func(ix pgstore.Index) bool { return ix.Table == table })
+		if i < 0 || !plan[i].Partitioned || !strings.Contains(plan[i].Skip, idx) {
+			t.Errorf("IndexPlan on %s: %+v, want Partitioned and skipped for %s", table, plan, idx)
+		}
+	}
+	if err := st.CreateRecommendedIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	items, err := allItems(teams, from, days)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := analytics.AggregateRequest{Items: items}
+	want, err := store.ComputeMetrics(act, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Aggregate(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Aggregate differs from ComputeMetrics (-want +got):\n%s", d)
 	}
 }
