@@ -77,7 +77,7 @@ func checkSpread(t *testing.T, db *bun.DB, table string) {
 // TestConformancePartitioned runs the Store conformance suite on the
 // partitioned schema (testdata/partitioned.sql). The suite's datasets run
 // from January to April and from October to December 2026, so their rows
-// land in the January to March partitions and in the default one; the
+// land in the February and March partitions and in the default one; the
 // test checks that they did.
 func TestConformancePartitioned(t *testing.T) {
 	t.Parallel()
