@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/uptrace/bun"
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
@@ -20,8 +21,18 @@ import (
 // and monthly period of the range.
 func TestCrossCheckWithMemstore(t *testing.T) {
 	t.Parallel()
+	crossCheckWithMemstore(t, envOptions{}, nil)
+}
+
+// crossCheckWithMemstore is TestCrossCheckWithMemstore on the source
+// schema of o, with the dataset's configuration changed by edit when it is
+// not nil. It returns the database it loaded.
+func crossCheckWithMemstore(t *testing.T, o envOptions, edit func(*synth.Config)) *bun.DB {
 	ctx := context.Background()
 	cfg := synth.Config{Seed: 7, Teams: 60, AccountsPerTeam: 3, Start: analytics.NewDate(2026, 3, 2), Days: 35, MessagesPerDay: 6000}
+	if edit != nil {
+		edit(&cfg)
+	}
 	teams, act, err := synth.Build(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +48,8 @@ func TestCrossCheckWithMemstore(t *testing.T) {
 	}
 
 	mem := memOf(t, teams, act)
-	pg := newEnv(t, teams, &act, envOptions{}).store
+	e := newEnv(t, teams, &act, o)
+	pg := e.store
 	// The statements are written for the recommended indexes; without them
 	// every one of the ~300 period groups scans whole tables.
 	if err := pg.CreateRecommendedIndexes(ctx); err != nil {
@@ -47,7 +59,7 @@ func TestCrossCheckWithMemstore(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	items, err := allItems(teams, analytics.NewDate(2026, 3, 2).In(time.UTC), cfg.Days)
+	items, err := allItems(teams, cfg.Start.In(time.UTC), cfg.Days)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,4 +97,5 @@ func TestCrossCheckWithMemstore(t *testing.T) {
 		t.Fatalf("daily team-wide items count %d of %d messages", messages, len(act.Messages))
 	}
 	t.Log(fmt.Sprintf("%d items over %d teams and %d messages: identical", len(items), len(teams), len(act.Messages)))
+	return e.db
 }

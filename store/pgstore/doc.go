@@ -281,6 +281,12 @@
 // leading key columns, such as one Prisma made for @@index([teamId,
 // createdAt]).
 //
+// On a partitioned table, where Postgres refuses CREATE INDEX
+// CONCURRENTLY, IndexPlan lists the partitions an index still lacks
+// (Index.Partitions) and Index.Statements builds it partition by
+// partition, attaching each to an index made ON ONLY the parent; see
+// docs/postgres.md.
+//
 // # Snapshots
 //
 // UpsertSnapshots writes a batch in one transaction as INSERT … ON

@@ -21,10 +21,21 @@ type Index struct {
 	// name already serves (Skip then names it). RecommendedIndexes sets
 	// it only for views and foreign tables.
 	Skip string
+	// Partitioned reports that the table is a partitioned table (PARTITION
+	// BY), whose index is built partition by partition: see Statements.
+	Partitioned bool
+	// Partitions, in the indexes of IndexPlan on a partitioned table, are
+	// the indexes its partitions still need for this one to be valid: one
+	// for each partition, at any depth, with no index attached to it yet.
+	// Empty when the index exists and is valid, and in RecommendedIndexes.
+	Partitions []PartitionIndex
 }
 
 // SQL returns CREATE INDEX IF NOT EXISTS for the index. It locks the table
-// against writes while it builds; see Concurrently.
+// against writes while it builds; see Concurrently. On a partitioned table
+// it builds the index on every partition, under their locks, and it does
+// nothing when an index of its name exists, even one not yet valid: run
+// Statements, which completes it.
 func (ix Index) SQL() string {
 	return "CREATE INDEX IF NOT EXISTS " + quoteIdent(ix.Name) + " ON " + ix.Table + " (" + ix.Columns + ")"
 }
@@ -32,7 +43,9 @@ func (ix Index) SQL() string {
 // Concurrently returns CREATE INDEX CONCURRENTLY IF NOT EXISTS for the
 // index, which builds without blocking writes. It cannot run inside a
 // transaction block (so not in most migration tools' transactions), and a
-// failed build leaves an INVALID index to drop before retrying.
+// failed build leaves an INVALID index to drop before retrying. Postgres
+// refuses it on a partitioned table: run Statements(true) of IndexPlan's
+// index instead.
 func (ix Index) Concurrently() string {
 	return strings.Replace(ix.SQL(), "CREATE INDEX", "CREATE INDEX CONCURRENTLY", 1)
 }
@@ -57,7 +70,8 @@ func (ix Index) Concurrently() string {
 // their primary keys (or unique indexes) should cover.
 //
 // An index on a source that is a view or a foreign table has Skip set,
-// saying so.
+// saying so; one on a partitioned table has Partitioned set, and is made
+// as Statements says.
 func (s *Store) RecommendedIndexes() []Index {
 	ixs := make([]Index, 0, 6)
 	for _, r := range s.recommended() {
@@ -116,12 +130,16 @@ func (s *Store) recommended() []recommendedIndex {
 }
 
 // CreateRecommendedIndexes creates every index of IndexPlan that does not
-// exist yet (CREATE INDEX IF NOT EXISTS, one statement each), except
+// exist yet (CREATE INDEX IF NOT EXISTS: the Statements(false) of each
+// index, one statement for a table that is not partitioned), except
 // those with Skip set (on views and foreign tables, and those an index of
 // another name already serves), which it leaves out without error:
-// IndexPlan lists them with the reason. This is the only method that
-// writes to the host's tables' definitions; on a large, busy database
-// prefer running each Index.Concurrently through the host's own tooling.
+// IndexPlan lists them with the reason. On a partitioned table it builds
+// the index partition by partition and attaches each, which also
+// completes an index left invalid by an interrupted run. This is the only
+// method that writes to the host's tables' definitions; on a large, busy
+// database prefer running the Statements(true) of each index of IndexPlan
+// through the host's own tooling.
 func (s *Store) CreateRecommendedIndexes(ctx context.Context) error {
 	if err := checkCtx(ctx); err != nil {
 		return err
@@ -134,15 +152,18 @@ func (s *Store) CreateRecommendedIndexes(ctx context.Context) error {
 		if ix.Skip != "" {
 			continue
 		}
-		if _, err := s.db.ExecContext(ctx, ix.SQL()); err != nil {
-			return s.wrap(ctx, "creating index "+ix.Name, err)
+		for _, stmt := range ix.Statements(false) {
+			if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+				return s.wrap(ctx, "creating index "+ix.Name, err)
+			}
 		}
 	}
 	return nil
 }
 
 // skipViews sets Skip on the indexes of ixs whose table is a view or a
-// foreign table, as New found them.
+// foreign table, and Partitioned on those of partitioned tables, as New
+// found them.
 func (s *Store) skipViews(ixs []Index) []Index {
 	src := &s.cfg.Source
 	tables := []string{src.Messages.Table, src.Conversations.Table, src.Contacts.Table, src.Campaigns.Table, src.Accounts.Table, src.Teams.Table}
@@ -152,6 +173,8 @@ func (s *Store) skipViews(ixs []Index) []Index {
 			ixs[i].Skip = ixs[i].Table + " is a view, which cannot have indexes"
 		case "f":
 			ixs[i].Skip = ixs[i].Table + " is a foreign table, which cannot have indexes"
+		case "p":
+			ixs[i].Partitioned = true
 		}
 	}
 	return ixs

@@ -17,8 +17,15 @@ import (
 // Prisma-made @@index([teamId, createdAt]), say). Skip then names that
 // index. CREATE INDEX IF NOT EXISTS compares names only, so without this
 // CreateRecommendedIndexes would build a second, identical index. The
-// index on the teams' IDs, on an expression, is matched by name only. It
-// reads the catalog (pg_index) in one statement.
+// index on the teams' IDs, on an expression, is matched by name only.
+//
+// On a partitioned table, only a valid index of the table itself serves
+// (one made ON ONLY the table is not valid until every partition has one
+// attached), and an index to make has Partitions: the partitions with no
+// index attached to it yet (see PartitionIndex).
+//
+// It reads the catalog (pg_index) in one statement, and one more for each
+// partitioned table.
 func (s *Store) IndexPlan(ctx context.Context) ([]Index, error) {
 	if err := checkCtx(ctx); err != nil {
 		return nil, err
@@ -70,6 +77,13 @@ ORDER BY t.ord, ic.relname`, []any{pgdialect.Array(tables)}, func(rows *sql.Rows
 			if e.name != r.Name && leadingKeys(e.keys, r.keys) {
 				out[i].Skip = fmt.Sprintf("index %s on %s already serves it (its leading keys are %s)", quoteIdent(e.name), r.Table, r.Columns)
 				break
+			}
+		}
+	}
+	for i, r := range recs {
+		if out[i].Skip == "" && r.Partitioned {
+			if out[i].Partitions, err = s.partitionIndexes(ctx, r); err != nil {
+				return nil, err
 			}
 		}
 	}

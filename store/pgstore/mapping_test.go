@@ -30,19 +30,25 @@ import (
 // nil): statuses in capitals, sender types CONTACT and AGENT.
 func prismaDB(t *testing.T, teams []analytics.Team, act *store.Activity) *bun.DB {
 	t.Helper()
+	return prismaDBFrom(t, "testdata/prisma.sql", teams, act)
+}
+
+// prismaDBFrom is prismaDB with the Prisma-shaped schema of file.
+func prismaDBFrom(t *testing.T, file string, teams []analytics.Team, act *store.Activity) *bun.DB {
+	t.Helper()
 	ctx := context.Background()
 	ref := newEnv(t, teams, act, envOptions{noMig: true})
 	var refSchema string
 	if err := ref.db.NewRaw(`SELECT current_schema()::text`).Scan(ctx, &refSchema); err != nil {
 		t.Fatal(err)
 	}
-	ddl, err := os.ReadFile("testdata/prisma.sql")
+	ddl, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	db := testenv.DB(t)
 	if _, err := db.ExecContext(ctx, string(ddl)); err != nil {
-		t.Fatalf("loading testdata/prisma.sql: %v", err)
+		t.Fatalf("loading %s: %v", file, err)
 	}
 	r := testenv.QuoteIdent(refSchema)
 	if _, err := db.ExecContext(ctx, `
