@@ -18,7 +18,13 @@ import (
 // test's own, dropped when it ends.
 func options(t *testing.T, teams int) Options {
 	t.Helper()
-	url := testenv.Require(t, "TEST_DATABASE_URL")
+	return optionsOn(t, "TEST_DATABASE_URL", teams)
+}
+
+// optionsOn is options on the Postgres of the environment variable name.
+func optionsOn(t *testing.T, name string, teams int) Options {
+	t.Helper()
+	url := testenv.Require(t, name)
 	prefix := testenv.UniqueName("benchtest_") + "_"
 	t.Cleanup(func() {
 		ctx := context.Background()

@@ -42,6 +42,10 @@ type Options struct {
 	// teams of the reads suite. Defaults to 18000, which puts a little over
 	// 10,000 in the day of the reads.
 	ReadsMessagesPerTeamDay int
+	// ReplicaURL, if set, is a physical standby of DatabaseURL: the reads
+	// suite measures its uncached reads again with the store reading on
+	// it (pgstore.Config.Replica). The dataset reaches it by replication.
+	ReplicaURL string
 	// SchemaPrefix starts the name of every schema a dataset is loaded
 	// into. Defaults to "bench_".
 	SchemaPrefix string

@@ -26,7 +26,8 @@ var (
 // Reads measures the Service's reads: real-time from the memory tier, from
 // Redis, and uncached, next to a plain go-redis GET of the same bytes
 // measured in the same run, the cache alone and the decoding of the value;
-// and the 30-day dashboard uncached.
+// and the 30-day dashboard uncached; with Options.ReplicaURL, those two
+// again with the store reading on the replica.
 func Reads(ctx context.Context, o Options, rep *Report) error {
 	o.defaults()
 	if o.RedisURL == "" {
@@ -81,6 +82,13 @@ func Reads(ctx context.Context, o Options, rep *Report) error {
 		return err
 	}
 	reportReads(rep, lat, rt, dash, len(val), live.Messages.Total)
+	if o.ReplicaURL != "" {
+		repRT, repDash, skip, err := replicaReads(ctx, &o, e, clock, team)
+		if err != nil {
+			return err
+		}
+		reportReplica(rep, repRT, repDash, rt, dash, skip)
+	}
 	return nil
 }
 

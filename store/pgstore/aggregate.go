@@ -285,7 +285,7 @@ type txQuerier = bun.IDB
 // small guess can make it pick a quadratic nested loop, so every join is a
 // hash join except the gated key lookups, which can only be nested loops.
 func (s *Store) inTx(ctx context.Context, what string, f func(tx txQuerier) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	tx, err := s.reader(ctx).BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return s.wrap(ctx, what, err)
 	}

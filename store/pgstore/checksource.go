@@ -130,7 +130,7 @@ UNION ALL
 (SELECT v, n, false FROM x WHERE NOT COALESCE(v = ANY(?0::text[]), false) ORDER BY n DESC, v COLLATE "C" LIMIT ?1)`
 		res := ColumnCheck{Field: c.field, Table: c.table, Column: c.column}
 		present := map[string]bool{}
-		err := s.query(ctx, s.db, "checking the source values", q, []any{textArray(slices.Concat(c.known, c.ignored)), limit}, func(rows *sql.Rows) error {
+		err := s.query(ctx, s.reader(ctx), "checking the source values", q, []any{textArray(slices.Concat(c.known, c.ignored)), limit}, func(rows *sql.Rows) error {
 			var v sql.NullString
 			var n int64
 			var covered bool

@@ -1,9 +1,13 @@
 package pgstore
 
 import (
+	"log/slog"
 	"regexp"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/store"
@@ -60,6 +64,32 @@ type Config struct {
 	// pool. Defaults to DefaultAggregateParallelism (2); 1 runs them one
 	// after another. Negative gives ErrInvalidArgument.
 	AggregateParallelism int
+
+	// Replica, when set, is a physical streaming standby of the primary
+	// (the *bun.DB given to New) on which the store reads: Aggregate,
+	// ActiveContacts, Snapshots, SnapshotsOfTeams, TeamSnapshotDates,
+	// Teams, Team and CheckSource. Writes (UpsertSnapshots), Migrate,
+	// CreateRecommendedIndexes, IndexPlan and the job runs stay on the
+	// primary. Its connections must resolve names as the primary's do (the
+	// same search_path). New checks that it is a standby of the primary's
+	// cluster and database that sees the source tables; see "Read replica"
+	// in the package documentation for what it guarantees. Defaults to nil:
+	// everything on the primary. The store does not close it.
+	Replica *bun.DB
+
+	// ReplicaWait bounds how long UpsertSnapshots and Migrate wait, after
+	// committing, for Replica to replay the commit, measured in real time
+	// (not Clock). Past it, reads go to the primary until Replica has
+	// replayed the commit. Defaults to DefaultReplicaWait (5s); a tiny
+	// value such as time.Nanosecond sends reads to the primary after every
+	// write until Replica has replayed it. Negative gives
+	// ErrInvalidArgument. Unused without Replica.
+	ReplicaWait time.Duration
+
+	// Logger receives the store's warnings: today, a Replica that has not
+	// replayed a write within ReplicaWait, and its catching up. Defaults
+	// to a logger that discards everything.
+	Logger *slog.Logger
 }
 
 // Source maps the host's tables. Every empty field takes its default. Only
@@ -354,6 +384,12 @@ func (c *Config) WithDefaults() *Config {
 	def(&out.AggregateWorkMem, DefaultAggregateWorkMem)
 	if out.AggregateParallelism == 0 {
 		out.AggregateParallelism = DefaultAggregateParallelism
+	}
+	if out.ReplicaWait == 0 {
+		out.ReplicaWait = DefaultReplicaWait
+	}
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.DiscardHandler)
 	}
 	out.Source = out.Source.withDefaults()
 	return &out

@@ -296,4 +296,49 @@
 // through the indexes and decodes with store.DecodeMetrics (it reads
 // neither of the roll-up columns); a row it cannot decode gives ErrCorrupt
 // naming its id.
+//
+// # Read replica
+//
+// Config.Replica is a physical streaming standby of the primary, a hot
+// standby such as pg_basebackup -R makes and managed services' read
+// replicas are; New refuses anything else (a primary, a logical replica, a
+// standby of another cluster or connected to another database). The store
+// reads on it: Aggregate, ActiveContacts, Snapshots, SnapshotsOfTeams,
+// TeamSnapshotDates, Teams, Team and CheckSource. It writes on the
+// primary: UpsertSnapshots, Migrate, CreateRecommendedIndexes and the job
+// runs (claims read and write in one statement, so JobRuns stays beside
+// them); IndexPlan reads the primary's catalog, where
+// CreateRecommendedIndexes works.
+//
+// The rule: a Store never reads snapshots older than those it has
+// written. After UpsertSnapshots (or Migrate) commits, the store reads the
+// primary's WAL position (pg_current_wal_lsn(), past the commit's record)
+// and asks the standby every 10 ms whether pg_last_wal_replay_lsn() has
+// reached it, for at most Config.ReplicaWait (5 s by default). So when
+// UpsertSnapshots returns, and the Service invalidates the batch's teams
+// and warms their dashboards, the standby has the rows: every process's
+// reads after the invalidation see them. When the bound passes first,
+// UpsertSnapshots still returns nil; the store logs a warning
+// (Config.Logger), counts it (ReplicaStats.TimedOut) and reads on the
+// primary until the standby has replayed that position, which a read asks
+// the standby at most every ReplicaRecheck (100 ms). A context that ends
+// during the wait ends it with an error wrapping the context's error; the
+// snapshots are committed, and reads go to the primary as after a timeout.
+//
+// Past the bound, the guarantee is this process's: another process's
+// Store does not know of the write, and a read of it that misses the cache
+// (the Service invalidated it) reads the lagging standby and can see the
+// snapshots as they were before the run, or none, and cache that for the
+// TTL of its tier. Set ReplicaWait above the lag the standby is allowed
+// (and alerted on), and watch ReplicaStats.TimedOut.
+//
+// Activity is read as of the standby's replay too: a real-time read lags
+// by the standby's lag, and a snapshot of a period is as complete as the
+// standby's copy of it when the run aggregates it (runs start hours after
+// a day ends, and recompute a trailing window). Long aggregations on a
+// standby can be canceled by the replay of conflicting changes; set
+// hot_standby_feedback on, or max_standby_streaming_delay above the
+// longest aggregation. A session with synchronous_commit off commits the
+// store's writes with it 'local', so that the WAL position read after the
+// commit covers it.
 package pgstore

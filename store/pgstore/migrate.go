@@ -154,6 +154,9 @@ const migrateLockName = "github.com/msgstats/analytics/store/pgstore: migrate "
 // from this process or others, run one after the other and the later ones
 // find nothing to do; the lock goes with the transaction, even if the
 // connection drops. Running Migrate on an up-to-date database does nothing.
+// With Config.Replica, it then waits for the replica as UpsertSnapshots
+// does (committing with synchronous_commit at least 'local' for that), so
+// that the store's tables are there for the reads.
 func (s *Store) Migrate(ctx context.Context) error {
 	if err := checkCtx(ctx); err != nil {
 		return err
@@ -181,6 +184,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	}
 	if _, err := tx.ExecContext(ctx, lockSQL, migrateLockName, qualify(s.cfg.Schema, s.cfg.MigrationsTable)); err != nil {
 		return s.wrap(ctx, "migrate: lock", err)
+	}
+	if err := s.flushCommit(ctx, tx); err != nil {
+		return s.wrap(ctx, "migrate", err)
 	}
 	if s.cfg.Schema != "" {
 		if _, err := tx.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+quoteIdent(s.cfg.Schema)); err != nil {
@@ -228,5 +234,5 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return s.wrap(ctx, "migrate: commit", err)
 	}
-	return nil
+	return s.awaitReplica(ctx, "migrate")
 }

@@ -226,7 +226,7 @@ func (s *Store) snapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 		sketch, compact  []byte
 	)
 	args := []any{pgdialect.Array(teams), typ.String(), from.String(), to.String()}
-	return s.query(ctx, s.db, "reading snapshots", s.q.snapshotsTeams, args, func(r *sql.Rows) error {
+	return s.query(ctx, s.reader(ctx), "reading snapshots", s.q.snapshotsTeams, args, func(r *sql.Rows) error {
 		if err := r.Scan(&id, &team, &account, &days, &metrics, &compact, &created, &sketch); err != nil {
 			return err
 		}

@@ -38,7 +38,7 @@ WHERE team_id = ANY(?0::text[]) AND whatsapp_account_id IS NULL
 		team string
 		days int64
 	)
-	err := s.query(ctx, s.db, "reading snapshot dates", query, args, func(r *sql.Rows) error {
+	err := s.query(ctx, s.reader(ctx), "reading snapshot dates", query, args, func(r *sql.Rows) error {
 		if err := r.Scan(&team, &days); err != nil {
 			return err
 		}

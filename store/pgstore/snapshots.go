@@ -28,6 +28,14 @@ import (
 // give ErrInvalidArgument before the database is touched; a snapshot of a
 // team that does not exist gives ErrNotFound; an ID already used by a row
 // with another key gives ErrInvalidArgument.
+//
+// With Config.Replica, it returns once the replica has replayed the
+// commit, or after Config.ReplicaWait, when reads go to the primary until
+// the replica has replayed it: a read of this Store after UpsertSnapshots
+// returns sees the snapshots either way. If ctx ends during that wait, the
+// snapshots are written (the commit is done) and the error wraps ctx's
+// error. A session whose synchronous_commit is off commits with it 'local'
+// here, so that the commit is flushed when the wait reads the WAL position.
 func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot) error {
 	if err := checkCtx(ctx); err != nil {
 		return err
@@ -50,6 +58,9 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 			tx.Rollback() //nolint:errcheck // the error that got us here matters more
 		}
 	}()
+	if err := s.flushCommit(ctx, tx); err != nil {
+		return s.wrap(ctx, "upserting snapshots", err)
+	}
 	size := s.cfg.UpsertBatchSize
 	var sqlb strings.Builder
 	for lo := 0; lo < len(rows); lo += size {
@@ -75,7 +86,7 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 	if err := tx.Commit(); err != nil {
 		return s.wrap(ctx, "upserting snapshots: commit", err)
 	}
-	return nil
+	return s.awaitReplica(ctx, "upserting snapshots")
 }
 
 // upsertRow is one snapshot as the values of its analytics_snapshots row.
@@ -206,7 +217,7 @@ func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]ana
 		args = append(args, q.Limit)
 	}
 	var out []analytics.Snapshot
-	err := s.query(ctx, s.db, "reading snapshots", query, args, func(rows *sql.Rows) error {
+	err := s.query(ctx, s.reader(ctx), "reading snapshots", query, args, func(rows *sql.Rows) error {
 		var id, team, date, typ, metrics string
 		var account sql.NullString
 		var created sql.NullInt64

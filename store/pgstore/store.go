@@ -30,6 +30,8 @@ type Store struct {
 	// the source tables (see sourceInfo).
 	types    colTypes
 	relkinds map[string]string
+	// rep routes reads to Config.Replica; nil without one.
+	rep *replica
 }
 
 // New returns a Store on db, which must use Bun's pgdialect (with any driver:
@@ -50,6 +52,12 @@ type Store struct {
 // been), with the near match or the setting that fits when there is one;
 // it wraps analytics.ErrInvalidArgument. The store's own tables need
 // not exist yet: run Migrate (or MigrationSQL through the host's tool).
+//
+// With Config.Replica, New also checks the replica: that it can be reached
+// (an error naming Config.Replica if not), and that it is a physical
+// standby of db's cluster, connected to db's database, that sees the
+// source tables and, once Migrate has made it, the snapshot table; its
+// problems are in a *SourceError naming Config.Replica.
 func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if err := checkCtx(ctx); err != nil {
 		return nil, err
@@ -82,6 +90,12 @@ func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 		return nil, &SourceError{Problems: problems}
 	}
 	s := &Store{db: db, cfg: *c, types: info.types, relkinds: info.relkinds}
+	if c.Replica != nil {
+		if err := checkReplica(ctx, db, c); err != nil {
+			return nil, err
+		}
+		s.rep = newReplica(db, c.Replica, c)
+	}
 	s.q = buildQueries(c, kinds, info.types)
 	return s, nil
 }
@@ -89,7 +103,7 @@ func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 // Config returns the store's configuration with every default filled in.
 func (s *Store) Config() Config { return s.cfg }
 
-// DB returns the *bun.DB the store uses.
+// DB returns the *bun.DB the store writes on: the primary.
 func (s *Store) DB() *bun.DB { return s.db }
 
 // colKind is what a mapped column must be.
@@ -361,7 +375,7 @@ func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics
 			return nil, err
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, s.q.teams, after, limit)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q.teams, after, limit)
 	if err != nil {
 		return nil, s.wrap(ctx, "listing teams", err)
 	}
@@ -384,7 +398,7 @@ func (s *Store) Team(ctx context.Context, id string) (analytics.Team, error) {
 	if err := s.checkID("Scope.TeamID", s.cfg.Source.Teams.Table, s.cfg.Source.Teams.ID, id); err != nil {
 		return analytics.Team{}, err
 	}
-	rows, err := s.db.QueryContext(ctx, s.q.team, id)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q.team, id)
 	if err != nil {
 		return analytics.Team{}, s.wrap(ctx, "reading team", err)
 	}

@@ -38,7 +38,7 @@ func (s *Store) unreachedChecks(ctx context.Context) ([]ColumnCheck, error) {
 		q := `SELECT (SELECT count(*) FROM ` + qualify(src.Schema, t.table) + `) -
 	(SELECT count(*) FROM ` + joined + ` v WHERE v.` + quoteIdent(viaTeamColumn) + ` IS NOT NULL)`
 		res := ColumnCheck{Field: t.field, Table: t.table, Column: column}
-		err := s.query(ctx, s.db, "counting the rows that reach no team", q, nil, func(rows *sql.Rows) error {
+		err := s.query(ctx, s.reader(ctx), "counting the rows that reach no team", q, nil, func(rows *sql.Rows) error {
 			return rows.Scan(&res.Unreached)
 		})
 		if err != nil {

@@ -47,6 +47,9 @@ func (c *Config) settingProblems() []error {
 	if c.AggregateParallelism < 0 {
 		problems = append(problems, store.InvalidArgument("Config.AggregateParallelism", "must not be negative, got %d", c.AggregateParallelism))
 	}
+	if c.ReplicaWait < 0 {
+		problems = append(problems, store.InvalidArgument("Config.ReplicaWait", "must not be negative, got %v", c.ReplicaWait))
+	}
 	return problems
 }
 
