@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,6 +27,9 @@ const (
 	historyContactsPerDay      = 15
 	historyConversationsPerDay = 40
 )
+
+// historyConns is the pool of the history suite's store.
+const historyConns = 8
 
 // historyYears are the lengths of history measured, in years of 365 days.
 var historyYears = []int{1, 2, 4}
@@ -132,12 +134,19 @@ ORDER BY 6, 2`, historyContactsPerDay, historyConversationsPerDay, 86400000/hist
 
 // historyResult is the measurement of one history length.
 type historyResult struct {
-	years              int
-	contacts, convs    int64 // rows of the tables
-	team, all          Sample
-	teamStmt, allStmt  Sample // the contacts statement's connection time
-	covered, coveredSt Sample // all scopes, with the covering indexes
-	scopes, teamScopes int
+	years           int
+	contacts, convs int64 // rows of the tables
+	team, all       aggTiming
+	covered         aggTiming // all scopes, with the covering indexes
+	realTime        aggTiming // one team's uncached real-time read at 23:00
+	scopes          int
+	teamScopes      int
+}
+
+// aggTiming is the timing of repeated runs of an aggregation.
+type aggTiming struct {
+	wall, stmt Sample        // the runs, and the contacts statement's connection time in each
+	pgCPU      time.Duration // the Postgres backends' CPU time per run (mean); 0 if unknown
 }
 
 // contactsStatement is how the contacts statement starts (queries.go).
@@ -173,7 +182,7 @@ func History(ctx context.Context, o Options, rep *Report) error {
 // indexes on contacts and conversations, which it drops afterwards.
 func measureHistory(ctx context.Context, o *Options, schema string) (historyResult, error) {
 	var r historyResult
-	db, err := Open(ctx, o.DatabaseURL, schema, 8)
+	db, err := Open(ctx, o.DatabaseURL, schema, historyConns)
 	if err != nil {
 		return r, err
 	}
@@ -211,33 +220,50 @@ func measureHistory(ctx context.Context, o *Options, schema string) (historyResu
 	}
 	r.scopes, r.teamScopes = len(allItems), len(teamItems)
 	reps := max(o.Reps, 5)
-	run := func(items []analytics.ScopePeriod) (Sample, Sample, error) {
+	run := func(items []analytics.ScopePeriod) (aggTiming, error) {
 		return timeAggregate(ctx, db, reps, func() error {
 			_, err := st.Aggregate(ctx, analytics.AggregateRequest{Items: items, Sketches: true})
 			return err
 		})
 	}
 	fmt.Fprintf(o.Log, "bench: aggregating a day on %s\n", schema)
-	if r.team, r.teamStmt, err = run(teamItems); err != nil {
+	if r.team, err = run(teamItems); err != nil {
 		return r, err
 	}
-	if r.all, r.allStmt, err = run(allItems); err != nil {
+	if r.all, err = run(allItems); err != nil {
+		return r, err
+	}
+	svc, err := analytics.New(st, &analytics.Config{Clock: analytics.NewFakeClock(period.Start.Add(23 * time.Hour))})
+	if err != nil {
+		return r, err
+	}
+	if r.realTime, err = timeAggregate(ctx, db, 4*reps, func() error {
+		_, err := svc.RealTime(ctx, analytics.TeamScope(teams[0].ID))
+		return err
+	}); err != nil {
 		return r, err
 	}
 	err = withCoveringIndexes(ctx, db, func() error {
-		r.covered, r.coveredSt, err = run(allItems)
+		r.covered, err = run(allItems)
 		return err
 	})
 	return r, err
 }
 
 // timeAggregate runs f once unmeasured, then reps times, and returns its
-// durations and the contacts statement's connection time in each run.
-func timeAggregate(ctx context.Context, db *DB, reps int, f func() error) (Sample, Sample, error) {
-	var total, stmt Sample
+// durations, the contacts statement's connection time in each run and the
+// mean CPU time of db's backends per run (from /proc; 0 when Postgres
+// runs elsewhere).
+func timeAggregate(ctx context.Context, db *DB, reps int, f func() error) (aggTiming, error) {
+	var t aggTiming
 	if err := f(); err != nil {
-		return total, stmt, err
+		return t, err
 	}
+	pids, err := poolPIDs(ctx, db.DB.DB, historyConns)
+	if err != nil {
+		return t, err
+	}
+	cpu0, cpuErr := sumCPU(pids)
 	for range reps {
 		db.times.start()
 		start := time.Now()
@@ -245,12 +271,15 @@ func timeAggregate(ctx context.Context, db *DB, reps int, f func() error) (Sampl
 		d := time.Since(start)
 		c := db.times.stopKind(contactsStatement)
 		if err != nil {
-			return total, stmt, err
+			return t, err
 		}
-		total.Runs = append(total.Runs, d)
-		stmt.Runs = append(stmt.Runs, c)
+		t.wall.Runs = append(t.wall.Runs, d)
+		t.stmt.Runs = append(t.stmt.Runs, c)
 	}
-	return total, stmt, ctx.Err()
+	if cpu1, err := sumCPU(pids); err == nil && cpuErr == nil {
+		t.pgCPU = (cpu1 - cpu0) / time.Duration(reps)
+	}
+	return t, ctx.Err()
 }
 
 // coveringIndexes are indexes from which the contacts statement can read
@@ -290,20 +319,21 @@ func reportHistory(rep *Report, rs []historyResult) {
 	base := rs[0]
 	for _, r := range rs {
 		suite := fmt.Sprintf("history, %d teams, %d years", historyTeams, r.years)
-		vs := func(a, b Sample) string {
-			return fmt.Sprintf("×%.2f vs %d year(s)", Ratio(a.Median(), b.Median()), base.years)
+		line := func(what string, t, b aggTiming, extra string) {
+			v := join(Secs(t.wall.Median()), "contacts statement "+Secs(t.stmt.Median()))
+			ratio := fmt.Sprintf("vs %d year: time ×%.2f, contacts statement ×%.2f", base.years,
+				Ratio(t.wall.Median(), b.wall.Median()), Ratio(t.stmt.Median(), b.stmt.Median()))
+			if t.pgCPU > 0 && b.pgCPU > 0 {
+				v = join(v, "Postgres CPU "+Secs(t.pgCPU))
+				ratio += fmt.Sprintf(", Postgres CPU ×%.2f", Ratio(t.pgCPU, b.pgCPU))
+			}
+			rep.Add(Line{Suite: suite, What: what, Value: v, Ratio: join(ratio, extra)})
 		}
-		rep.Add(Line{Suite: suite,
-			What:  fmt.Sprintf("aggregation of one day, %d team scopes (%d contacts, %d conversations in the tables)", r.teamScopes, r.contacts, r.convs),
-			Value: join(Secs(r.team.Median()), "of which the contacts statement "+Secs(r.teamStmt.Median())),
-			Ratio: strings.Join([]string{"total " + vs(r.team, base.team), "contacts statement " + vs(r.teamStmt, base.teamStmt)}, "; ")})
-		rep.Add(Line{Suite: suite,
-			What:  fmt.Sprintf("aggregation of one day, %d team and account scopes (as the daily job)", r.scopes),
-			Value: join(Secs(r.all.Median()), "of which the contacts statement "+Secs(r.allStmt.Median())),
-			Ratio: strings.Join([]string{"total " + vs(r.all, base.all), "contacts statement " + vs(r.allStmt, base.allStmt)}, "; ")})
-		rep.Add(Line{Suite: suite,
-			What:  "… the same with covering indexes on contacts and conversations (index-only scans)",
-			Value: join(Secs(r.covered.Median()), "of which the contacts statement "+Secs(r.coveredSt.Median())),
-			Ratio: strings.Join([]string{"total " + vs(r.covered, base.covered), "contacts statement vs no covering index ×" + fmt.Sprintf("%.2f", Ratio(r.coveredSt.Median(), r.allStmt.Median()))}, "; ")})
+		line(fmt.Sprintf("aggregation of one day, %d team scopes (%d contacts, %d conversations in the tables)", r.teamScopes, r.contacts, r.convs),
+			r.team, base.team, "")
+		line(fmt.Sprintf("aggregation of one day, %d team and account scopes (as the daily job)", r.scopes), r.all, base.all, "")
+		line("uncached real-time read of one team (Service.RealTime at 23:00)", r.realTime, base.realTime, "")
+		line("… the day's team and account scopes again, with covering indexes on contacts and conversations (index-only scans)",
+			r.covered, base.covered, fmt.Sprintf("contacts statement vs without them ×%.2f", Ratio(r.covered.stmt.Median(), r.all.stmt.Median())))
 	}
 }

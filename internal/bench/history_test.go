@@ -53,7 +53,7 @@ func TestHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, s := range map[string]Sample{"team": r.teamStmt, "all": r.allStmt, "covered": r.coveredSt} {
+	for name, s := range map[string]Sample{"team": r.team.stmt, "all": r.all.stmt, "covered": r.covered.stmt, "real time": r.realTime.stmt} {
 		if s.Median() <= 0 {
 			t.Errorf("%s: the contacts statement (%q) was not timed: %v", name, contactsStatement, s.Runs)
 		}
@@ -63,8 +63,8 @@ func TestHistory(t *testing.T) {
 	}
 	var rep Report
 	reportHistory(&rep, []historyResult{r})
-	if len(rep.Lines) != 3 {
-		t.Errorf("%d lines, want 3", len(rep.Lines))
+	if len(rep.Lines) != 4 {
+		t.Errorf("%d lines, want 4", len(rep.Lines))
 	}
 }
 
