@@ -103,11 +103,11 @@ func poolPIDs(ctx context.Context, db *sql.DB, n int) ([]int, error) {
 	return pids, nil
 }
 
-// sumCPU adds up backendCPU of pids.
+// sumCPU adds up postgresCPU of pids.
 func sumCPU(pids []int) (time.Duration, error) {
 	var s time.Duration
 	for _, p := range pids {
-		d, err := backendCPU(p)
+		d, err := postgresCPU(p)
 		if err != nil {
 			return 0, err
 		}

@@ -148,7 +148,7 @@ func measureRefresh(ctx context.Context, st *pgstore.Store, team string, pid int
 			return r, err
 		}
 	}
-	cpu0, cpuErr := backendCPU(pid)
+	cpu0, cpuErr := postgresCPU(pid)
 	go0 := processCPU()
 	start := time.Now()
 	for len(r.lat) < 20 || time.Since(start) < 2*time.Second {
@@ -158,7 +158,7 @@ func measureRefresh(ctx context.Context, st *pgstore.Store, team string, pid int
 		}
 		r.lat = append(r.lat, time.Since(s))
 	}
-	cpu1, err := backendCPU(pid)
+	cpu1, err := postgresCPU(pid)
 	r.goCPU = (processCPU() - go0) / time.Duration(len(r.lat))
 	if cpuErr == nil && err == nil {
 		r.pgCPU = (cpu1 - cpu0) / time.Duration(len(r.lat))
@@ -166,6 +166,20 @@ func measureRefresh(ctx context.Context, st *pgstore.Store, team string, pid int
 		r.pgCPUErr = fmt.Sprint(cpuErr, err)
 	}
 	return r, nil
+}
+
+// postgresCPU is backendCPU of a Postgres backend: an error when process
+// pid of this host is not one (Postgres runs on another host or in a
+// container, whose PIDs are not this host's).
+func postgresCPU(pid int) (time.Duration, error) {
+	comm, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+	if err != nil {
+		return 0, err
+	}
+	if !strings.HasPrefix(string(comm), "postgres") {
+		return 0, fmt.Errorf("bench: process %d is %q, not a Postgres backend of this host", pid, strings.TrimSpace(string(comm)))
+	}
+	return backendCPU(pid)
 }
 
 // backendCPU returns the user and system CPU time of process pid (a
