@@ -116,3 +116,18 @@ func profile(o *Options, db *DB, name string, runs int, f func() error) error {
 	}
 	return err
 }
+
+// stopKind stops recording and returns the total time of the statements
+// whose kind starts with prefix (collapsed as the kinds are).
+func (h *StatementTimes) stopKind(prefix string) time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.recording = false
+	var d time.Duration
+	for k, t := range h.times {
+		if strings.HasPrefix(k, prefix) {
+			d += t.total
+		}
+	}
+	return d
+}

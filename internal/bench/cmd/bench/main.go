@@ -30,7 +30,7 @@ import (
 
 func main() {
 	var o bench.Options
-	suites := flag.String("suites", "daily,monthly,scale,reads", "comma-separated suites to run")
+	suites := flag.String("suites", "daily,monthly,scale,reads,refresh,dailycpu,history", "comma-separated suites to run: daily, monthly, scale, reads, refresh, dailycpu, history")
 	scale := flag.String("scale", "100,1000,10000", "team counts of the scale suite")
 	drop := flag.Bool("drop", false, "drop the bench_* schemas at the end")
 	flag.StringVar(&o.DatabaseURL, "database-url", os.Getenv("TEST_DATABASE_URL"), "Postgres URL (default $TEST_DATABASE_URL)")
@@ -85,6 +85,12 @@ func run(ctx context.Context, o bench.Options, suites, scale string, drop bool) 
 			err = bench.Scale(ctx, o, sizes, &rep)
 		case "reads":
 			err = bench.Reads(ctx, o, &rep)
+		case "refresh":
+			err = bench.Refresh(ctx, o, &rep)
+		case "dailycpu":
+			err = bench.DailyCPU(ctx, o, &rep)
+		case "history":
+			err = bench.History(ctx, o, &rep)
 		default:
 			err = fmt.Errorf("unknown suite %q", s)
 		}
