@@ -45,7 +45,8 @@ type api struct {
 	// teamReader, when set, lets the snapshots route answer 404 for an
 	// unknown team or account.
 	teamReader analytics.TeamReader
-	limit      *limiter // nil: no rate limit
+	limit      *limiter            // nil: no rate limit
+	sleep      func(time.Duration) // tests: replaces a refusal's delay
 
 	mu      sync.Mutex
 	running map[string]bool // jobs being run by a trigger
@@ -59,6 +60,7 @@ type apiOptions struct {
 	teams     analytics.TeamReader
 	rateLimit RateLimit
 	now       func() time.Time
+	sleep     func(time.Duration)
 }
 
 // WithTeams gives NewAPI the teams (the Service's store, usually), so that
@@ -75,9 +77,10 @@ func WithRateLimit(rl RateLimit) Option {
 	return func(o *apiOptions) { o.rateLimit = rl }
 }
 
-// withClock sets the clock of the rate limit (tests).
-func withClock(now func() time.Time) Option {
-	return func(o *apiOptions) { o.now = now }
+// withClock sets the clock of the rate limit, and what waits out a
+// refusal's delay (tests).
+func withClock(now func() time.Time, sleep func(time.Duration)) Option {
+	return func(o *apiOptions) { o.now, o.sleep = now, sleep }
 }
 
 // NewAPI returns the HTTP handler of the analytics API, backed by svc:
@@ -131,6 +134,7 @@ func NewAPI(svc *analytics.Service, tokens map[string]string, adminToken string,
 		log:        logger,
 		teamReader: o.teams,
 		limit:      newLimiter(o.rateLimit, o.now),
+		sleep:      o.sleep,
 		running:    map[string]bool{},
 	}
 	for tok, team := range tokens {

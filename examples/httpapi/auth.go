@@ -47,6 +47,7 @@ func (a *api) admit(w http.ResponseWriter, r *http.Request) (principal, bool) {
 	if err != nil {
 		if a.limit != nil {
 			if v := a.limit.take(clientKey(r)); !v.ok {
+				a.limit.delayRefusal(r.Context(), a.sleep)
 				w.Header().Set("Retry-After", fmt.Sprint(max(1, ceilSeconds(v.retry))))
 				a.fail(w, r, tooManyRequests(v))
 				return principal{}, false
@@ -59,6 +60,7 @@ func (a *api) admit(w http.ResponseWriter, r *http.Request) (principal, bool) {
 		v := a.limit.take(key)
 		v.setHeaders(w.Header())
 		if !v.ok {
+			a.limit.delayRefusal(r.Context(), a.sleep)
 			a.fail(w, r, tooManyRequests(v))
 			return principal{}, false
 		}

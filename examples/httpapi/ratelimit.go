@@ -2,6 +2,7 @@ package main
 
 import (
 	"container/list"
+	"context"
 	"math"
 	"net"
 	"net/http"
@@ -19,12 +20,25 @@ const (
 	DefaultBurst = 100
 	// DefaultMaxKeys is the default number of buckets kept.
 	DefaultMaxKeys = 10000
+	// DefaultMaxDelay is the default delay of a refusal.
+	DefaultMaxDelay = time.Second
+	// maxDelayed is how many refusals may be delayed at once; past it they
+	// are answered at once.
+	maxDelayed = 1024
 )
 
 // RateLimit configures the per-token rate limit of NewAPI: a token bucket
 // per bearer token (per client address for requests without a valid
 // token). Each request takes one token from its bucket; a request that
 // finds it empty gets a 429 with Retry-After.
+//
+// The 429 is sent after a delay of MaxDelay: a client that ignores
+// Retry-After and asks again at once thus still sends at most one request
+// per MaxDelay on each connection, so that its refusals do not take the
+// CPU that other tokens' requests need. At most 1,024 refusals wait at
+// once (a goroutine and a connection each); past that they are answered at
+// once. (A client with more connections than that is for a proxy or the
+// network in front of the server to stop.)
 type RateLimit struct {
 	// PerSecond is the sustained rate, in requests per second: how fast an
 	// empty bucket refills. 0 turns the limit off; it must not be
@@ -38,11 +52,14 @@ type RateLimit struct {
 	// used bucket is dropped (its key starts again with a full bucket).
 	// Defaults to DefaultMaxKeys (10,000) when 0.
 	MaxKeys int
+	// MaxDelay is the delay of a refusal. Defaults to DefaultMaxDelay
+	// (1 s) when 0; negative: refusals are sent at once.
+	MaxDelay time.Duration
 }
 
 // DefaultRateLimit is the rate limit NewAPI applies when given none: 20
 // requests per second per token, bursts of 100.
-var DefaultRateLimit = RateLimit{PerSecond: DefaultRatePerSecond, Burst: DefaultBurst, MaxKeys: DefaultMaxKeys}
+var DefaultRateLimit = RateLimit{PerSecond: DefaultRatePerSecond, Burst: DefaultBurst, MaxKeys: DefaultMaxKeys, MaxDelay: DefaultMaxDelay}
 
 // limiter holds a token bucket per key, at most max of them, least
 // recently used first out.
@@ -51,6 +68,10 @@ type limiter struct {
 	burst float64 // bucket size, ≥ 1
 	max   int
 	now   func() time.Time
+	// maxDelay bounds a refusal's delay (0: none); delayed holds a slot
+	// per refusal being delayed.
+	maxDelay time.Duration
+	delayed  chan struct{}
 
 	mu    sync.Mutex
 	order *list.List               // of *bucket, most recently used first
@@ -76,10 +97,17 @@ func newLimiter(rl RateLimit, now func() time.Time) *limiter {
 	if rl.MaxKeys <= 0 {
 		rl.MaxKeys = DefaultMaxKeys
 	}
+	switch {
+	case rl.MaxDelay == 0:
+		rl.MaxDelay = DefaultMaxDelay
+	case rl.MaxDelay < 0:
+		rl.MaxDelay = 0
+	}
 	if now == nil {
 		now = time.Now
 	}
 	return &limiter{rate: rl.PerSecond, burst: float64(rl.Burst), max: rl.MaxKeys, now: now,
+		maxDelay: rl.MaxDelay, delayed: make(chan struct{}, maxDelayed),
 		order: list.New(), byKey: map[string]*list.Element{}}
 }
 
@@ -129,6 +157,32 @@ func (l *limiter) bucket(key string, now time.Time) *bucket {
 		delete(l.byKey, last.Value.(*bucket).key)
 	}
 	return b
+}
+
+// delayRefusal waits the limiter's maxDelay before a refusal is sent, but
+// not once ctx is done, nor at all when maxDelayed refusals are already
+// waiting. sleep (tests) replaces the wait when not nil.
+func (l *limiter) delayRefusal(ctx context.Context, sleep func(time.Duration)) {
+	d := l.maxDelay
+	if d <= 0 {
+		return
+	}
+	select {
+	case l.delayed <- struct{}{}:
+		defer func() { <-l.delayed }()
+	default:
+		return
+	}
+	if sleep != nil {
+		sleep(d)
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // size returns the number of buckets held.

@@ -8,10 +8,24 @@ import (
 	"time"
 )
 
-// fakeNow is a settable clock for the rate limit.
+// fakeNow is a settable clock for the rate limit; its sleep records the
+// delays asked for and returns at once.
 type fakeNow struct {
-	mu sync.Mutex
-	t  time.Time
+	mu     sync.Mutex
+	t      time.Time
+	sleeps []time.Duration
+}
+
+func (c *fakeNow) sleep(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sleeps = append(c.sleeps, d)
+}
+
+func (c *fakeNow) slept() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sleeps
 }
 
 func (c *fakeNow) now() time.Time {
@@ -29,11 +43,12 @@ func (c *fakeNow) advance(d time.Duration) {
 // TestRateLimit: a token's burst passes, the next request gets a JSON
 // 429 with Retry-After and the RateLimit-* headers, another token is not
 // affected, and the bucket refills with time. Requests with unknown
-// tokens are limited per client address.
+// tokens are limited per client address. Each refusal is delayed until
+// the next token, at most MaxDelay.
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	clock := &fakeNow{t: testNow}
-	f := newFixture(t, WithRateLimit(RateLimit{PerSecond: 0.5, Burst: 3}), withClock(clock.now))
+	f := newFixture(t, WithRateLimit(RateLimit{PerSecond: 0.5, Burst: 3}), withClock(clock.now, clock.sleep))
 	rt := teamURL(teamA, "realtime", nil)
 	for i := range 3 {
 		status, h, body := f.do(t, http.MethodGet, rt, tokA)
@@ -73,6 +88,26 @@ func TestRateLimit(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[401 401 401 429 429]" {
 		t.Errorf("guessed tokens: statuses %v, want three 401 then 429", got)
+	}
+	// Four refusals, each delayed the default 1 s.
+	if got := fmt.Sprint(clock.slept()); got != "[1s 1s 1s 1s]" {
+		t.Errorf("refusals delayed %s; want [1s 1s 1s 1s]", got)
+	}
+
+	// A shorter MaxDelay, and none.
+	for _, tc := range []struct {
+		max  time.Duration
+		want string
+	}{{300 * time.Millisecond, "[300ms]"}, {-1, "[]"}} {
+		clock := &fakeNow{t: testNow}
+		f := newFixture(t, WithRateLimit(RateLimit{PerSecond: 1, Burst: 1, MaxDelay: tc.max}), withClock(clock.now, clock.sleep))
+		f.do(t, http.MethodGet, rt, tokA)
+		if status, _, _ := f.do(t, http.MethodGet, rt, tokA); status != http.StatusTooManyRequests {
+			t.Errorf("MaxDelay %s: status %d, want 429", tc.max, status)
+		}
+		if got := fmt.Sprint(clock.slept()); got != tc.want {
+			t.Errorf("MaxDelay %s: delays %s, want %s", tc.max, got, tc.want)
+		}
 	}
 }
 
