@@ -75,6 +75,23 @@ func TestUncleanPaths(t *testing.T) {
 		}
 	}
 
+	// The exception the README names: a malformed escape in the request
+	// line is refused by Go's server, before any handler, in plain text.
+	raw, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	fmt.Fprintf(raw, "GET /v1/teams/%%zz/analytics/realtime HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("a malformed escape: status %d, Content-Type %q; the README says Go's plain 400", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+
 	// CONNECT, in its authority form, on a raw connection.
 	conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
 	if err != nil {
@@ -82,7 +99,7 @@ func TestUncleanPaths(t *testing.T) {
 	}
 	defer conn.Close()
 	fmt.Fprintf(conn, "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
-	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: http.MethodConnect})
+	resp, err = http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: http.MethodConnect})
 	if err != nil {
 		t.Fatal(err)
 	}
