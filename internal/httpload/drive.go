@@ -66,7 +66,7 @@ func drive(ctx context.Context, c *http.Client, base string, n int, every time.D
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			rnd := rand.New(rand.NewPCG(uint64(i), 7))
+			rnd := rand.New(rand.NewPCG(uint64(i), uint64(time.Now().UnixNano())))
 			for ctx.Err() == nil {
 				start := time.Now()
 				r := next(i, rnd)

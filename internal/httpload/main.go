@@ -10,11 +10,12 @@
 // are answered, for -duration; it reports throughput, p50/p99 latency,
 // statuses, errors and the server's peak RSS. Scenario attack: -victims
 // clients of one team read at a steady pace (one request per -victim-every
-// each) for -duration alone, then again while -attackers clients of
+// each) for -duration alone, and for -duration while -attackers clients of
 // another team request snapshot ranges no one asked before (a new cache
-// key each) as fast as they are answered; it reports the victim's p99 in
-// both phases and the server's peak RSS, and fails (exit 1) if the p99
-// under attack is over twice the solo one or the RSS reaches 300 MiB.
+// key each) as fast as they are answered, the two in -rounds alternating
+// rounds; it reports the victim's p99 in both and the server's peak RSS,
+// and fails (exit 1) if the p99 under attack is over twice the solo one or
+// the RSS reaches 300 MiB.
 //
 // Both client and server share the machine: the figures depend on its
 // cores and on what else runs.
@@ -25,6 +26,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -42,6 +44,7 @@ type config struct {
 	bin          string
 	maxRSS       int64
 	maxP99Factor float64
+	rounds       int
 }
 
 func main() {
@@ -54,9 +57,14 @@ func main() {
 	flag.IntVar(&c.victims, "victims", 8, "victim clients, all with another team's token")
 	flag.DurationVar(&c.victimEvery, "victim-every", 100*time.Millisecond, "each victim client's pace: one request per this long")
 	flag.StringVar(&c.attackArgs, "attack-server-args", "-rate 100 -burst 200", "the server's flags in the attack scenario")
+	flag.IntVar(&c.rounds, "rounds", 4, "the attack scenario's alternating solo and attacked rounds")
 	flag.StringVar(&c.bin, "bin", "", "a built examples/httpapi binary (default: build one)")
 	flag.Parse()
 	c.maxRSS, c.maxP99Factor = 300<<20, 2
+	if c.rounds < 1 || c.clients < 1 || c.victims < 1 || c.attackers < 1 {
+		fmt.Fprintln(os.Stderr, "httpload: -rounds, -clients, -victims and -attackers must be at least 1")
+		os.Exit(2)
+	}
 	if err := run(c); err != nil {
 		fmt.Fprintln(os.Stderr, "httpload:", err)
 		os.Exit(1)
@@ -119,7 +127,6 @@ func attackScenario(c config) error {
 	victim, attackerTeam := s.teams[len(s.teams)-1], s.teams[len(s.teams)-2]
 	vnext := readers([]string{victim}, s.tokens)
 	client := newClient(c.victims + c.attackers)
-	rss := sampleRSS(s)
 
 	// Warm up: the victim's reads are cached from then on (but for the
 	// real-time TTL's expiries), in both phases alike.
@@ -127,27 +134,21 @@ func attackScenario(c config) error {
 	drive(ctx, client, s.url, c.victims, c.victimEvery, vnext, newStats())
 	cancel()
 
-	solo := newStats()
-	ctx, cancel = context.WithTimeout(context.Background(), c.duration)
-	drive(ctx, client, s.url, c.victims, c.victimEvery, vnext, solo)
-	cancel()
-	soloRSS := rss.end()
+	// Solo and attacked phases alternate, -rounds of each, so that the
+	// machine's other load falls on both alike.
+	solo, attacked, attack := newStats(), newStats(), newStats()
+	var soloRSS, peak int64
+	phase := c.duration / time.Duration(c.rounds)
+	for range c.rounds {
+		soloRSS = max(soloRSS, victimPhase(c, client, s, vnext, phase, solo, nil))
+		peak = max(peak, victimPhase(c, client, s, vnext, phase, attacked,
+			func(ctx context.Context) {
+				drive(ctx, client, s.url, c.attackers, 0, attacker(attackerTeam, s.tokens[attackerTeam]), attack)
+			}))
+	}
 
-	rss = sampleRSS(s)
-	attacked, attack := newStats(), newStats()
-	ctx, cancel = context.WithTimeout(context.Background(), c.duration)
-	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		drive(ctx, client, s.url, c.attackers, 0, attacker(attackerTeam, s.tokens[attackerTeam]), attack)
-	}()
-	drive(ctx, client, s.url, c.victims, c.victimEvery, vnext, attacked)
-	<-done
-	peak := rss.end()
-
-	fmt.Printf("attack: victim %q (%d clients, one request per %s each), attacker %q (%d clients, ever-new snapshot ranges), %s per phase, server flags %q\n",
-		victim, c.victims, c.victimEvery, attackerTeam, c.attackers, c.duration, args)
+	fmt.Printf("attack: victim %q (%d clients, one request per %s each), attacker %q (%d clients, ever-new snapshot ranges), %s solo and %s attacked in %d alternating rounds, server flags %q\n",
+		victim, c.victims, c.victimEvery, attackerTeam, c.attackers, c.duration, c.duration, c.rounds, args)
 	so, at := solo.summary(), attacked.summary()
 	printSummary("  victim solo        ", so, c.duration)
 	printSummary("  victim under attack", at, c.duration)
@@ -167,6 +168,24 @@ func attackScenario(c config) error {
 		errs = append(errs, fmt.Errorf("the victim got %d non-2xx answers and %d errors under attack", n, at.errs))
 	}
 	return errors.Join(errs...)
+}
+
+// victimPhase drives the victim for d, while attack (if not nil) runs,
+// and returns the server's peak RSS meanwhile.
+func victimPhase(c config, client *http.Client, s *server, vnext nextFunc, d time.Duration, st *stats, attack func(context.Context)) int64 {
+	rss := sampleRSS(s)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if attack != nil {
+			attack(ctx)
+		}
+	}()
+	drive(ctx, client, s.url, c.victims, c.victimEvery, vnext, st)
+	<-done
+	return rss.end()
 }
 
 func printSummary(name string, s summary, elapsed time.Duration) {
