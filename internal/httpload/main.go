@@ -3,14 +3,14 @@
 // from /proc/<pid>/status, is the server's alone) and drives it with HTTP
 // clients in this process:
 //
-//	go run ./internal/httpload [-scenario all|load|attack] [-duration 20s]
+//	go run ./internal/httpload [-scenario all|load|attack] [-duration 20s] [-attack-duration 1m]
 //
 // Run it from the module root. Scenario load: -clients clients (50) read
 // every team's real time, dashboards and snapshot pages as fast as they
 // are answered, for -duration; it reports throughput, p50/p99 latency,
 // statuses, errors and the server's peak RSS. Scenario attack: -victims
 // clients of one team read at a steady pace (one request per -victim-every
-// each) for -duration alone, and for -duration while -attackers clients of
+// each) for -attack-duration alone, and as long while -attackers clients of
 // another team request snapshot ranges no one asked before (a new cache
 // key each) as fast as they are answered, the two in -rounds alternating
 // rounds; it reports the victim's p99 in both and the server's peak RSS,
@@ -33,30 +33,32 @@ import (
 )
 
 type config struct {
-	scenario     string
-	duration     time.Duration
-	clients      int
-	loadArgs     string
-	attackers    int
-	victims      int
-	victimEvery  time.Duration
-	attackArgs   string
-	bin          string
-	maxRSS       int64
-	maxP99Factor float64
-	rounds       int
+	scenario       string
+	duration       time.Duration
+	attackDuration time.Duration
+	clients        int
+	loadArgs       string
+	attackers      int
+	victims        int
+	victimEvery    time.Duration
+	attackArgs     string
+	bin            string
+	maxRSS         int64
+	maxP99Factor   float64
+	rounds         int
 }
 
 func main() {
 	var c config
 	flag.StringVar(&c.scenario, "scenario", "all", "load, attack or all")
-	flag.DurationVar(&c.duration, "duration", 20*time.Second, "length of each run (the attack scenario has two)")
+	flag.DurationVar(&c.duration, "duration", 20*time.Second, "length of the load run")
+	flag.DurationVar(&c.attackDuration, "attack-duration", time.Minute, "length of each of the attack scenario's two phases, solo and attacked")
 	flag.IntVar(&c.clients, "clients", 50, "clients of the load scenario")
 	flag.StringVar(&c.loadArgs, "load-server-args", "-rate 0", "the server's flags in the load scenario (-rate 0: no rate limit, to measure the server itself)")
 	flag.IntVar(&c.attackers, "attackers", 40, "attacking clients, all with one team's token")
-	flag.IntVar(&c.victims, "victims", 8, "victim clients, all with another team's token")
-	flag.DurationVar(&c.victimEvery, "victim-every", 100*time.Millisecond, "each victim client's pace: one request per this long")
-	flag.StringVar(&c.attackArgs, "attack-server-args", "-rate 100 -burst 200", "the server's flags in the attack scenario")
+	flag.IntVar(&c.victims, "victims", 4, "victim clients, all with another team's token")
+	flag.DurationVar(&c.victimEvery, "victim-every", 250*time.Millisecond, "each victim client's pace: one request per this long (the victims together stay under the server's default rate limit, 20/s)")
+	flag.StringVar(&c.attackArgs, "attack-server-args", "", "the server's flags in the attack scenario (default: none, the server's defaults)")
 	flag.IntVar(&c.rounds, "rounds", 4, "the attack scenario's alternating solo and attacked rounds")
 	flag.StringVar(&c.bin, "bin", "", "a built examples/httpapi binary (default: build one)")
 	flag.Parse()
@@ -138,7 +140,7 @@ func attackScenario(c config) error {
 	// machine's other load falls on both alike.
 	solo, attacked, attack := newStats(), newStats(), newStats()
 	var soloRSS, peak int64
-	phase := c.duration / time.Duration(c.rounds)
+	phase := c.attackDuration / time.Duration(c.rounds)
 	for range c.rounds {
 		soloRSS = max(soloRSS, victimPhase(c, client, s, vnext, phase, solo, nil))
 		peak = max(peak, victimPhase(c, client, s, vnext, phase, attacked,
@@ -148,11 +150,11 @@ func attackScenario(c config) error {
 	}
 
 	fmt.Printf("attack: victim %q (%d clients, one request per %s each), attacker %q (%d clients, ever-new snapshot ranges), %s solo and %s attacked in %d alternating rounds, server flags %q\n",
-		victim, c.victims, c.victimEvery, attackerTeam, c.attackers, c.duration, c.duration, c.rounds, args)
+		victim, c.victims, c.victimEvery, attackerTeam, c.attackers, c.attackDuration, c.attackDuration, c.rounds, args)
 	so, at := solo.summary(), attacked.summary()
-	printSummary("  victim solo        ", so, c.duration)
-	printSummary("  victim under attack", at, c.duration)
-	printSummary("  attacker           ", attack.summary(), c.duration)
+	printSummary("  victim solo        ", so, c.attackDuration)
+	printSummary("  victim under attack", at, c.attackDuration)
+	printSummary("  attacker           ", attack.summary(), c.attackDuration)
 	ratio := float64(at.p99) / float64(max(so.p99, 1))
 	fmt.Printf("  victim p99 under attack / solo: %.2f (limit %.0f)\n", ratio, c.maxP99Factor)
 	fmt.Printf("  server peak RSS: solo %.0f MiB, under attack %.0f MiB (limit %d MiB)\n",
