@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -19,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/msgstats/analytics"
 )
@@ -42,9 +42,45 @@ type api struct {
 	jobs  map[string]func(context.Context) error
 	names []string // job names, sorted
 	log   *slog.Logger
+	// teamReader, when set, lets the snapshots route answer 404 for an
+	// unknown team or account.
+	teamReader analytics.TeamReader
+	limit      *limiter            // nil: no rate limit
+	sleep      func(time.Duration) // tests: replaces a refusal's delay
 
 	mu      sync.Mutex
 	running map[string]bool // jobs being run by a trigger
+}
+
+// Option configures NewAPI.
+type Option func(*apiOptions)
+
+// apiOptions is what the Options of NewAPI set.
+type apiOptions struct {
+	teams     analytics.TeamReader
+	rateLimit RateLimit
+	now       func() time.Time
+	sleep     func(time.Duration)
+}
+
+// WithTeams gives NewAPI the teams (the Service's store, usually), so that
+// the snapshots route answers 404 for an unknown team or account, as the
+// real-time route does, before any read of the cache. Without it, the
+// snapshots of an unknown team or account are an empty page.
+func WithTeams(r analytics.TeamReader) Option {
+	return func(o *apiOptions) { o.teams = r }
+}
+
+// WithRateLimit replaces DefaultRateLimit; a PerSecond of 0 turns the rate
+// limit off.
+func WithRateLimit(rl RateLimit) Option {
+	return func(o *apiOptions) { o.rateLimit = rl }
+}
+
+// withClock sets the clock of the rate limit, and what waits out a
+// refusal's delay (tests).
+func withClock(now func() time.Time, sleep func(time.Duration)) Option {
+	return func(o *apiOptions) { o.now, o.sleep = now, sleep }
 }
 
 // NewAPI returns the HTTP handler of the analytics API, backed by svc:
@@ -62,29 +98,44 @@ type api struct {
 // slog.Default()) receives the real error of every 500 response, with the
 // reference the response body gives.
 //
+// Each token has a rate limit (DefaultRateLimit unless WithRateLimit says
+// otherwise), and so has each client address for requests without a valid
+// token: past it, 429 with Retry-After. Responses to authenticated requests
+// carry RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset.
+//
 // Errors are JSON bodies {"error": {"code": "...", "message": "..."}}: 401
 // for a missing or unknown token, 403 for another team's data or a job
 // triggered without the admin token, 400 for an invalid path or query
-// parameter (unknown and repeated parameters included), 404 for an unknown
-// team, account, job or route, 405 for a wrong method, 409 for a job that
-// is already running, 500 with a generic message for anything else.
+// parameter (unknown and repeated parameters included) or two
+// Authorization headers, 404 for an unknown team, account, job or route (a
+// path with an empty, "." or ".." segment included: it is not redirected),
+// 405 for a wrong method, 409 for a job that is already running, 429 past
+// the rate limit, 500 with a generic message for anything else. Values the
+// client sent are echoed in messages cut to maxEcho bytes.
 //
 // Team IDs are path segments, percent-decoded: "acme/eu" is sent as
 // acme%2Feu, and the segments "." and ".." must be sent as %2E and %2E%2E
 // (a client or proxy would otherwise resolve them as dot segments).
-func NewAPI(svc *analytics.Service, tokens map[string]string, adminToken string, jobs map[string]func(context.Context) error, logger *slog.Logger) http.Handler {
+func NewAPI(svc *analytics.Service, tokens map[string]string, adminToken string, jobs map[string]func(context.Context) error, logger *slog.Logger, opts ...Option) http.Handler {
 	if svc == nil {
 		panic("httpapi: NewAPI with a nil Service")
 	}
 	if logger == nil {
 		logger = slog.Default()
 	}
+	o := apiOptions{rateLimit: DefaultRateLimit}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	a := &api{
-		svc:     svc,
-		teams:   make(map[[sha256.Size]byte]string, len(tokens)),
-		jobs:    make(map[string]func(context.Context) error, len(jobs)),
-		log:     logger,
-		running: map[string]bool{},
+		svc:        svc,
+		teams:      make(map[[sha256.Size]byte]string, len(tokens)),
+		jobs:       make(map[string]func(context.Context) error, len(jobs)),
+		log:        logger,
+		teamReader: o.teams,
+		limit:      newLimiter(o.rateLimit, o.now),
+		sleep:      o.sleep,
+		running:    map[string]bool{},
 	}
 	for tok, team := range tokens {
 		if tok != "" {
@@ -100,7 +151,14 @@ func NewAPI(svc *analytics.Service, tokens map[string]string, adminToken string,
 		a.names = append(a.names, name)
 	}
 	slices.Sort(a.names)
+	return a.recover(a.canonical(a.routes()))
+}
 
+// routes returns the API's mux. Its pattern "/" answers every path no
+// other pattern matches with a JSON 404; a page served at exactly "/"
+// registers "GET /{$}", which is more specific and so wins for that path
+// alone.
+func (a *api) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	route := func(method, pattern string, h http.HandlerFunc) {
 		mux.HandleFunc(method+" "+pattern, h)
@@ -112,7 +170,7 @@ func NewAPI(svc *analytics.Service, tokens map[string]string, adminToken string,
 				allow += ", " + http.MethodHead
 			}
 			w.Header().Set("Allow", allow)
-			a.fail(w, r, &apiError{http.StatusMethodNotAllowed, "method_not_allowed", r.Method + " is not allowed here; use " + method})
+			a.fail(w, r, &apiError{http.StatusMethodNotAllowed, "method_not_allowed", clip(r.Method) + " is not allowed here; use " + method})
 		})
 	}
 	route(http.MethodGet, "/v1/teams/{team}/analytics/realtime", a.team(a.realTime))
@@ -122,7 +180,7 @@ func NewAPI(svc *analytics.Service, tokens map[string]string, adminToken string,
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, &apiError{http.StatusNotFound, "not_found", "no such route"})
 	})
-	return a.recover(mux)
+	return mux
 }
 
 // apiError is an error with the response it gets.
@@ -138,6 +196,24 @@ func badRequest(format string, args ...any) error {
 	return &apiError{http.StatusBadRequest, "invalid_argument", fmt.Sprintf(format, args...)}
 }
 
+// maxEcho is the longest value, in bytes, that an error message echoes
+// back from a request.
+const maxEcho = 100
+
+// clip returns s for an error message to echo: whole if it is at most
+// maxEcho bytes, else cut at a character boundary within maxEcho bytes and
+// marked "…" with its length.
+func clip(s string) string {
+	if len(s) <= maxEcho {
+		return s
+	}
+	cut := maxEcho
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
+}
+
 // errorBody is the JSON of every error response.
 type errorBody struct {
 	Error errorDetail `json:"error"`
@@ -148,40 +224,12 @@ type errorDetail struct {
 	Message string `json:"message"`
 }
 
-// principal is who a token belongs to.
-type principal struct {
-	admin bool
-	team  string // for a team token
-}
-
-// authenticate reads the bearer token.
-func (a *api) authenticate(r *http.Request) (principal, error) {
-	h := r.Header.Get("Authorization")
-	scheme, tok, ok := strings.Cut(h, " ")
-	tok = strings.TrimSpace(tok)
-	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
-		return principal{}, &apiError{http.StatusUnauthorized, "unauthenticated", "send Authorization: Bearer <token>"}
-	}
-	// Tokens are compared by their SHA-256, so that neither the map lookup
-	// nor the comparison takes a time that depends on how much of a guess
-	// matches a real token.
-	sum := sha256.Sum256([]byte(tok))
-	if a.admin != nil && subtle.ConstantTimeCompare(sum[:], a.admin[:]) == 1 {
-		return principal{admin: true}, nil
-	}
-	if team, ok := a.teams[sum]; ok {
-		return principal{team: team}, nil
-	}
-	return principal{}, &apiError{http.StatusUnauthorized, "unauthenticated", "the token is not valid"}
-}
-
 // team wraps a team route: it authenticates, checks that the token may
 // read the team, validates the team ID, and writes h's result as JSON.
 func (a *api) team(h func(r *http.Request, team string) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.authenticate(r)
-		if err != nil {
-			a.fail(w, r, err)
+		p, ok := a.admit(w, r)
+		if !ok {
 			return
 		}
 		team := r.PathValue("team")
@@ -196,6 +244,13 @@ func (a *api) team(h func(r *http.Request, team string) (any, error)) http.Handl
 		v, err := h(r, team)
 		if err != nil {
 			a.fail(w, r, err)
+			return
+		}
+		if page, ok := v.(snapshotsResponse); ok {
+			if page.HasMore {
+				w.Header().Set("Link", nextLink(r, page.NextCursor))
+			}
+			a.replyCacheable(w, r, page, snapshotsCacheControl)
 			return
 		}
 		a.reply(w, r, http.StatusOK, v)
@@ -248,7 +303,10 @@ type snapshotsResponse struct {
 	From      analytics.Date `json:"from"`
 	To        analytics.Date `json:"to"`
 	Snapshots []snapshotJSON `json:"snapshots"`
-	// NextCursor, when present, fetches the next page.
+	// HasMore says whether the range goes on past this page; then
+	// NextCursor fetches the next page, and the Link header (rel="next")
+	// gives its URL.
+	HasMore    bool   `json:"hasMore"`
 	NextCursor string `json:"nextCursor,omitempty"`
 }
 
@@ -285,7 +343,7 @@ func (a *api) snapshots(r *http.Request, team string) (any, error) {
 	typ := analytics.Daily
 	if s, ok := q["type"]; ok {
 		if typ, err = analytics.ParseSnapshotType(s); err != nil {
-			return nil, badRequest("type: %q is not one of Daily, Weekly, Monthly", s)
+			return nil, badRequest("type: %q is not one of Daily, Weekly, Monthly", clip(s))
 		}
 	}
 	limit := defaultLimit
@@ -315,6 +373,9 @@ func (a *api) snapshots(r *http.Request, team string) (any, error) {
 	if end.After(to) {
 		end = to
 	}
+	if err := a.checkScope(r.Context(), scope); err != nil {
+		return nil, err
+	}
 	snaps, err := a.svc.Snapshots(r.Context(), scope, typ, from, end)
 	if err != nil {
 		return nil, err
@@ -325,9 +386,35 @@ func (a *api) snapshots(r *http.Request, team string) (any, error) {
 		resp.Snapshots[i] = toSnapshotJSON(s)
 	}
 	if end.Before(to) {
-		resp.NextCursor = encodeCursor(end.AddDays(1), fp)
+		resp.HasMore, resp.NextCursor = true, encodeCursor(end.AddDays(1), fp)
 	}
 	return resp, nil
+}
+
+// checkScope returns an error wrapping analytics.ErrNotFound for an
+// unknown team, or an account not of the team, when the API was given the
+// teams (WithTeams); else nil.
+func (a *api) checkScope(ctx context.Context, scope analytics.Scope) error {
+	if a.teamReader == nil {
+		return nil
+	}
+	t, err := a.teamReader.Team(ctx, scope.TeamID)
+	if err != nil {
+		return err
+	}
+	if !scope.TeamWide() && !t.HasAccount(scope.AccountID) {
+		return fmt.Errorf("%w: account of the team", analytics.ErrNotFound)
+	}
+	return nil
+}
+
+// nextLink returns the Link header value of the page after r's: r's path
+// and query, the cursor in place of from.
+func nextLink(r *http.Request, cursor string) string {
+	q := r.URL.Query()
+	q.Del("from")
+	q.Set("cursor", cursor)
+	return "<" + r.URL.EscapedPath() + "?" + q.Encode() + `>; rel="next"`
 }
 
 // pageEnd returns the last date of the page of limit periods of typ that
@@ -379,9 +466,8 @@ func decodeCursor(c, fp string) (analytics.Date, error) {
 
 // trigger runs a job now; only the admin token may.
 func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
-	p, err := a.authenticate(r)
-	if err != nil {
-		a.fail(w, r, err)
+	p, ok := a.admit(w, r)
+	if !ok {
 		return
 	}
 	if !p.admin {
@@ -396,7 +482,7 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 	job, ok := a.jobs[name]
 	if !ok {
 		a.fail(w, r, &apiError{http.StatusNotFound, "not_found",
-			fmt.Sprintf("no job %q; the jobs are %s", name, strings.Join(a.names, ", "))})
+			fmt.Sprintf("no job %q; the jobs are %s", clip(name), strings.Join(a.names, ", "))})
 		return
 	}
 	a.mu.Lock()
@@ -432,12 +518,12 @@ func query(r *http.Request, allowed ...string) (map[string]string, error) {
 	for k, vs := range vals {
 		if !slices.Contains(allowed, k) {
 			if len(allowed) == 0 {
-				return nil, badRequest("unknown query parameter %q; this route takes none", k)
+				return nil, badRequest("unknown query parameter %q; this route takes none", clip(k))
 			}
-			return nil, badRequest("unknown query parameter %q; this route takes %s", k, strings.Join(allowed, ", "))
+			return nil, badRequest("unknown query parameter %q; this route takes %s", clip(k), strings.Join(allowed, ", "))
 		}
 		if len(vs) > 1 {
-			return nil, badRequest("%s: given %d times", k, len(vs))
+			return nil, badRequest("%s: given %d times", clip(k), len(vs))
 		}
 		out[k] = vs[0]
 	}
@@ -460,7 +546,7 @@ func scopeOf(team string, q map[string]string) (analytics.Scope, error) {
 func intParam(name, s string, lo, hi int) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
-		return 0, badRequest("%s: %q is not a whole number in %d..%d", name, s, lo, hi)
+		return 0, badRequest("%s: %q is not a whole number in %d..%d", name, clip(s), lo, hi)
 	}
 	return n, nil
 }
@@ -472,7 +558,7 @@ func dateParam(q map[string]string, name string) (analytics.Date, error) {
 	}
 	d, err := analytics.ParseDate(s)
 	if err != nil {
-		return analytics.Date{}, badRequest("%s: %q is not a date YYYY-MM-DD", name, s)
+		return analytics.Date{}, badRequest("%s: %q is not a date YYYY-MM-DD", name, clip(s))
 	}
 	return d, nil
 }
@@ -487,27 +573,64 @@ func reason(err error) string {
 	return "invalid"
 }
 
-// reply writes v as JSON with status.
+// reply writes v as JSON with status, for no cache to store.
 func (a *api) reply(w http.ResponseWriter, r *http.Request, status int, v any) {
+	body, status, ok := a.encode(w, r, status, v)
+	if !ok {
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	a.write(w, r, status, body)
+}
+
+// replyCacheable writes v as a 200 JSON response that a client may cache
+// as cacheControl says and revalidate: it carries a strong ETag of its
+// body, and a request whose If-None-Match names it gets a 304 without the
+// body.
+func (a *api) replyCacheable(w http.ResponseWriter, r *http.Request, v any, cacheControl string) {
+	body, status, ok := a.encode(w, r, http.StatusOK, v)
+	if !ok {
+		return
+	}
+	etag := etagOf(body)
+	h := w.Header()
+	h.Set("Cache-Control", cacheControl)
+	h.Set("ETag", etag)
+	h.Set("Vary", "Authorization")
+	if status == http.StatusOK && noneMatch(r.Header.Get("If-None-Match"), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	a.write(w, r, status, body)
+}
+
+// encode returns the JSON of v and the status to send it with. When v
+// does not encode, a success is replied as a 500 (and ok is false: the
+// response is written), and an error body is replaced by a fixed 500 one.
+func (a *api) encode(w http.ResponseWriter, r *http.Request, status int, v any) (body []byte, _ int, ok bool) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		if status < 400 {
 			a.fail(w, r, fmt.Errorf("encoding the response: %w", err))
-			return
+			return nil, 0, false
 		}
 		buf.Reset()
 		buf.WriteString(`{"error":{"code":"internal","message":"internal error"}}` + "\n")
 		status = http.StatusInternalServerError
 	}
+	return buf.Bytes(), status, true
+}
+
+// write writes a JSON body with status (the body left out for HEAD).
+func (a *api) write(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		w.Write(buf.Bytes())
+		w.Write(body)
 	}
 }
 
@@ -544,8 +667,8 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		a.log.ErrorContext(r.Context(), "httpapi: request failed", "ref", ref, "method", r.Method, "path", r.URL.EscapedPath(), "error", err)
 		ae = &apiError{http.StatusInternalServerError, "internal", "internal error (reference " + ref + ")"}
 	}
-	if ae.status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="analytics"`)
+	if c := challenge(ae); c != "" {
+		w.Header().Set("WWW-Authenticate", c)
 	}
 	a.reply(w, r, ae.status, errorBody{errorDetail{Code: ae.code, Message: ae.message}})
 }

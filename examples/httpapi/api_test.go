@@ -88,8 +88,8 @@ type fixture struct {
 // newFixture builds a Service on memstore with a fake clock and a memory
 // cache, and an httptest.Server with NewAPI on it. Its jobs are the three
 // snapshot jobs plus "fails" (an error carrying secret text), "panics" and
-// "blocks" (waits for blockRelease).
-func newFixture(t *testing.T) *fixture {
+// "blocks" (waits for blockRelease). opts are NewAPI's, after WithTeams.
+func newFixture(t *testing.T, opts ...Option) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clock := analytics.NewFakeClock(testNow)
@@ -144,7 +144,7 @@ func newFixture(t *testing.T) *fixture {
 		}
 	}
 	tokens := map[string]string{tokA: teamA, tokB: teamB, tokOdd: oddID, tokDots: dotsID, "": teamA}
-	f.srv = httptest.NewServer(NewAPI(svc, tokens, tokAdm, f.jobs, logger))
+	f.srv = httptest.NewServer(NewAPI(svc, tokens, tokAdm, f.jobs, logger, append([]Option{WithTeams(store)}, opts...)...))
 	t.Cleanup(f.srv.Close)
 	return f
 }
@@ -296,8 +296,17 @@ func TestHappyPaths(t *testing.T) {
 			if c, ok := body["nextCursor"].(string); ok != tc.more || ok && c == "" {
 				t.Errorf("nextCursor = %v; want one: %v", body["nextCursor"], tc.more)
 			}
+			if _, page := body["snapshots"]; page && body["hasMore"] != tc.more {
+				t.Errorf("hasMore = %v; want %v", body["hasMore"], tc.more)
+			}
 			delete(body, "nextCursor")
-			if diff := jsonDiff(t, mustJSON(t, body), tc.want()); diff != "" {
+			delete(body, "hasMore")
+			var want map[string]any
+			if err := json.Unmarshal(mustJSON(t, tc.want()), &want); err != nil {
+				t.Fatal(err)
+			}
+			delete(want, "hasMore") // checked above
+			if diff := jsonDiff(t, mustJSON(t, body), want); diff != "" {
 				t.Errorf("GET %s (-want +got):\n%s", tc.path, diff)
 			}
 		})

@@ -64,10 +64,13 @@ type options struct {
 	teams, days    int
 	perDay         int
 	snapshotDays   int
+	cacheMB        int
+	rateLimit      RateLimit
+	limits         serverLimits
 }
 
 func parseFlags(out io.Writer, args []string) (options, error) {
-	var o options
+	o := options{limits: defaultLimits, rateLimit: DefaultRateLimit}
 	fs := flag.NewFlagSet("httpapi", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on (port 0: any free port)")
@@ -76,6 +79,10 @@ func parseFlags(out io.Writer, args []string) (options, error) {
 	fs.IntVar(&o.days, "days", 40, "days of generated activity, ending today")
 	fs.IntVar(&o.perDay, "messages-per-day", 1500, "generated messages per day across all teams")
 	fs.IntVar(&o.snapshotDays, "snapshot-days", 35, "daily snapshots generated at start, ending yesterday")
+	fs.IntVar(&o.cacheMB, "cache-mb", 64, "size limit of the memory cache's entries, in MiB")
+	fs.Float64Var(&o.rateLimit.PerSecond, "rate", o.rateLimit.PerSecond, "requests per second per token, sustained (0: no rate limit)")
+	fs.IntVar(&o.rateLimit.Burst, "burst", o.rateLimit.Burst, "requests per token at once after an idle spell")
+	o.limits.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -86,8 +93,12 @@ func parseFlags(out io.Writer, args []string) (options, error) {
 		return o, errors.New("-teams, -days and -messages-per-day must be at least 1")
 	case o.snapshotDays < 0:
 		return o, errors.New("-snapshot-days must not be negative")
+	case o.cacheMB < 1:
+		return o, errors.New("-cache-mb must be at least 1")
+	case o.rateLimit.PerSecond < 0 || o.rateLimit.Burst < 1:
+		return o, errors.New("-rate must not be negative, and -burst must be at least 1")
 	}
-	return o, nil
+	return o, o.limits.check()
 }
 
 func run(ctx context.Context, out io.Writer, args []string) (err error) {
@@ -103,14 +114,16 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	cache, cacheDesc, closeCache, err := openCache(ctx, out, o.redisURL, logger)
+	cache, cacheDesc, closeCache, err := openCache(ctx, out, o, logger)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if cerr := closeCache(); cerr != nil && err == nil {
-			err = cerr
-		}
+		// The cleanup's own deadline: it runs after the shutdown, whose
+		// deadline has passed or not been needed.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.limits.shutdown)
+		defer cancel()
+		err = errors.Join(err, closeCache(cctx))
 	}()
 	svc, err := analytics.New(store, &analytics.Config{Clock: clock, Cache: cache, Logger: logger})
 	if err != nil {
@@ -132,8 +145,9 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 		tokens[tok], teamToken[t.ID] = t.ID, tok
 	}
 	admin := newToken()
-	handler := NewAPI(svc, tokens, admin, snapshotJobs(svc, clock, logger), logger)
-	return serve(ctx, out, o.addr, handler, logger, func(url string) {
+	handler := NewAPI(svc, tokens, admin, snapshotJobs(svc, clock, logger), logger,
+		WithTeams(store), WithRateLimit(o.rateLimit))
+	return serve(ctx, out, o, handler, logger, func(url string) {
 		printUsage(out, url, teams, teamToken, admin, cacheDesc, o, now)
 	})
 }
@@ -151,18 +165,23 @@ func loadStore(o options, now time.Time) (*memstore.Store, error) {
 	return store, load(store, []analytics.Team{odd}, start, o.days+1, max(o.perDay/10, 1))
 }
 
-// openCache returns the cache: memory, in front of Redis when redisURL is
-// set; a description of it; and the function that closes it (and deletes
-// the run's Redis keys).
-func openCache(ctx context.Context, out io.Writer, redisURL string, logger *slog.Logger) (*gocache.Cache, string, func() error, error) {
-	cfg := &gocache.Config{Logger: logger}
+// openCache returns the cache: memory (o.cacheMB MiB of entries at most),
+// in front of Redis when o.redisURL is set; a description of it; and the
+// function that closes it (and deletes the run's Redis keys), within its
+// context's deadline, and returns every error it met.
+func openCache(ctx context.Context, out io.Writer, o options, logger *slog.Logger) (*gocache.Cache, string, func(context.Context) error, error) {
+	cfg := &gocache.Config{Logger: logger, L1MaxMB: o.cacheMB}
+	redisURL := o.redisURL
 	if redisURL == "" {
 		cache, err := gocache.New(cfg)
 		if err != nil {
 			return nil, "", nil, err
 		}
-		return cache, "memory", cache.Close, nil
+		return cache, fmt.Sprintf("memory (%d MiB)", o.cacheMB), func(context.Context) error { return cache.Close() }, nil
 	}
+	// go-redis's own log lines (pool and connection trouble) go to the
+	// program's structured log.
+	redis.SetLogger(redisLogger{logger})
 	ropts, err := redis.ParseURL(redisURL)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("-redis: %w", err)
@@ -181,36 +200,30 @@ func openCache(ctx context.Context, out io.Writer, redisURL string, logger *slog
 		rdb.Close()
 		return nil, "", nil, err
 	}
-	desc := fmt.Sprintf("memory in front of Redis %s, key prefix %q", redactURL(redisURL), cfg.Prefix)
-	return cache, desc, func() error {
-		defer rdb.Close()
-		if err := cache.Close(); err != nil {
-			return err
-		}
-		n, err := deletePrefix(context.WithoutCancel(ctx), rdb, cfg.Prefix)
+	desc := fmt.Sprintf("memory (%d MiB) in front of Redis %s, key prefix %q", o.cacheMB, redactURL(redisURL), cfg.Prefix)
+	return cache, desc, func(ctx context.Context) error {
+		cerr := cache.Close()
+		n, err := deletePrefix(ctx, rdb, cfg.Prefix)
 		if err != nil {
-			return fmt.Errorf("deleting the run's Redis keys: %w", err)
+			err = fmt.Errorf("deleting the run's Redis keys: %w", err)
+		} else {
+			fmt.Fprintf(out, "Deleted the run's %d Redis keys.\n", n)
 		}
-		fmt.Fprintf(out, "Deleted the run's %d Redis keys.\n", n)
-		return nil
+		return errors.Join(cerr, err, rdb.Close())
 	}, nil
 }
 
-// serve serves handler on addr until ctx is done, calling ready with the
-// server's URL once it listens, then shuts down gracefully.
-func serve(ctx context.Context, out io.Writer, addr string, handler http.Handler, logger *slog.Logger, ready func(url string)) error {
-	ln, err := net.Listen("tcp", addr)
+// serve serves handler on o.addr, with o.limits, until ctx is done,
+// calling ready with the server's URL once it listens, then shuts down
+// gracefully within o.limits.shutdown.
+func serve(ctx context.Context, out io.Writer, o options, handler http.Handler, logger *slog.Logger, ready func(url string)) error {
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
 	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return base },
-	}
+	srv := newServer(handler, o.limits, base, logger)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	ready("http://" + ln.Addr().String())
@@ -220,8 +233,8 @@ func serve(ctx context.Context, out io.Writer, addr string, handler http.Handler
 		return err
 	case <-ctx.Done():
 	}
-	fmt.Fprintln(out, "Shutting down: waiting for requests in flight (at most 10 s).")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	fmt.Fprintf(out, "Shutting down: waiting for requests in flight (at most %s).\n", o.limits.shutdown)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), o.limits.shutdown)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		cancelBase() // stop the handlers still running (a long job)

@@ -83,7 +83,7 @@ var curlLine = regexp.MustCompile(`(?m)^  curl (?:-X (\w+) )?-H 'Authorization: 
 func TestRun(t *testing.T) {
 	t.Parallel()
 	s := start(t)
-	for _, want := range []string{"Serving the analytics API on http://127.0.0.1:", `"acme/eu 50%"`, "admin ", "Cache: memory."} {
+	for _, want := range []string{"Serving the analytics API on http://127.0.0.1:", `"acme/eu 50%"`, "admin ", "Cache: memory (64 MiB)."} {
 		if !strings.Contains(s.banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, s.banner)
 		}
@@ -137,7 +137,7 @@ func TestRunWithRedis(t *testing.T) {
 	t.Parallel()
 	url := requireEnv(t, "TEST_REDIS_URL")
 	s := start(t, "-redis", url)
-	m := regexp.MustCompile(`Cache: memory in front of Redis .*, key prefix "([^"]+)"\.`).FindStringSubmatch(s.banner)
+	m := regexp.MustCompile(`Cache: memory \(64 MiB\) in front of Redis .*, key prefix "([^"]+)"\.`).FindStringSubmatch(s.banner)
 	if m == nil {
 		t.Fatalf("banner does not name the Redis prefix:\n%s", s.banner)
 	}
