@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -319,6 +320,11 @@ func limited(h http.Handler) http.Handler {
 	})
 }
 
+// until waits, at most 10 s, until the JavaScript expression is true.
+func until(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(10*time.Second))
+}
+
 // steps runs the actions, failing the test on an error.
 func steps(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
@@ -367,6 +373,49 @@ func saveScreenshot(t *testing.T, ctx context.Context, dir, name string, full bo
 	t.Logf("screenshot: %s", abs)
 }
 
+// pagingAs rewrites the snapshot pages h answers as the API may come to
+// page them: with *mode "link", the next page is only in a Link header,
+// and has_more says whether there is one; with "ended", has_more is false
+// though nextCursor is there. With "" it passes h's answers on as they are.
+func pagingAs(mode *atomic.Value, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := mode.Load().(string)
+		if m == "" || !strings.HasSuffix(r.URL.Path, "/snapshots") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		var body map[string]any
+		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &body) != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		next, _ := body["nextCursor"].(string)
+		body["has_more"] = m == "link" && next != ""
+		if m == "link" {
+			delete(body, "nextCursor")
+			if next != "" {
+				q := r.URL.Query()
+				q.Del("from")
+				q.Set("cursor", next)
+				w.Header().Set("Link", "<"+r.URL.Path+"?"+q.Encode()+`>; rel="next"`)
+			}
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		json.NewEncoder(w).Encode(body)
+	})
+}
+
+// browsing is a run of the page in the browser.
+type browsing struct {
+	t      *testing.T
+	f      *fixture
+	ctx    context.Context
+	dir    string        // for the screenshots
+	paging *atomic.Value // the mode of pagingAs
+}
+
 // TestPageInBrowser drives the dashboard page in headless Chromium against
 // the example's API on the fixture's data: team A's tiles, charts,
 // comparison and snapshot pages must equal the API's JSON for A; A's token
@@ -376,74 +425,132 @@ func saveScreenshot(t *testing.T, ctx context.Context, dir, name string, full bo
 func TestPageInBrowser(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	srv := httptest.NewServer(limited(f.srv.Config.Handler))
+	paging := &atomic.Value{}
+	paging.Store("")
+	srv := httptest.NewServer(limited(pagingAs(paging, f.srv.Config.Handler)))
 	t.Cleanup(srv.Close)
-	ctx := browser(t)
-	dir := screenshotDir(t)
+	b := &browsing{t: t, f: f, ctx: browser(t), dir: screenshotDir(t), paging: paging}
 
-	steps(t, ctx, "opening the page", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#signin")))
-	d := signIn(t, ctx, teamA, tokA)
+	steps(t, b.ctx, "opening the page", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#signin")))
+	d := signIn(t, b.ctx, teamA, tokA)
 	if d.State != "loaded" || d.Error != "" || d.DataHidden {
 		t.Fatalf("after signing in as %s: state %q, error %q, data hidden %v", teamA, d.State, d.Error, d.DataHidden)
 	}
 	if strings.Contains(d.Href, tokA) || d.Href != srv.URL+"/" {
 		t.Errorf("the page's URL is %q: it must stay %s/ and never hold the token", d.Href, srv.URL)
 	}
+	b.checkNumbers(d)
+	b.checkSnapshots(d)
+	b.checkHasMore()
+	b.checkPhone()
+	b.checkRefusals()
+}
 
-	// Tiles, charts and comparison: exactly the API's numbers for A.
-	rt := decode(t, f.get(t, teamURL(teamA, "realtime", nil), tokA))
-	dash := decode(t, f.get(t, teamURL(teamA, "dashboard", url.Values{"days": {"30"}}), tokA))
+// checkNumbers checks that the tiles, charts and comparison show exactly
+// the API's numbers for A.
+func (b *browsing) checkNumbers(d pageData) {
+	t := b.t
+	rt := decode(t, b.f.get(t, teamURL(teamA, "realtime", nil), tokA))
+	dash := decode(t, b.f.get(t, teamURL(teamA, "dashboard", url.Values{"days": {"30"}}), tokA))
 	if diff := cmp.Diff(apiView(t, rt, dash), d.view(t)); diff != "" {
 		t.Errorf("the page's numbers differ from the API's JSON for %s (-API +page):\n%s", teamA, diff)
 	}
+}
 
-	// Snapshots: the first Daily page, up to yesterday, then the next one.
+// apiPage returns the API's snapshot page for q, straight from the API.
+func (b *browsing) apiPage(q url.Values) map[string]any {
+	return decode(b.t, b.f.get(b.t, teamURL(teamA, "snapshots", q), tokA))
+}
+
+// checkRows checks that the snapshot table shows the API's page.
+func (b *browsing) checkRows(what string, apiPage map[string]any, d pageData) {
+	want, got := snapshotRows(b.t, apiPage, d)
+	if len(want) == 0 || !cmp.Equal(want, got) {
+		b.t.Errorf("%s (-API +page):\n%s", what, cmp.Diff(want, got))
+	}
+}
+
+// checkSnapshots checks the first Daily page, up to yesterday, the next
+// one, and the first Weekly page, chosen by keyboard (arrow keys move
+// through the radio group). It takes the desktop screenshots.
+func (b *browsing) checkSnapshots(d pageData) {
+	t, ctx := b.t, b.ctx
 	if d.SnapTo != yesterday.String() {
 		t.Errorf("snapshots to %s, want yesterday %s", d.SnapTo, yesterday)
 	}
 	q := url.Values{"type": {"Daily"}, "from": {d.SnapFrom}, "to": {d.SnapTo}, "limit": {"10"}}
-	page1 := decode(t, f.get(t, teamURL(teamA, "snapshots", q), tokA))
-	want, got := snapshotRows(t, page1, d)
-	if len(want) == 0 || !cmp.Equal(want, got) {
-		t.Errorf("snapshot page 1 (-API +page):\n%s", cmp.Diff(want, got))
-	}
-	saveScreenshot(t, ctx, dir, "dashboard-1280x800.png", false)
-	saveScreenshot(t, ctx, dir, "dashboard-1280-full.png", true)
+	page1 := b.apiPage(q)
+	b.checkRows("snapshot page 1", page1, d)
+	saveScreenshot(t, ctx, b.dir, "dashboard-1280x800.png", false)
+	saveScreenshot(t, ctx, b.dir, "dashboard-1280-full.png", true)
 
 	steps(t, ctx, "next snapshot page", chromedp.Click(chromedp.CSS("#next")),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#page-info").textContent.startsWith("Page 2")`))
+		until(`document.querySelector("#page-info").textContent.startsWith("Page 2")`))
 	q.Del("from")
 	q.Set("cursor", page1["nextCursor"].(string))
-	want, got = snapshotRows(t, decode(t, f.get(t, teamURL(teamA, "snapshots", q), tokA)), read(t, ctx))
-	if len(want) == 0 || !cmp.Equal(want, got) {
-		t.Errorf("snapshot page 2 (-API +page):\n%s", cmp.Diff(want, got))
-	}
+	b.checkRows("snapshot page 2", b.apiPage(q), read(t, ctx))
 
-	// Weekly, chosen by keyboard: arrow keys move through the radio group.
 	steps(t, ctx, "switching to Weekly", chromedp.Focus(chromedp.CSS("#type-daily")), chromedp.KeyEvent(kb.ArrowRight),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#snap-caption").textContent.startsWith("Weekly")`))
+		until(`document.querySelector("#snap-caption").textContent.startsWith("Weekly")`))
 	d = read(t, ctx)
-	q = url.Values{"type": {"Weekly"}, "from": {d.SnapFrom}, "to": {d.SnapTo}, "limit": {"10"}}
-	want, got = snapshotRows(t, decode(t, f.get(t, teamURL(teamA, "snapshots", q), tokA)), d)
-	if len(want) == 0 || !cmp.Equal(want, got) {
-		t.Errorf("weekly snapshots (-API +page):\n%s", cmp.Diff(want, got))
-	}
+	b.checkRows("weekly snapshots", b.apiPage(url.Values{"type": {"Weekly"}, "from": {d.SnapFrom}, "to": {d.SnapTo}, "limit": {"10"}}), d)
+}
 
-	// At phone width nothing overflows sideways (wide tables scroll in
-	// their own box).
+// reload loads the first snapshot page again and waits for it.
+func (b *browsing) reload() pageData {
+	steps(b.t, b.ctx, "loading the snapshots again",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#page-info").textContent = ""`),
+		chromedp.Click(chromedp.CSS("#snapform button")),
+		until(`document.querySelector("#page-info").textContent.startsWith("Page 1")`))
+	return read(b.t, b.ctx)
+}
+
+// checkHasMore checks the pages' walk when the next page is only in a
+// Link header, and that has_more: false ends it.
+func (b *browsing) checkHasMore() {
+	t, ctx := b.t, b.ctx
+	defer b.paging.Store("")
+	b.paging.Store("link")
+	d := b.reload()
+	q := url.Values{"type": {"Weekly"}, "from": {d.SnapFrom}, "to": {d.SnapTo}, "limit": {"10"}}
+	page1 := b.apiPage(q)
+	b.checkRows("weekly page 1, paged by Link", page1, d)
+	steps(t, ctx, "next page by the Link header", chromedp.Click(chromedp.CSS("#next")),
+		until(`document.querySelector("#page-info").textContent.startsWith("Page 2")`))
+	q.Del("from")
+	q.Set("cursor", page1["nextCursor"].(string))
+	b.checkRows("weekly page 2, paged by Link", b.apiPage(q), read(t, ctx))
+
+	b.paging.Store("ended")
+	if d := b.reload(); d.PageInfo != "Page 1 (last)" {
+		t.Errorf("with has_more false the page says %q, want Page 1 (last)", d.PageInfo)
+	}
+	if dis, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#next").disabled`)); err != nil || !dis {
+		t.Errorf("with has_more false, Next is enabled (%v)", err)
+	}
+}
+
+// checkPhone checks that at phone width nothing overflows sideways (wide
+// tables scroll in their own box), and takes the phone screenshots.
+func (b *browsing) checkPhone() {
+	t, ctx := b.t, b.ctx
 	steps(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
-		chromedp.Poll[chromedp.Void](`document.querySelector(".chart svg").viewBox.baseVal.width < 390`),
+		until(`document.querySelector(".chart svg").viewBox.baseVal.width < 390`),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#rt-h").scrollIntoView()`))
 	if w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || w > 390 {
 		t.Errorf("at 390 px wide the page is %d px wide (%v)", w, err)
 	}
-	saveScreenshot(t, ctx, dir, "dashboard-390x844.png", false)
-	saveScreenshot(t, ctx, dir, "dashboard-390-full.png", true)
+	saveScreenshot(t, ctx, b.dir, "dashboard-390x844.png", false)
+	saveScreenshot(t, ctx, b.dir, "dashboard-390-full.png", true)
 	steps(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 800), chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+}
 
-	// A's token on team B: the API refuses it, and the page says so and
-	// shows none of the numbers.
-	d = signIn(t, ctx, teamB, tokA)
+// checkRefusals checks A's token on team B (the API refuses it; the page
+// says so and shows none of the numbers), then an unknown token and a
+// rate-limited one.
+func (b *browsing) checkRefusals() {
+	t, ctx := b.t, b.ctx
+	d := signIn(t, ctx, teamB, tokA)
 	if d.State != "error" || d.ErrorStatus != "403" || !strings.Contains(d.Error, "may not read the team “"+teamB+"”") {
 		t.Errorf("A's token on team B: state %q, status %q, message %q", d.State, d.ErrorStatus, d.Error)
 	}
@@ -456,9 +563,8 @@ func TestPageInBrowser(t *testing.T) {
 	if err != nil || status != http.StatusForbidden {
 		t.Errorf("fetching B's real time with A's token from the page: status %d, %v; want 403", status, err)
 	}
-	saveScreenshot(t, ctx, dir, "forbidden-1280x800.png", false)
+	saveScreenshot(t, ctx, b.dir, "forbidden-1280x800.png", false)
 
-	// A token the server does not know, and one that is rate limited.
 	for _, c := range []struct{ token, status, says string }{
 		{"not-a-token", "401", "The token was not accepted."},
 		{limitedToken, "429", "Too many requests with this token. Try again in 7 seconds."},
