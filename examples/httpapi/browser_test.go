@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"image"
+	_ "image/png" // decodes the screenshots' size
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -355,7 +358,9 @@ func signIn(t *testing.T, ctx context.Context, team, token string) pageData {
 	return read(t, ctx)
 }
 
-func saveScreenshot(t *testing.T, ctx context.Context, dir, name string, full bool) {
+// saveScreenshot writes a PNG of the viewport, or of the whole page when
+// full, to dir/name. A viewport's is checked to be w×h pixels.
+func saveScreenshot(t *testing.T, ctx context.Context, dir, name string, full bool, w, h int) {
 	t.Helper()
 	shot := chromedp.CaptureScreenshot()
 	if full {
@@ -364,6 +369,10 @@ func saveScreenshot(t *testing.T, ctx context.Context, dir, name string, full bo
 	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(png))
+	if err != nil || !full && (cfg.Width != w || cfg.Height != h) || full && cfg.Width != w {
+		t.Errorf("screenshot %s: %dx%d (%v), want %dx%d", name, cfg.Width, cfg.Height, err, w, h)
 	}
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, png, 0o644); err != nil {
@@ -431,7 +440,8 @@ func TestPageInBrowser(t *testing.T) {
 	t.Cleanup(srv.Close)
 	b := &browsing{t: t, f: f, ctx: browser(t), dir: screenshotDir(t), paging: paging}
 
-	steps(t, b.ctx, "opening the page", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#signin")))
+	steps(t, b.ctx, "opening the page", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#signin")))
 	d := signIn(t, b.ctx, teamA, tokA)
 	if d.State != "loaded" || d.Error != "" || d.DataHidden {
 		t.Fatalf("after signing in as %s: state %q, error %q, data hidden %v", teamA, d.State, d.Error, d.DataHidden)
@@ -441,8 +451,8 @@ func TestPageInBrowser(t *testing.T) {
 	}
 	b.checkNumbers(d)
 	b.checkSnapshots(d)
-	b.checkHasMore()
 	b.checkPhone()
+	b.checkHasMore()
 	b.checkRefusals()
 }
 
@@ -481,8 +491,8 @@ func (b *browsing) checkSnapshots(d pageData) {
 	q := url.Values{"type": {"Daily"}, "from": {d.SnapFrom}, "to": {d.SnapTo}, "limit": {"10"}}
 	page1 := b.apiPage(q)
 	b.checkRows("snapshot page 1", page1, d)
-	saveScreenshot(t, ctx, b.dir, "dashboard-1280x800.png", false)
-	saveScreenshot(t, ctx, b.dir, "dashboard-1280-full.png", true)
+	saveScreenshot(t, ctx, b.dir, "dashboard-1280x800.png", false, 1280, 800)
+	saveScreenshot(t, ctx, b.dir, "dashboard-1280-full.png", true, 1280, 0)
 
 	steps(t, ctx, "next snapshot page", chromedp.Click(chromedp.CSS("#next")),
 		until(`document.querySelector("#page-info").textContent.startsWith("Page 2")`))
@@ -534,14 +544,14 @@ func (b *browsing) checkHasMore() {
 // tables scroll in their own box), and takes the phone screenshots.
 func (b *browsing) checkPhone() {
 	t, ctx := b.t, b.ctx
-	steps(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+	steps(t, ctx, "phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
 		until(`document.querySelector(".chart svg").viewBox.baseVal.width < 390`),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("#rt-h").scrollIntoView()`))
 	if w, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); err != nil || w > 390 {
 		t.Errorf("at 390 px wide the page is %d px wide (%v)", w, err)
 	}
-	saveScreenshot(t, ctx, b.dir, "dashboard-390x844.png", false)
-	saveScreenshot(t, ctx, b.dir, "dashboard-390-full.png", true)
+	saveScreenshot(t, ctx, b.dir, "dashboard-390x844.png", false, 390, 844)
+	saveScreenshot(t, ctx, b.dir, "dashboard-390-full.png", true, 390, 0)
 	steps(t, ctx, "desktop viewport", chromedp.EmulateViewport(1280, 800), chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 }
 
@@ -563,7 +573,7 @@ func (b *browsing) checkRefusals() {
 	if err != nil || status != http.StatusForbidden {
 		t.Errorf("fetching B's real time with A's token from the page: status %d, %v; want 403", status, err)
 	}
-	saveScreenshot(t, ctx, b.dir, "forbidden-1280x800.png", false)
+	saveScreenshot(t, ctx, b.dir, "forbidden-1280x800.png", false, 1280, 800)
 
 	for _, c := range []struct{ token, status, says string }{
 		{"not-a-token", "401", "The token was not accepted."},

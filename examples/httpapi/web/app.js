@@ -16,7 +16,7 @@
   // ---- formatting ----------------------------------------------------
   const nf = new Intl.NumberFormat("en", { maximumFractionDigits: 2 });
   const fmtCount = v => nf.format(v);
-  const fmtRate = v => `${nf.format(v)} %`;
+  const fmtRate = v => `${nf.format(v)}\u00a0%`;
   // fmtSeconds writes seconds as "42.5 s", "23 min 5 s" or "2 h 3 min";
   // no line breaks inside a number and its unit.
   function fmtSeconds(s) {
@@ -27,7 +27,7 @@
   }
   function fmtChange(v, kind) {
     const sign = v > 0 ? "+" : v < 0 ? "−" : "±";
-    return `${sign}${nf.format(Math.abs(v))} ${kind === "rate" ? "pp" : "%"}`;
+    return `${sign}${nf.format(Math.abs(v))}\u00a0${kind === "rate" ? "pp" : "%"}`;
   }
   const get = (obj, path) => path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj);
 
