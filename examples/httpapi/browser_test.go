@@ -384,7 +384,7 @@ func saveScreenshot(t *testing.T, ctx context.Context, dir, name string, full bo
 
 // pagingAs rewrites the snapshot pages h answers as the API may come to
 // page them: with *mode "link", the next page is only in a Link header,
-// and has_more says whether there is one; with "ended", has_more is false
+// and hasMore says whether there is one; with "ended", hasMore is false
 // though nextCursor is there. With "" it passes h's answers on as they are.
 func pagingAs(mode *atomic.Value, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -401,7 +401,7 @@ func pagingAs(mode *atomic.Value, h http.Handler) http.Handler {
 			return
 		}
 		next, _ := body["nextCursor"].(string)
-		body["has_more"] = m == "link" && next != ""
+		body["hasMore"] = m == "link" && next != ""
 		if m == "link" {
 			delete(body, "nextCursor")
 			if next != "" {
@@ -516,7 +516,7 @@ func (b *browsing) reload() pageData {
 }
 
 // checkHasMore checks the pages' walk when the next page is only in a
-// Link header, and that has_more: false ends it.
+// Link header, and that hasMore: false ends it.
 func (b *browsing) checkHasMore() {
 	t, ctx := b.t, b.ctx
 	defer b.paging.Store("")
@@ -533,10 +533,10 @@ func (b *browsing) checkHasMore() {
 
 	b.paging.Store("ended")
 	if d := b.reload(); d.PageInfo != "Page 1 (last)" {
-		t.Errorf("with has_more false the page says %q, want Page 1 (last)", d.PageInfo)
+		t.Errorf("with hasMore false the page says %q, want Page 1 (last)", d.PageInfo)
 	}
 	if dis, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#next").disabled`)); err != nil || !dis {
-		t.Errorf("with has_more false, Next is enabled (%v)", err)
+		t.Errorf("with hasMore false, Next is enabled (%v)", err)
 	}
 }
 

@@ -205,7 +205,7 @@
 
   // nextOf returns the cursor of the next page, or null: the body's
   // nextCursor, or the cursor of the Link header's rel="next" URL; a
-  // has_more of false ends the walk whatever else is present.
+  // hasMore (or has_more) of false ends the walk whatever else is present.
   function nextOf(body, headers) {
     let cursor = body.nextCursor || body.next_cursor || null;
     const link = headers.get("Link") || "";
