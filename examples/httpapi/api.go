@@ -177,6 +177,8 @@ func (a *api) routes() *http.ServeMux {
 	route(http.MethodGet, "/v1/teams/{team}/analytics/dashboard", a.team(a.dashboard))
 	route(http.MethodGet, "/v1/teams/{team}/analytics/snapshots", a.team(a.snapshots))
 	route(http.MethodPost, "/v1/jobs/{name}/trigger", a.trigger)
+	route(http.MethodGet, "/{$}", a.page)       // the dashboard page (page.go)
+	route(http.MethodGet, "/static/", a.static) // its scripts and styles
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, &apiError{http.StatusNotFound, "not_found", "no such route"})
 	})

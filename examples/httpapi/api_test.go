@@ -528,7 +528,7 @@ func TestErrors(t *testing.T) {
 		{"unknown account", "GET", teamURL(teamA, "realtime", url.Values{"account": {teamB + "-acc-1"}}), "Bearer " + tokA, 404, "not_found"},
 		{"unknown job", "POST", "/v1/jobs/hourly-analytics-snapshot/trigger", "Bearer " + tokAdm, 404, "not_found"},
 		{"unknown route", "GET", "/v1/teams/" + teamA + "/analytics/weekly", "Bearer " + tokA, 404, "not_found"},
-		{"root", "GET", "/", "", 404, "not_found"},
+		{"unknown path at the root (\"/\" is the page)", "GET", "/v1", "", 404, "not_found"},
 
 		{"POST on real time", "POST", rt, "Bearer " + tokA, 405, "method_not_allowed"},
 		{"GET on a trigger", "GET", "/v1/jobs/" + dailyJob + "/trigger", "Bearer " + tokAdm, 405, "method_not_allowed"},
