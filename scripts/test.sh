@@ -22,6 +22,7 @@ trap services_stop EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 services_start test postgres replica redis cluster
+. scripts/chromium.sh # the browser test of examples/httpapi
 export ANALYTICS_REQUIRE_SERVICES=1
 
 go build -o /tmp/analytics-testreport ./internal/testreport
