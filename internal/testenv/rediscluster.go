@@ -133,7 +133,7 @@ func StartRedisCluster(t testing.TB) *PrivateRedisCluster {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := c.WaitHealthy(ctx); err != nil {
+	if err := c.wait(ctx, true); err != nil {
 		t.Fatalf("the cluster did not form: %v", err)
 	}
 	return c
@@ -297,11 +297,17 @@ func (c *PrivateRedisCluster) live() []*clusterNode {
 	return out
 }
 
-// Healthy reports whether every live node says cluster_state:ok, sees
-// every live node connected, and sees the same ClusterSize masters holding
-// slots, all of them live: after Kill of a master, whether its replica has
-// been promoted and every node knows it.
+// Healthy reports whether every live node says cluster_state:ok and sees
+// the same ClusterSize masters holding slots, all of them live: after Kill
+// of a master, whether its replica has been promoted and every node knows
+// it.
 func (c *PrivateRedisCluster) Healthy(ctx context.Context) (bool, error) {
+	return c.healthy(ctx, false)
+}
+
+// healthy is Healthy, and with allConnected also requires every live node
+// to see every live node connected and not flagged as failing.
+func (c *PrivateRedisCluster) healthy(ctx context.Context, allConnected bool) (bool, error) {
 	var first []string
 	live := c.live()
 	alive := map[string]bool{}
@@ -322,7 +328,7 @@ func (c *PrivateRedisCluster) Healthy(ctx context.Context) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if len(view.masters) != ClusterSize || view.connected < len(live) {
+		if len(view.masters) != ClusterSize || allConnected && view.connected < len(live) {
 			return false, nil
 		}
 		for _, m := range view.masters {
@@ -341,8 +347,12 @@ func (c *PrivateRedisCluster) Healthy(ctx context.Context) (bool, error) {
 
 // WaitHealthy polls Healthy every 20 ms until it holds or ctx ends.
 func (c *PrivateRedisCluster) WaitHealthy(ctx context.Context) error {
+	return c.wait(ctx, false)
+}
+
+func (c *PrivateRedisCluster) wait(ctx context.Context, allConnected bool) error {
 	for {
-		ok, err := c.Healthy(ctx)
+		ok, err := c.healthy(ctx, allConnected)
 		if ok {
 			return nil
 		}
