@@ -1,9 +1,10 @@
 // Package soak is a bounded load test of the Service: many concurrent
 // readers over many teams, reading real-time metrics, dashboards and
 // snapshots through two replicas' gocache.Caches (memory tier plus one
-// shared real Redis), while snapshots are generated and random teams are
-// invalidated. It counts errors and stale reads and measures latency per
-// read kind.
+// shared real Redis, a single server or a Redis Cluster), while snapshots
+// are generated and random teams are invalidated. It counts errors and
+// stale reads and measures latency per read kind; Config.During can break
+// Redis meanwhile (internal/soak's failover test kills a cluster master).
 //
 // The store is memstore holding a synthetic dataset (internal/synth): the
 // soak measures the Service and the cache, not Postgres, whose
