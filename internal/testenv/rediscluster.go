@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,16 +27,22 @@ import (
 func RedisCluster(t testing.TB) (*redis.ClusterClient, string) {
 	t.Helper()
 	addrs := strings.Split(Require(t, "TEST_REDIS_CLUSTER_ADDRS"), ",")
-	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true})
+	// PoolSize per node as a redis.Client's default: the cluster client's
+	// own default is half that, and all of a team's keys go to one node.
+	client := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true,
+		PoolSize: 10 * runtime.GOMAXPROCS(0)})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	prefix := UniqueName("test")
+	// A keyed command loads the client's slot map and command table, which
+	// go-redis does on first use: a test's first burst of calls should not
+	// all wait for that.
 	if err := client.ForEachShard(ctx, func(ctx context.Context, c *redis.Client) error {
 		return c.Ping(ctx).Err()
-	}); err != nil {
+	}); err != nil || client.Exists(ctx, prefix+":warm").Err() != nil {
 		client.Close()
 		t.Fatalf("TEST_REDIS_CLUSTER_ADDRS is set but the cluster cannot be reached: %v", err)
 	}
-	prefix := UniqueName("test")
 	t.Cleanup(func() {
 		defer client.Close()
 		if err := DeleteRedisClusterPrefix(context.Background(), client, prefix); err != nil {
