@@ -47,15 +47,18 @@ func TestSoakClusterFailover(t *testing.T) {
 	t.Log(res)
 	f := w.figures(t)
 
-	staleAfter := 0
+	staleBefore, staleAfter := 0, 0
 	for _, at := range res.StaleTimes {
-		if !at.Before(f.recovered) {
+		switch {
+		case at.Before(w.killed):
+			staleBefore++
+		case !at.Before(f.recovered):
 			staleAfter++
 		}
 	}
 	t.Logf("failover: killed master %s (pid %d) %v into the soak", w.master, w.pid, w.killed.Sub(w.start).Round(time.Millisecond))
-	t.Logf("failover: read errors %d; stale reads %d overall, %d after the caches recovered; %d invalidations with Redis unavailable; %d Redis errors in the caches",
-		res.Errors, res.Stale, staleAfter, res.InvalidationsUnavailable, f.redisErrors)
+	t.Logf("failover: read errors %d; stale reads %d overall, %d before the kill, %d after the caches recovered; %d invalidations with Redis unavailable; %d Redis errors in the caches",
+		res.Errors, res.Stale, staleBefore, staleAfter, res.InvalidationsUnavailable, f.redisErrors)
 	t.Logf("failover: kill → cluster ok with the replica promoted %v; kill → last Redis error in a cache %v; kill → caches recovered (next Redis round trip, neither degraded) %v",
 		f.clusterOK.Sub(w.killed).Round(time.Millisecond), f.lastError.Sub(w.killed).Round(time.Millisecond),
 		f.recovered.Sub(w.killed).Round(time.Millisecond))
