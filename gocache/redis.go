@@ -220,6 +220,12 @@ func (r *redisTier) usable(ctx context.Context) bool {
 			return false
 		}
 		if r.degraded.Swap(false) {
+			// Redis may have lost generations meanwhile (a restart, or a
+			// failover that dropped INCRs its replica had not received)
+			// and counted back up to ones this process saw before: start
+			// a new epoch for every team, so that no memory entry stored
+			// under one is served again.
+			r.gens.bumpAll()
 			r.log.Info("analytics: cache: Redis is reachable again")
 		}
 	}
