@@ -48,12 +48,14 @@ func TestSoakClusterFailover(t *testing.T) {
 	f := w.figures(t)
 
 	staleBefore, staleAfter := 0, 0
-	for _, at := range res.StaleTimes {
+	for _, sr := range res.StaleReads {
 		switch {
-		case at.Before(w.killed):
+		case sr.Start.Before(w.killed):
 			staleBefore++
-		case !at.Before(f.recovered):
+		case !sr.Start.Before(f.recovered):
 			staleAfter++
+			t.Logf("failover: stale after recovery: %s (its invalidation started %v before the kill)",
+				sr.What, w.killed.Sub(sr.Invalidation).Round(time.Microsecond))
 		}
 	}
 	t.Logf("failover: killed master %s (pid %d) %v into the soak", w.master, w.pid, w.killed.Sub(w.start).Round(time.Millisecond))

@@ -198,9 +198,21 @@ type Result struct {
 	// pending for Redis (the Cache contract's outage behaviour). They are
 	// not in Errors.
 	InvalidationsUnavailable int
-	// ErrorTimes and StaleTimes are when each error happened and when each
-	// stale read started, in no particular order.
-	ErrorTimes, StaleTimes []time.Time
+	// ErrorTimes are when each error happened, and StaleReads every stale
+	// read, in no particular order.
+	ErrorTimes []time.Time
+	StaleReads []StaleRead
+}
+
+// StaleRead is one stale read.
+type StaleRead struct {
+	// Start is when the read started.
+	Start time.Time
+	// Invalidation is when the invalidation it missed started; zero when
+	// the read broke the TTL rule instead.
+	Invalidation time.Time
+	// What describes it.
+	What string
 }
 
 // String summarises r on a few lines.
@@ -280,7 +292,7 @@ type world struct {
 	smu     sync.Mutex
 	samples []string
 	errAt   []time.Time
-	staleAt []time.Time
+	staleRd []StaleRead
 }
 
 func (w *world) sample(format string, args ...any) {
@@ -300,11 +312,12 @@ func (w *world) fail(format string, args ...any) {
 	w.sample("error: "+format, args...)
 }
 
-// staleRead records a stale read that started at start.
-func (w *world) staleRead(start time.Time, format string, args ...any) {
+// staleRead records a stale read that started at start and missed the
+// invalidation that started at inval (zero: none, the TTL rule).
+func (w *world) staleRead(start, inval time.Time, format string, args ...any) {
 	w.stale.Add(1)
 	w.smu.Lock()
-	w.staleAt = append(w.staleAt, start)
+	w.staleRd = append(w.staleRd, StaleRead{Start: start, Invalidation: inval, What: fmt.Sprintf(format, args...)})
 	w.smu.Unlock()
 	w.sample("stale: "+format, args...)
 }
@@ -562,7 +575,7 @@ func (w *world) result(elapsed time.Duration, lat [][3][]time.Duration, n *count
 	res := Result{Duration: elapsed, Teams: w.cfg.Teams, Readers: w.cfg.Readers, Invalidations: int(n.invalidations.Load()),
 		SnapshotRuns: int(n.runs.Load()), SnapshotsWritten: int(n.written.Load()),
 		Errors: int(w.errors.Load()), Stale: int(w.stale.Load()), Checked: int(w.checked.Load()), Samples: w.samples,
-		InvalidationsUnavailable: int(w.unavail.Load()), ErrorTimes: w.errAt, StaleTimes: w.staleAt}
+		InvalidationsUnavailable: int(w.unavail.Load()), ErrorTimes: w.errAt, StaleReads: w.staleRd}
 	for k, name := range []string{KindRealTime, KindDashboard, KindSnapshots} {
 		var all []time.Duration
 		for r := range lat {
@@ -592,11 +605,11 @@ func (w *world) checkAsOf(kind, team string, start, asOf time.Time, ttl time.Dur
 		w.checked.Add(1)
 	}
 	if ok && asOf.Before(t0) {
-		w.staleRead(start, "%s of %q started %v after an invalidation began, but is as of %v before it",
+		w.staleRead(start, t0, "%s of %q started %v after an invalidation began, but is as of %v before it",
 			kind, team, start.Sub(t0), t0.Sub(asOf))
 	}
 	if oldest := start.Add(-ttl - gocache.DefaultLoadTimeout); asOf.Before(oldest) {
-		w.staleRead(start, "%s of %q is as of %v, more than its TTL %v (plus the load timeout) before the read", kind, team, start.Sub(asOf), ttl)
+		w.staleRead(start, time.Time{}, "%s of %q is as of %v, more than its TTL %v (plus the load timeout) before the read", kind, team, start.Sub(asOf), ttl)
 	}
 }
 
@@ -619,9 +632,9 @@ func (w *world) checkSnapshots(scope analytics.Scope, start time.Time, snaps []a
 		have, ok := got[k]
 		switch {
 		case !ok:
-			w.staleRead(start, "Snapshots of %s started %v after an invalidation began, but lack %s written before it", scope, start.Sub(t0), k.Date)
+			w.staleRead(start, t0, "Snapshots of %s started %v after an invalidation began, but lack %s written before it", scope, start.Sub(t0), k.Date)
 		case have.Before(created):
-			w.staleRead(start, "Snapshots of %s started %v after an invalidation began, but hold %s as created at %v, not the %v written before it",
+			w.staleRead(start, t0, "Snapshots of %s started %v after an invalidation began, but hold %s as created at %v, not the %v written before it",
 				scope, start.Sub(t0), k.Date, have, created)
 		}
 	}
