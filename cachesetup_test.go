@@ -8,6 +8,7 @@ import (
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/gocache"
 	"github.com/msgstats/analytics/internal/testenv"
+	"github.com/redis/go-redis/v9"
 )
 
 // The Service tests run against each arrangement of the tiers of a
@@ -17,22 +18,36 @@ import (
 type tierSetup struct {
 	name      string
 	l1, redis bool
+	cluster   bool // with redis: a Redis Cluster, not one server
 }
 
 var tierSetups = []tierSetup{
 	{name: "L1", l1: true},
 	{name: "Redis", redis: true},
 	{name: "L1+Redis", l1: true, redis: true},
+	{name: "Cluster", redis: true, cluster: true},
+	{name: "L1+Cluster", l1: true, redis: true, cluster: true},
+}
+
+// testRedis returns a shared Redis and a prefix of the test's own:
+// TEST_REDIS_CLUSTER_ADDRS's cluster when cluster is set, TEST_REDIS_URL's
+// server otherwise.
+func testRedis(t *testing.T, cluster bool) (redis.UniversalClient, string) {
+	t.Helper()
+	if cluster {
+		return testenv.RedisCluster(t)
+	}
+	return testenv.Redis(t)
 }
 
 // newCache returns a cache of setup on clock, closed at cleanup. With
-// Redis, it uses TEST_REDIS_URL under a prefix of its own.
+// Redis, it uses TEST_REDIS_URL (or TEST_REDIS_CLUSTER_ADDRS) under a
+// prefix of its own.
 func newCache(t *testing.T, setup tierSetup, clock analytics.Clock, edit func(*gocache.Config)) *gocache.Cache {
 	t.Helper()
 	cfg := &gocache.Config{Clock: clock, DisableL1: !setup.l1}
 	if setup.redis {
-		client, prefix := testenv.Redis(t)
-		cfg.Redis, cfg.Prefix = client, prefix
+		cfg.Redis, cfg.Prefix = testRedis(t, setup.cluster)
 		// Generous: a timeout here would only turn a hit into a miss and
 		// make a test flaky, not wrong.
 		cfg.RedisTimeout = 2 * time.Second
@@ -52,12 +67,12 @@ func newCache(t *testing.T, setup tierSetup, clock analytics.Clock, edit func(*g
 	return c
 }
 
-// twoReplicas returns two both-tier caches sharing a Redis, a prefix and
-// clock, as two replicas of a service would, and a third that has no
-// memory tier.
-func twoReplicas(t *testing.T, clock analytics.Clock) (a, b, redisOnly *gocache.Cache) {
+// twoReplicas returns two both-tier caches sharing a Redis (a cluster when
+// cluster is set), a prefix and clock, as two replicas of a service would,
+// and a third that has no memory tier.
+func twoReplicas(t *testing.T, clock analytics.Clock, cluster bool) (a, b, redisOnly *gocache.Cache) {
 	t.Helper()
-	client, prefix := testenv.Redis(t)
+	client, prefix := testRedis(t, cluster)
 	mk := func(noL1 bool) *gocache.Cache {
 		c, err := gocache.New(&gocache.Config{
 			Redis: client, Prefix: prefix, Clock: clock, DisableL1: noL1,

@@ -859,12 +859,18 @@ func stampede[T any](t *testing.T, f *svcFixture, read func(context.Context) (T,
 // InvalidateTeam returns on one, no replica serves an older value from
 // Redis, and none from its memory once the invalidation bound has passed;
 // another team's values stay cached.
+// It runs on one Redis server and on a Redis Cluster.
 func TestServiceInvalidationAcrossReplicas(t *testing.T) {
 	t.Parallel()
+	t.Run("Redis", func(t *testing.T) { t.Parallel(); testServiceInvalidationAcrossReplicas(t, false) })
+	t.Run("Cluster", func(t *testing.T) { t.Parallel(); testServiceInvalidationAcrossReplicas(t, true) })
+}
+
+func testServiceInvalidationAcrossReplicas(t *testing.T, cluster bool) {
 	ctx := context.Background()
 	f := newSvcFixture(t, tierSetup{}, nil)
 	f.generateDaily(t, nil)
-	ca, cb, cr := twoReplicas(t, f.clock)
+	ca, cb, cr := twoReplicas(t, f.clock, cluster)
 	mk := func(c *gocache.Cache) *analytics.Service {
 		s, err := analytics.New(f.store, &analytics.Config{Clock: f.clock, Cache: c})
 		if err != nil {

@@ -22,9 +22,12 @@ import (
 // functions without trying Redis, then one caller probes Redis again;
 // errors are counted (Stats), logged, and never returned from Get, Set or
 // Load. While degraded the cache keeps using the generations it last read,
-// so its memory entries stay served until their own expiry; invalidations
-// made here meanwhile are applied locally at once, and sent to Redis when
-// it is back, before any entry is read from it again.
+// so its memory entries stay served until their own expiry or until Redis
+// is back, whichever is first: then every team starts a new local epoch,
+// as Redis may have lost generations meanwhile (a restart, a failover) and
+// counted back up to ones this cache saw. Invalidations made here
+// meanwhile are applied locally at once, and sent to Redis when it is
+// back, before any entry is read from it again.
 type Cache struct {
 	cfg     *Config
 	clock   analytics.Clock

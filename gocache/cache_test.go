@@ -61,6 +61,7 @@ func forEachMemory(t *testing.T, test func(t *testing.T, mem memoryStore)) {
 type tierSetup struct {
 	name      string
 	l1, redis bool
+	cluster   bool        // with redis: a Redis Cluster, not one server
 	memory    memoryStore // with l1
 }
 
@@ -71,10 +72,24 @@ var tierSetups = []tierSetup{
 	{name: "L1+Redis", l1: true, redis: true},
 	{name: "L1/go-cache", l1: true, memory: memoryStores[1]},
 	{name: "L1/go-cache+Redis", l1: true, redis: true, memory: memoryStores[1]},
+	{name: "Cluster", redis: true, cluster: true},
+	{name: "L1+Cluster", l1: true, redis: true, cluster: true},
+}
+
+// testRedis returns the Redis of a setup with redis, and a prefix of the
+// test's own: TEST_REDIS_CLUSTER_ADDRS's cluster when cluster is set,
+// TEST_REDIS_URL's server otherwise.
+func testRedis(t *testing.T, cluster bool) (redis.UniversalClient, string) {
+	t.Helper()
+	if cluster {
+		return testenv.RedisCluster(t)
+	}
+	return testenv.Redis(t)
 }
 
 // newCache returns a cache of setup on clock, closed at cleanup. With
-// Redis, it uses TEST_REDIS_URL under a prefix of its own.
+// Redis, it uses TEST_REDIS_URL (or TEST_REDIS_CLUSTER_ADDRS) under a
+// prefix of its own.
 func newCache(t *testing.T, setup tierSetup, clock analytics.Clock, edit func(*gocache.Config)) *gocache.Cache {
 	t.Helper()
 	cfg := &gocache.Config{Clock: clock, DisableL1: !setup.l1}
@@ -82,8 +97,7 @@ func newCache(t *testing.T, setup tierSetup, clock analytics.Clock, edit func(*g
 		cfg.Memory = setup.memory.config()
 	}
 	if setup.redis {
-		client, prefix := testenv.Redis(t)
-		cfg.Redis, cfg.Prefix = client, prefix
+		cfg.Redis, cfg.Prefix = testRedis(t, setup.cluster)
 		// Generous: the suite runs in parallel under the race detector on
 		// a small machine, and a timeout here would only turn a hit into
 		// a miss and make the test flaky, not wrong.
@@ -601,12 +615,26 @@ func TestCacheCloseEndsLoads(t *testing.T) {
 	}
 }
 
-// twoReplicas returns two both-tier caches sharing a Redis, a prefix and
-// clock, as two replicas of a service would, and a third that has no
-// memory tier.
-func twoReplicas(t *testing.T, clock analytics.Clock, mem memoryStore) (a, b, redisOnly *gocache.Cache) {
+// forEachShared runs test in parallel subtests, one per kind of shared
+// Redis (one server, a cluster) and memory store.
+func forEachShared(t *testing.T, test func(t *testing.T, mem memoryStore, cluster bool)) {
+	for _, shared := range []struct {
+		name    string
+		cluster bool
+	}{{"Redis", false}, {"Cluster", true}} {
+		t.Run(shared.name, func(t *testing.T) {
+			t.Parallel()
+			forEachMemory(t, func(t *testing.T, mem memoryStore) { test(t, mem, shared.cluster) })
+		})
+	}
+}
+
+// twoReplicas returns two both-tier caches sharing a Redis (a cluster when
+// cluster is set), a prefix and clock, as two replicas of a service would,
+// and a third that has no memory tier.
+func twoReplicas(t *testing.T, clock analytics.Clock, mem memoryStore, cluster bool) (a, b, redisOnly *gocache.Cache) {
 	t.Helper()
-	client, prefix := testenv.Redis(t)
+	client, prefix := testRedis(t, cluster)
 	mk := func(noL1 bool) *gocache.Cache {
 		cfg := &gocache.Config{
 			Redis: client, Prefix: prefix, Clock: clock, DisableL1: noL1,
@@ -630,10 +658,10 @@ func twoReplicas(t *testing.T, clock analytics.Clock, mem memoryStore) (a, b, re
 // from memory once InvalidationBound (1 s) has passed.
 func TestCacheInvalidationAcrossReplicas(t *testing.T) {
 	t.Parallel()
-	forEachMemory(t, func(t *testing.T, mem memoryStore) {
+	forEachShared(t, func(t *testing.T, mem memoryStore, cluster bool) {
 		ctx := context.Background()
 		clock := analytics.NewFakeClock(t0)
-		a, b, r := twoReplicas(t, clock, mem)
+		a, b, r := twoReplicas(t, clock, mem, cluster)
 		k1 := analytics.RealTimeKey(analytics.TeamScope("team"))
 		k2 := analytics.DashboardKey("team", 7)
 		other := analytics.RealTimeKey(analytics.TeamScope("other"))
@@ -672,10 +700,10 @@ func TestCacheInvalidationAcrossReplicas(t *testing.T) {
 // invalidation is never served after it, though its own callers get it.
 func TestCacheLoadRacingInvalidation(t *testing.T) {
 	t.Parallel()
-	forEachMemory(t, func(t *testing.T, mem memoryStore) {
+	forEachShared(t, func(t *testing.T, mem memoryStore, cluster bool) {
 		ctx := context.Background()
 		clock := analytics.NewFakeClock(t0)
-		a, b, r := twoReplicas(t, clock, mem)
+		a, b, r := twoReplicas(t, clock, mem, cluster)
 		k := analytics.DashboardKey("team", 30)
 
 		for _, invalidator := range []*gocache.Cache{a, b} {

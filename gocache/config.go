@@ -59,6 +59,11 @@ type Config struct {
 	//	}
 	//	opts.ContextTimeoutEnabled = true
 	//	cfg.Redis = redis.NewClient(opts)
+	//
+	// On a *redis.ClusterClient every key of a team hashes to the team's
+	// slot (see the package documentation), and a failed Redis call also
+	// asks the client to reload its slot map, so that the cache finds a
+	// promoted replica as soon as the cluster has one.
 	Redis redis.UniversalClient
 
 	// Memory is the memory tier: any gocache store, owned by the host

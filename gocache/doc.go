@@ -33,8 +33,9 @@
 //     that gives up never fails the others.
 //   - Degraded mode: when Redis fails or is slow, the cache serves from
 //     memory and the load functions for Config.RedisBackoff, then probes
-//     Redis again. Tier errors are counted (Stats) and logged, never
-//     returned.
+//     Redis again; once Redis answers, the memory entries stored before
+//     are no longer served. Tier errors are counted (Stats) and logged,
+//     never returned.
 //
 // # Key scheme
 //

@@ -61,6 +61,16 @@ func (t *genTable) get(team string) *genState {
 	return st
 }
 
+// bumpAll starts a new local epoch for every team, so that no memory entry
+// stored before is reachable. It takes O(teams tracked) time.
+func (t *genTable) bumpAll() {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for _, st := range t.m {
+		st.bump(t)
+	}
+}
+
 // read returns the current stamp, and whether its generation was read from
 // Redis less than bound before now.
 func (st *genState) read(now time.Time, bound time.Duration) (stamp, bool) {

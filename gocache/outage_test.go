@@ -185,3 +185,41 @@ func TestCacheRedisLostData(t *testing.T) {
 		}
 	})
 }
+
+// TestCacheRedisLostDataCountedBack: Redis comes back from an outage
+// without the generations it had (restarted empty, or a cluster replica
+// promoted before it received the last INCRs), and other replicas count a
+// team's generation back up to the one this cache last saw before the
+// outage. The memory entries this cache stored under that generation are
+// older than those invalidations and must not be served.
+func TestCacheRedisLostDataCountedBack(t *testing.T) {
+	t.Parallel()
+	forEachMemory(t, func(t *testing.T, mem memoryStore) {
+		ctx := context.Background()
+		srv := testenv.StartRedisServer(t)
+		clock := analytics.NewFakeClock(t0)
+		c := outageCache(t, srv, clock, false, mem)
+		k := analytics.RealTimeKey(analytics.TeamScope("team"))
+
+		if err := c.InvalidateTeam(ctx, "team"); err != nil { // generation 1
+			t.Fatal(err)
+		}
+		mustSet(t, c, k, "under generation 1", time.Hour)
+		srv.Stop()
+		clock.Advance(gocache.DefaultInvalidationBound)
+		wantHit(t, c, k, "under generation 1") // degraded: from memory
+		if !c.Degraded() {
+			t.Fatal("not degraded with Redis stopped")
+		}
+		srv.Restart() // empty: generation 0
+		peer := outageCache(t, srv, clock, true, mem)
+		if err := peer.InvalidateTeam(ctx, "team"); err != nil { // generation 1 again
+			t.Fatal(err)
+		}
+		clock.Advance(outageBackoff)
+		wantMiss(t, c, k)
+		if c.Degraded() {
+			t.Fatal("still degraded after Redis came back")
+		}
+	})
+}

@@ -220,6 +220,12 @@ func (r *redisTier) usable(ctx context.Context) bool {
 			return false
 		}
 		if r.degraded.Swap(false) {
+			// Redis may have lost generations meanwhile (a restart, or a
+			// failover that dropped INCRs its replica had not received)
+			// and counted back up to ones this process saw before: start
+			// a new epoch for every team, so that no memory entry stored
+			// under one is served again.
+			r.gens.bumpAll()
 			r.log.Info("analytics: cache: Redis is reachable again")
 		}
 	}
@@ -233,8 +239,12 @@ func (r *redisTier) usable(ctx context.Context) bool {
 }
 
 // fail counts a failed Redis operation and makes the tier degraded for
-// the backoff.
+// the backoff. On a cluster client it also asks for the cluster's slot map
+// to be reloaded (see stateReloader).
 func (r *redisTier) fail(err error) {
+	if sr, ok := r.rdb.(stateReloader); ok {
+		sr.ReloadState(context.Background())
+	}
 	r.stats.errors.Add(1)
 	r.stats.fallbacks.Add(1)
 	r.retryAt.Store(r.clock.Now().UnixNano() + int64(r.backoff))
@@ -243,6 +253,16 @@ func (r *redisTier) fail(err error) {
 	} else {
 		r.log.Debug("analytics: cache: Redis failed again", "error", err)
 	}
+}
+
+// stateReloader is a client with a slot map, such as *redis.ClusterClient.
+// go-redis reloads the map on MOVED or READONLY, and otherwise only every
+// ClusterStateReloadInterval (60 s by default): a master that dies without
+// answering (connection refused, timeouts) is still sent every command of
+// its slots after its replica has been promoted. ReloadState starts one
+// reload in the background, at most one at a time.
+type stateReloader interface {
+	ReloadState(ctx context.Context)
 }
 
 // addPending remembers an invalidation of team, whose generation is under

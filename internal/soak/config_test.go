@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/msgstats/analytics"
@@ -24,8 +26,11 @@ func TestConfigWithDefaults(t *testing.T) {
 		InvalidationBound: gocache.DefaultInvalidationBound, CheckBound: gocache.DefaultInvalidationBound,
 		TTLs: analytics.CacheTTLs{RealTime: 2 * time.Second, Dashboard: 3 * time.Second, Snapshots: 5 * time.Second},
 	}
-	if *got != want {
-		t.Errorf("WithDefaults() = %+v, want %+v", *got, want)
+	if got.During != nil {
+		t.Error("WithDefaults().During is set")
+	}
+	if diff := cmp.Diff(want, *got, cmpopts.IgnoreFields(soak.Config{}, "During")); diff != "" {
+		t.Errorf("WithDefaults() (-want +got):\n%s", diff)
 	}
 	if got := (&soak.Config{InvalidationBound: time.Minute}).WithDefaults().CheckBound; got != time.Minute {
 		t.Errorf("WithDefaults().CheckBound = %v, want InvalidationBound", got)

@@ -1,9 +1,10 @@
 // Package soak is a bounded load test of the Service: many concurrent
 // readers over many teams, reading real-time metrics, dashboards and
 // snapshots through two replicas' gocache.Caches (memory tier plus one
-// shared real Redis), while snapshots are generated and random teams are
-// invalidated. It counts errors and stale reads and measures latency per
-// read kind.
+// shared real Redis, a single server or a Redis Cluster), while snapshots
+// are generated and random teams are invalidated. It counts errors and
+// stale reads and measures latency per read kind; Config.During can break
+// Redis meanwhile (internal/soak's failover test kills a cluster master).
 //
 // The store is memstore holding a synthetic dataset (internal/synth): the
 // soak measures the Service and the cache, not Postgres, whose
@@ -44,6 +45,7 @@ package soak
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -88,6 +90,11 @@ type Config struct {
 	TTLs analytics.CacheTTLs
 	// Seed selects the dataset and the readers' choices. Defaults to 0.
 	Seed uint64
+	// During, when set, runs alongside the readers, given the two
+	// replicas' caches, for example to kill a Redis node and watch the
+	// caches recover; its ctx ends when the readers stop, and Run waits for
+	// it to return. Defaults to nil.
+	During func(ctx context.Context, caches [2]*gocache.Cache)
 }
 
 // WithDefaults returns a copy of c with every zero field set to its
@@ -185,12 +192,33 @@ type Result struct {
 	Stale   int
 	Checked int
 	Samples []string
+	// InvalidationsUnavailable counts InvalidateTeam calls that returned
+	// an error wrapping analytics.ErrCacheUnavailable: Redis could not be
+	// reached, so the invalidation was applied on one replica and left
+	// pending for Redis (the Cache contract's outage behaviour). They are
+	// not in Errors.
+	InvalidationsUnavailable int
+	// ErrorTimes are when each error happened, and StaleReads every stale
+	// read, in no particular order.
+	ErrorTimes []time.Time
+	StaleReads []StaleRead
+}
+
+// StaleRead is one stale read.
+type StaleRead struct {
+	// Start is when the read started.
+	Start time.Time
+	// Invalidation is when the invalidation it missed started; zero when
+	// the read broke the TTL rule instead.
+	Invalidation time.Time
+	// What describes it.
+	What string
 }
 
 // String summarises r on a few lines.
 func (r Result) String() string {
-	s := fmt.Sprintf("soak %v, %d teams, %d readers: %d invalidations, %d snapshot runs (%d snapshots), %d errors, %d stale reads of %d checked against an invalidation",
-		r.Duration.Round(time.Millisecond), r.Teams, r.Readers, r.Invalidations, r.SnapshotRuns, r.SnapshotsWritten, r.Errors, r.Stale, r.Checked)
+	s := fmt.Sprintf("soak %v, %d teams, %d readers: %d invalidations (%d with Redis unavailable), %d snapshot runs (%d snapshots), %d errors, %d stale reads of %d checked against an invalidation",
+		r.Duration.Round(time.Millisecond), r.Teams, r.Readers, r.Invalidations, r.InvalidationsUnavailable, r.SnapshotRuns, r.SnapshotsWritten, r.Errors, r.Stale, r.Checked)
 	for _, k := range r.Kinds {
 		s += fmt.Sprintf("\n  %-9s %8d reads  p50 %-10v p99 %-10v max %v", k.Kind, k.Reads, k.P50, k.P99, k.Max)
 	}
@@ -260,8 +288,11 @@ type world struct {
 	errors  atomic.Int64
 	stale   atomic.Int64
 	checked atomic.Int64
+	unavail atomic.Int64
 	smu     sync.Mutex
 	samples []string
+	errAt   []time.Time
+	staleRd []StaleRead
 }
 
 func (w *world) sample(format string, args ...any) {
@@ -274,11 +305,20 @@ func (w *world) sample(format string, args ...any) {
 
 func (w *world) fail(format string, args ...any) {
 	w.errors.Add(1)
+	now := w.clock.Now()
+	w.smu.Lock()
+	w.errAt = append(w.errAt, now)
+	w.smu.Unlock()
 	w.sample("error: "+format, args...)
 }
 
-func (w *world) staleRead(format string, args ...any) {
+// staleRead records a stale read that started at start and missed the
+// invalidation that started at inval (zero: none, the TTL rule).
+func (w *world) staleRead(start, inval time.Time, format string, args ...any) {
 	w.stale.Add(1)
+	w.smu.Lock()
+	w.staleRd = append(w.staleRd, StaleRead{Start: start, Invalidation: inval, What: fmt.Sprintf(format, args...)})
+	w.smu.Unlock()
 	w.sample("stale: "+format, args...)
 }
 
@@ -334,7 +374,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	svcs, closeCaches, err := w.replicas(store)
+	svcs, caches, closeCaches, err := w.replicas(store)
 	if err != nil {
 		return Result{}, err
 	}
@@ -346,6 +386,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	var n counts
 	bg.Go(func() { w.generate(runCtx, svcs, &n) })
 	bg.Go(func() { w.invalidate(runCtx, svcs, &n) })
+	if cfg.During != nil {
+		bg.Go(func() { cfg.During(runCtx, caches) })
+	}
 
 	began := w.clock.Now()
 	deadline := began.Add(cfg.Duration)
@@ -397,13 +440,14 @@ func newWorld(cfg Config) (*world, recordingStore, error) {
 	return w, recordingStore{Store: mem, w: w}, nil
 }
 
-// replicas returns two Services on store whose caches share Redis, and a
-// function that closes their caches.
-func (w *world) replicas(store recordingStore) (svcs [2]*analytics.Service, closeCaches func(), err error) {
-	var caches []*gocache.Cache
+// replicas returns two Services on store whose caches share Redis, their
+// caches, and a function that closes the caches.
+func (w *world) replicas(store recordingStore) (svcs [2]*analytics.Service, caches [2]*gocache.Cache, closeCaches func(), err error) {
 	closeCaches = func() {
 		for _, c := range caches {
-			c.Close()
+			if c != nil {
+				c.Close()
+			}
 		}
 	}
 	for i := range svcs {
@@ -415,16 +459,16 @@ func (w *world) replicas(store recordingStore) (svcs [2]*analytics.Service, clos
 			RedisTimeout: 2 * time.Second})
 		if err != nil {
 			closeCaches()
-			return svcs, nil, err
+			return svcs, caches, nil, err
 		}
-		caches = append(caches, c)
+		caches[i] = c
 		svcs[i], err = analytics.New(store, &analytics.Config{Cache: recordingCache{Cache: c, w: w}, WarmDashboards: []int{7}, Snapshotter: &analytics.SnapshotterConfig{BatchSize: 100}})
 		if err != nil {
 			closeCaches()
-			return svcs, nil, err
+			return svcs, caches, nil, err
 		}
 	}
-	return svcs, closeCaches, nil
+	return svcs, caches, closeCaches, nil
 }
 
 // generate generates the daily snapshots of every finished day, over and
@@ -467,7 +511,11 @@ func (w *world) invalidate(ctx context.Context, svcs [2]*analytics.Service, n *c
 		}
 		team := w.teams[rng.IntN(len(w.teams))].ID
 		if err := svcs[rng.IntN(2)].InvalidateTeam(ctx, team); err != nil {
-			if ctx.Err() == nil {
+			switch {
+			case ctx.Err() != nil:
+			case errors.Is(err, analytics.ErrCacheUnavailable):
+				w.unavail.Add(1)
+			default:
 				w.fail("InvalidateTeam(%q): %v", team, err)
 			}
 			continue
@@ -526,7 +574,8 @@ func (w *world) read(ctx context.Context, svcs [2]*analytics.Service, r uint64, 
 func (w *world) result(elapsed time.Duration, lat [][3][]time.Duration, n *counts) Result {
 	res := Result{Duration: elapsed, Teams: w.cfg.Teams, Readers: w.cfg.Readers, Invalidations: int(n.invalidations.Load()),
 		SnapshotRuns: int(n.runs.Load()), SnapshotsWritten: int(n.written.Load()),
-		Errors: int(w.errors.Load()), Stale: int(w.stale.Load()), Checked: int(w.checked.Load()), Samples: w.samples}
+		Errors: int(w.errors.Load()), Stale: int(w.stale.Load()), Checked: int(w.checked.Load()), Samples: w.samples,
+		InvalidationsUnavailable: int(w.unavail.Load()), ErrorTimes: w.errAt, StaleReads: w.staleRd}
 	for k, name := range []string{KindRealTime, KindDashboard, KindSnapshots} {
 		var all []time.Duration
 		for r := range lat {
@@ -556,11 +605,11 @@ func (w *world) checkAsOf(kind, team string, start, asOf time.Time, ttl time.Dur
 		w.checked.Add(1)
 	}
 	if ok && asOf.Before(t0) {
-		w.staleRead("%s of %q started %v after an invalidation began, but is as of %v before it",
+		w.staleRead(start, t0, "%s of %q started %v after an invalidation began, but is as of %v before it",
 			kind, team, start.Sub(t0), t0.Sub(asOf))
 	}
 	if oldest := start.Add(-ttl - gocache.DefaultLoadTimeout); asOf.Before(oldest) {
-		w.staleRead("%s of %q is as of %v, more than its TTL %v (plus the load timeout) before the read", kind, team, start.Sub(asOf), ttl)
+		w.staleRead(start, time.Time{}, "%s of %q is as of %v, more than its TTL %v (plus the load timeout) before the read", kind, team, start.Sub(asOf), ttl)
 	}
 }
 
@@ -583,9 +632,9 @@ func (w *world) checkSnapshots(scope analytics.Scope, start time.Time, snaps []a
 		have, ok := got[k]
 		switch {
 		case !ok:
-			w.staleRead("Snapshots of %s started %v after an invalidation began, but lack %s written before it", scope, start.Sub(t0), k.Date)
+			w.staleRead(start, t0, "Snapshots of %s started %v after an invalidation began, but lack %s written before it", scope, start.Sub(t0), k.Date)
 		case have.Before(created):
-			w.staleRead("Snapshots of %s started %v after an invalidation began, but hold %s as created at %v, not the %v written before it",
+			w.staleRead(start, t0, "Snapshots of %s started %v after an invalidation began, but hold %s as created at %v, not the %v written before it",
 				scope, start.Sub(t0), k.Date, have, created)
 		}
 	}
