@@ -72,7 +72,10 @@ type Config struct {
 	// CreateRecommendedIndexes, IndexPlan and the job runs stay on the
 	// primary. Its connections must resolve names as the primary's do (the
 	// same search_path). New checks that it is a standby of the primary's
-	// cluster and database that sees the source tables; see "Read replica"
+	// cluster and database that sees the source tables, and that it
+	// resolves the name of each source table and of the snapshot table to
+	// the primary's table (the same OID), not a same-named table of
+	// another schema; see "Read replica"
 	// in the package documentation for what it guarantees. Defaults to nil:
 	// everything on the primary. The store does not close it.
 	Replica *bun.DB

@@ -56,7 +56,10 @@ type Store struct {
 // With Config.Replica, New also checks the replica: that it can be reached
 // (an error naming Config.Replica if not), and that it is a physical
 // standby of db's cluster, connected to db's database, that sees the
-// source tables and, once Migrate has made it, the snapshot table; its
+// source tables and, once Migrate has made it, the snapshot table, and
+// that resolves each of their names to the table db resolves it to (the
+// same OID: a standby whose search_path finds a same-named table of
+// another schema first is refused); its
 // problems are in a *SourceError naming Config.Replica.
 func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if err := checkCtx(ctx); err != nil {
