@@ -231,15 +231,31 @@ func (s *Service) afterBatch(ctx context.Context, snaps []Snapshot) {
 			continue
 		}
 		seen[sn.Scope.TeamID] = true
-		if err := s.InvalidateTeam(ctx, sn.Scope.TeamID); err != nil {
+		// UpsertSnapshots has waited for a replica already: no AwaitReplica.
+		if err := s.invalidate(ctx, sn.Scope.TeamID); err != nil {
 			s.log.WarnContext(ctx, "analytics: invalidating team after snapshot run", "team", sn.Scope.TeamID, "error", err)
 		}
 	}
 }
 
 // InvalidateTeam drops every cached read of the team, on every replica
-// sharing the cache (see Cache.InvalidateTeam). Without a cache it does
-// nothing. An invalid teamID or a nil ctx gives ErrInvalidArgument.
+// sharing the cache (see Cache.InvalidateTeam), so that the reads after it
+// see what the host has changed: call it after the host's writes have
+// committed (a write still in flight may be missed).
+//
+// When the store reads on a replica of its database (a Store with an
+// AwaitReplica method, such as pgstore.Store with Config.Replica), it
+// first waits for the replica to replay every commit made on the primary
+// before the call (pgstore.Config.ReplicaWait bounds the wait; past it,
+// that store reads on the primary until the replica has), so that the
+// reloads after the invalidation do not cache the replica's older copy.
+// It waits even without a cache, so that the store's reads after it see
+// those commits. A Store wrapped in a type of the host's is waited for
+// only if the wrapper has the AwaitReplica method too.
+//
+// Without a cache it drops nothing. An invalid teamID or a nil ctx gives
+// ErrInvalidArgument; a ctx that ends during the wait gives an error
+// wrapping its error, with nothing invalidated.
 func (s *Service) InvalidateTeam(ctx context.Context, teamID string) error {
 	if err := checkContext(ctx); err != nil {
 		return err
@@ -247,6 +263,14 @@ func (s *Service) InvalidateTeam(ctx context.Context, teamID string) error {
 	if err := ValidateID("teamID", teamID); err != nil {
 		return err
 	}
+	if err := awaitReplica(ctx, s.store); err != nil {
+		return err
+	}
+	return s.invalidate(ctx, teamID)
+}
+
+// invalidate drops the team's cached reads, if there is a cache.
+func (s *Service) invalidate(ctx context.Context, teamID string) error {
 	if s.cache == nil {
 		return nil
 	}

@@ -158,6 +158,11 @@ func NewSnapshotter(store Store, cfg *SnapshotterConfig) (*Snapshotter, error) {
 // gives ErrNotFound. The returned snapshot is the one written, except that
 // its ID is empty: the store assigns a new row's ID and keeps an existing
 // row's (read it back with Snapshots when it matters).
+//
+// Generate, like GenerateAll and Run, sees everything committed before it
+// started: when the store reads on a replica (a Store with AwaitReplica,
+// such as pgstore.Store with Config.Replica), it first waits for the
+// replica to replay the primary's commits (see Store).
 func (s *Snapshotter) Generate(ctx context.Context, scope Scope, period Period) (Snapshot, error) {
 	if err := checkContext(ctx); err != nil {
 		return Snapshot{}, err
@@ -174,6 +179,9 @@ func (s *Snapshotter) Generate(ctx context.Context, scope Scope, period Period) 
 	now := s.cfg.Clock.Now()
 	if !period.Ended(now) {
 		return Snapshot{}, invalid("period", "%s has not ended at %s", period, now.Format(time.RFC3339))
+	}
+	if err := awaitReplica(ctx, s.store); err != nil {
+		return Snapshot{}, err
 	}
 	team, err := s.store.Team(ctx, scope.TeamID)
 	if err != nil {
@@ -346,7 +354,11 @@ type PeriodPicker func(team Team, loc *time.Location) ([]Period, error)
 // Run is the general form of GenerateAll: for every team, in batches, it
 // generates the periods pick chooses (every scope of the team for each),
 // skipping periods that have not ended. The scheduler uses it for catch-up
-// and the trailing re-generation window; hosts use it for backfills. A nil
+// and the trailing re-generation window; hosts use it for backfills. A
+// run sees everything committed before it started: on a store that reads
+// on a replica (see Store), it first waits for the replica to replay the
+// primary's commits, returning the error (and an empty report) when ctx
+// ends during the wait. A nil
 // ctx or pick, or an invalid typ, gives ErrInvalidArgument; a picked period
 // of another type, or whose date is outside the supported range (see the
 // package documentation), fails that team with ErrInvalidArgument.
@@ -361,6 +373,11 @@ func (s *Snapshotter) Run(ctx context.Context, typ SnapshotType, pick PeriodPick
 		return Report{}, invalid("pick", "must not be nil")
 	}
 	started := s.cfg.Clock.Now()
+	// A run sees everything committed before it started, even when the
+	// store reads on a lagging replica (see replicaAwaiter).
+	if err := awaitReplica(ctx, s.store); err != nil {
+		return Report{Type: typ, At: started}, err
+	}
 	if _, rollsUp := s.store.(ActiveContactsCounter); rollsUp && typ != Daily && s.cfg.RollUpParallelism > 1 {
 		return s.runParallel(ctx, typ, pick, started, s.cfg.RollUpParallelism)
 	}

@@ -10,6 +10,17 @@ import (
 // checked one role at a time. store/pgstore implements it on Postgres,
 // store/memstore in memory; store/storetest is the conformance suite both
 // pass.
+//
+// A Store that reads on a replica of the database it writes may also have
+// the method AwaitReplica(ctx context.Context) error, returning once its
+// reads see every commit made on the primary before the call (waiting for
+// the replica, or reading on the primary past a bound) and failing only
+// when ctx ends. pgstore.Store has it. The Service calls it in
+// Service.InvalidateTeam before invalidating, and the Snapshotter at the
+// start of every run (Generate, GenerateAll, Run, and so the scheduler's
+// runs), so that a run aggregates everything committed before it started.
+// It is checked for as http.Flusher is: a wrapper of the Store must have it
+// too.
 type Store interface {
 	TeamReader
 	ActivityReader

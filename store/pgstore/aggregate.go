@@ -285,7 +285,9 @@ type txQuerier = bun.IDB
 // small guess can make it pick a quadratic nested loop, so every join is a
 // hash join except the gated key lookups, which can only be nested loops.
 func (s *Store) inTx(ctx context.Context, what string, f func(tx txQuerier) error) error {
-	tx, err := s.reader(ctx).BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	db := s.reader(ctx)
+	what = s.on(db, what)
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return s.wrap(ctx, what, err)
 	}
@@ -300,7 +302,11 @@ func (s *Store) inTx(ctx context.Context, what string, f func(tx txQuerier) erro
 	set_config('max_parallel_workers_per_gather', '0', true)`, s.cfg.AggregateWorkMem); err != nil {
 		return s.wrap(ctx, what, err)
 	}
-	if err := f(tx); err != nil {
+	var q txQuerier = tx
+	if db != s.db {
+		q = replicaTx{tx} // its statements' errors name Config.Replica
+	}
+	if err := f(q); err != nil {
 		return err
 	}
 	done = true
@@ -320,8 +326,13 @@ func teamsOf(items []analytics.ScopePeriod, idx []int) []string {
 	return slices.Compact(teams)
 }
 
-// query runs one statement and calls row for each result row.
+// replicaTx is a transaction on Config.Replica: see Store.on.
+type replicaTx struct{ bun.Tx }
+
+// query runs one statement and calls row for each result row. Its errors
+// say what, and name Config.Replica when db is on it.
 func (s *Store) query(ctx context.Context, db bun.IDB, what, query string, args []any, row func(*sql.Rows) error) error {
+	what = s.on(db, what)
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return s.wrap(ctx, what, err)

@@ -72,15 +72,21 @@ type Config struct {
 	// CreateRecommendedIndexes, IndexPlan and the job runs stay on the
 	// primary. Its connections must resolve names as the primary's do (the
 	// same search_path). New checks that it is a standby of the primary's
-	// cluster and database that sees the source tables; see "Read replica"
-	// in the package documentation for what it guarantees. Defaults to nil:
-	// everything on the primary. The store does not close it.
+	// cluster and database that sees the source tables, and that it
+	// resolves the name of each source table and of the snapshot table to
+	// the primary's table (the same OID), not a same-named table of
+	// another schema; see "Read replica"
+	// in the package documentation for what it guarantees. A failing
+	// Replica fails reads, with errors naming it; the store does not fail
+	// over to the primary (remove it from the Config to read there).
+	// Defaults to nil: everything on the primary. The store does not close
+	// it.
 	Replica *bun.DB
 
 	// ReplicaWait bounds how long UpsertSnapshots and Migrate wait, after
-	// committing, for Replica to replay the commit, measured in real time
-	// (not Clock). Past it, reads go to the primary until Replica has
-	// replayed the commit. Defaults to DefaultReplicaWait (5s); a tiny
+	// committing, for Replica to replay the commit, and AwaitReplica for it
+	// to replay the primary's commits, measured in real time (not Clock).
+	// Past it, reads go to the primary until Replica has replayed them. Defaults to DefaultReplicaWait (5s); a tiny
 	// value such as time.Nanosecond sends reads to the primary after every
 	// write until Replica has replayed it. Negative gives
 	// ErrInvalidArgument. Unused without Replica.

@@ -302,7 +302,10 @@
 // Config.Replica is a physical streaming standby of the primary, a hot
 // standby such as pg_basebackup -R makes and managed services' read
 // replicas are; New refuses anything else (a primary, a logical replica, a
-// standby of another cluster or connected to another database). The store
+// standby of another cluster or connected to another database), and a
+// standby whose connections resolve a source table's or the snapshot
+// table's name to another table than the primary's (another search_path
+// finding a same-named table of another schema). The store
 // reads on it: Aggregate, ActiveContacts, Snapshots, SnapshotsOfTeams,
 // TeamSnapshotDates, Teams, Team and CheckSource. It writes on the
 // primary: UpsertSnapshots, Migrate, CreateRecommendedIndexes and the job
@@ -311,10 +314,10 @@
 // CreateRecommendedIndexes works.
 //
 // The rule: a Store never reads snapshots older than those it has
-// written. After UpsertSnapshots (or Migrate) commits, the store reads the
-// primary's WAL position (pg_current_wal_lsn(), past the commit's record)
-// and asks the standby every 10 ms whether pg_last_wal_replay_lsn() has
-// reached it, for at most Config.ReplicaWait (5 s by default). So when
+// written. After UpsertSnapshots (or Migrate) commits, the store reads
+// the primary's WAL position (pg_current_wal_insert_lsn(), past the
+// commit's record) and asks the standby every 10 ms whether
+// pg_last_wal_replay_lsn() has reached it, for at most Config.ReplicaWait (5 s by default). So when
 // UpsertSnapshots returns, and the Service invalidates the batch's teams
 // and warms their dashboards, the standby has the rows: every process's
 // reads after the invalidation see them. When the bound passes first,
@@ -332,13 +335,36 @@
 // TTL of its tier. Set ReplicaWait above the lag the standby is allowed
 // (and alerted on), and watch ReplicaStats.TimedOut.
 //
-// Activity is read as of the standby's replay too: a real-time read lags
-// by the standby's lag, and a snapshot of a period is as complete as the
-// standby's copy of it when the run aggregates it (runs start hours after
-// a day ends, and recompute a trailing window). Long aggregations on a
-// standby can be canceled by the replay of conflicting changes; set
-// hot_standby_feedback on, or max_standby_streaming_delay above the
-// longest aggregation. A session with synchronous_commit off commits the
+// Activity is read as of the standby's replay too, so the Service waits
+// for the standby where it matters (Store.AwaitReplica: the primary's WAL
+// insert position, pg_current_wal_insert_lsn(), replayed within
+// Config.ReplicaWait, else reads on the primary until it is, as after a
+// write):
+//
+//   - Snapshot completeness: a run sees everything committed on the
+//     primary before it started. Snapshotter.Generate, GenerateAll and Run
+//     (so every scheduled run and TriggerJob) call AwaitReplica once at
+//     their start, so late rows committed just before a run are in its
+//     snapshots.
+//   - InvalidateTeam: Service.InvalidateTeam calls AwaitReplica before it
+//     invalidates, so the reads after it (and the values they cache) see
+//     every commit made on the primary before the call. The host's writes
+//     must have committed before it calls InvalidateTeam. Commits made
+//     with synchronous_commit off are covered too.
+//   - New teams: Team reads a team the standby does not have yet on the
+//     primary before returning ErrNotFound, so a team the host has just
+//     inserted is found.
+//
+// Without InvalidateTeam, a real-time read lags by the standby's lag.
+// Long aggregations on a standby can be canceled by the replay of
+// conflicting changes; set hot_standby_feedback on, or
+// max_standby_streaming_delay above the longest aggregation. A session with synchronous_commit off commits the
 // store's writes with it 'local', so that the WAL position read after the
 // commit covers it.
+//
+// A failing standby fails reads: an error of a read on it names
+// Config.Replica (for example "pgstore: reading team on Config.Replica:
+// sql: database is closed"), and the store does not fail over to the
+// primary on errors. To read on the primary, remove Replica from the
+// Config and make a new Store.
 package pgstore

@@ -36,6 +36,7 @@ func storeCtxCalls(e *env) map[string]func(ctx context.Context) error {
 			_, err := st().Teams(ctx, "", 10)
 			return err
 		},
+		"AwaitReplica": func(ctx context.Context) error { return st().AwaitReplica(ctx) },
 		"Team": func(ctx context.Context) error {
 			_, err := st().Team(ctx, "T")
 			return err

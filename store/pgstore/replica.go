@@ -33,17 +33,18 @@ const unknownLSN = math.MaxUint64
 // ReplicaStats counts what a Store's read replica did (Config.Replica).
 // Every count is since New; all are zero without a replica.
 type ReplicaStats struct {
-	// Caught is how many writes (UpsertSnapshots, Migrate) the replica
-	// replayed within Config.ReplicaWait.
+	// Caught is how many waits, after writes (UpsertSnapshots, Migrate)
+	// and in AwaitReplica, the replica replayed the primary's position
+	// within Config.ReplicaWait.
 	Caught int64
-	// TimedOut is how many writes it had not replayed within
-	// Config.ReplicaWait; reads went to the primary after each.
+	// TimedOut is how many waits it had not within Config.ReplicaWait;
+	// reads went to the primary after each.
 	TimedOut int64
 	// Canceled is how many waits their context ended; reads went to the
 	// primary after each, as after a timeout.
 	Canceled int64
 	// PrimaryReads is how many reads went to the primary because the
-	// replica had not replayed a write yet.
+	// replica had not replayed a waited-for position yet.
 	PrimaryReads int64
 	// Behind reports whether reads go to the primary now.
 	Behind bool
@@ -138,16 +139,51 @@ func (r *replica) fallBack(lsn uint64) {
 	}
 }
 
-// awaitReplica is called after a write on the primary has committed. It
-// reads the primary's WAL position (pg_current_wal_lsn(), at or past the
-// end of the commit's record: the commit has flushed it) and waits until
-// the replica has replayed it, asking every replicaPoll, for at most
-// Config.ReplicaWait. Past that, it logs a warning and sends reads to the
-// primary until the replica has replayed the position, and returns nil.
-// When ctx ends first, reads go to the primary likewise, and it returns an
-// error wrapping ctx's error, which says that the write is committed. It
-// does nothing without a replica.
+// awaitReplica is called after a write on the primary has committed: it
+// is catchUp, with an error saying that the write is committed when ctx
+// ends during the wait.
 func (s *Store) awaitReplica(ctx context.Context, what string) error {
+	if err := s.catchUp(ctx, what); err != nil {
+		return fmt.Errorf("pgstore: %s: committed, but the wait for Config.Replica to replay it ended: %w", what, err)
+	}
+	return nil
+}
+
+// AwaitReplica waits until Config.Replica has replayed every commit made
+// on the primary before it was called, so that the store's reads after it
+// returns see them: it reads the primary's WAL position
+// (pg_current_wal_insert_lsn()) and asks the replica every 10 ms whether it has
+// replayed it, for at most Config.ReplicaWait, as after UpsertSnapshots.
+// Past that bound it logs a warning, counts a timeout
+// (ReplicaStats.TimedOut), sends this store's reads to the primary until
+// the replica has replayed the position, and returns nil. When ctx ends
+// first, reads go to the primary likewise and it returns an error wrapping
+// ctx's error. A nil ctx gives ErrInvalidArgument. Without a replica it
+// does nothing and returns nil.
+//
+// Every commit that has returned is covered, one made with
+// synchronous_commit off too (the wait then includes the WAL writer's
+// writing it, within wal_writer_delay).
+// The Service calls it in InvalidateTeam and at the start of every
+// snapshot run (see "Read replica" in the package documentation).
+func (s *Store) AwaitReplica(ctx context.Context) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
+	if err := s.catchUp(ctx, "AwaitReplica"); err != nil {
+		return fmt.Errorf("pgstore: waiting for Config.Replica to replay the primary's commits: %w", err)
+	}
+	return nil
+}
+
+// catchUp reads the primary's WAL position (currentLSN: at or past the
+// end of every commit that has returned) and waits until the replica has replayed it, asking every
+// replicaPoll, for at most Config.ReplicaWait. Past that, it logs a
+// warning naming what the wait follows and sends reads to the primary
+// until the replica has replayed the position, and returns nil. When ctx
+// ends first, reads go to the primary likewise, and it returns ctx's
+// error. It does nothing without a replica.
+func (s *Store) catchUp(ctx context.Context, what string) error {
 	r := s.rep
 	if r == nil {
 		return nil
@@ -158,8 +194,8 @@ func (s *Store) awaitReplica(ctx context.Context, what string) error {
 	if err != nil {
 		r.fallBack(unknownLSN)
 		r.timedOut.Add(1)
-		r.log.WarnContext(ctx, "pgstore: cannot read the primary's WAL position after a write; reads go to the primary until the read replica has caught up",
-			"write", what, "error", err)
+		r.log.WarnContext(ctx, "pgstore: cannot read the primary's WAL position to wait for the read replica; reads go to the primary until it has caught up",
+			"after", what, "error", err)
 		return nil
 	}
 	waitErr := r.waitReplay(ctx, lsn)
@@ -170,12 +206,12 @@ func (s *Store) awaitReplica(ctx context.Context, what string) error {
 	case ctx.Err() != nil:
 		r.fallBack(lsn)
 		r.canceled.Add(1)
-		return fmt.Errorf("pgstore: %s: committed, but the wait for Config.Replica to replay it ended: %w", what, ctx.Err())
+		return ctx.Err()
 	}
 	r.fallBack(lsn)
 	r.timedOut.Add(1)
-	r.log.WarnContext(ctx, "pgstore: the read replica has not replayed a write within Config.ReplicaWait; reads go to the primary until it has",
-		"write", what, "lsn", formatLSN(lsn), "wait", r.wait, "error", waitErr)
+	r.log.WarnContext(ctx, "pgstore: the read replica has not replayed the primary's WAL position within Config.ReplicaWait; reads go to the primary until it has",
+		"after", what, "lsn", formatLSN(lsn), "wait", r.wait, "error", waitErr)
 	return nil
 }
 
@@ -224,13 +260,47 @@ func (r *replica) waitReplay(ctx context.Context, lsn uint64) error {
 	}
 }
 
-// currentLSN reads the primary's WAL write position.
+// currentLSN reads the primary's WAL insert position
+// (pg_current_wal_insert_lsn()): the end of every record inserted so far,
+// so of every commit that has returned, even one made with
+// synchronous_commit off whose WAL is not written yet (the WAL writer
+// writes it within wal_writer_delay, and the standby then replays it).
+// A position just past a page header (the previous record ended at the
+// page's boundary, where a standby's replay position stops) is moved back
+// to the boundary; otherwise a standby would not reach it until another
+// record is written.
 func currentLSN(ctx context.Context, db bun.IDB) (uint64, error) {
 	var s string
-	if err := db.QueryRowContext(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&s); err != nil {
+	var block, segment uint64
+	if err := db.QueryRowContext(ctx, `SELECT pg_current_wal_insert_lsn()::text,
+	current_setting('wal_block_size')::bigint, pg_size_bytes(current_setting('wal_segment_size'))`).Scan(&s, &block, &segment); err != nil {
 		return 0, fmt.Errorf("pgstore: reading the primary's WAL position: %w", err)
 	}
-	return parseLSN(s)
+	lsn, err := parseLSN(s)
+	if err != nil {
+		return 0, err
+	}
+	return pageBoundary(lsn, block, segment), nil
+}
+
+// Sizes of WAL page headers (MAXALIGNed XLogPageHeaderData and
+// XLogLongPageHeaderData, the latter at the start of a segment).
+const (
+	shortPageHeader = 24
+	longPageHeader  = 40
+)
+
+// pageBoundary moves lsn back to its page's start when it points just
+// past the page's header (see currentLSN). block and segment are the WAL
+// block and segment sizes in bytes.
+func pageBoundary(lsn, block, segment uint64) uint64 {
+	switch {
+	case block > 0 && lsn%block == shortPageHeader && (segment == 0 || lsn%segment != shortPageHeader):
+		return lsn - shortPageHeader
+	case segment > 0 && lsn%segment == longPageHeader:
+		return lsn - longPageHeader
+	}
+	return lsn
 }
 
 // replayed reports whether the standby db has replayed the WAL up to lsn.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/store"
@@ -16,7 +18,8 @@ import (
 // its checks on the primary db: that it uses the Postgres dialect, can be
 // reached, is a physical standby (in recovery, replaying WAL) of db's
 // cluster and database, and sees the source tables and, when db has it,
-// the snapshot table, as db does. Problems are *analytics.FieldErrors
+// the snapshot table, as db does, and resolves each of their names to the
+// same table as db (see sameTables). Problems are *analytics.FieldErrors
 // naming Config.Replica, in a *SourceError; a failed query of db is
 // returned as it is.
 func checkReplica(ctx context.Context, db *bun.DB, c *Config) error {
@@ -46,6 +49,13 @@ func checkReplica(ctx context.Context, db *bun.DB, c *Config) error {
 	if onPrimary && !onReplica {
 		problems = append(problems, store.InvalidArgument("Config.SnapshotTable",
 			"table %s is on the primary but not on the replica: its connections must resolve names as the primary's do (the same search_path)", snaps))
+	}
+	if len(problems) == 0 {
+		same, err := sameTables(ctx, db, rep, c)
+		if err != nil {
+			return err
+		}
+		problems = same
 	}
 	if len(problems) == 0 {
 		return nil
@@ -92,4 +102,83 @@ func checkStandby(ctx context.Context, db, rep *bun.DB) error {
 		return bad("is connected to database %q, the primary to %q", rDB, pDB)
 	}
 	return nil
+}
+
+// sameTables checks that rep resolves the name of every source table and
+// of the snapshot table to the table db resolves it to. A physical standby
+// has the primary's OIDs, so a name that resolves to another OID on rep
+// (or to a table on one side only) means its connections resolve names
+// otherwise, such as another search_path finding a same-named table of
+// another schema: its reads would silently read that table. Tables found
+// on neither side are left to the other checks (the snapshot table before
+// Migrate).
+func sameTables(ctx context.Context, db, rep *bun.DB, c *Config) ([]error, error) {
+	var fields, names []string
+	for _, t := range append(sourceChecks(&c.Source), shapeChecks(&c.Source)...) {
+		if t.name != invalidName && !slices.Contains(names, qualify(c.Source.Schema, t.name)) {
+			fields, names = append(fields, t.field), append(names, qualify(c.Source.Schema, t.name))
+		}
+	}
+	fields, names = append(fields, "Config.SnapshotTable"), append(names, qualify(c.Schema, c.SnapshotTable))
+	onPrimary, err := resolveTables(ctx, db, names)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: resolving the tables on the primary: %w", err)
+	}
+	onReplica, err := resolveTables(ctx, rep, names)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: Config.Replica: resolving the tables: %w", err)
+	}
+	var problems []error
+	for i, name := range names {
+		p, r := onPrimary[i], onReplica[i]
+		switch {
+		case p.oid == r.oid:
+		case r.oid == 0:
+			problems = append(problems, store.InvalidArgument(fields[i],
+				"%s is table %s on the primary but resolves to no table on the replica: its connections must resolve names as the primary's do (the same search_path)", name, p.name))
+		case p.oid == 0:
+			problems = append(problems, store.InvalidArgument(fields[i],
+				"%s resolves to table %s on the replica but to no table on the primary: its connections must resolve names as the primary's do (the same search_path)", name, r.name))
+		default:
+			problems = append(problems, store.InvalidArgument(fields[i],
+				"%s is table %s on the primary but table %s on the replica, another table: its connections must resolve names as the primary's do (the same search_path)", name, p.name, r.name))
+		}
+	}
+	return problems, nil
+}
+
+// resolvedTable is a name as to_regclass resolves it: its OID (0 when
+// no table has it) and its schema-qualified name.
+type resolvedTable struct {
+	oid  int64
+	name string
+}
+
+// resolveTables resolves names on db, in order.
+func resolveTables(ctx context.Context, db *bun.DB, names []string) ([]resolvedTable, error) {
+	rows, err := db.QueryContext(ctx, `
+SELECT COALESCE(c.oid::bigint, 0), CASE WHEN c.oid IS NOT NULL THEN format('%I.%I', n.nspname, c.relname) ELSE '' END
+FROM unnest(?::text[]) WITH ORDINALITY AS t(name, ord)
+LEFT JOIN pg_catalog.pg_class c ON c.oid = to_regclass(t.name)
+LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ORDER BY t.ord`, pgdialect.Array(names))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []resolvedTable
+	for rows.Next() {
+		var r resolvedTable
+		if err := rows.Scan(&r.oid, &r.name); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) != len(names) {
+		return nil, fmt.Errorf("resolved %d names of %d", len(out), len(names))
+	}
+	return out, nil
 }

@@ -25,3 +25,18 @@ func TestLSN(t *testing.T) {
 		}
 	}
 }
+
+// A position just past a WAL page's header moves back to the page's
+// start; any other stays.
+func TestPageBoundary(t *testing.T) {
+	t.Parallel()
+	const block, segment = 8192, 16 << 20
+	for _, tt := range []struct{ in, want uint64 }{
+		{3*block + 24, 3 * block}, {segment + 40, segment}, {2*segment + 24, 2*segment + 24},
+		{3*block + 40, 3*block + 40}, {3*block + 32, 3*block + 32}, {3 * block, 3 * block}, {12345, 12345},
+	} {
+		if got := pageBoundary(tt.in, block, segment); got != tt.want {
+			t.Errorf("pageBoundary(%X) = %X, want %X", tt.in, got, tt.want)
+		}
+	}
+}

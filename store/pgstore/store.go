@@ -56,7 +56,10 @@ type Store struct {
 // With Config.Replica, New also checks the replica: that it can be reached
 // (an error naming Config.Replica if not), and that it is a physical
 // standby of db's cluster, connected to db's database, that sees the
-// source tables and, once Migrate has made it, the snapshot table; its
+// source tables and, once Migrate has made it, the snapshot table, and
+// that resolves each of their names to the table db resolves it to (the
+// same OID: a standby whose search_path finds a same-named table of
+// another schema first is refused); its
 // problems are in a *SourceError naming Config.Replica.
 func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 	if err := checkCtx(ctx); err != nil {
@@ -375,14 +378,17 @@ func (s *Store) Teams(ctx context.Context, after string, limit int) ([]analytics
 			return nil, err
 		}
 	}
-	rows, err := s.reader(ctx).QueryContext(ctx, s.q.teams, after, limit)
+	db := s.reader(ctx)
+	rows, err := db.QueryContext(ctx, s.q.teams, after, limit)
 	if err != nil {
-		return nil, s.wrap(ctx, "listing teams", err)
+		return nil, s.wrap(ctx, s.on(db, "listing teams"), err)
 	}
-	return scanTeams(ctx, s, rows)
+	return scanTeams(ctx, s, rows, s.on(db, "reading teams"))
 }
 
-// Team implements analytics.TeamReader. An unknown ID gives an error
+// Team implements analytics.TeamReader. With Config.Replica, a team the
+// replica does not have is read again on the primary, so that a team the
+// host has just inserted is found. An unknown ID gives an error
 // wrapping analytics.ErrNotFound; an ID that cannot be a value of
 // Source.Teams.ID's type (a uuid or integer column; see Source) gives one
 // wrapping analytics.ErrInvalidArgument. Such errors name the field
@@ -398,11 +404,13 @@ func (s *Store) Team(ctx context.Context, id string) (analytics.Team, error) {
 	if err := s.checkID("Scope.TeamID", s.cfg.Source.Teams.Table, s.cfg.Source.Teams.ID, id); err != nil {
 		return analytics.Team{}, err
 	}
-	rows, err := s.reader(ctx).QueryContext(ctx, s.q.team, id)
-	if err != nil {
-		return analytics.Team{}, s.wrap(ctx, "reading team", err)
+	db := s.reader(ctx)
+	teams, err := s.readTeam(ctx, db, id)
+	if err == nil && len(teams) == 0 && db != s.db {
+		// A team the host has just inserted may not be on the replica
+		// yet: ask the primary before saying it does not exist.
+		teams, err = s.readTeam(ctx, s.db, id)
 	}
-	teams, err := scanTeams(ctx, s, rows)
 	if err != nil {
 		return analytics.Team{}, err
 	}
@@ -412,14 +420,25 @@ func (s *Store) Team(ctx context.Context, id string) (analytics.Team, error) {
 	return teams[0], nil
 }
 
-func scanTeams(ctx context.Context, s *Store, rows *sql.Rows) ([]analytics.Team, error) {
+// readTeam reads the team id on db: none, or one.
+func (s *Store) readTeam(ctx context.Context, db *bun.DB, id string) ([]analytics.Team, error) {
+	what := s.on(db, "reading team")
+	rows, err := db.QueryContext(ctx, s.q.team, id)
+	if err != nil {
+		return nil, s.wrap(ctx, what, err)
+	}
+	return scanTeams(ctx, s, rows, what)
+}
+
+// scanTeams scans teams from rows; its errors say what.
+func scanTeams(ctx context.Context, s *Store, rows *sql.Rows, what string) ([]analytics.Team, error) {
 	defer rows.Close()
 	var out []analytics.Team
 	for rows.Next() {
 		var t analytics.Team
 		var accounts string
 		if err := rows.Scan(&t.ID, &t.TimeZone, &accounts); err != nil {
-			return nil, s.wrap(ctx, "reading teams", err)
+			return nil, s.wrap(ctx, what, err)
 		}
 		t.TimeZone = teamZone(s.cfg.Source.Teams, t.TimeZone)
 		if err := json.Unmarshal([]byte(accounts), &t.AccountIDs); err != nil {
@@ -431,9 +450,19 @@ func scanTeams(ctx context.Context, s *Store, rows *sql.Rows) ([]analytics.Team,
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, s.wrap(ctx, "reading teams", err)
+		return nil, s.wrap(ctx, what, err)
 	}
 	return out, nil
+}
+
+// on returns what, a read's description for its errors, naming
+// Config.Replica when the read runs on it (db is the replica, or a
+// transaction on it).
+func (s *Store) on(db bun.IDB, what string) string {
+	if _, ok := db.(replicaTx); ok || (s.rep != nil && db == bun.IDB(s.rep.db)) {
+		return what + " on Config.Replica"
+	}
+	return what
 }
 
 // wrap prefixes err and, when ctx has ended, makes sure the result also
