@@ -85,10 +85,14 @@ type fixture struct {
 	blockStarted, blockRelease chan struct{}
 }
 
+// testRateLimit is the fixtures' rate limit unless a test sets its own: far
+// above what the tests send, so only the rate-limit tests meet it.
+var testRateLimit = WithRateLimit(RateLimit{PerSecond: 1000, Burst: 1000})
+
 // newFixture builds a Service on memstore with a fake clock and a memory
 // cache, and an httptest.Server with NewAPI on it. Its jobs are the three
 // snapshot jobs plus "fails" (an error carrying secret text), "panics" and
-// "blocks" (waits for blockRelease). opts are NewAPI's, after WithTeams.
+// "blocks" (waits for blockRelease). opts are NewAPI's, after WithTeams and testRateLimit.
 func newFixture(t *testing.T, opts ...Option) *fixture {
 	t.Helper()
 	ctx := context.Background()
@@ -144,7 +148,7 @@ func newFixture(t *testing.T, opts ...Option) *fixture {
 		}
 	}
 	tokens := map[string]string{tokA: teamA, tokB: teamB, tokOdd: oddID, tokDots: dotsID, "": teamA}
-	f.srv = httptest.NewServer(NewAPI(svc, tokens, tokAdm, f.jobs, logger, append([]Option{WithTeams(store)}, opts...)...))
+	f.srv = httptest.NewServer(NewAPI(svc, tokens, tokAdm, f.jobs, logger, append([]Option{WithTeams(store), testRateLimit}, opts...)...))
 	t.Cleanup(f.srv.Close)
 	return f
 }

@@ -17,7 +17,7 @@ const (
 	// requests per second.
 	DefaultRatePerSecond = 20
 	// DefaultBurst is the default bucket size of each token, in requests.
-	DefaultBurst = 100
+	DefaultBurst = 10
 	// DefaultMaxKeys is the default number of buckets kept.
 	DefaultMaxKeys = 10000
 	// DefaultMaxDelay is the default delay of a refusal.
@@ -45,7 +45,7 @@ type RateLimit struct {
 	// negative.
 	PerSecond float64
 	// Burst is the size of a bucket, in requests: how many requests a key
-	// that has been idle may make at once. Defaults to DefaultBurst (100)
+	// that has been idle may make at once. Defaults to DefaultBurst (10)
 	// when 0.
 	Burst int
 	// MaxKeys bounds the buckets kept in memory; past it the least recently
