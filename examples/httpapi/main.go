@@ -252,6 +252,7 @@ func serve(ctx context.Context, out io.Writer, o options, handler http.Handler, 
 // printUsage prints the server's address, the tokens and curl commands.
 func printUsage(out io.Writer, url string, teams []analytics.Team, tok map[string]string, admin, cacheDesc string, o options, now time.Time) {
 	fmt.Fprintf(out, "Serving the analytics API on %s\n", url)
+	fmt.Fprintf(out, "Dashboard page: %s/ (paste a team's token)\n", url)
 	fmt.Fprintf(out, "Data: %d teams (memory store), %d days of generated activity up to today; daily snapshots of the last %d days. Cache: %s.\n\n",
 		len(teams), o.days, o.snapshotDays, cacheDesc)
 	fmt.Fprintln(out, "Tokens (new on every run):")

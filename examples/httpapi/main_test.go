@@ -83,7 +83,7 @@ var curlLine = regexp.MustCompile(`(?m)^  curl (?:-X (\w+) )?-H 'Authorization: 
 func TestRun(t *testing.T) {
 	t.Parallel()
 	s := start(t)
-	for _, want := range []string{"Serving the analytics API on http://127.0.0.1:", `"acme/eu 50%"`, "admin ", "Cache: memory (64 MiB)."} {
+	for _, want := range []string{"Serving the analytics API on http://127.0.0.1:", "Dashboard page: http://127.0.0.1:", `"acme/eu 50%"`, "admin ", "Cache: memory (64 MiB)."} {
 		if !strings.Contains(s.banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, s.banner)
 		}
