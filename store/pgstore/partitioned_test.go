@@ -9,13 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/uptrace/bun"
 
 	"github.com/msgstats/analytics"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/internal/testenv"
-	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
 	"github.com/msgstats/analytics/store/storetest"
 )
@@ -186,16 +184,5 @@ func TestPrismaPartitioned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := analytics.AggregateRequest{Items: items}
-	want, err := store.ComputeMetrics(act, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := st.Aggregate(ctx, req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("Aggregate differs from ComputeMetrics (-want +got):\n%s", d)
-	}
+	matchComputeMetrics(t, st, act, analytics.AggregateRequest{Items: items})
 }
