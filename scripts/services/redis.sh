@@ -147,14 +147,17 @@ svc_cluster_start() {
 	svc_die "the Redis Cluster on ports$ports did not settle in 30 s; see $1/*/redis.log"
 }
 
-# svc_cluster_settled PORT...: true if every node reports cluster_state:ok
-# and sees three connected masters with slots and three connected replicas,
+# svc_cluster_settled PORT...: true if every node reports cluster_state:ok,
+# cluster_size:3 and cluster_known_nodes:6 (CLUSTER INFO's counts are
+# recomputed lazily, so they can lag CLUSTER NODES), and sees three
+# connected masters with slots and three connected replicas,
 # and every replica's link to its master is up (so a failover has a synced
 # replica to promote).
 svc_cluster_settled() {
 	local p rc
 	for p in "$@"; do
-		redis-cli -p "$p" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+		[ "$(redis-cli -p "$p" cluster info 2>/dev/null | tr -d '\r' |
+			grep -cx 'cluster_state:ok\|cluster_size:3\|cluster_known_nodes:6')" = 3 ] || return 1
 	done
 	for p in "$@"; do
 		# 0: counts right, a master; 2: counts right, a replica; else wrong.
