@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
@@ -51,7 +52,7 @@ func optionsOn(t *testing.T, name string, teams int) Options {
 		}
 	})
 	return Options{DatabaseURL: url, RedisURL: os.Getenv("TEST_REDIS_URL"), Reps: 1, Teams: teams, MessagesPerTeamDay: 60,
-		ReadsMessagesPerTeamDay: 150, SchemaPrefix: prefix}
+		ReadsMessagesPerTeamDay: 150, SchemaPrefix: prefix, RedisTimeout: 2 * time.Second}
 }
 
 // TestOriginalMatchesSDK checks that the baseline computes what it claims

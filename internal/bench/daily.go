@@ -20,6 +20,10 @@ type Options struct {
 	DatabaseURL string
 	// RedisURL is the Redis of the read benchmarks.
 	RedisURL string
+	// RedisTimeout is the read benchmarks' gocache.Config.RedisTimeout;
+	// 0 is the cache's default. Tests on a busy machine raise it, since a
+	// Redis call past it turns the cache degraded and its memory tier cold.
+	RedisTimeout time.Duration
 	// Reuse keeps datasets already loaded by an earlier run.
 	Reuse bool
 	// Reps is how many measured repetitions each timing takes (after one

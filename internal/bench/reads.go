@@ -69,7 +69,7 @@ func Reads(ctx context.Context, o Options, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	cr := &cachedReads{rdb: rdb, store: e.store, clock: clock, scope: scope, prefix: prefix, val: val, live: live}
+	cr := &cachedReads{rdb: rdb, store: e.store, clock: clock, scope: scope, prefix: prefix, val: val, live: live, timeout: o.RedisTimeout}
 	defer cr.close()
 	reads, err := cr.funcs(ctx)
 	if err != nil {
@@ -159,6 +159,8 @@ type cachedReads struct {
 	val    []byte
 	live   analytics.Metrics
 	caches []*gocache.Cache // to close
+	// timeout is the caches' RedisTimeout (0: the default).
+	timeout time.Duration
 }
 
 // funcs returns the reads, in this order: the go-redis GET, the Service
@@ -193,7 +195,7 @@ func (cr *cachedReads) funcs(ctx context.Context) ([]func(context.Context) error
 }
 
 func (cr *cachedReads) newCache(noL1 bool, prefix string) (*gocache.Cache, error) {
-	c, err := gocache.New(&gocache.Config{Redis: cr.rdb, Prefix: prefix, DisableL1: noL1, Clock: cr.clock})
+	c, err := gocache.New(&gocache.Config{Redis: cr.rdb, Prefix: prefix, DisableL1: noL1, Clock: cr.clock, RedisTimeout: cr.timeout})
 	if err == nil {
 		cr.caches = append(cr.caches, c)
 	}

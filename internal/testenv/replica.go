@@ -118,19 +118,31 @@ func openPool(ctx context.Context, t testing.TB, name, url, schema string) *bun.
 // WaitReplayed waits until the standby replica has replayed every commit
 // the primary has made, polling every 10 ms until ctx ends. It commits a
 // transaction of its own with synchronous_commit on first, which flushes
-// the WAL of the commits before it, even those made with it off.
+// the WAL of the commits before it, even those made with it off. Then it
+// also waits until the replica's connections resolve the current schema
+// of the search_path to as many relations as the primary's do.
 func WaitReplayed(ctx context.Context, primary, replica *bun.DB) error {
 	lsn, err := flushedLSN(ctx, primary)
 	if err != nil {
 		return err
 	}
+	var want int
+	if err := primary.QueryRowContext(ctx, schemaRelations).Scan(&want); err != nil {
+		return err
+	}
 	for {
 		var ok bool
+		var got int
 		if err := replica.QueryRowContext(ctx, `SELECT COALESCE(pg_last_wal_replay_lsn() >= ?::pg_lsn, false)`, lsn).Scan(&ok); err != nil {
 			return err
 		}
 		if ok {
-			return nil
+			if err := replica.QueryRowContext(ctx, schemaRelations).Scan(&got); err != nil {
+				return err
+			}
+			if got >= want {
+				return nil
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -139,6 +151,11 @@ func WaitReplayed(ctx context.Context, primary, replica *bun.DB) error {
 		}
 	}
 }
+
+// schemaRelations counts the relations in the search_path's current
+// schema; -1 when no schema of the search_path exists.
+const schemaRelations = `SELECT CASE WHEN current_schema() IS NULL THEN -1 ELSE
+	(SELECT count(*)::int FROM pg_catalog.pg_class WHERE relnamespace = current_schema()::regnamespace) END`
 
 // flushedLSN commits a transaction with synchronous_commit on, which
 // flushes the WAL up to its commit, and returns the primary's WAL position
