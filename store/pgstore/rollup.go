@@ -158,20 +158,19 @@ func (s *Store) StreamSnapshotsOfTeams(ctx context.Context, teams []string, typ 
 		return err
 	}
 	var (
-		mu     sync.Mutex
-		failed bool // fn returned an error: it is not called again
+		mu    sync.Mutex
+		fnErr error // fn's first error: fn is not called again
 	)
 	emit := func(sn *analytics.Snapshot) error {
 		mu.Lock()
 		defer mu.Unlock()
-		if failed {
+		if fnErr != nil {
 			return errStreamStopped
 		}
-		err := fn(sn)
-		failed = err != nil
-		return err
+		fnErr = fn(sn)
+		return fnErr
 	}
-	return s.eachPart(ctx, teams, func(ctx context.Context, part []string) error {
+	err := s.eachPart(ctx, teams, func(ctx context.Context, part []string) error {
 		var sn analytics.Snapshot
 		slot := func() *analytics.Snapshot {
 			sn = analytics.Snapshot{}
@@ -179,10 +178,14 @@ func (s *Store) StreamSnapshotsOfTeams(ctx context.Context, teams []string, typ 
 		}
 		return s.snapshotsOfTeams(ctx, part, typ, from, to, slot, emit)
 	})
+	if fnErr != nil {
+		return s.wrap(ctx, "streaming snapshots", fnErr)
+	}
+	return err
 }
 
-// errStreamStopped ends the other parts of a stream whose fn failed; the
-// errgroup returns fn's error, which came first.
+// errStreamStopped ends the other parts of a stream whose fn failed;
+// StreamSnapshotsOfTeams returns fn's error instead.
 var errStreamStopped = errors.New("pgstore: stream stopped")
 
 // checkSnapshotsOfTeams validates the arguments of SnapshotsOfTeams.
