@@ -24,8 +24,9 @@ type ActiveContactsCounter interface {
 
 // SnapshotRangeReader is an optional capability of a SnapshotStore: reading
 // the snapshots of many teams in one call. A Snapshotter rolling up uses it
-// to read the daily snapshots of a batch of teams; without it, it reads them
-// scope by scope with Snapshots.
+// to read the daily snapshots of a batch of teams when the store is not a
+// SnapshotStreamer; with neither, it reads them scope by scope with
+// Snapshots (which return no sketches).
 type SnapshotRangeReader interface {
 	// SnapshotsOfTeams returns every snapshot of type typ (team-wide and
 	// per account) of the given teams with dates in [from, to], both
