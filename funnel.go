@@ -13,7 +13,9 @@ import (
 // rounded half away from zero to 2 decimals, 0 when their divisor is 0.
 type CampaignFunnel struct {
 	// CampaignID, TeamID, AccountID ("" for a campaign of no account),
-	// Status and CreatedAt (UTC) are the campaign row's.
+	// Status and CreatedAt (UTC) are the campaign row's. Status is
+	// "Running", "Completed" or "Failed" for the statuses a store maps to
+	// those (see store/pgstore's CampaignsTable), else the stored value.
 	CampaignID string    `json:"campaignId"`
 	TeamID     string    `json:"teamId"`
 	AccountID  string    `json:"accountId"`

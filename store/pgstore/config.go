@@ -302,8 +302,9 @@ type ContactsTable struct {
 type CampaignsTable struct {
 	// Table defaults to "campaigns".
 	Table string
-	// ID defaults to "id". Campaign funnels read it; IDs must be unique
-	// within a team.
+	// ID defaults to "id". Only campaign funnels read it, so New checks it
+	// only when Messages.CampaignID is set. IDs must be unique within a
+	// team.
 	ID string
 	// TeamID defaults to "team_id". It must be empty (or "-") when
 	// TeamVia is set.

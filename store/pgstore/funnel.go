@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/msgstats/analytics"
@@ -13,21 +14,27 @@ var _ analytics.CampaignReader = (*Store)(nil)
 
 // The arguments of funnelsSQL, by index.
 const (
-	argFunnelTeam      = iota // text: the team
-	argFunnelAfter            // text: campaigns whose ID sorts after it ("" for all)
-	argFunnelIDs              // text[]: the campaigns asked for; empty for all
-	argFunnelLimit            // integer: the most campaigns
-	argFunnelWindowUs         // bigint: the reply window in µs
-	argFunnelInbound          // text[]: inbound sender types
-	argFunnelSent             // text[]: statuses counted as sent
-	argFunnelDelivered        // text[]: statuses counted as delivered
-	argFunnelRead             // text[]: statuses counted as read
-	argFunnelFailed           // text[]: statuses counted as failed
+	argFunnelTeam       = iota // text: the team
+	argFunnelAfter             // text: campaigns whose ID sorts after it ("" for all)
+	argFunnelIDs               // text[]: the campaigns asked for; empty for all
+	argFunnelLimit             // integer: the most campaigns
+	argFunnelWindowUs          // bigint: the reply window in µs
+	argFunnelInbound           // text[]: inbound sender types
+	argFunnelSent              // text[]: statuses counted as sent
+	argFunnelDelivered         // text[]: statuses counted as delivered
+	argFunnelRead              // text[]: statuses counted as read
+	argFunnelFailed            // text[]: statuses counted as failed
+	argFunnelRunning           // text[]: running campaign statuses
+	argFunnelCompleted         // text[]: completed campaign statuses
+	argFunnelCampFailed        // text[]: failed campaign statuses
 	numFunnelArgs
 )
 
 // CampaignFunnels implements analytics.CampaignReader in one statement
-// (funnelsSQL), whatever the number of campaigns. It needs
+// (funnelsSQL), whatever the number of campaigns. A funnel's Status is
+// store.CampaignRunning, CampaignCompleted or CampaignFailed for a status
+// of Source.Campaigns' RunningStatuses, CompletedStatuses or
+// FailedStatuses, and the stored value otherwise. It needs
 // Source.Messages.CampaignID: without it, it returns an error wrapping
 // analytics.ErrInvalidArgument that names that field. A team ID that
 // cannot be a value of Source.Teams.ID's type gives ErrInvalidArgument,
@@ -66,6 +73,10 @@ func (s *Store) CampaignFunnels(ctx context.Context, q analytics.CampaignQuery) 
 	args[argFunnelDelivered] = textArray(append(append([]string{}, m.DeliveredStatuses...), m.ReadStatuses...))
 	args[argFunnelRead] = textArray(m.ReadStatuses)
 	args[argFunnelFailed] = textArray(m.FailedStatuses)
+	cp := &s.cfg.Source.Campaigns
+	args[argFunnelRunning] = textArray(cp.RunningStatuses)
+	args[argFunnelCompleted] = textArray(cp.CompletedStatuses)
+	args[argFunnelCampFailed] = textArray(cp.FailedStatuses)
 	out := []analytics.CampaignFunnel{}
 	err := s.query(ctx, s.reader(ctx), "reading campaign funnels", s.q.funnels, args, func(rows *sql.Rows) error {
 		f := analytics.CampaignFunnel{TeamID: q.TeamID}
@@ -122,7 +133,7 @@ func funnelsSQL(src *Source, types colTypes, tbl func(string) string, col func(s
 	order := col("n", m.CreatedAt) + ", " + col("n", m.ID) + `::text COLLATE "C"`
 	return `WITH c AS MATERIALIZED (
 	SELECT ` + col("c", cp.ID) + ` AS raw, ` + col("c", cp.ID) + `::text AS id, ` + col("c", cp.AccountID) + `::text AS acct,
-		` + col("c", cp.Status) + `::text AS status, ` + epochUs(col("c", cp.CreatedAt)) + ` AS at,
+		` + campaignStatusSQL(col("c", cp.Status)+"::text") + ` AS status, ` + epochUs(col("c", cp.CreatedAt)) + ` AS at,
 		GREATEST(COALESCE(` + col("c", cp.TotalRecipients) + `, 0), 0)::bigint AS recipients
 	FROM ` + tbl(cp.Table) + ` c
 	WHERE ` + team("c", cp.Table, cp.TeamID) + `
@@ -157,4 +168,44 @@ LEFT JOIN cm ON cm.camp = c.id
 LEFT JOIN th ON th.conv = cm.conv AND th.id = cm.id AND NOT cm.inbound
 GROUP BY c.id, c.acct, c.status, c.at, c.recipients
 ORDER BY c.id COLLATE "C"`
+}
+
+// campaignStatusSQL is the funnel's status of a campaign whose status is
+// the text expression status: store.CampaignRunning, CampaignCompleted or
+// CampaignFailed when a list of the mapping has it, else as stored.
+func campaignStatusSQL(status string) string {
+	return `CASE WHEN ` + status + ` = ANY(` + ph(argFunnelRunning) + `::text[]) THEN ` + quoteLiteral(store.CampaignRunning) + `
+		WHEN ` + status + ` = ANY(` + ph(argFunnelCompleted) + `::text[]) THEN ` + quoteLiteral(store.CampaignCompleted) + `
+		WHEN ` + status + ` = ANY(` + ph(argFunnelCampFailed) + `::text[]) THEN ` + quoteLiteral(store.CampaignFailed) + `
+		ELSE ` + status + ` END`
+}
+
+// campaignIndex is the recommended index of the messages' campaign
+// references: (team, campaign) for a table with a team column, (campaign)
+// for one with a TeamVia; the zero Index when Messages.CampaignID is not
+// mapped.
+func campaignIndex(src *Source, name, table string) Index {
+	keys := campaignKeys(src)
+	if keys == nil {
+		return Index{}
+	}
+	cols := quoteIdent(keys[0])
+	if len(keys) == 2 {
+		cols += ", " + quoteIdent(keys[1])
+	} else {
+		name = strings.Replace(name, "_team_campaign_idx", "_campaign_idx", 1)
+	}
+	return Index{Name: name, Table: table, Columns: cols}
+}
+
+// campaignKeys returns the key columns of campaignIndex, or nil.
+func campaignKeys(src *Source) []string {
+	m := src.Messages
+	switch {
+	case m.CampaignID == "":
+		return nil
+	case m.TeamVia != TeamViaColumn:
+		return []string{m.CampaignID}
+	}
+	return []string{m.TeamID, m.CampaignID}
 }

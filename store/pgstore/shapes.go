@@ -40,7 +40,8 @@ func prepareShapes(s *Source) []error {
 
 // shapeChecks are the column checks of checkSource that depend on the
 // source's shape: the accounts column of contacts reached through their
-// account, and the messages' campaign column when it is mapped.
+// account, and, when the messages' campaign column is mapped, it and the
+// campaigns' ID column, which only campaign funnels read.
 func shapeChecks(s *Source) []tableCheck {
 	p := "Config.Source."
 	var out []tableCheck
@@ -52,6 +53,8 @@ func shapeChecks(s *Source) []tableCheck {
 	if s.Messages.CampaignID != "" {
 		out = append(out, tableCheck{p + "Messages.Table", s.Messages.Table, []colCheck{
 			{p + "Messages.CampaignID", s.Messages.CampaignID, kindID},
+		}}, tableCheck{p + "Campaigns.Table", s.Campaigns.Table, []colCheck{
+			{p + "Campaigns.ID", s.Campaigns.ID, kindID},
 		}})
 	}
 	return out

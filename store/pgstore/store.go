@@ -170,7 +170,6 @@ func sourceChecks(s *Source) []tableCheck {
 			{p + "Contacts.EngagementScore", s.Contacts.EngagementScore, kindNumber},
 		}},
 		{p + "Campaigns.Table", s.Campaigns.Table, []colCheck{
-			{p + "Campaigns.ID", s.Campaigns.ID, kindID},
 			{p + "Campaigns.TeamID", s.Campaigns.TeamID, kindID},
 			{p + "Campaigns.AccountID", s.Campaigns.AccountID, kindID},
 			{p + "Campaigns.Status", s.Campaigns.Status, kindAny},
