@@ -109,7 +109,7 @@ func TestServiceCampaignCached(t *testing.T) {
 	}
 	send()
 	read("cached", before.Messages)
-	f.clock.Advance(analytics.DefaultCampaignsTTL - time.Second)
+	f.clock.Advance(5*time.Minute - time.Second) // the campaigns TTL: 5 minutes
 	read("just before the TTL", before.Messages)
 	f.clock.Advance(2 * time.Second)
 	read("after the TTL", before.Messages+1)
