@@ -196,8 +196,8 @@ func (s *Store) AddTeams(teams ...analytics.Team) error {
 //   - the team has been added (else the error wraps analytics.ErrNotFound);
 //   - a non-empty AccountID is one of the team's AccountIDs (else
 //     ErrNotFound), as a foreign key to the team's accounts would demand;
-//   - a non-empty ConversationID or ContactID passes ValidateID (they need
-//     not refer to records added so far);
+//   - a non-empty ConversationID, ContactID or CampaignID passes
+//     ValidateID (they need not refer to records added so far);
 //   - the ID is not used by another record of the same kind and team, in
 //     the store or in a (else ErrInvalidArgument).
 //
@@ -258,7 +258,7 @@ func (s *Store) check(a store.Activity) error {
 		index   func(*teamData) map[string]int
 	}{
 		{"Messages", mapRecords(a.Messages, func(m store.Message) record {
-			return record{m.ID, m.TeamID, m.AccountID, [][2]string{{"ConversationID", m.ConversationID}}, m.CreatedAt}
+			return record{m.ID, m.TeamID, m.AccountID, [][2]string{{"ConversationID", m.ConversationID}, {"CampaignID", m.CampaignID}}, m.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.messageIdx }},
 		{"Conversations", mapRecords(a.Conversations, func(c store.Conversation) record {
 			return record{c.ID, c.TeamID, c.AccountID, [][2]string{{"ContactID", c.ContactID}}, c.CreatedAt}

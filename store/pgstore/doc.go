@@ -211,6 +211,20 @@
 // strings, whatever the columns' collation. Conversation and contact IDs
 // are matched within their team, so hosts may reuse them across teams.
 //
+// # Campaign funnels
+//
+// CampaignFunnels needs the messages' campaign column
+// (Source.Messages.CampaignID, not mapped by default; ProposeSource
+// proposes a column named like campaignId). It answers a page of a team's
+// campaigns in one statement, whatever their number: the page of the
+// campaigns table in byte order of IDs, the team's messages that carry
+// their references (by the (team_id, campaign_id) index of
+// RecommendedIndexes), and, for replies, the messages of those messages'
+// conversations from the earliest of them on, each with its successor in
+// (created_at, id) order from a window function (lead), which must be
+// inbound and within the reply window. A campaign's status is read as
+// "Running", "Completed" or "Failed" when Source.Campaigns' lists have it.
+//
 // # Shapes of the host's tables
 //
 // Source maps tables of these shapes too:

@@ -41,6 +41,10 @@ func storeCtxCalls(e *env) map[string]func(ctx context.Context) error {
 			_, err := st().Team(ctx, "T")
 			return err
 		},
+		"CampaignFunnels": func(ctx context.Context) error {
+			_, err := st().CampaignFunnels(ctx, analytics.CampaignQuery{TeamID: "T", Limit: 1})
+			return err
+		},
 		"Aggregate": func(ctx context.Context) error {
 			_, err := st().Aggregate(ctx, req)
 			return err
