@@ -82,6 +82,11 @@ func Reads(ctx context.Context, o Options, rep *Report) error {
 		return err
 	}
 	reportReads(rep, lat, rt, dash, len(val), live.Messages.Total)
+	cpu, err := readsCPU(ctx, &o, e.ds.Schema, clock, team)
+	if err != nil {
+		return err
+	}
+	reportReadsCPU(rep, cpu)
 	if o.ReplicaURL != "" {
 		repRT, repDash, skip, err := replicaReads(ctx, &o, e, clock, team)
 		if err != nil {

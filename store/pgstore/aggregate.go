@@ -284,10 +284,20 @@ type txQuerier = bun.IDB
 // merge joins: the planner's estimates of CTE sizes are guesses, and a
 // small guess can make it pick a quadratic nested loop, so every join is a
 // hash join except the gated key lookups, which can only be nested loops.
+//
+// The transaction runs on a connection of its own, which f's tx carries
+// (an aggTx), so that queryRaw can read rows from its driver connection;
+// cursor_tuple_fraction 1 plans the cursors queryRaw declares for all
+// their rows, as the statements themselves would be.
 func (s *Store) inTx(ctx context.Context, what string, f func(tx txQuerier) error) error {
 	db := s.reader(ctx)
 	what = s.on(db, what)
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return s.wrap(ctx, what, err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return s.wrap(ctx, what, err)
 	}
@@ -299,14 +309,14 @@ func (s *Store) inTx(ctx context.Context, what string, f func(tx txQuerier) erro
 	}()
 	if _, err := tx.ExecContext(ctx, `SELECT set_config('work_mem', ?, true), set_config('jit', 'off', true),
 	set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true),
-	set_config('max_parallel_workers_per_gather', '0', true)`, s.cfg.AggregateWorkMem); err != nil {
+	set_config('max_parallel_workers_per_gather', '0', true), set_config('cursor_tuple_fraction', '1', true)`, s.cfg.AggregateWorkMem); err != nil {
 		return s.wrap(ctx, what, err)
 	}
 	var q txQuerier = tx
 	if db != s.db {
 		q = replicaTx{tx} // its statements' errors name Config.Replica
 	}
-	if err := f(q); err != nil {
+	if err := f(aggTx{IDB: q, conn: conn.Conn}); err != nil {
 		return err
 	}
 	done = true

@@ -19,8 +19,9 @@ type queries struct {
 	// arguments.
 	scan, lookup, contacts, campaigns string
 	// scanExact is scan with times computed in numeric, for scan ranges
-	// longer than maxFloatScan.
-	scanExact string
+	// longer than maxFloatScan; scanBinary reads the same rows as stored,
+	// for the binary row path (see queryRaw).
+	scanExact, scanBinary string
 	// active counts contacts.active alone (ActiveContacts).
 	active string
 	// funnels computes campaign funnels (CampaignFunnels); "" when
@@ -108,6 +109,7 @@ WHERE ` + eqText(col("t", t.ID), types.of(t.Table, t.ID), "?0", types.of(t.Table
 	src = viaSource(src, types)
 	q.scan = scanSQL(src, kinds, types, tbl, col, false)
 	q.scanExact = scanSQL(src, kinds, types, tbl, col, true)
+	q.scanBinary = scanBinarySQL(src, kinds, types, tbl, col)
 	q.lookup = lookupSQL(src, types, plainTbl, col)
 	q.contacts = contactsSQL(src, kinds, types, tbl, col)
 	q.campaigns = campaignsSQL(src, kinds, types, tbl, col)
@@ -184,7 +186,6 @@ const (
 // distance, for longer scans.
 func scanSQL(src *Source, kinds tsKinds, types colTypes, tbl func(string) string, col func(string, string) string, exact bool) string {
 	m, cv := src.Messages, src.Conversations
-	mTeam, cvTeam := types.of(m.Table, m.TeamID), types.of(cv.Table, cv.TeamID)
 	mTZ := kinds[m.Table+"."+m.CreatedAt]
 	cvTZ := kinds[cv.Table+"."+cv.CreatedAt]
 	mAt, cAt := col("m", m.CreatedAt), col("c", cv.CreatedAt)
@@ -203,6 +204,7 @@ func scanSQL(src *Source, kinds tsKinds, types colTypes, tbl func(string) string
 	status := col("m", m.Status) + "::text"
 	conv := "NULLIF(" + col("m", m.ConversationID) + "::text, '')"
 	cstatus := col("c", cv.Status) + "::text"
+	mFrom, cFrom := scanFroms(src, kinds, types, tbl, col)
 	return `SELECT ` + col("m", m.TeamID) + `::text, ` + conv + `, ` + col("m", m.ID) + `::text, ` + col("m", m.AccountID) + `::text,
 	` + us(mAt, mTZ) + `,
 	` + flag("COALESCE("+col("m", m.SenderType)+"::text = ANY("+ph(argInbound)+"::text[]), false)", flagInbound) + `
@@ -212,22 +214,39 @@ func scanSQL(src *Source, kinds tsKinds, types colTypes, tbl func(string) string
 	+ ` + flag(status+" = ANY("+ph(argRead)+"::text[])", flagRead) + `
 	+ ` + flag(status+" = ANY("+ph(argMsgFailed)+"::text[])", flagFailed) + `
 	+ ` + flag(unmappedSQL(&m, col), flagUnmapped) + `
-FROM ` + tbl(m.Table) + ` m
-WHERE ` + teamIn(col("m", m.TeamID), mTeam) + `
-	AND ` + mAt + ` >= ` + bound(mTZ, argScanLo) + ` AND ` + mAt + ` < ` + bound(mTZ, argScanHi) + `
-	AND (` + conv + ` IS NOT NULL OR ` + inPeriod(mAt, mTZ) + `)
-	AND (` + mAt + ` < ` + bound(mTZ, argScanMid) + ` OR (` + col("m", m.TeamID) + `::text, ` + conv + `) IN (
-		SELECT ` + col("c", cv.TeamID) + `::text, ` + col("c", cv.ID) + `::text FROM ` + tbl(cv.Table) + ` c
-		WHERE ` + teamIn(col("c", cv.TeamID), cvTeam) + ` AND ` + inPeriod(cAt, cvTZ) + `))
+` + mFrom + `
 UNION ALL
 SELECT ` + col("c", cv.TeamID) + `::text, ` + col("c", cv.ID) + `::text, NULLIF(` + col("c", cv.ContactID) + `::text, ''), ` + col("c", cv.AccountID) + `::text,
 	` + us(cAt, cvTZ) + `,
 	` + strconv.Itoa(flagConversation) + ` + ` + flag(inPeriod(cAt, cvTZ), flagInPeriod) + `
 	+ ` + flag("COALESCE("+cstatus+" = ANY("+ph(argOpen)+"::text[]), false)", flagOpen) + `
 	+ ` + flag("COALESCE("+cstatus+" = ANY("+ph(argClosed)+"::text[]), false)", flagClosed) + `
-FROM ` + tbl(cv.Table) + ` c
+` + cFrom
+}
+
+// scanFroms returns the FROM and WHERE clauses of scanSQL's messages
+// (alias m) and conversations (alias c): the rows it reads.
+func scanFroms(src *Source, kinds tsKinds, types colTypes, tbl func(string) string, col func(string, string) string) (msgs, convs string) {
+	m, cv := src.Messages, src.Conversations
+	mTeam, cvTeam := types.of(m.Table, m.TeamID), types.of(cv.Table, cv.TeamID)
+	mTZ := kinds[m.Table+"."+m.CreatedAt]
+	cvTZ := kinds[cv.Table+"."+cv.CreatedAt]
+	mAt, cAt := col("m", m.CreatedAt), col("c", cv.CreatedAt)
+	inPeriod := func(expr string, tz bool) string {
+		return expr + ` >= ` + bound(tz, argStart) + ` AND ` + expr + ` < ` + bound(tz, argEnd)
+	}
+	conv := "NULLIF(" + col("m", m.ConversationID) + "::text, '')"
+	msgs = `FROM ` + tbl(m.Table) + ` m
+WHERE ` + teamIn(col("m", m.TeamID), mTeam) + `
+	AND ` + mAt + ` >= ` + bound(mTZ, argScanLo) + ` AND ` + mAt + ` < ` + bound(mTZ, argScanHi) + `
+	AND (` + conv + ` IS NOT NULL OR ` + inPeriod(mAt, mTZ) + `)
+	AND (` + mAt + ` < ` + bound(mTZ, argScanMid) + ` OR (` + col("m", m.TeamID) + `::text, ` + conv + `) IN (
+		SELECT ` + col("c", cv.TeamID) + `::text, ` + col("c", cv.ID) + `::text FROM ` + tbl(cv.Table) + ` c
+		WHERE ` + teamIn(col("c", cv.TeamID), cvTeam) + ` AND ` + inPeriod(cAt, cvTZ) + `))`
+	convs = `FROM ` + tbl(cv.Table) + ` c
 WHERE ` + teamIn(col("c", cv.TeamID), cvTeam) + `
 	AND ` + cAt + ` >= ` + bound(cvTZ, argScanLo) + ` AND ` + cAt + ` < ` + bound(cvTZ, argScanHi)
+	return msgs, convs
 }
 
 // maxFloatScan is the longest scan range whose times scanSQL may read as

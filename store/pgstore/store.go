@@ -459,6 +459,9 @@ func scanTeams(ctx context.Context, s *Store, rows *sql.Rows, what string) ([]an
 // Config.Replica when the read runs on it (db is the replica, or a
 // transaction on it).
 func (s *Store) on(db bun.IDB, what string) string {
+	if t, ok := db.(aggTx); ok {
+		db = t.IDB
+	}
 	if _, ok := db.(replicaTx); ok || (s.rep != nil && db == bun.IDB(s.rep.db)) {
 		return what + " on Config.Replica"
 	}

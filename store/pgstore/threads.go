@@ -2,7 +2,7 @@ package pgstore
 
 import (
 	"context"
-	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -120,36 +120,16 @@ func (g *groupScan) scopes(team, acct string) (*analytics.Metrics, *analytics.Me
 // as store.ComputeMetrics does.
 func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, sketches bool) error {
 	g := &groupScan{teams: map[string]*teamScan{}, strs: map[string]string{}, w: w, result: res, sketches: sketches}
-	var team, conv, acct sql.RawBytes
-	var id sql.NullString // a message's ID, or a conversation's contact
-	var at, flags int64
-	scan := s.q.scan
-	if lo, hi := args[argScanLo].(time.Time), args[argScanHi].(time.Time); hi.Sub(lo) > maxFloatScan {
+	lo, hi := args[argScanLo].(time.Time), args[argScanHi].(time.Time)
+	scan, row := s.q.scan, g.addRow
+	switch {
+	case binaryRows(tx):
+		b := binaryBounds{lo: pgMicros(lo), start: pgMicros(args[argStart].(time.Time)), end: pgMicros(args[argEnd].(time.Time))}
+		scan, row = s.q.scanBinary, g.binaryRows(newRowFlags(&s.cfg.Source), b)
+	case hi.Sub(lo) > maxFloatScan:
 		scan = s.q.scanExact
 	}
-	err := s.query(ctx, tx, "aggregating messages", scan, args, func(rows *sql.Rows) error {
-		if err := rows.Scan(&team, &conv, &id, &acct, &at, &flags); err != nil {
-			return err
-		}
-		t := g.team(team)
-		if flags&flagConversation != 0 {
-			th := t.thread(conv)
-			th.created = true
-			th.contact, th.acct, th.at, th.flags = id.String, g.intern(acct), at, uint16(flags)
-			return nil
-		}
-		x := scanMsg{at: at, acct: g.intern(acct), flags: uint16(flags)}
-		if conv == nil {
-			t.loose = append(t.loose, x)
-			return nil
-		}
-		x.id = id.String
-		th := t.thread(conv)
-		th.msgs = append(th.msgs, x)
-		th.active = th.active || x.flags&flagInPeriod != 0
-		return nil
-	})
-	if err != nil {
+	if err := s.queryRaw(ctx, tx, "aggregating messages", "analytics_scan", scan, args, row); err != nil {
 		return err
 	}
 	if err := s.lookupContacts(ctx, tx, g); err != nil {
@@ -173,18 +153,52 @@ func (s *Store) lookupContacts(ctx context.Context, tx txQuerier, g *groupScan) 
 			}
 		}
 	}
-	var team, conv, contact sql.RawBytes
-	return s.query(ctx, tx, "aggregating messages", s.q.lookup, []any{pgdialect.Array(teams), pgdialect.Array(convs)}, func(rows *sql.Rows) error {
-		if err := rows.Scan(&team, &conv, &contact); err != nil {
-			return err
+	lookup := []any{pgdialect.Array(teams), pgdialect.Array(convs)}
+	return s.queryRaw(ctx, tx, "aggregating messages", "analytics_lookup", s.q.lookup, lookup, func(vals [][]byte) error {
+		if len(vals) != 3 {
+			return fmt.Errorf("pgstore: lookup row of %d columns, want 3", len(vals))
 		}
-		if t := g.teams[string(team)]; t != nil {
-			if th := t.threads[string(conv)]; th != nil {
-				th.contact = g.intern(contact)
+		if t := g.teams[string(vals[0])]; t != nil {
+			if th := t.threads[string(vals[1])]; th != nil {
+				th.contact = g.intern(vals[2])
 			}
 		}
 		return nil
 	})
+}
+
+// addRow adds a row of scanSQL to the scan, in text format: team,
+// conversation, message ID or the conversation's contact, account, µs
+// since the scan's start, flags (NULL columns nil).
+func (g *groupScan) addRow(vals [][]byte) error {
+	if len(vals) != 6 {
+		return fmt.Errorf("pgstore: scan row of %d columns, want 6", len(vals))
+	}
+	at, err := parseInt(vals[4])
+	if err != nil {
+		return err
+	}
+	flags, err := parseInt(vals[5])
+	if err != nil {
+		return err
+	}
+	t, conv := g.team(vals[0]), vals[1]
+	if flags&flagConversation != 0 {
+		th := t.thread(conv)
+		th.created = true
+		th.contact, th.acct, th.at, th.flags = g.intern(vals[2]), g.intern(vals[3]), at, uint16(flags)
+		return nil
+	}
+	x := scanMsg{at: at, acct: g.intern(vals[3]), flags: uint16(flags)}
+	if conv == nil {
+		t.loose = append(t.loose, x)
+		return nil
+	}
+	x.id = string(vals[2])
+	th := t.thread(conv)
+	th.msgs = append(th.msgs, x)
+	th.active = th.active || x.flags&flagInPeriod != 0
+	return nil
 }
 
 // compareScanMsgs orders a conversation's messages by (created_at, id),
