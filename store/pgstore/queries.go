@@ -296,8 +296,13 @@ SELECT x.team, NULL, 1, count(*) FROM (SELECT DISTINCT ac.team, ac.contact FROM 
 // with the bounds as stored, each column against its own kind of bound.
 // The per-account part reads every conversation of the teams up to the
 // period's end; it is skipped when no item of the group is an account
-// scope (real-time and dashboard reads of a team).
+// scope (real-time and dashboard reads of a team). When both tables have
+// a team column, the statement is contactsPerTeamSQL's, which computes
+// the same rows team by team; else it reads the group's rows in one set.
 func contactsSQL(src *Source, kinds tsKinds, types colTypes, tbl func(string) string, col func(string, string) string) string {
+	if src.Contacts.TeamVia == TeamViaColumn && src.Conversations.TeamVia == TeamViaColumn {
+		return contactsPerTeamSQL(src, kinds, types, tbl, col)
+	}
 	ct, cv := src.Contacts, src.Conversations
 	ctTZ := kinds[ct.Table+"."+ct.CreatedAt]
 	cvTZ := kinds[cv.Table+"."+cv.CreatedAt]
