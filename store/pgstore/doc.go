@@ -292,10 +292,11 @@
 //
 // # Snapshots
 //
-// UpsertSnapshots writes a batch in one transaction as INSERT … ON
-// CONFLICT (team_id, whatsapp_account_id, date, snapshot_type) DO UPDATE
-// statements of Config.UpsertBatchSize rows: all or nothing, with each
-// snapshot's sketch and compact counts beside its metrics. Snapshots reads
+// UpsertSnapshots writes a batch in one transaction as INSERT … SELECT …
+// ON CONFLICT (team_id, whatsapp_account_id, date, snapshot_type) DO
+// UPDATE statements of Config.UpsertBatchSize rows, each passing its rows
+// as parallel arrays (the metrics as one JSON array): all or nothing, with
+// each snapshot's sketch and compact counts beside its metrics. Snapshots reads
 // through the indexes and decodes with store.DecodeMetrics (it reads
 // neither of the roll-up columns); a row it cannot decode gives ErrCorrupt
 // naming its id.

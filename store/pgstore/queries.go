@@ -26,7 +26,7 @@ type queries struct {
 
 	snapshotsTeam, snapshotsAccount string
 	snapshotsTeams                  string // of many teams, all scopes (SnapshotsOfTeams)
-	upsertHead, upsertTail          string
+	upsert                          string // see upsertSQL
 }
 
 // The arguments of the aggregation statements scan, contacts and
@@ -128,12 +128,7 @@ ORDER BY date`
 	` + epochUs("created_at") + `, active_sketch
 FROM ` + snap + `
 WHERE team_id = ANY(?0::text[]) AND snapshot_type = ?1 AND date >= ?2::date AND date <= ?3::date`
-	q.upsertHead = `INSERT INTO ` + snap + ` (id, team_id, whatsapp_account_id, date, snapshot_type, metrics, created_at, active_sketch, metrics_compact)
-VALUES `
-	q.upsertTail = `
-ON CONFLICT (team_id, whatsapp_account_id, date, snapshot_type)
-DO UPDATE SET metrics = EXCLUDED.metrics, created_at = EXCLUDED.created_at,
-	active_sketch = EXCLUDED.active_sketch, metrics_compact = EXCLUDED.metrics_compact`
+	q.upsert = upsertSQL(snap, qualify(c.Schema, "SnapshotType"))
 	return q
 }
 
