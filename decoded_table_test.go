@@ -291,9 +291,9 @@ func TestDecodedClonesAreDeep(t *testing.T) {
 // refs appends the paths under t of fields that refer to mutable memory:
 // slices (whose elements must then have none), maps, pointers, interfaces,
 // channels, functions. time.Time is a value (its zone is never modified),
-// and strings are immutable.
+// and strings and *Traffic (no method changes one) are immutable.
 func refs(t reflect.Type, path string, out *[]string) {
-	if t == reflect.TypeFor[time.Time]() {
+	if t == reflect.TypeFor[time.Time]() || t == reflect.TypeFor[*Traffic]() {
 		return
 	}
 	switch t.Kind() {

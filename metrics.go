@@ -26,6 +26,9 @@ type Metrics struct {
 	Campaigns     CampaignMetrics     `json:"campaigns"`
 	Contacts      ContactMetrics      `json:"contacts"`
 	Conversations ConversationMetrics `json:"conversations"`
+	// Traffic counts the period's messages and new conversations by local
+	// weekday and hour (see Traffic); nil when none were counted.
+	Traffic *Traffic `json:"traffic,omitempty"`
 
 	// ActiveSketch is the DistinctSketch of the contacts Contacts.Active
 	// counts, or nil when none was kept. Aggregate fills it when asked
@@ -135,6 +138,19 @@ type ConversationMetrics struct {
 	FirstResponseCount  int64 `json:"firstResponseCount"`
 	FirstResponseTimeMs int64 `json:"firstResponseTimeMs"`
 
+	// The Business fields measure the same answered turns and first
+	// responses in business time: only the part of each wait inside the
+	// team's working hours counts (AggregateRequest.WorkingHours; see the
+	// package documentation, Business hours). They are 0 for a team
+	// without working hours; with them, BusinessResponseCount equals
+	// ResponseCount and BusinessFirstResponseCount FirstResponseCount, and
+	// each business time is at most its calendar time.
+	BusinessResponseCount       int64     `json:"businessResponseCount"`
+	BusinessResponseTimeMs      int64     `json:"businessResponseTimeMs"`
+	BusinessHistogram           Histogram `json:"businessResponseHistogram"`
+	BusinessFirstResponseCount  int64     `json:"businessFirstResponseCount"`
+	BusinessFirstResponseTimeMs int64     `json:"businessFirstResponseTimeMs"`
+
 	// Derived, in seconds rounded half away from zero to 2 decimals:
 	// AvgResponseTime is round(ResponseTimeMs·100 / (ResponseCount·1000))
 	// hundredths of a second, computed in integers (139,545 ms over one
@@ -145,6 +161,11 @@ type ConversationMetrics struct {
 	MedianResponseTime   float64 `json:"medianResponseTime"`
 	P90ResponseTime      float64 `json:"p90ResponseTime"`
 	AvgFirstResponseTime float64 `json:"avgFirstResponseTime"`
+	// The same, in business time, from the Business fields.
+	AvgBusinessResponseTime      float64 `json:"avgBusinessResponseTime"`
+	MedianBusinessResponseTime   float64 `json:"medianBusinessResponseTime"`
+	P90BusinessResponseTime      float64 `json:"p90BusinessResponseTime"`
+	AvgBusinessFirstResponseTime float64 `json:"avgBusinessFirstResponseTime"`
 }
 
 // Derive recomputes every derived field (rates, averages, quantiles) from
@@ -170,6 +191,10 @@ func (m *Metrics) Derive() {
 	cv.AvgFirstResponseTime = avgSeconds(cv.FirstResponseTimeMs, cv.FirstResponseCount)
 	cv.MedianResponseTime = cv.Histogram.Quantile(0.5)
 	cv.P90ResponseTime = cv.Histogram.Quantile(0.9)
+	cv.AvgBusinessResponseTime = avgSeconds(cv.BusinessResponseTimeMs, cv.BusinessResponseCount)
+	cv.AvgBusinessFirstResponseTime = avgSeconds(cv.BusinessFirstResponseTimeMs, cv.BusinessFirstResponseCount)
+	cv.MedianBusinessResponseTime = cv.BusinessHistogram.Quantile(0.5)
+	cv.P90BusinessResponseTime = cv.BusinessHistogram.Quantile(0.9)
 }
 
 // avgSeconds returns totalMs/count milliseconds in seconds, rounded half
@@ -334,6 +359,13 @@ func addCounts(out, b *Metrics) {
 	cv.Histogram.Add(bcv.Histogram)
 	cv.FirstResponseCount += bcv.FirstResponseCount
 	cv.FirstResponseTimeMs += bcv.FirstResponseTimeMs
+	cv.BusinessResponseCount += bcv.BusinessResponseCount
+	cv.BusinessResponseTimeMs += bcv.BusinessResponseTimeMs
+	cv.BusinessHistogram.Add(bcv.BusinessHistogram)
+	cv.BusinessFirstResponseCount += bcv.BusinessFirstResponseCount
+	cv.BusinessFirstResponseTimeMs += bcv.BusinessFirstResponseTimeMs
+
+	out.Traffic = mergeTraffic(out.Traffic, b.Traffic)
 }
 
 func minTime(a, b time.Time) time.Time {
@@ -376,6 +408,12 @@ func (m Metrics) Validate() error {
 		{cv.ResponseCount >= 0 && cv.ResponseTimeMs >= 0 && cv.Unanswered >= 0 && cv.FirstResponseCount >= 0 &&
 			cv.FirstResponseTimeMs >= 0, "negative response counts"},
 		{histogramCounts(cv.Histogram, cv.ResponseCount), "histogram count != responseCount"},
+		{cv.BusinessResponseCount >= 0 && cv.BusinessResponseTimeMs >= 0 && cv.BusinessFirstResponseCount >= 0 &&
+			cv.BusinessFirstResponseTimeMs >= 0, "negative business response counts"},
+		{cv.BusinessResponseCount <= cv.ResponseCount && cv.BusinessFirstResponseCount <= cv.FirstResponseCount,
+			"business response counts exceed calendar ones"},
+		{histogramCounts(cv.BusinessHistogram, cv.BusinessResponseCount), "business histogram count != businessResponseCount"},
+		{trafficWithin(m.Traffic, msg, cv), "traffic exceeds the message or conversation counts"},
 	}
 	for _, c := range checks {
 		if !c.ok {
@@ -383,6 +421,22 @@ func (m Metrics) Validate() error {
 		}
 	}
 	return nil
+}
+
+// trafficWithin reports whether t's cells are non-negative and add up to
+// at most the inbound and outbound messages and the conversations.
+func trafficWithin(t *Traffic, msg MessageMetrics, cv ConversationMetrics) bool {
+	var in, out, convs int64
+	ok := true
+	t.Each(func(_ time.Weekday, _ int, c TrafficCell) {
+		if c.Inbound < 0 || c.Outbound < 0 || c.Conversations < 0 ||
+			c.Inbound > msg.Inbound-in || c.Outbound > msg.Outbound-out || c.Conversations > cv.Total-convs {
+			ok = false
+			return
+		}
+		in, out, convs = in+c.Inbound, out+c.Outbound, convs+c.Conversations
+	})
+	return ok
 }
 
 // histogramCounts reports whether h's buckets are all non-negative and add

@@ -90,6 +90,12 @@ type AggregateRequest struct {
 	// cannot produce sketches may leave them nil; roll-ups then count
 	// active contacts exactly instead (ActiveContactsCounter).
 	Sketches bool
+	// WorkingHours gives, by team ID, the working hours that the
+	// business-time fields of ConversationMetrics measure against, read
+	// in the time zone of each item's Period.Start. A team with no entry
+	// (or a nil one) gets those fields 0. The Snapshotter and the Service
+	// fill it from Team.Hours. The map is read, never changed.
+	WorkingHours map[string]*WorkingHours
 }
 
 // Window returns ReplyWindow, or DefaultReplyWindow if it is zero.
@@ -105,6 +111,14 @@ func (r AggregateRequest) Window() time.Duration {
 func (r AggregateRequest) Validate() error {
 	if r.ReplyWindow < 0 {
 		return invalid("ReplyWindow", "must not be negative, got %v", r.ReplyWindow)
+	}
+	for team, h := range r.WorkingHours {
+		if h == nil {
+			continue
+		}
+		if err := h.Validate(); err != nil {
+			return invalid("WorkingHours["+quoteShort(team)+"]", "%v", err)
+		}
 	}
 	for i, it := range r.Items {
 		if err := it.Validate(); err != nil {

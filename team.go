@@ -17,6 +17,12 @@ type Team struct {
 	// AccountIDs lists the team's WhatsApp accounts, sorted. A team may have
 	// none; it still gets team-wide metrics.
 	AccountIDs []string
+	// Hours are the team's working hours in TimeZone, or nil when it has
+	// none; business-time metrics are measured against them (see
+	// AggregateRequest.WorkingHours). Stores read them through their
+	// source mapping (store/pgstore: TeamsTable.WorkingHours or
+	// Config.WorkingHours).
+	Hours *WorkingHours
 }
 
 // Location loads the team's time zone: time.UTC for an empty TimeZone or

@@ -69,6 +69,24 @@ func randomMetrics(r *rand.Rand) analytics.Metrics {
 		cv.ResponseCount += cv.Histogram[i]
 	}
 	cv.ResponseTimeMs, cv.Unanswered, cv.FirstResponseCount, cv.FirstResponseTimeMs = n(), n(), n(), n()
+	if r.IntN(2) == 0 {
+		for i := range cv.BusinessHistogram {
+			cv.BusinessHistogram[i] = upTo(cv.Histogram[i])
+			cv.BusinessResponseCount += cv.BusinessHistogram[i]
+		}
+		cv.BusinessResponseTimeMs = upTo(cv.ResponseTimeMs)
+		cv.BusinessFirstResponseCount, cv.BusinessFirstResponseTimeMs = upTo(cv.FirstResponseCount), upTo(cv.FirstResponseTimeMs)
+	}
+	if r.IntN(2) == 0 {
+		var h analytics.Heatmap
+		in, out, convs := msg.Inbound, msg.Outbound, cv.Total
+		for range r.IntN(30) {
+			c := analytics.TrafficCell{Inbound: upTo(in / 4), Outbound: upTo(out / 4), Conversations: upTo(convs / 4)}
+			in, out, convs = in-c.Inbound, out-c.Outbound, convs-c.Conversations
+			h.Add(time.Weekday(r.IntN(7)), r.IntN(24), c)
+		}
+		m.Traffic, _ = analytics.NewTraffic(&h)
+	}
 	m.Derive()
 	return m
 }
@@ -189,7 +207,7 @@ func TestMetricsBinaryVersion1(t *testing.T) {
 
 	r := rand.New(rand.NewPCG(17, 18))
 	for i := range 200 {
-		m := randomMetrics(r)
+		m := withoutVersion3(randomMetrics(r))
 		m.Messages.Unmapped = 0
 		m.Derive()
 		v1, err := store.AppendMetricsBinary(nil, m)
@@ -208,7 +226,7 @@ func TestMetricsBinaryVersion1(t *testing.T) {
 		}
 	}
 	// A version-2 Unmapped survives the round trip.
-	m = randomMetrics(r)
+	m = withoutVersion3(randomMetrics(r))
 	m.Messages.Total, m.Messages.Inbound, m.Messages.Outbound, m.Messages.Unmapped = 10, 4, 6, 3
 	m.Messages.Sent, m.Messages.Delivered, m.Messages.Read, m.Messages.Failed, m.Messages.Replied = 5, 4, 3, 1, 2
 	m.Derive()
@@ -299,4 +317,77 @@ func BenchmarkDecodeMetrics(b *testing.B) {
 			}
 		}
 	})
+}
+
+// withoutVersion3 returns m without the business counts and traffic that
+// only version 3 holds.
+func withoutVersion3(m analytics.Metrics) analytics.Metrics {
+	cv := &m.Conversations
+	cv.BusinessResponseCount, cv.BusinessResponseTimeMs, cv.BusinessHistogram = 0, 0, analytics.Histogram{}
+	cv.BusinessFirstResponseCount, cv.BusinessFirstResponseTimeMs = 0, 0
+	m.Traffic = nil
+	m.Derive()
+	return m
+}
+
+// TestMetricsBinaryVersion3: business counts or traffic make version 3,
+// which round-trips; broken traffic sections are corrupt.
+func TestMetricsBinaryVersion3(t *testing.T) {
+	t.Parallel()
+	p, err := analytics.PeriodForDate(analytics.Daily, analytics.NewDate(2026, 11, 1), time.FixedZone("", -5*3600))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m analytics.Metrics
+	m.Range.Start, m.Range.End = p.Start, p.End
+	m.Messages.Total, m.Messages.Inbound, m.Messages.Outbound = 5, 3, 2
+	m.Conversations.Total, m.Conversations.ResponseCount, m.Conversations.ResponseTimeMs = 1, 1, 90000
+	m.Conversations.Histogram.Observe(90 * time.Second)
+	var h analytics.Heatmap
+	h.Add(time.Sunday, 1, analytics.TrafficCell{Inbound: 2, Outbound: 1, Conversations: 1})
+	h.Add(time.Sunday, 9, analytics.TrafficCell{Inbound: 1, Outbound: 1})
+	m.Traffic, _ = analytics.NewTraffic(&h)
+	m.Derive()
+	for _, business := range []bool{false, true} {
+		if business {
+			cv := &m.Conversations
+			cv.BusinessResponseCount, cv.BusinessResponseTimeMs = 1, 30000
+			cv.BusinessHistogram.Observe(30 * time.Second)
+			m.Derive()
+		}
+		b, err := store.AppendMetricsBinary(nil, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b[0] != 3 {
+			t.Fatalf("version %d, want 3", b[0])
+		}
+		got, err := store.DecodeMetricsBinary(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(m, got); d != "" {
+			t.Fatalf("business %v: round trip (-want +got):\n%s", business, d)
+		}
+		if got.Conversations.AvgBusinessResponseTime != 30 && business {
+			t.Errorf("AvgBusinessResponseTime %v, want 30", got.Conversations.AvgBusinessResponseTime)
+		}
+	}
+	good, _ := store.AppendMetricsBinary(nil, m)
+	// The traffic section is the last 9 bytes: n=2, (1,2,1,1), (9,1,1,0).
+	tail := len(good) - 9
+	if good[tail] != 2 {
+		t.Fatalf("traffic section not where expected: %x", good[tail:])
+	}
+	swapped := append([]byte(nil), good...)
+	copy(swapped[tail+1:], []byte{9, 2, 2, 0, 1, 4, 2, 2})
+	tooMany := append([]byte(nil), good...)
+	tooMany[tail] = 3
+	badSlot := append([]byte(nil), good...)
+	badSlot[tail+5] = 0xa8 // 168
+	for name, b := range map[string][]byte{"out of order": swapped, "missing cell": tooMany, "slot 168": badSlot, "truncated": good[:len(good)-1]} {
+		if _, err := store.DecodeMetricsBinary(b); !errors.Is(err, analytics.ErrCorrupt) {
+			t.Errorf("%s: %v, want ErrCorrupt", name, err)
+		}
+	}
 }

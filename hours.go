@@ -1,0 +1,223 @@
+package analytics
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ClockRange is a span of local wall-clock time within a day, in minutes
+// since midnight: [Start, End) with 0 ≤ Start < End ≤ 1440 (End 1440 is the
+// next midnight). In JSON it is "HH:MM-HH:MM", e.g. "09:00-17:30"; "24:00"
+// is allowed as an end.
+type ClockRange struct {
+	Start int
+	End   int
+}
+
+// String returns r as "HH:MM-HH:MM".
+func (r ClockRange) String() string {
+	return fmt.Sprintf("%02d:%02d-%02d:%02d", r.Start/60, r.Start%60, r.End/60, r.End%60)
+}
+
+// WorkingHours are a team's business hours in its time zone: for each
+// weekday, the ranges of local wall-clock time it is open, and whole local
+// dates it is closed. Business response times count only the part of a
+// wait that falls inside them (see the package documentation, Business
+// hours, and WorkingHours.Between). A team without WorkingHours (a nil
+// *WorkingHours) has no business-time metrics.
+//
+// The JSON form, which a host may keep in a column of its teams table, is
+//
+//	{"mon": ["09:00-12:00", "13:00-17:30"], "tue": ["09:00-17:30"], …,
+//	 "closed": ["2026-12-25", "2027-01-01"]}
+//
+// with keys "sun" … "sat" (a missing key is a closed weekday). Ranges of a
+// day are sorted and must not overlap or touch ("09:00-12:00" and
+// "12:00-13:00" is one range written twice: write "09:00-13:00").
+type WorkingHours struct {
+	// Days lists each weekday's open ranges, indexed by time.Weekday,
+	// sorted, neither overlapping nor touching.
+	Days [7][]ClockRange
+	// Closed lists local dates with no working hours at all, whatever
+	// their weekday (public holidays).
+	Closed []Date
+}
+
+var weekdayKeys = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// Validate checks every range and date. The error wraps
+// ErrInvalidArgument and names the weekday or date.
+func (h *WorkingHours) Validate() error {
+	for wd, rs := range h.Days {
+		for i, r := range rs {
+			if r.Start < 0 || r.End > 1440 || r.Start >= r.End {
+				return invalid("WorkingHours."+weekdayKeys[wd], "range %s is not within a day or is empty", r)
+			}
+			if i > 0 && r.Start <= rs[i-1].End {
+				return invalid("WorkingHours."+weekdayKeys[wd], "range %s overlaps, touches or precedes %s", r, rs[i-1])
+			}
+		}
+	}
+	for _, d := range h.Closed {
+		if !d.valid() {
+			return invalid("WorkingHours.closed", "%s is not a calendar date", d)
+		}
+	}
+	return nil
+}
+
+// ParseWorkingHours reads the JSON form of WorkingHours and validates it.
+// Errors wrap ErrInvalidArgument. JSON null gives nil: no working hours.
+func ParseWorkingHours(b []byte) (*WorkingHours, error) {
+	if strings.TrimSpace(string(b)) == "null" {
+		return nil, nil
+	}
+	var h WorkingHours
+	if err := json.Unmarshal(b, &h); err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
+
+// MarshalJSON writes the JSON form described on WorkingHours.
+func (h WorkingHours) MarshalJSON() ([]byte, error) {
+	out := map[string]any{}
+	for wd, rs := range h.Days {
+		if len(rs) == 0 {
+			continue
+		}
+		ss := make([]string, len(rs))
+		for i, r := range rs {
+			ss[i] = r.String()
+		}
+		out[weekdayKeys[wd]] = ss
+	}
+	if len(h.Closed) > 0 {
+		out["closed"] = h.Closed
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads the JSON form described on WorkingHours, sorts each
+// day's ranges and the closed dates, and validates them. Unknown keys are
+// an error. Errors wrap ErrInvalidArgument.
+func (h *WorkingHours) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return invalid("WorkingHours", "not a JSON object: %v", err)
+	}
+	var out WorkingHours
+	for k, v := range raw {
+		if k == "closed" {
+			if err := json.Unmarshal(v, &out.Closed); err != nil {
+				return invalid("WorkingHours.closed", "%v", err)
+			}
+			continue
+		}
+		wd := slices.Index(weekdayKeys[:], k)
+		if wd < 0 {
+			return invalid("WorkingHours", "unknown key %q (want sun…sat or closed)", k)
+		}
+		var ss []string
+		if err := json.Unmarshal(v, &ss); err != nil {
+			return invalid("WorkingHours."+k, "want an array of \"HH:MM-HH:MM\": %v", err)
+		}
+		for _, s := range ss {
+			r, err := parseClockRange(s)
+			if err != nil {
+				return invalid("WorkingHours."+k, "%v", err)
+			}
+			out.Days[wd] = append(out.Days[wd], r)
+		}
+		slices.SortFunc(out.Days[wd], func(a, b ClockRange) int { return a.Start - b.Start })
+	}
+	slices.SortFunc(out.Closed, Date.Compare)
+	out.Closed = slices.Compact(out.Closed)
+	if err := out.Validate(); err != nil {
+		return err
+	}
+	*h = out
+	return nil
+}
+
+// parseClockRange parses "HH:MM-HH:MM".
+func parseClockRange(s string) (ClockRange, error) {
+	a, b, ok := strings.Cut(s, "-")
+	start, ok1 := parseClock(a)
+	end, ok2 := parseClock(b)
+	if !ok || !ok1 || !ok2 {
+		return ClockRange{}, fmt.Errorf("%q is not HH:MM-HH:MM", s)
+	}
+	return ClockRange{Start: start, End: end}, nil
+}
+
+// parseClock parses "HH:MM" (00:00–24:00) as minutes since midnight.
+func parseClock(s string) (int, bool) {
+	if len(s) != 5 || s[2] != ':' {
+		return 0, false
+	}
+	hh, ok1 := digits(s[0:2])
+	mm, ok2 := digits(s[3:5])
+	if !ok1 || !ok2 || mm > 59 || hh > 24 || (hh == 24 && mm != 0) {
+		return 0, false
+	}
+	return hh*60 + mm, true
+}
+
+// closed reports whether d is one of the closed dates.
+func (h *WorkingHours) closed(d Date) bool {
+	_, ok := slices.BinarySearchFunc(h.Closed, d, Date.Compare)
+	return ok
+}
+
+// Between returns how much of [from, to) falls inside the working hours,
+// reading them in loc (nil: UTC). A range of a local day is the instants
+// from the day's wall-clock Start to its End as time.Date resolves them:
+// on a day whose clocks go forward, a wall-clock time that does not exist
+// is read as time.Date normalises it (02:30 becomes 03:30); on a day whose
+// clocks go back, the repeated hour counts once per occurrence, so
+// "00:00-24:00" covers the whole 25-hour day. A nil h, to not after from,
+// or a closed date gives 0 for that date. The cost is proportional to the
+// local days [from, to) spans.
+func (h *WorkingHours) Between(from, to time.Time, loc *time.Location) time.Duration {
+	if h == nil || !from.Before(to) {
+		return 0
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	var total time.Duration
+	day := DateOf(from.In(loc))
+	// Start a day early: a range of the previous local date cannot reach
+	// past its midnight, but time.Date's normalisation near a transition
+	// may put a day's first instant before from's local date.
+	for d := day.AddDays(-1); ; d = d.AddDays(1) {
+		dayStart := d.In(loc)
+		if !dayStart.Before(to) {
+			break
+		}
+		if h.closed(d) {
+			continue
+		}
+		for _, r := range h.Days[d.Weekday()] {
+			a := time.Date(d.Year, d.Month, d.Day, 0, r.Start, 0, 0, loc)
+			b := time.Date(d.Year, d.Month, d.Day, 0, r.End, 0, 0, loc)
+			a, b = maxTime(a, from), minInstant(b, to)
+			if a.Before(b) {
+				total += b.Sub(a)
+			}
+		}
+	}
+	return total
+}
+
+// minInstant returns the earlier of a and b.
+func minInstant(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
