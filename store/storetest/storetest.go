@@ -81,6 +81,7 @@ func Run(t *testing.T, open Open) {
 		{"Teams", teamTests},
 		{"Aggregate", aggregateTests},
 		{"Snapshots", snapshotTests},
+		{"Stream", streamTests},
 		{"IDs", idTests},
 		{"Context", contextTests},
 		{"RollUp", rollUpTests},
