@@ -146,9 +146,12 @@
 // and runs four statements per group, whatever the number of teams and
 // accounts: a scan of the messages and conversations, a lookup of older
 // conversations, contacts, and campaigns. Each reads the group's teams at
-// once (team_id = ANY(array)); the contacts and campaigns statements
-// compute the team-wide and every per-account scope together with
-// GROUPING SETS ((team_id), (team_id, account_id)). A group's statements
+// once (team_id = ANY(array)); the campaigns statement computes the
+// team-wide and every per-account scope together with GROUPING SETS
+// ((team_id), (team_id, account_id)), and the contacts statement computes
+// them in a lateral subquery per team of the group (when the contacts and
+// conversations tables have team columns), which keeps its hash tables the
+// size of one team's rows. A group's statements
 // run in one read-only REPEATABLE READ transaction, so they see one
 // snapshot of the data, with work_mem set for the transaction
 // (Config.AggregateWorkMem), JIT off and no parallel workers per
@@ -306,10 +309,11 @@
 //
 // # Snapshots
 //
-// UpsertSnapshots writes a batch in one transaction as INSERT … ON
-// CONFLICT (team_id, whatsapp_account_id, date, snapshot_type) DO UPDATE
-// statements of Config.UpsertBatchSize rows: all or nothing, with each
-// snapshot's sketch and compact counts beside its metrics. Snapshots reads
+// UpsertSnapshots writes a batch in one transaction as INSERT … SELECT …
+// ON CONFLICT (team_id, whatsapp_account_id, date, snapshot_type) DO
+// UPDATE statements of Config.UpsertBatchSize rows, each passing its rows
+// as parallel arrays (the metrics as one JSON array): all or nothing, with
+// each snapshot's sketch and compact counts beside its metrics. Snapshots reads
 // through the indexes and decodes with store.DecodeMetrics (it reads
 // neither of the roll-up columns); a row it cannot decode gives ErrCorrupt
 // naming its id.

@@ -30,7 +30,7 @@ type queries struct {
 
 	snapshotsTeam, snapshotsAccount string
 	snapshotsTeams                  string // of many teams, all scopes (SnapshotsOfTeams)
-	upsertHead, upsertTail          string
+	upsert                          string // see upsertSQL
 }
 
 // The arguments of the aggregation statements scan, contacts and
@@ -134,12 +134,7 @@ ORDER BY date`
 	` + epochUs("created_at") + `, active_sketch
 FROM ` + snap + `
 WHERE team_id = ANY(?0::text[]) AND snapshot_type = ?1 AND date >= ?2::date AND date <= ?3::date`
-	q.upsertHead = `INSERT INTO ` + snap + ` (id, team_id, whatsapp_account_id, date, snapshot_type, metrics, created_at, active_sketch, metrics_compact)
-VALUES `
-	q.upsertTail = `
-ON CONFLICT (team_id, whatsapp_account_id, date, snapshot_type)
-DO UPDATE SET metrics = EXCLUDED.metrics, created_at = EXCLUDED.created_at,
-	active_sketch = EXCLUDED.active_sketch, metrics_compact = EXCLUDED.metrics_compact`
+	q.upsert = upsertSQL(snap, qualify(c.Schema, "SnapshotType"))
 	return q
 }
 
@@ -319,8 +314,13 @@ SELECT x.team, NULL, 1, count(*) FROM (SELECT DISTINCT ac.team, ac.contact FROM 
 // with the bounds as stored, each column against its own kind of bound.
 // The per-account part reads every conversation of the teams up to the
 // period's end; it is skipped when no item of the group is an account
-// scope (real-time and dashboard reads of a team).
+// scope (real-time and dashboard reads of a team). When both tables have
+// a team column, the statement is contactsPerTeamSQL's, which computes
+// the same rows team by team; else it reads the group's rows in one set.
 func contactsSQL(src *Source, kinds tsKinds, types colTypes, tbl func(string) string, col func(string, string) string) string {
+	if src.Contacts.TeamVia == TeamViaColumn && src.Conversations.TeamVia == TeamViaColumn {
+		return contactsPerTeamSQL(src, kinds, types, tbl, col)
+	}
 	ct, cv := src.Contacts, src.Conversations
 	ctTZ := kinds[ct.Table+"."+ct.CreatedAt]
 	cvTZ := kinds[cv.Table+"."+cv.CreatedAt]

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/msgstats/analytics"
@@ -15,11 +14,12 @@ import (
 )
 
 // UpsertSnapshots implements analytics.SnapshotStore. The whole batch is
-// written in one transaction, as INSERT … ON CONFLICT (team_id,
+// written in one transaction, as INSERT … SELECT … ON CONFLICT (team_id,
 // whatsapp_account_id, date, snapshot_type) DO UPDATE statements of at most
-// Config.UpsertBatchSize rows each: either every snapshot is written or
-// none is. Team-wide snapshots have whatsapp_account_id NULL, which the
-// NULLS NOT DISTINCT unique constraint matches like any other value.
+// Config.UpsertBatchSize rows each, the rows passed as arrays (see
+// upsertSQL): either every snapshot is written or none is. Team-wide
+// snapshots have whatsapp_account_id NULL, which the NULLS NOT DISTINCT
+// unique constraint matches like any other value.
 //
 // An existing row keeps its ID and gets the new metrics and created_at. A
 // new row gets snap.ID, or a random one ("snap_" and 32 hex digits) when it
@@ -61,26 +61,8 @@ func (s *Store) UpsertSnapshots(ctx context.Context, snaps []analytics.Snapshot)
 	if err := s.flushCommit(ctx, tx); err != nil {
 		return s.wrap(ctx, "upserting snapshots", err)
 	}
-	size := s.cfg.UpsertBatchSize
-	var sqlb strings.Builder
-	for lo := 0; lo < len(rows); lo += size {
-		chunk := rows[lo:min(lo+size, len(rows))]
-		sqlb.Reset()
-		sqlb.WriteString(s.q.upsertHead)
-		args := make([]any, 0, 9*len(chunk))
-		for i, r := range chunk {
-			if i > 0 {
-				sqlb.WriteString(",\n")
-			}
-			n := len(args)
-			fmt.Fprintf(&sqlb, "(?%d, ?%d, ?%d, ?%d::date, ?%d, ?%d::jsonb, ?%d::timestamptz AT TIME ZONE 'UTC', ?%d::bytea, ?%d::bytea)",
-				n, n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
-			args = append(args, r.id, r.team, r.account, r.date, r.typ, r.metrics, r.created, r.sketch, r.compact)
-		}
-		sqlb.WriteString(s.q.upsertTail)
-		if _, err := tx.ExecContext(ctx, sqlb.String(), args...); err != nil {
-			return s.upsertError(ctx, err)
-		}
+	if err := s.upsertChunks(ctx, tx, rows, s.cfg.UpsertBatchSize); err != nil {
+		return err
 	}
 	done = true
 	if err := tx.Commit(); err != nil {
