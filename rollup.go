@@ -75,13 +75,14 @@ func coversDay(sn *Snapshot, day Period) bool {
 	return sn.Metrics.Range.Start.Equal(day.Start) && sn.Metrics.Range.End.Equal(day.End)
 }
 
-// aggregate computes the metrics of items: daily ones, and every item when
-// the store cannot count active contacts alone, through Aggregate; weekly
-// and monthly ones rolled up from daily snapshots.
-func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod) ([]Metrics, error) {
+// aggregate computes the metrics of items, with business times measured
+// against hours: daily ones, and every item when the store cannot count
+// active contacts alone, through Aggregate; weekly and monthly ones rolled
+// up from daily snapshots.
+func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod, hours map[string]*WorkingHours) ([]Metrics, error) {
 	// Daily snapshots keep the sketches of their active contacts.
 	daily := slices.ContainsFunc(items, func(it ScopePeriod) bool { return it.Period.Type == Daily })
-	req := AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow, Sketches: daily}
+	req := AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow, Sketches: daily, WorkingHours: hours}
 	counter, ok := s.store.(ActiveContactsCounter)
 	if !ok {
 		return s.store.Aggregate(ctx, req)
@@ -103,7 +104,7 @@ func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod) ([]Met
 		for j, i := range direct {
 			sub[j] = items[i]
 		}
-		ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: sub, ReplyWindow: s.cfg.ReplyWindow, Sketches: true})
+		ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: sub, ReplyWindow: s.cfg.ReplyWindow, Sketches: true, WorkingHours: hours})
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +119,7 @@ func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod) ([]Met
 	for j, i := range rolled {
 		sub[j] = items[i]
 	}
-	ms, err := s.rollUp(ctx, counter, sub)
+	ms, err := s.rollUp(ctx, counter, sub, hours)
 	if err != nil {
 		return nil, err
 	}
@@ -135,9 +136,10 @@ type piece struct {
 	direct  int      // index into the direct items, or -1
 }
 
-// rollUp computes items (weekly or monthly) from daily snapshots; see
-// "Roll-ups" above.
-func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter, items []ScopePeriod) ([]Metrics, error) {
+// rollUp computes items (weekly or monthly) from daily snapshots, and the
+// days without a settled one from raw activity with business times
+// measured against hours; see "Roll-ups" above.
+func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter, items []ScopePeriod, hours map[string]*WorkingHours) ([]Metrics, error) {
 	if err := (AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow}).Validate(); err != nil {
 		return nil, err
 	}
@@ -147,7 +149,7 @@ func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter,
 		return nil, err
 	}
 	pieces, direct := s.piecesOf(items, days, dailies)
-	directMs, err := s.aggregateDirect(ctx, direct)
+	directMs, err := s.aggregateDirect(ctx, direct, hours)
 	if err != nil {
 		return nil, err
 	}
@@ -235,14 +237,14 @@ func (s *Snapshotter) piecesOf(items []ScopePeriod, days [][]Period, dailies map
 	return pieces, direct
 }
 
-// aggregateDirect aggregates the direct items, with sketches so that their
-// active contacts can be merged with those of the snapshots. It returns nil
-// for no items.
-func (s *Snapshotter) aggregateDirect(ctx context.Context, direct []ScopePeriod) ([]Metrics, error) {
+// aggregateDirect aggregates the direct items, with business times
+// measured against hours and with sketches so that their active contacts
+// can be merged with those of the snapshots. It returns nil for no items.
+func (s *Snapshotter) aggregateDirect(ctx context.Context, direct []ScopePeriod, hours map[string]*WorkingHours) ([]Metrics, error) {
 	if len(direct) == 0 {
 		return nil, nil
 	}
-	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: direct, ReplyWindow: s.cfg.ReplyWindow, Sketches: true})
+	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: direct, ReplyWindow: s.cfg.ReplyWindow, Sketches: true, WorkingHours: hours})
 	if err != nil {
 		return nil, err
 	}
