@@ -80,6 +80,7 @@ func Run(t *testing.T, open Open) {
 	}{
 		{"Teams", teamTests},
 		{"Aggregate", aggregateTests},
+		{"Hours", hoursTests},
 		{"Snapshots", snapshotTests},
 		{"IDs", idTests},
 		{"Context", contextTests},
