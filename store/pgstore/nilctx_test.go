@@ -58,6 +58,9 @@ func storeCtxCalls(e *env) map[string]func(ctx context.Context) error {
 			_, err := st().SnapshotsOfTeams(ctx, []string{"T"}, analytics.Daily, d, d)
 			return err
 		},
+		"StreamSnapshotsOfTeams": func(ctx context.Context) error {
+			return st().StreamSnapshotsOfTeams(ctx, []string{"T"}, analytics.Daily, d, d, func(*analytics.Snapshot) error { return nil })
+		},
 		"TeamSnapshotDates": func(ctx context.Context) error {
 			_, err := st().TeamSnapshotDates(ctx, []string{"T"}, analytics.Daily, d, d)
 			return err

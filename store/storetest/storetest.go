@@ -82,6 +82,7 @@ func Run(t *testing.T, open Open) {
 		{"Aggregate", aggregateTests},
 		{"Hours", hoursTests},
 		{"Snapshots", snapshotTests},
+		{"Stream", streamTests},
 		{"IDs", idTests},
 		{"Context", contextTests},
 		{"RollUp", rollUpTests},
