@@ -343,7 +343,7 @@ func (s *Service) RealTime(ctx context.Context, scope Scope) (Metrics, error) {
 		return Metrics{}, err
 	}
 	return cached(ctx, s, RealTimeKey(scope), func(ctx context.Context) (Metrics, error) {
-		_, loc, err := s.teamLocation(ctx, scope)
+		team, loc, err := s.teamLocation(ctx, scope)
 		if err != nil {
 			return Metrics{}, err
 		}
@@ -357,6 +357,7 @@ func (s *Service) RealTime(ctx context.Context, scope Scope) (Metrics, error) {
 		}
 		ms, err := s.store.Aggregate(ctx, AggregateRequest{
 			Items: []ScopePeriod{{Scope: scope, Period: soFar(today, now)}}, ReplyWindow: s.snap.cfg.ReplyWindow,
+			WorkingHours: hoursOf([]Team{team}),
 		})
 		if err != nil {
 			return Metrics{}, err

@@ -153,7 +153,7 @@ func (d Dashboard) clone() Dashboard {
 // snapshot; the others are aggregated live.
 func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashboard, error) {
 	scope := TeamScope(teamID)
-	_, loc, err := s.teamLocation(ctx, scope)
+	team, loc, err := s.teamLocation(ctx, scope)
 	if err != nil {
 		return Dashboard{}, err
 	}
@@ -180,7 +180,8 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 		p = p.Prev()
 	}
 	live, liveAt, liveDays := livePeriods(scope, periods, days, now, prevLast, byDate)
-	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.snap.cfg.ReplyWindow, Sketches: true})
+	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.snap.cfg.ReplyWindow, Sketches: true,
+		WorkingHours: hoursOf([]Team{team})})
 	if err != nil {
 		return Dashboard{}, err
 	}

@@ -185,6 +185,47 @@
 // InvalidateTeam. The campaign row's own counters (messagesSent, …) are not
 // used: the funnel counts messages.
 //
+// # Business hours
+//
+// A team may have working hours (Team.Hours, a WorkingHours): per weekday,
+// ranges of local wall-clock time, plus whole local dates it is closed.
+// Stores read them from the host through their source mapping
+// (store/pgstore: a json, jsonb or text column of the teams table,
+// TeamsTable.WorkingHours, or a Go callback, Config.WorkingHours), and the
+// Snapshotter and the Service pass them to Aggregate
+// (AggregateRequest.WorkingHours).
+//
+//   - business response time of an answered customer turn: the part of
+//     [the turn's first inbound message's created_at, the answering
+//     outbound message's created_at) that falls inside the working hours
+//     (WorkingHours.Between), read in the time zone of the item's
+//     Period.Start (the team's zone), truncated to whole milliseconds. A
+//     turn that starts outside the hours and is answered before they open
+//     has a business response time of 0, and still counts. Unanswered
+//     turns have none.
+//   - businessResponseCount (equal to responseCount),
+//     businessResponseTimeMs (their sum) and businessResponseHistogram;
+//     avgBusinessResponseTime, medianBusinessResponseTime and
+//     p90BusinessResponseTime are derived from them as the calendar ones
+//     are. businessFirstResponseCount, businessFirstResponseTimeMs and
+//     avgBusinessFirstResponseTime do the same for first response times.
+//     Each business time is at most its calendar time.
+//   - A range of a local date runs from its wall-clock start to its end as
+//     time.Date resolves them: on a day whose clocks go forward a skipped
+//     wall-clock time is the instant time.Date gives, and on a day whose
+//     clocks go back the repeated hour counts once per occurrence
+//     ("00:00-24:00" is then 25 hours). An instant inside two ranges
+//     counts once. A closed date has no hours, whatever its weekday.
+//   - A team without working hours has every business field 0.
+//
+// Business counts are sums, so they merge exactly: a week's business
+// times are the sum of its days'. A snapshot keeps the business times of
+// the hours in force when it was generated: changing a team's hours does
+// not rewrite its stored snapshots, and a roll-up of days generated under
+// different hours (or some under none) mixes them. Regenerate the daily
+// snapshots (a backfill) to apply new hours to past days; the Service's
+// cached reads follow after their TTL or Service.InvalidateTeam.
+//
 // # Rounding
 //
 // Every rate, average and score is rounded half away from zero to 2

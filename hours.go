@@ -167,6 +167,18 @@ func parseClock(s string) (int, bool) {
 	return hh*60 + mm, true
 }
 
+// Clone returns a deep copy of h; nil for a nil h.
+func (h *WorkingHours) Clone() *WorkingHours {
+	if h == nil {
+		return nil
+	}
+	out := &WorkingHours{Closed: slices.Clone(h.Closed)}
+	for wd, rs := range h.Days {
+		out.Days[wd] = slices.Clone(rs)
+	}
+	return out
+}
+
 // closed reports whether d is one of the closed dates.
 func (h *WorkingHours) closed(d Date) bool {
 	_, ok := slices.BinarySearchFunc(h.Closed, d, Date.Compare)
@@ -174,31 +186,46 @@ func (h *WorkingHours) closed(d Date) bool {
 }
 
 // Between returns how much of [from, to) falls inside the working hours,
-// reading them in loc (nil: UTC). A range of a local day is the instants
-// from the day's wall-clock Start to its End as time.Date resolves them:
-// on a day whose clocks go forward, a wall-clock time that does not exist
-// is read as time.Date normalises it (02:30 becomes 03:30); on a day whose
-// clocks go back, the repeated hour counts once per occurrence, so
-// "00:00-24:00" covers the whole 25-hour day. A nil h, to not after from,
-// or a closed date gives 0 for that date. The cost is proportional to the
-// local days [from, to) spans.
+// reading them in loc (nil: UTC): the sum of the lengths of Open(from, to,
+// loc). A nil h, or to not after from, gives 0. The cost is proportional
+// to the local days [from, to) spans.
 func (h *WorkingHours) Between(from, to time.Time, loc *time.Location) time.Duration {
+	var buf [8]Range
+	var total time.Duration
+	for _, r := range h.open(from, to, loc, buf[:0]) {
+		total += r.End.Sub(r.Start)
+	}
+	return total
+}
+
+// Open returns the instants of [from, to) inside the working hours, read
+// in loc (nil: UTC), as sorted ranges that neither overlap nor touch. A
+// range of a local date is the instants from the date's wall-clock Start
+// to its End as time.Date resolves them: on a day whose clocks go forward,
+// a wall-clock time that does not exist is the instant time.Date gives
+// (in America/New_York, 02:30 on 2026-03-08 is 01:30 EST); on a day whose clocks go back, the repeated hour counts once per
+// occurrence, so "00:00-24:00" covers the whole 25-hour day. An instant
+// that two ranges cover (possible only where time.Date's normalisation
+// makes ranges of a day overlap) counts once. Closed dates contribute
+// nothing. A nil h, or to not after from, gives none.
+func (h *WorkingHours) Open(from, to time.Time, loc *time.Location) []Range {
+	return h.open(from, to, loc, nil)
+}
+
+// open is Open appending to buf[:0].
+func (h *WorkingHours) open(from, to time.Time, loc *time.Location, buf []Range) []Range {
 	if h == nil || !from.Before(to) {
-		return 0
+		return buf
 	}
 	if loc == nil {
 		loc = time.UTC
 	}
-	var total time.Duration
-	day := DateOf(from.In(loc))
-	// Start a day early: a range of the previous local date cannot reach
-	// past its midnight, but time.Date's normalisation near a transition
-	// may put a day's first instant before from's local date.
-	for d := day.AddDays(-1); ; d = d.AddDays(1) {
-		dayStart := d.In(loc)
-		if !dayStart.Before(to) {
-			break
-		}
+	out := buf
+	// A range of a local date lies within a day of that date's midnight
+	// even across a clock change, so the dates from the day before from's
+	// to the day after to's cover every range that can reach [from, to).
+	last := DateOf(to.In(loc)).AddDays(1)
+	for d := DateOf(from.In(loc)).AddDays(-1); !d.After(last); d = d.AddDays(1) {
 		if h.closed(d) {
 			continue
 		}
@@ -207,11 +234,28 @@ func (h *WorkingHours) Between(from, to time.Time, loc *time.Location) time.Dura
 			b := time.Date(d.Year, d.Month, d.Day, 0, r.End, 0, 0, loc)
 			a, b = maxTime(a, from), minInstant(b, to)
 			if a.Before(b) {
-				total += b.Sub(a)
+				out = append(out, Range{Start: a, End: b})
 			}
 		}
 	}
-	return total
+	return unionRanges(out)
+}
+
+// unionRanges sorts rs by start and merges those that overlap or touch, in
+// place.
+func unionRanges(rs []Range) []Range {
+	slices.SortFunc(rs, func(a, b Range) int { return a.Start.Compare(b.Start) })
+	out := rs[:0]
+	for _, r := range rs {
+		if n := len(out); n > 0 && !r.Start.After(out[n-1].End) {
+			if r.End.After(out[n-1].End) {
+				out[n-1].End = r.End
+			}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // minInstant returns the earlier of a and b.

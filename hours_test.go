@@ -73,3 +73,52 @@ func TestWorkingHoursBetween(t *testing.T) {
 		t.Errorf("nil hours: %v", got)
 	}
 }
+
+// TestWorkingHoursOpenUnion checks that an instant two ranges of a day
+// cover, as time.Date resolves a wall-clock time the clocks skip, counts
+// once: in New York on 2026-03-08, "01:00-01:45" is [06:00Z, 06:45Z) and
+// "02:30-04:00" is [06:30Z, 08:00Z) (02:30 resolves to 01:30 EST), so the
+// day is open [06:00Z, 08:00Z): 2 h, not 45 + 90 min.
+func TestWorkingHoursOpenUnion(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &WorkingHours{}
+	h.Days[time.Sunday] = []ClockRange{{Start: 60, End: 105}, {Start: 150, End: 240}}
+	from, to := time.Date(2026, 3, 7, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)
+	want := []Range{{Start: time.Date(2026, 3, 8, 6, 0, 0, 0, time.UTC), End: time.Date(2026, 3, 8, 8, 0, 0, 0, time.UTC)}}
+	got := h.Open(from, to, ny)
+	if len(got) != 1 || !got[0].Start.Equal(want[0].Start) || !got[0].End.Equal(want[0].End) {
+		t.Errorf("Open = %v, want %v", got, want)
+	}
+	if d := h.Between(from, to, ny); d != 2*time.Hour {
+		t.Errorf("Between = %v, want 2h", d)
+	}
+	// Clipped to [from, to), and nothing for a nil h.
+	if d := h.Between(time.Date(2026, 3, 8, 7, 15, 0, 0, time.UTC), to, ny); d != 45*time.Minute {
+		t.Errorf("Between from 07:15Z = %v, want 45m", d)
+	}
+	var none *WorkingHours
+	if got := none.Open(from, to, ny); got != nil {
+		t.Errorf("nil hours: Open = %v", got)
+	}
+}
+
+// TestWorkingHoursClone checks that a clone shares no slice with h.
+func TestWorkingHoursClone(t *testing.T) {
+	t.Parallel()
+	h := &WorkingHours{Closed: []Date{{2026, 12, 25}}}
+	h.Days[time.Monday] = []ClockRange{{Start: 540, End: 1020}}
+	c := h.Clone()
+	c.Days[time.Monday][0].End = 600
+	c.Closed[0] = Date{2026, 12, 26}
+	if h.Days[time.Monday][0].End != 1020 || h.Closed[0] != (Date{2026, 12, 25}) {
+		t.Errorf("changing the clone changed h: %+v", h)
+	}
+	var none *WorkingHours
+	if none.Clone() != nil {
+		t.Error("Clone of nil is not nil")
+	}
+}

@@ -99,13 +99,14 @@ func coversDay(sn *Snapshot, day Period) bool {
 	return sn.Metrics.Range.Start.Equal(day.Start) && sn.Metrics.Range.End.Equal(day.End)
 }
 
-// aggregate computes the metrics of items: daily ones, and every item when
-// the store cannot count active contacts alone, through Aggregate; weekly
-// and monthly ones rolled up from daily snapshots.
-func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod) ([]Metrics, error) {
+// aggregate computes the metrics of items, with business times measured
+// against hours: daily ones, and every item when the store cannot count
+// active contacts alone, through Aggregate; weekly and monthly ones rolled
+// up from daily snapshots.
+func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod, hours map[string]*WorkingHours) ([]Metrics, error) {
 	// Daily snapshots keep the sketches of their active contacts.
 	daily := slices.ContainsFunc(items, func(it ScopePeriod) bool { return it.Period.Type == Daily })
-	req := AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow, Sketches: daily}
+	req := AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow, Sketches: daily, WorkingHours: hours}
 	counter, ok := s.store.(ActiveContactsCounter)
 	if !ok {
 		return s.store.Aggregate(ctx, req)
@@ -127,7 +128,7 @@ func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod) ([]Met
 		for j, i := range direct {
 			sub[j] = items[i]
 		}
-		ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: sub, ReplyWindow: s.cfg.ReplyWindow, Sketches: true})
+		ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: sub, ReplyWindow: s.cfg.ReplyWindow, Sketches: true, WorkingHours: hours})
 		if err != nil {
 			return nil, err
 		}
@@ -142,7 +143,7 @@ func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod) ([]Met
 	for j, i := range rolled {
 		sub[j] = items[i]
 	}
-	ms, err := s.rollUp(ctx, counter, sub)
+	ms, err := s.rollUp(ctx, counter, sub, hours)
 	if err != nil {
 		return nil, err
 	}
@@ -152,11 +153,13 @@ func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod) ([]Met
 	return out, nil
 }
 
-// rollUp computes items (weekly or monthly) from daily snapshots; see
-// "Roll-ups" above. It folds the daily snapshots into one running Metrics
-// per item as the store returns them (see rollFold), so that a batch holds
-// one Metrics and one sketch per item, not one per item and day.
-func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter, items []ScopePeriod) ([]Metrics, error) {
+// rollUp computes items (weekly or monthly) from daily snapshots, and the
+// days without a settled one from raw activity with business times
+// measured against hours; see "Roll-ups" above. It folds the daily
+// snapshots into one running Metrics per item as the store returns them
+// (see rollFold), so that a batch holds one Metrics and one sketch per
+// item, not one per item and day.
+func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter, items []ScopePeriod, hours map[string]*WorkingHours) ([]Metrics, error) {
 	if err := (AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow}).Validate(); err != nil {
 		return nil, err
 	}
@@ -166,7 +169,7 @@ func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter,
 		return nil, err
 	}
 	direct := f.directItems()
-	directMs, err := s.aggregateDirect(ctx, direct)
+	directMs, err := s.aggregateDirect(ctx, direct, hours)
 	if err != nil {
 		return nil, err
 	}
@@ -212,14 +215,14 @@ func itemDays(items []ScopePeriod) (days [][]Period, from, to Date) {
 	return days, from, to
 }
 
-// aggregateDirect aggregates the direct items, with sketches so that their
-// active contacts can be merged with those of the snapshots. It returns nil
-// for no items.
-func (s *Snapshotter) aggregateDirect(ctx context.Context, direct []ScopePeriod) ([]Metrics, error) {
+// aggregateDirect aggregates the direct items, with business times
+// measured against hours and with sketches so that their active contacts
+// can be merged with those of the snapshots. It returns nil for no items.
+func (s *Snapshotter) aggregateDirect(ctx context.Context, direct []ScopePeriod, hours map[string]*WorkingHours) ([]Metrics, error) {
 	if len(direct) == 0 {
 		return nil, nil
 	}
-	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: direct, ReplyWindow: s.cfg.ReplyWindow, Sketches: true})
+	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: direct, ReplyWindow: s.cfg.ReplyWindow, Sketches: true, WorkingHours: hours})
 	if err != nil {
 		return nil, err
 	}

@@ -201,16 +201,17 @@ func (s *Snapshotter) Generate(ctx context.Context, scope Scope, period Period) 
 	if !want.Start.Equal(period.Start) || !want.End.Equal(period.End) {
 		return Snapshot{}, invalid("period", "%s is not a period of team %q's time zone %s", period, team.ID, loc)
 	}
-	snaps, err := s.generate(ctx, []ScopePeriod{{Scope: scope, Period: period}})
+	snaps, err := s.generate(ctx, []ScopePeriod{{Scope: scope, Period: period}}, hoursOf([]Team{team}))
 	if err != nil {
 		return Snapshot{}, err
 	}
 	return snaps[0], nil
 }
 
-// generate aggregates items, stamps and upserts them in one batch.
-func (s *Snapshotter) generate(ctx context.Context, items []ScopePeriod) ([]Snapshot, error) {
-	ms, err := s.aggregate(ctx, items)
+// generate aggregates items, with business times measured against hours
+// (AggregateRequest.WorkingHours), stamps and upserts them in one batch.
+func (s *Snapshotter) generate(ctx context.Context, items []ScopePeriod, hours map[string]*WorkingHours) ([]Snapshot, error) {
+	ms, err := s.aggregate(ctx, items, hours)
 	if err != nil {
 		return nil, err
 	}
@@ -515,7 +516,8 @@ func (s *Snapshotter) runBatch(ctx context.Context, typ SnapshotType, teams []Te
 		return ctx.Err()
 	}
 	rep.Scopes += len(all)
-	if snaps, err := s.generate(ctx, all); err == nil {
+	hours := hoursOf(teams)
+	if snaps, err := s.generate(ctx, all, hours); err == nil {
 		rep.Succeeded += len(all)
 		rep.UnmappedMessages += unmapped(snaps)
 		return nil
@@ -528,7 +530,7 @@ func (s *Snapshotter) runBatch(ctx context.Context, typ SnapshotType, teams []Te
 	}
 	// The batch failed as a whole: find the teams at fault one by one.
 	for i, w := range work {
-		snaps, err := s.generate(ctx, w.items)
+		snaps, err := s.generate(ctx, w.items, hours)
 		if err != nil {
 			if ctx.Err() != nil {
 				for _, rest := range work[i:] {
@@ -543,6 +545,23 @@ func (s *Snapshotter) runBatch(ctx context.Context, typ SnapshotType, teams []Te
 		rep.UnmappedMessages += unmapped(snaps)
 	}
 	return nil
+}
+
+// hoursOf returns the working hours of the teams that have some, by team
+// ID: AggregateRequest.WorkingHours for their items. It is nil when none
+// has hours.
+func hoursOf(teams []Team) map[string]*WorkingHours {
+	var out map[string]*WorkingHours
+	for _, t := range teams {
+		if t.Hours == nil {
+			continue
+		}
+		if out == nil {
+			out = map[string]*WorkingHours{}
+		}
+		out[t.ID] = t.Hours
+	}
+	return out
 }
 
 // unmapped sums Messages.Unmapped over the team-wide snapshots of snaps.

@@ -56,7 +56,8 @@ func (x *ActivityIndex) Compute(req analytics.AggregateRequest) ([]analytics.Met
 		if t == nil {
 			t = empty
 		}
-		out[i] = t.metrics(it, w, req.Sketches)
+		h := LocalHours(req.WorkingHours[it.Scope.TeamID], it.Period.Start.Location())
+		out[i] = t.metrics(it, w, h, req.Sketches)
 	}
 	return out, nil
 }
@@ -91,6 +92,7 @@ func (th *thread) Since(i, j int) time.Duration {
 	return th.msgs[i].CreatedAt.Sub(th.msgs[j].CreatedAt)
 }
 func (th *thread) SinceStart(i int) time.Duration { return th.msgs[i].CreatedAt.Sub(th.conv.CreatedAt) }
+func (th *thread) At(i int) time.Time             { return th.msgs[i].CreatedAt }
 
 func indexActivity(a *Activity) map[string]*teamActivity {
 	idx := map[string]*teamActivity{}
@@ -195,12 +197,13 @@ func span[T any](xs []T, at func(T) time.Time, start, end time.Time) (int, int) 
 }
 
 // metrics computes the metrics of one item: the scope sp.Scope of the team
-// over sp.Period, under the reply window w, with the sketch of active
-// contacts when sketch is set.
-func (t *teamActivity) metrics(sp analytics.ScopePeriod, w time.Duration, sketch bool) analytics.Metrics {
+// over sp.Period, under the reply window w, with business times measured
+// against h (none when nil), with the sketch of active contacts when
+// sketch is set.
+func (t *teamActivity) metrics(sp analytics.ScopePeriod, w time.Duration, h Hours, sketch bool) analytics.Metrics {
 	m := analytics.Metrics{Range: analytics.Range{Start: sp.Period.Start, End: sp.Period.End}}
-	active := t.countMessages(&m, sp, w)
-	t.countConversations(&m, sp, w)
+	active := t.countMessages(&m, sp, w, h)
+	t.countConversations(&m, sp, w, h)
 	t.countContacts(&m, sp, active, sketch)
 	t.countCampaigns(&m, sp)
 	m.Derive()
@@ -213,9 +216,10 @@ func inScope(s analytics.Scope, acct string) bool {
 }
 
 // countMessages adds the message metrics and the customer turns and
-// response times of the messages of the item's period to m, and returns
-// the contacts of their conversations (contacts.active).
-func (t *teamActivity) countMessages(m *analytics.Metrics, sp analytics.ScopePeriod, w time.Duration) map[string]struct{} {
+// response times (business times against h) of the messages of the item's
+// period to m, and returns the contacts of their conversations
+// (contacts.active).
+func (t *teamActivity) countMessages(m *analytics.Metrics, sp analytics.ScopePeriod, w time.Duration, h Hours) map[string]struct{} {
 	start, end := sp.Period.Start, sp.Period.End
 	active := map[string]struct{}{}
 	lo, hi := span(t.messages, messageTime, start, end)
@@ -229,7 +233,7 @@ func (t *teamActivity) countMessages(m *analytics.Metrics, sp analytics.ScopePer
 			for n < len(th.msgs) && th.msgs[n].CreatedAt.Before(end) {
 				n++
 			}
-			walk(m, sp.Scope, th, j, n, w)
+			walk(m, sp.Scope, th, j, n, w, h)
 		}
 		if !inScope(sp.Scope, x.AccountID) {
 			continue
@@ -242,10 +246,11 @@ func (t *teamActivity) countMessages(m *analytics.Metrics, sp analytics.ScopePer
 	return active
 }
 
-// walk adds the replies, customer turns and response times of the
-// messages of th at positions [lo, hi) that are in scope s to m.
-func walk(m *analytics.Metrics, s analytics.Scope, th *thread, lo, hi int, w time.Duration) {
-	Walk(th, lo, hi, w, func(st Step) {
+// walk adds the replies, customer turns and response times (business
+// times against h) of the messages of th at positions [lo, hi) that are in
+// scope s to m.
+func walk(m *analytics.Metrics, s analytics.Scope, th *thread, lo, hi int, w time.Duration, h Hours) {
+	Walk(th, lo, hi, w, h, func(st Step) {
 		if inScope(s, th.msgs[st.Index].AccountID) {
 			st.AddTo(m)
 		}
@@ -276,8 +281,8 @@ func countMessage(msg *analytics.MessageMetrics, x *Message) {
 }
 
 // countConversations adds the conversations created in the item's period,
-// with their first responses, to m.
-func (t *teamActivity) countConversations(m *analytics.Metrics, sp analytics.ScopePeriod, w time.Duration) {
+// with their first responses (business times against h), to m.
+func (t *teamActivity) countConversations(m *analytics.Metrics, sp analytics.ScopePeriod, w time.Duration, h Hours) {
 	cv := &m.Conversations
 	lo, hi := span(t.conversations, func(c Conversation) time.Time { return c.CreatedAt }, sp.Period.Start, sp.Period.End)
 	for i := lo; i < hi; i++ {
@@ -296,9 +301,8 @@ func (t *teamActivity) countConversations(m *analytics.Metrics, sp analytics.Sco
 		if th == nil {
 			continue
 		}
-		if d, ok := FirstResponse(th, w); ok {
-			cv.FirstResponseCount++
-			cv.FirstResponseTimeMs += d.Milliseconds()
+		if r, ok := FirstResponse(th, w, h); ok {
+			r.AddFirstTo(m)
 		}
 	}
 }

@@ -97,7 +97,7 @@ func (t *teamActivity) replied(k int, w time.Duration) bool {
 	}
 	j := t.positions[k]
 	replied := false
-	Walk(th, j, j+1, w, func(s Step) { replied = s.Replied })
+	Walk(th, j, j+1, w, nil, func(s Step) { replied = s.Replied })
 	return replied
 }
 

@@ -22,7 +22,34 @@ type Thread interface {
 	// message i's creation; negative when the message is older. Only
 	// FirstResponse calls it.
 	SinceStart(i int) time.Duration
+	// At returns when message i was created. Only walks given Hours call
+	// it, for the answered turns.
+	At(i int) time.Time
 }
+
+// Hours measures business time for Walk and FirstResponse: the working
+// hours of the thread's team, in the zone they are read in.
+type Hours interface {
+	// Between returns how much of [from, to) falls inside the working
+	// hours; 0 when to is not after from.
+	Between(from, to time.Time) time.Duration
+}
+
+// LocalHours returns h read in loc as Hours (h.Between(from, to, loc)),
+// what ComputeMetrics measures business time with; nil when h is nil.
+func LocalHours(h *analytics.WorkingHours, loc *time.Location) Hours {
+	if h == nil {
+		return nil
+	}
+	return localHours{h, loc}
+}
+
+type localHours struct {
+	h   *analytics.WorkingHours
+	loc *time.Location
+}
+
+func (l localHours) Between(from, to time.Time) time.Duration { return l.h.Between(from, to, l.loc) }
 
 // Step is what the reply, turn and response rules of the package
 // documentation of analytics decide about one message of a conversation.
@@ -41,20 +68,39 @@ type Step struct {
 	// to whole milliseconds. A Turn that is not Answered is unanswered.
 	Answered bool
 	Response time.Duration
+	// Measured is true when the walk was given Hours. Business is then,
+	// for an Answered step, the part of the wait inside them: of [the
+	// turn's creation, the answer's creation), truncated to whole
+	// milliseconds, at most Response.
+	Measured bool
+	Business time.Duration
+}
+
+// Response is how a conversation's first customer turn was answered (see
+// FirstResponse).
+type Response struct {
+	// Time is the response time, truncated to whole milliseconds.
+	Time time.Duration
+	// Measured is true when FirstResponse was given Hours; Business is then
+	// the part of the wait inside them, truncated to whole milliseconds.
+	Measured bool
+	Business time.Duration
 }
 
 // Walk calls visit with the Step of each message of t at positions
-// [lo, hi), in order, under the reply window w. Messages outside [lo, hi)
-// are read as context only (the previous message, the reply, the next
-// outbound message). It allocates nothing; its cost is hi-lo plus the
-// messages that follow within w of the last inbound message.
-func Walk(t Thread, lo, hi int, w time.Duration, visit func(Step)) {
+// [lo, hi), in order, under the reply window w, measuring the business
+// time of answered turns against h when h is not nil. Messages outside
+// [lo, hi) are read as context only (the previous message, the reply, the
+// next outbound message). It allocates nothing itself; its cost is hi-lo
+// plus the messages that follow within w of the last inbound message,
+// plus a call of h.Between per answered turn.
+func Walk(t Thread, lo, hi int, w time.Duration, h Hours, visit func(Step)) {
 	n := t.Len()
 	// out is the search position for the next outbound message: every
 	// message strictly between the current one and out is inbound.
 	out := 0
 	for j := lo; j < hi; j++ {
-		s := Step{Index: j}
+		s := Step{Index: j, Measured: h != nil}
 		if !t.Inbound(j) {
 			s.Replied = j+1 < n && t.Inbound(j+1) && t.Since(j+1, j) <= w
 			visit(s)
@@ -64,29 +110,45 @@ func Walk(t Thread, lo, hi int, w time.Duration, visit func(Step)) {
 		if s.Turn {
 			out = max(out, j+1)
 			s.Response, s.Answered, out = respond(t, j, out, w)
+			if s.Answered && h != nil {
+				s.Business = business(t, h, j, out)
+			}
 		}
 		visit(s)
 	}
 }
 
-// FirstResponse returns the first response time of the conversation of t:
-// the response time of its first inbound message created in
-// [created_at, created_at+w), when that message is answered within w
-// (truncated to whole milliseconds). ok is false when there is no such
+// FirstResponse returns the first response of the conversation of t: how
+// its first inbound message created in [created_at, created_at+w) was
+// answered, when it was answered within w, with its business time
+// measured against h when h is not nil. ok is false when there is no such
 // message or it is unanswered.
-func FirstResponse(t Thread, w time.Duration) (d time.Duration, ok bool) {
+func FirstResponse(t Thread, w time.Duration, h Hours) (r Response, ok bool) {
 	for j, n := 0, t.Len(); j < n; j++ {
 		since := t.SinceStart(j)
 		if since < 0 || !t.Inbound(j) {
 			continue
 		}
 		if since >= w {
-			return 0, false
+			return Response{}, false
 		}
-		d, ok, _ = respond(t, j, j+1, w)
-		return d, ok
+		d, ok, k := respond(t, j, j+1, w)
+		if !ok {
+			return Response{}, false
+		}
+		r = Response{Time: d, Measured: h != nil}
+		if h != nil {
+			r.Business = business(t, h, j, k)
+		}
+		return r, true
 	}
-	return 0, false
+	return Response{}, false
+}
+
+// business returns the part of [message j's creation, message k's) inside
+// h, truncated to whole milliseconds.
+func business(t Thread, h Hours, j, k int) time.Duration {
+	return h.Between(t.At(j), t.At(k)).Truncate(time.Millisecond)
 }
 
 // respond returns the time from inbound message j to the next outbound
@@ -112,8 +174,10 @@ func respond(t Thread, j, from int, w time.Duration) (d time.Duration, ok bool, 
 }
 
 // AddTo adds s to m: a reply to Messages.Replied; an answered turn to
-// Conversations.ResponseCount, ResponseTimeMs and Histogram; an unanswered
-// turn to Conversations.Unanswered. Other steps add nothing.
+// Conversations.ResponseCount, ResponseTimeMs and Histogram, and when
+// Measured to BusinessResponseCount, BusinessResponseTimeMs and
+// BusinessHistogram; an unanswered turn to Conversations.Unanswered.
+// Other steps add nothing.
 func (s Step) AddTo(m *analytics.Metrics) {
 	switch {
 	case s.Replied:
@@ -123,7 +187,25 @@ func (s Step) AddTo(m *analytics.Metrics) {
 		cv.ResponseCount++
 		cv.ResponseTimeMs += s.Response.Milliseconds()
 		cv.Histogram.Observe(s.Response)
+		if s.Measured {
+			cv.BusinessResponseCount++
+			cv.BusinessResponseTimeMs += s.Business.Milliseconds()
+			cv.BusinessHistogram.Observe(s.Business)
+		}
 	case s.Turn:
 		m.Conversations.Unanswered++
+	}
+}
+
+// AddFirstTo adds r, a conversation's first response, to m:
+// Conversations.FirstResponseCount and FirstResponseTimeMs, and when
+// Measured BusinessFirstResponseCount and BusinessFirstResponseTimeMs.
+func (r Response) AddFirstTo(m *analytics.Metrics) {
+	cv := &m.Conversations
+	cv.FirstResponseCount++
+	cv.FirstResponseTimeMs += r.Time.Milliseconds()
+	if r.Measured {
+		cv.BusinessFirstResponseCount++
+		cv.BusinessFirstResponseTimeMs += r.Business.Milliseconds()
 	}
 }

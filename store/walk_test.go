@@ -22,6 +22,7 @@ func (c *conv) Len() int                       { return len(c.msgs) }
 func (c *conv) Inbound(i int) bool             { return c.msgs[i].Inbound }
 func (c *conv) Since(i, j int) time.Duration   { return c.msgs[i].CreatedAt.Sub(c.msgs[j].CreatedAt) }
 func (c *conv) SinceStart(i int) time.Duration { return c.msgs[i].CreatedAt.Sub(c.start) }
+func (c *conv) At(i int) time.Time             { return c.msgs[i].CreatedAt }
 
 var (
 	walkStart = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -48,7 +49,7 @@ func newConv(msgs ...store.Message) *conv {
 // each step's message ID.
 func walkAll(c *conv, lo, hi int) []step {
 	var got []step
-	store.Walk(c, lo, hi, walkW, func(s store.Step) {
+	store.Walk(c, lo, hi, walkW, nil, func(s store.Step) {
 		got = append(got, step{c.msgs[s.Index].ID, s})
 	})
 	return got
@@ -178,8 +179,8 @@ func TestFirstResponse(t *testing.T) {
 		{"no inbound", newConv(out("a", 0)), 0, false},
 		{"no messages", newConv(), 0, false},
 	} {
-		d, ok := store.FirstResponse(tt.c, walkW)
-		if d != tt.d || ok != tt.ok {
+		r, ok := store.FirstResponse(tt.c, walkW, nil)
+		if d := r.Time; d != tt.d || ok != tt.ok || r.Measured {
 			t.Errorf("%s: FirstResponse = %v, %v; want %v, %v", tt.name, d, ok, tt.d, tt.ok)
 		}
 	}

@@ -100,6 +100,10 @@ func newFixture(t *testing.T, opts ...Option) *fixture {
 	store := memstore.New(&memstore.Config{Clock: clock})
 	days := int(analytics.NewDate(2026, 3, 20).In(time.UTC).Sub(dataStart.In(time.UTC)) / (24 * time.Hour))
 	teams := append(sample.Teams(2, 2), sample.Team(oddID, "UTC", 2), sample.Team(dotsID, "UTC", 2))
+	teams[0].Hours = &analytics.WorkingHours{} // team A: every day 08:00–20:00
+	for wd := range teams[0].Hours.Days {
+		teams[0].Hours.Days[wd] = []analytics.ClockRange{{Start: 8 * 60, End: 20 * 60}}
+	}
 	if err := load(store, teams, dataStart, days, 200); err != nil {
 		t.Fatal(err)
 	}

@@ -268,6 +268,10 @@ func apiView(t *testing.T, realTime, dash map[string]any) view {
 	for _, p := range tilePaths {
 		v.Tiles[p] = at(t, realTime["metrics"], p)
 	}
+	// The business-hours tile shows for a team with working hours.
+	if at(t, realTime["metrics"], "conversations.businessResponseCount") > 0 {
+		v.Tiles["conversations.avgBusinessResponseTime"] = at(t, realTime["metrics"], "conversations.avgBusinessResponseTime")
+	}
 	series := dash["series"].([]any)
 	var dates []string
 	for _, s := range series {
@@ -462,6 +466,9 @@ func (b *browsing) checkNumbers(d pageData) {
 	t := b.t
 	rt := decode(t, b.f.get(t, teamURL(teamA, "realtime", nil), tokA))
 	dash := decode(t, b.f.get(t, teamURL(teamA, "dashboard", url.Values{"days": {"30"}}), tokA))
+	if at(t, rt["metrics"], "conversations.businessResponseCount") == 0 {
+		t.Errorf("team %s has working hours but no business response time today: the business tile goes untested", teamA)
+	}
 	if diff := cmp.Diff(apiView(t, rt, dash), d.view(t)); diff != "" {
 		t.Errorf("the page's numbers differ from the API's JSON for %s (-API +page):\n%s", teamA, diff)
 	}

@@ -18,6 +18,8 @@ func prismaSource(schema string) pgstore.Source {
 			Table:    "Team",
 			ID:       "id",
 			TimeZone: "timezone", // String?: NULL means UTC
+			// Json?: the JSON form of analytics.WorkingHours; NULL: none
+			WorkingHours: "workingHours",
 		},
 		Accounts: pgstore.AccountsTable{
 			Table:  "WhatsappAccount",

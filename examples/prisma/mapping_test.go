@@ -141,13 +141,14 @@ func TestPropose(t *testing.T) {
 		t.Errorf("README lacks the -propose output as a go block:\n%s", block)
 	}
 
-	// The notes are the messages' PENDING, put in IgnoredStatuses as
+	// The notes are the teams' workingHours column, the messages' PENDING, put in IgnoredStatuses as
 	// mapping.go puts it, the sender types taken by a synonym (CONTACT as
 	// inbound; AGENT, BOT and SYSTEM as outbound), as mapping.go takes
 	// them, and three labels in no list: the conversations' PENDING, and
 	// the campaigns' DRAFT and SCHEDULED, which mapping.go leaves in no
 	// list too.
-	wantNotes := []string{"Messages.IgnoredStatuses: label 'PENDING' counts in totals only",
+	wantNotes := []string{"Teams.WorkingHours: column \"workingHours\" of table \"Team\" holds the teams' working hours",
+		"Messages.IgnoredStatuses: label 'PENDING' counts in totals only",
 		"Messages.InboundSenderTypes: label 'CONTACT' is taken as inbound, a synonym",
 		"Messages.OutboundSenderTypes: label 'AGENT' is taken as outbound, a synonym",
 		"Messages.OutboundSenderTypes: label 'BOT' is taken as outbound, a synonym",

@@ -152,7 +152,8 @@ func New(cfg *Config) *Store {
 // AddTeams adds teams, all or none. Each ID must pass analytics.ValidateID
 // and be new (not already added, not repeated in teams); TimeZone must be
 // empty (UTC) or a zone Team.Location loads; every account ID must
-// pass ValidateID. AccountIDs are stored sorted, without duplicates. Any
+// pass ValidateID; Hours, when set, must pass WorkingHours.Validate (the
+// store keeps a copy). AccountIDs are stored sorted, without duplicates. Any
 // problem gives an error wrapping analytics.ErrInvalidArgument and nothing
 // is added.
 func (s *Store) AddTeams(teams ...analytics.Team) error {
@@ -179,7 +180,12 @@ func (s *Store) AddTeams(teams ...analytics.Team) error {
 			}
 		}
 		slices.Sort(accounts)
-		clean[i] = analytics.Team{ID: t.ID, TimeZone: t.TimeZone, AccountIDs: slices.Compact(accounts)}
+		if t.Hours != nil {
+			if err := t.Hours.Validate(); err != nil {
+				return fmt.Errorf("memstore: %s.Hours: %w", field, err)
+			}
+		}
+		clean[i] = analytics.Team{ID: t.ID, TimeZone: t.TimeZone, AccountIDs: slices.Compact(accounts), Hours: t.Hours.Clone()}
 	}
 	for _, t := range clean {
 		s.teams[t.ID] = t
@@ -399,7 +405,30 @@ func (s *Store) Team(ctx context.Context, id string) (analytics.Team, error) {
 
 func cloneTeam(t analytics.Team) analytics.Team {
 	t.AccountIDs = slices.Clone(t.AccountIDs)
+	t.Hours = t.Hours.Clone()
 	return t
+}
+
+// SetTeamHours replaces the working hours of team id (nil: none), as a host
+// editing them would; the store keeps a copy. Snapshots already stored
+// keep the hours they were generated with. An unknown team gives
+// ErrNotFound; hours that fail WorkingHours.Validate give
+// ErrInvalidArgument.
+func (s *Store) SetTeamHours(id string, h *analytics.WorkingHours) error {
+	if h != nil {
+		if err := h.Validate(); err != nil {
+			return fmt.Errorf("memstore: %w", err)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.teams[id]
+	if !ok {
+		return fmt.Errorf("memstore: team %q: %w", id, analytics.ErrNotFound)
+	}
+	t.Hours = h.Clone()
+	s.teams[id] = t
+	return nil
 }
 
 // Aggregate implements analytics.ActivityReader with
@@ -443,7 +472,8 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 		if x == nil {
 			x = store.IndexActivity(nil)
 		}
-		sub := analytics.AggregateRequest{Items: make([]analytics.ScopePeriod, len(is)), ReplyWindow: req.ReplyWindow, Sketches: req.Sketches}
+		sub := analytics.AggregateRequest{Items: make([]analytics.ScopePeriod, len(is)), ReplyWindow: req.ReplyWindow, Sketches: req.Sketches,
+			WorkingHours: req.WorkingHours}
 		for j, i := range is {
 			sub.Items[j] = req.Items[i]
 		}

@@ -29,8 +29,41 @@ func keyOf(s analytics.Scope) scopeKey {
 	return scopeKey{team: s.TeamID, account: s.AccountID, teamWide: s.TeamWide()}
 }
 
-// periodKey groups items whose periods have the same instants.
-type periodKey struct{ start, end time.Time }
+// periodKey groups items whose periods have the same instants. zone is ""
+// but for the items of a team with working hours whose period starts in
+// another zone than the team's first item of those instants: its name
+// then puts them in a group of their own, since business times are read
+// in the zone of each item's period.
+type periodKey struct {
+	start, end time.Time
+	zone       string
+}
+
+// groupItems groups the items of req by periodKey, in the order of their
+// first item, with the working hours of each group's teams that have some.
+func groupItems(req analytics.AggregateRequest) ([]periodKey, map[periodKey][]int, map[periodKey]map[string]zoneHours) {
+	var order []periodKey
+	groups := map[periodKey][]int{}
+	hours := map[periodKey]map[string]zoneHours{}
+	for i, it := range req.Items {
+		k := periodKey{start: it.Period.Start.UTC(), end: it.Period.End.UTC()}
+		if h := req.WorkingHours[it.Scope.TeamID]; h != nil {
+			loc := it.Period.Start.Location()
+			if first, ok := hours[k][it.Scope.TeamID]; ok && first.loc.String() != loc.String() {
+				k.zone = loc.String()
+			}
+			if hours[k] == nil {
+				hours[k] = map[string]zoneHours{}
+			}
+			hours[k][it.Scope.TeamID] = zoneHours{hours: h, loc: loc}
+		}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	return order, groups, hours
+}
 
 // Aggregate implements analytics.ActivityReader.
 //
@@ -46,8 +79,10 @@ type periodKey struct{ start, end time.Time }
 // the data) with Config.AggregateWorkMem, JIT off and no parallel workers,
 // and up to Config.AggregateParallelism groups run at once, each on its own
 // connection; a large group is split by teams to keep them busy. Scopes
-// with no rows get zero metrics. The result equals store.ComputeMetrics
-// over the same rows.
+// with no rows get zero metrics. Business times (req.WorkingHours) cost no
+// statement: each team with working hours gets, per group, the calendar of
+// its open instants over the scan range, and each answered turn two binary
+// searches in it. The result equals store.ComputeMetrics over the same rows.
 //
 // A cancelled ctx stops the running statements (the driver cancels them on
 // the server) and returns an error wrapping ctx's error.
@@ -62,15 +97,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 		return nil, err
 	}
 	w := req.Window()
-	var order []periodKey
-	groups := map[periodKey][]int{}
-	for i, it := range req.Items {
-		k := periodKey{start: it.Period.Start.UTC(), end: it.Period.End.UTC()}
-		if _, ok := groups[k]; !ok {
-			order = append(order, k)
-		}
-		groups[k] = append(groups[k], i)
-	}
+	order, groups, hours := groupItems(req)
 	type unit struct {
 		key      periodKey
 		teams    []string
@@ -89,7 +116,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	g.SetLimit(s.cfg.AggregateParallelism)
 	for _, u := range units {
 		g.Go(func() error {
-			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w, u.accounts, req.Sketches)
+			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w, hours[u.key], u.accounts, req.Sketches)
 			u.res = res
 			return err
 		})
@@ -197,9 +224,10 @@ func (s *Store) aggArgs(teams []string, start, end time.Time, w time.Duration) [
 var emptySketch = analytics.SketchOf()
 
 // aggregateGroup runs the four statements of one period for teams, in one
-// read-only transaction. With sketches, each scope's metrics get the
-// sketch of its active contacts (scopes without any get none here).
-func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, accounts, sketches bool) (map[scopeKey]*analytics.Metrics, error) {
+// read-only transaction, measuring business times against hours (by team;
+// teams with none have no entry). With sketches, each scope's metrics get
+// the sketch of its active contacts (scopes without any get none here).
+func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, hours map[string]zoneHours, accounts, sketches bool) (map[scopeKey]*analytics.Metrics, error) {
 	args := s.aggArgs(teams, start, end, w)
 	args[argAccounts] = accounts
 	res := map[scopeKey]*analytics.Metrics{}
@@ -220,7 +248,7 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 	}
 
 	err := s.inTx(ctx, "aggregating", func(tx txQuerier) error {
-		return s.aggregateStatements(ctx, tx, args, w, res, get, sketches)
+		return s.aggregateStatements(ctx, tx, args, w, hours, res, get, sketches)
 	})
 	if err != nil {
 		return nil, err
@@ -229,8 +257,8 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 }
 
 // aggregateStatements runs the statements of a group in tx.
-func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, get func(string, sql.NullString, int64) *analytics.Metrics, sketches bool) error {
-	if err := s.aggregateThreads(ctx, tx, args, w, res, sketches); err != nil {
+func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, w time.Duration, hours map[string]zoneHours, res map[scopeKey]*analytics.Metrics, get func(string, sql.NullString, int64) *analytics.Metrics, sketches bool) error {
+	if err := s.aggregateThreads(ctx, tx, args, w, hours, res, sketches); err != nil {
 		return err
 	}
 

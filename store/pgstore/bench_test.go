@@ -97,3 +97,72 @@ func BenchmarkDailySnapshots(b *testing.B) {
 	}
 	b.ReportMetric(float64(statements)/float64(b.N), "statements/op")
 }
+
+// BenchmarkAggregateHours aggregates one day of every scope of
+// PGSTORE_BENCH_TEAMS generated teams (default 50) without working hours
+// and with working hours on every team, to measure what business times
+// cost.
+func BenchmarkAggregateHours(b *testing.B) {
+	teams := envInt(b, "PGSTORE_BENCH_TEAMS", 50)
+	ctx := context.Background()
+	db := testenv.DB(b)
+	var schema string
+	if err := db.NewRaw(`SELECT current_schema()`).Scan(ctx, &schema); err != nil {
+		b.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, testenv.Require(b, "TEST_DATABASE_URL"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := synth.Config{Teams: teams, MessagesPerDay: 330 * teams, Days: 4, Start: analytics.NewDate(2026, 3, 2)}
+	if _, err := synth.LoadPostgres(ctx, conn, schema, cfg); err != nil {
+		b.Fatal(err)
+	}
+	conn.Close(ctx)
+	st, err := pgstore.New(ctx, db, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.CreateRecommendedIndexes(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+	list, err := st.Teams(ctx, "", teams)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var items []analytics.ScopePeriod
+	all := map[string]*analytics.WorkingHours{}
+	giveHours(list)
+	for i, t := range list {
+		loc, err := t.Location()
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := analytics.PeriodForDate(analytics.Daily, analytics.NewDate(2026, 3, 4), loc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, sc := range t.Scopes() {
+			items = append(items, analytics.ScopePeriod{Scope: sc, Period: p})
+		}
+		if t.Hours == nil {
+			t.Hours = list[(i+1)%len(list)].Hours // every team gets some
+		}
+		all[t.ID] = t.Hours
+	}
+	for _, c := range []struct {
+		name  string
+		hours map[string]*analytics.WorkingHours
+	}{{"none", nil}, {"all", all}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := st.Aggregate(ctx, analytics.AggregateRequest{Items: items, WorkingHours: c.hours}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"context"
 	"log/slog"
 	"regexp"
 	"slices"
@@ -92,6 +93,17 @@ type Config struct {
 	// ErrInvalidArgument. Unused without Replica.
 	ReplicaWait time.Duration
 
+	// WorkingHours, when set, gives each team's working hours, for hosts
+	// that keep them elsewhere than a column of the teams table: Teams and
+	// Team call it once per team they return and put its result (nil: no
+	// working hours) in analytics.Team.Hours; an error fails the read,
+	// wrapped with the team's ID. Hours it returns must pass
+	// analytics.WorkingHours.Validate (else the read fails with an error
+	// wrapping analytics.ErrCorrupt). Setting both it and
+	// Source.Teams.WorkingHours gives ErrInvalidArgument. Defaults to nil:
+	// hours come from Source.Teams.WorkingHours, or no team has any.
+	WorkingHours func(ctx context.Context, team analytics.Team) (*analytics.WorkingHours, error)
+
 	// Logger receives the store's warnings: today, a Replica that has not
 	// replayed a write within ReplicaWait, and its catching up. Defaults
 	// to a logger that discards everything.
@@ -151,6 +163,15 @@ type TeamsTable struct {
 	// time.LoadLocation and gives ErrInvalidArgument for a zone it does
 	// not know.
 	DefaultTimeZone string
+	// WorkingHours is a json, jsonb or text column holding the team's
+	// working hours in the JSON form of analytics.WorkingHours, such as
+	// {"mon": ["09:00-17:30"], "closed": ["2026-12-25"]}. NULL, '' and
+	// JSON null mean no working hours; a value that does not parse makes
+	// Teams and Team fail with an error wrapping analytics.ErrCorrupt that
+	// names the team. Defaults to "" (or "-"): the table has no such
+	// column, and teams have working hours only through
+	// Config.WorkingHours.
+	WorkingHours string
 }
 
 // AccountsTable maps the host's WhatsApp Business accounts.

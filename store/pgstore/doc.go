@@ -196,6 +196,19 @@
 // With AggregateRequest.Sketches, the contacts counted as active in each
 // scope (from the same scan) also give that scope's sketch.
 //
+// Business times (AggregateRequest.WorkingHours; see Business hours in the
+// analytics package documentation) add no statement. The working hours
+// come from the teams table (TeamsTable.WorkingHours, a json, jsonb or
+// text column in WorkingHours' JSON form) or from Config.WorkingHours,
+// and Teams and Team return them. For each team with working hours, a
+// group computes once the open instants of the scan range in the zone of
+// the team's items (analytics.WorkingHours.Open, a few time.Date calls per
+// local day) with their running sums; each answered turn then costs two
+// binary searches. Teams without working hours cost nothing more. Items of
+// one team whose periods have the same instants but start in different
+// zones are aggregated in groups of their own, since the hours are read in
+// the zone of each item.
+//
 // ActiveContacts (analytics.ActiveContactsCounter) counts contacts.active
 // alone, with one statement per group that reads the period's messages once
 // and sorts none of them, and StreamSnapshotsOfTeams

@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +35,9 @@ type envOptions struct {
 	collated bool // text columns collated linguistically (see collatedSchema)
 	// precision of the source timestamps; defaults to a millisecond.
 	precision time.Duration
+	// hours adds a jsonb column working_hours to the teams table, holding
+	// each team's Hours, and maps it (Source.Teams.WorkingHours).
+	hours bool
 }
 
 func newEnv(t *testing.T, teams []analytics.Team, a *store.Activity, o envOptions) *env {
@@ -55,6 +59,9 @@ func newEnv(t *testing.T, teams []analytics.Team, a *store.Activity, o envOption
 	}
 	if err := synth.InsertRowsPrecision(ctx, db, teams, a, o.precision); err != nil {
 		t.Fatalf("loading rows: %v", err)
+	}
+	if o.hours {
+		o.cfg = withHoursColumn(t, db, teams, o.cfg)
 	}
 	st, err := pgstore.New(ctx, db, o.cfg)
 	if err != nil {
@@ -135,4 +142,43 @@ func memOf(t *testing.T, teams []analytics.Team, act store.Activity) *memstore.S
 // messages.campaign_id mapped, as campaign funnels need.
 func campaignConfig() *pgstore.Config {
 	return &pgstore.Config{Source: pgstore.Source{Messages: pgstore.MessagesTable{CampaignID: "campaign_id"}}}
+}
+
+// withHoursColumn adds the column working_hours (jsonb) to the teams table
+// of db's schema, fills it with the JSON form of each team's Hours (NULL
+// for none), and returns a copy of cfg that maps it.
+func withHoursColumn(t *testing.T, db *bun.DB, teams []analytics.Team, cfg *pgstore.Config) *pgstore.Config {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `ALTER TABLE teams ADD COLUMN working_hours jsonb`); err != nil {
+		t.Fatal(err)
+	}
+	for _, tm := range teams {
+		if tm.Hours == nil {
+			continue
+		}
+		b, err := json.Marshal(tm.Hours)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE teams SET working_hours = ?::jsonb WHERE id = ?`, string(b), tm.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var c pgstore.Config
+	if cfg != nil {
+		c = *cfg
+	}
+	c.Source.Teams.WorkingHours = "working_hours"
+	return &c
+}
+
+// hoursCallback is a Config.WorkingHours that gives each of teams its
+// Hours.
+func hoursCallback(teams []analytics.Team) func(context.Context, analytics.Team) (*analytics.WorkingHours, error) {
+	byID := map[string]*analytics.WorkingHours{}
+	for _, tm := range teams {
+		byID[tm.ID] = tm.Hours
+	}
+	return func(_ context.Context, t analytics.Team) (*analytics.WorkingHours, error) { return byID[t.ID], nil }
 }

@@ -409,6 +409,7 @@ func TestProposeSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := prismaTables()
+	want.Teams.WorkingHours = "workingHours" // a jsonb column of that name
 	m := &want.Messages
 	m.SentStatuses, m.DeliveredStatuses, m.ReadStatuses, m.FailedStatuses = []string{"SENT"}, []string{"DELIVERED"}, []string{"READ"}, []string{"FAILED"}
 	m.IgnoredStatuses = []string{"PENDING"}

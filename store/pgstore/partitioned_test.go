@@ -96,7 +96,7 @@ func TestConformancePartitioned(t *testing.T) {
 		}
 	})
 	storetest.Run(t, func(t *testing.T, d storetest.Dataset) analytics.Store {
-		e := newEnv(t, d.Teams, &d.Activity, envOptions{schema: ddl, cfg: campaignConfig()})
+		e := newEnv(t, d.Teams, &d.Activity, envOptions{schema: ddl, cfg: campaignConfig(), hours: true})
 		for table := range spread {
 			parts := partitionRows(t, e.db, table)
 			mu.Lock()

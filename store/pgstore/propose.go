@@ -52,7 +52,9 @@ import (
 // no team column but an account column gets TeamVia TeamViaAccount (and
 // messages with a conversation column but no account column
 // TeamViaConversation); teams with no zone column get TimeZone "-" (every
-// team in DefaultTimeZone, UTC unless set); contacts with no boolean
+// team in DefaultTimeZone, UTC unless set); a json or jsonb teams column
+// named workingHours, businessHours, openingHours or officeHours (any
+// case, with or without underscores) becomes Teams.WorkingHours; contacts with no boolean
 // blocked column but a status enum with a blocked label (or a status text
 // column with a blocked value among the most common values of its
 // statistics, pg_stats, once analyzed) get Blocked and BlockedValues.
@@ -84,7 +86,8 @@ func ProposeSource(ctx context.Context, db *bun.DB, schema string) (Source, []st
 }
 
 // proposeTeams proposes Source.Teams: its table, ID column and zone column,
-// or noColumn for a table with no zone column.
+// or noColumn for a table with no zone column, and its json or jsonb
+// working-hours column when it has one.
 func (p *proposer) proposeTeams(src *Source) {
 	t := p.table("Teams", "team")
 	if t == nil {
@@ -97,6 +100,23 @@ func (p *proposer) proposeTeams(src *Source) {
 		p.note("Teams.TimeZone: table %s has no zone column; %q puts every team in Teams.DefaultTimeZone (UTC unless you set it)",
 			quoteIdent(t.name), noColumn)
 	}
+	if c := p.find(t, hoursNames...); c != "" {
+		if typ := p.colType(t, c); typ == "json" || typ == "jsonb" {
+			src.Teams.WorkingHours = c
+			p.note("Teams.WorkingHours: column %s of table %s holds the teams' working hours; its values must be in the JSON form of analytics.WorkingHours",
+				quoteIdent(c), quoteIdent(t.name))
+		}
+	}
+}
+
+// colType returns the type of column c of table t.
+func (p *proposer) colType(t *catTable, c string) string {
+	for _, col := range t.cols {
+		if col.name == c {
+			return col.typ
+		}
+	}
+	return ""
 }
 
 // proposeAccounts proposes Source.Accounts: its table, ID column and team
@@ -225,6 +245,7 @@ var (
 	accountIDNames = []string{"accountid", "whatsappaccountid", "waaccountid", "whatsappbusinessaccountid", "wabaid"}
 	createdNames   = []string{"createdat", "created", "createdon", "timestamp"}
 	zoneNames      = []string{"timezone", "tz", "zone", "ianatimezone"}
+	hoursNames     = []string{"workinghours", "businesshours", "openinghours", "officehours"}
 	blockedLabels  = []string{"blocked", "banned"}
 )
 
@@ -234,11 +255,13 @@ type catTable struct {
 	cols []catColumn
 }
 
-// catColumn is a column of a catTable; labels are an enum's, else nil.
+// catColumn is a column of a catTable, with its type; labels are an
+// enum's, else nil.
 // sampled are the most common values of a text or varchar column in the
 // planner's statistics (pg_stats), nil when it has none.
 type catColumn struct {
 	name    string
+	typ     string // format_type's name, e.g. "jsonb"
 	labels  []string
 	sampled []string
 }
@@ -248,7 +271,7 @@ type catColumn struct {
 // and the labels of their enum columns.
 func readCatalog(ctx context.Context, db *bun.DB, schema string) ([]*catTable, error) {
 	rows, err := db.QueryContext(ctx, `
-SELECT c.relname::text, a.attname::text,
+SELECT c.relname::text, a.attname::text, format_type(a.atttypid, NULL),
 	(SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = a.atttypid)::text,
 	CASE WHEN a.atttypid IN ('text'::regtype, 'varchar'::regtype) THEN
 		(SELECT to_json(s.most_common_vals::text::text[])::text FROM pg_catalog.pg_stats s
@@ -269,9 +292,9 @@ ORDER BY CASE WHEN ?0 = '' THEN array_position(current_schemas(false), n.nspname
 	skip := map[string]bool{} // names already taken from an earlier schema
 	last := ""
 	for rows.Next() {
-		var rel, col string
+		var rel, col, typ string
 		var labels, sampled *string
-		if err := rows.Scan(&rel, &col, &labels, &sampled); err != nil {
+		if err := rows.Scan(&rel, &col, &typ, &labels, &sampled); err != nil {
 			return nil, fmt.Errorf("pgstore: reading the catalog: %w", err)
 		}
 		if rel != last && byName[rel] != nil {
@@ -287,7 +310,7 @@ ORDER BY CASE WHEN ?0 = '' THEN array_position(current_schemas(false), n.nspname
 			byName[rel] = t
 			out = append(out, t)
 		}
-		c := catColumn{name: col}
+		c := catColumn{name: col, typ: typ}
 		if labels != nil {
 			if err := json.Unmarshal([]byte(*labels), &c.labels); err != nil {
 				return nil, fmt.Errorf("pgstore: reading the catalog: labels of %s.%s: %w", rel, col, err)

@@ -97,7 +97,8 @@ func buildQueries(c *Config, kinds tsKinds, types colTypes) queries {
 	t, a := src.Teams, src.Accounts
 	teamSelect := `SELECT ` + col("t", t.ID) + `::text, ` + teamZoneSQL(t, "t") + `,
 	COALESCE((SELECT json_agg(` + col("a", a.ID) + `::text ORDER BY ` + col("a", a.ID) + `::text COLLATE "C")
-		FROM ` + tbl(a.Table) + ` a WHERE ` + eqCols(col("a", a.TeamID), types.of(a.Table, a.TeamID), col("t", t.ID), types.of(t.Table, t.ID)) + `), '[]'::json)::text
+		FROM ` + tbl(a.Table) + ` a WHERE ` + eqCols(col("a", a.TeamID), types.of(a.Table, a.TeamID), col("t", t.ID), types.of(t.Table, t.ID)) + `), '[]'::json)::text,
+	` + teamHoursSQL(t, "t") + `
 FROM ` + tbl(t.Table) + ` t`
 	q.teams = teamSelect + `
 WHERE ` + col("t", t.ID) + `::text COLLATE "C" > ?0

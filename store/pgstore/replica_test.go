@@ -248,7 +248,7 @@ func TestReplicaWaitCanceled(t *testing.T) {
 func TestReplicaConformance(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, d storetest.Dataset) analytics.Store {
-		return newReplicaEnv(t, d.Teams, &d.Activity, nil, 0).store
+		return newReplicaEnv(t, d.Teams, &d.Activity, &pgstore.Config{WorkingHours: hoursCallback(d.Teams)}, 0).store
 	})
 }
 

@@ -7,13 +7,27 @@ import (
 )
 
 // noColumn, as a column name, says that a source table has no such column:
-// Source.Teams.TimeZone (see TeamsTable.DefaultTimeZone) and the TeamID of
-// a table with a TeamVia.
+// Source.Teams.TimeZone (see TeamsTable.DefaultTimeZone),
+// Source.Teams.WorkingHours (where "" says the same) and the TeamID of a
+// table with a TeamVia.
 const noColumn = "-"
+
+// hasColumn reports whether v, an optional column's name, names a column:
+// it is not "", noColumn or invalidName.
+func hasColumn(v string) bool { return v != "" && v != noColumn && v != invalidName }
+
+// orNoColumn returns v, or noColumn when v is "".
+func orNoColumn(v string) string {
+	if v == "" {
+		return noColumn
+	}
+	return v
+}
 
 // noColumnFields are the Config fields that may be noColumn.
 var noColumnFields = []string{
 	"Config.Source.Teams.TimeZone",
+	"Config.Source.Teams.WorkingHours",
 	"Config.Source.Messages.TeamID",
 	"Config.Source.Conversations.TeamID",
 	"Config.Source.Contacts.TeamID",

@@ -118,6 +118,7 @@ const (
 	kindTime
 	kindBool
 	kindNumber
+	kindJSON // json, jsonb or text
 )
 
 type colCheck struct {
@@ -140,6 +141,7 @@ func sourceChecks(s *Source) []tableCheck {
 		{p + "Teams.Table", s.Teams.Table, []colCheck{
 			{p + "Teams.ID", s.Teams.ID, kindID},
 			{p + "Teams.TimeZone", s.Teams.TimeZone, kindAny},
+			{p + "Teams.WorkingHours", orNoColumn(s.Teams.WorkingHours), kindJSON},
 		}},
 		{p + "Accounts.Table", s.Accounts.Table, []colCheck{
 			{p + "Accounts.ID", s.Accounts.ID, kindID},
@@ -339,6 +341,12 @@ func checkType(c colCheck, table, typ string, udt udtInfo) error {
 		ok, want = typ == "timestamp without time zone" || typ == "timestamp with time zone", "a timestamp"
 	case kindBool:
 		ok, want = typ == "boolean", "boolean"
+	case kindJSON:
+		switch typ {
+		case "json", "jsonb", "text", "character varying":
+			ok = true
+		}
+		want = "json, jsonb or text"
 	case kindNumber:
 		switch typ {
 		case "smallint", "integer", "bigint", "numeric", "real", "double precision":
@@ -437,7 +445,8 @@ func scanTeams(ctx context.Context, s *Store, rows *sql.Rows, what string) ([]an
 	for rows.Next() {
 		var t analytics.Team
 		var accounts string
-		if err := rows.Scan(&t.ID, &t.TimeZone, &accounts); err != nil {
+		var hours sql.NullString
+		if err := rows.Scan(&t.ID, &t.TimeZone, &accounts, &hours); err != nil {
 			return nil, s.wrap(ctx, what, err)
 		}
 		t.TimeZone = teamZone(s.cfg.Source.Teams, t.TimeZone)
@@ -447,10 +456,19 @@ func scanTeams(ctx context.Context, s *Store, rows *sql.Rows, what string) ([]an
 		if len(t.AccountIDs) == 0 {
 			t.AccountIDs = nil
 		}
+		h, err := parseTeamHours(t.ID, hours.String)
+		if err != nil {
+			return nil, err
+		}
+		t.Hours = h
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap(ctx, what, err)
+	}
+	rows.Close()
+	if err := s.callHours(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

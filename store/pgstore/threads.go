@@ -26,6 +26,9 @@ type scanMsg struct {
 // row. Sorted, it is the conversation's store.Thread.
 type thread struct {
 	msgs []scanMsg
+	// base is the scan's start in µs since the Unix epoch: message i was
+	// created at base + msgs[i].at µs.
+	base int64
 	// active reports whether a message of the conversation is in the period.
 	active bool
 	// created reports whether scanSQL read the row (created in the scan
@@ -42,12 +45,17 @@ func (th *thread) Len() int                       { return len(th.msgs) }
 func (th *thread) Inbound(i int) bool             { return th.msgs[i].flags&flagInbound != 0 }
 func (th *thread) Since(i, j int) time.Duration   { return us(th.msgs[i].at - th.msgs[j].at) }
 func (th *thread) SinceStart(i int) time.Duration { return us(th.msgs[i].at - th.at) }
+func (th *thread) At(i int) time.Time             { return time.UnixMicro(th.base + th.msgs[i].at) }
 
 // teamScan is one team's part of a group's scan.
 type teamScan struct {
 	id      string
 	threads map[string]*thread // by conversation ID
 	loose   []scanMsg          // the period's messages with no conversation
+	base    int64              // the scan's start, µs since the Unix epoch
+	// hours measures the team's business times; nil when it has no
+	// working hours.
+	hours store.Hours
 }
 
 // groupScan is what scanSQL and lookupSQL read for one group of teams and
@@ -59,6 +67,7 @@ type groupScan struct {
 	teams  map[string]*teamScan
 	strs   map[string]string
 	w      time.Duration
+	base   int64 // the scan's start, µs since the Unix epoch
 	result map[scopeKey]*analytics.Metrics
 	// sketches asks for each scope's ActiveSketch (AggregateRequest.Sketches).
 	sketches bool
@@ -79,7 +88,7 @@ func (g *groupScan) team(b []byte) *teamScan {
 	if t, ok := g.teams[string(b)]; ok {
 		return t
 	}
-	t := &teamScan{id: string(b), threads: map[string]*thread{}}
+	t := &teamScan{id: string(b), threads: map[string]*thread{}, base: g.base}
 	g.teams[t.id] = t
 	return t
 }
@@ -89,7 +98,7 @@ func (t *teamScan) thread(b []byte) *thread {
 	if th, ok := t.threads[string(b)]; ok {
 		return th
 	}
-	th := &thread{}
+	th := &thread{base: t.base}
 	t.threads[string(b)] = th
 	return th
 }
@@ -117,10 +126,11 @@ func (g *groupScan) scopes(team, acct string) (*analytics.Metrics, *analytics.Me
 // group into res: it reads the scan range with scanSQL, looks up the
 // contacts of the active conversations created outside it with lookupSQL,
 // and orders each conversation's messages and walks them with store.Walk,
-// as store.ComputeMetrics does.
-func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, sketches bool) error {
-	g := &groupScan{teams: map[string]*teamScan{}, strs: map[string]string{}, w: w, result: res, sketches: sketches}
+// as store.ComputeMetrics does, measuring business times against the
+// working hours of the teams in hours.
+func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, w time.Duration, hours map[string]zoneHours, res map[scopeKey]*analytics.Metrics, sketches bool) error {
 	lo, hi := args[argScanLo].(time.Time), args[argScanHi].(time.Time)
+	g := &groupScan{teams: map[string]*teamScan{}, strs: map[string]string{}, w: w, base: lo.UnixMicro(), result: res, sketches: sketches}
 	scan, row := s.q.scan, g.addRow
 	switch {
 	case binaryRows(tx):
@@ -136,6 +146,9 @@ func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, 
 		return err
 	}
 	for _, t := range g.teams {
+		if zh, ok := hours[t.id]; ok {
+			t.hours = newCalendar(zh, lo, hi)
+		}
 		g.count(t)
 	}
 	g.activeContacts()
@@ -230,17 +243,18 @@ func (g *groupScan) count(t *teamScan) {
 		}
 		slices.SortFunc(th.msgs, compareScanMsgs)
 		if th.active {
-			g.countPeriod(t.id, th)
+			g.countPeriod(t.id, t.hours, th)
 		}
 		if isNew {
-			g.countNew(t.id, th)
+			g.countNew(t.id, t.hours, th)
 		}
 	}
 }
 
 // countPeriod adds the messages of th created in the period, with their
-// replies, customer turns and response times, to the scopes of team.
-func (g *groupScan) countPeriod(team string, th *thread) {
+// replies, customer turns and response times (business times against h,
+// none when nil), to the scopes of team.
+func (g *groupScan) countPeriod(team string, h store.Hours, th *thread) {
 	lo, hi := 0, len(th.msgs)
 	for lo < hi && th.msgs[lo].flags&flagInPeriod == 0 {
 		lo++
@@ -248,7 +262,7 @@ func (g *groupScan) countPeriod(team string, th *thread) {
 	for hi > lo && th.msgs[hi-1].flags&flagInPeriod == 0 {
 		hi--
 	}
-	store.Walk(th, lo, hi, g.w, func(s store.Step) {
+	store.Walk(th, lo, hi, g.w, h, func(s store.Step) {
 		x := &th.msgs[s.Index]
 		if x.flags&flagInPeriod == 0 {
 			return
@@ -263,9 +277,10 @@ func (g *groupScan) countPeriod(team string, th *thread) {
 }
 
 // countNew adds conversation th, created in the period, with its first
-// response, to the scopes of team.
-func (g *groupScan) countNew(team string, th *thread) {
-	d, answered := store.FirstResponse(th, g.w)
+// response (business time against h, none when nil), to the scopes of
+// team.
+func (g *groupScan) countNew(team string, h store.Hours, th *thread) {
+	r, answered := store.FirstResponse(th, g.w, h)
 	tw, ac := g.scopes(team, th.acct)
 	for _, m := range [2]*analytics.Metrics{tw, ac} {
 		if m == nil {
@@ -280,8 +295,7 @@ func (g *groupScan) countNew(team string, th *thread) {
 			cv.Closed++
 		}
 		if answered {
-			cv.FirstResponseCount++
-			cv.FirstResponseTimeMs += d.Milliseconds()
+			r.AddFirstTo(m)
 		}
 	}
 }

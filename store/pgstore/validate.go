@@ -50,6 +50,10 @@ func (c *Config) settingProblems() []error {
 	if c.ReplicaWait < 0 {
 		problems = append(problems, store.InvalidArgument("Config.ReplicaWait", "must not be negative, got %v", c.ReplicaWait))
 	}
+	if c.WorkingHours != nil && hasColumn(c.Source.Teams.WorkingHours) {
+		problems = append(problems, store.InvalidArgument("Config.WorkingHours",
+			"is set, and so is Config.Source.Teams.WorkingHours (%q): give working hours one way", c.Source.Teams.WorkingHours))
+	}
 	return problems
 }
 
@@ -84,6 +88,7 @@ func (c *Config) identProblems() []error {
 		{"Config.Source.Teams.Table", &s.Teams.Table, false},
 		{"Config.Source.Teams.ID", &s.Teams.ID, false},
 		{"Config.Source.Teams.TimeZone", &s.Teams.TimeZone, false},
+		{"Config.Source.Teams.WorkingHours", &s.Teams.WorkingHours, true},
 		{"Config.Source.Accounts.Table", &s.Accounts.Table, false},
 		{"Config.Source.Accounts.ID", &s.Accounts.ID, false},
 		{"Config.Source.Accounts.TeamID", &s.Accounts.TeamID, false},

@@ -44,7 +44,8 @@ func merge(ds ...Dataset) Dataset {
 // millisecond more, simultaneous messages, conversations created before or
 // after their contact, messages on another account than their
 // conversation's, with no conversation or a conversation that does not
-// exist. The same seed gives the same dataset.
+// exist. New York and Kolkata have working hours (genHours). The same seed
+// gives the same dataset.
 func generated(seed uint64) Dataset {
 	g := &generator{
 		r:     rand.New(rand.NewPCG(seed, 0x5eed)),
@@ -54,13 +55,47 @@ func generated(seed uint64) Dataset {
 		{"gen-kolkata", "Asia/Kolkata"}, {"gen-new-york", "America/New_York"}, {"gen-berlin", "Europe/Berlin"},
 	} {
 		t := &genTeam{generator: g, id: team.id, accounts: []string{team.id + "-wa2", team.id + "-wa1"}}
-		g.d.Teams = append(g.d.Teams, analytics.Team{ID: t.id, TimeZone: team.zone, AccountIDs: t.accounts})
+		g.d.Teams = append(g.d.Teams, analytics.Team{ID: t.id, TimeZone: team.zone, AccountIDs: t.accounts, Hours: genHours(team.zone)})
 		t.contacts()
 		t.conversations()
 		t.looseMessages()
 		t.campaigns()
 	}
 	return g.d
+}
+
+// genHours are the working hours of generated's team in zone: for New
+// York, weekdays 08:30–12:00 and 12:45–18:00 and Sunday 01:00–04:00 (the
+// hours of its clock changes), closed on 2026-03-09; for Kolkata, every
+// day 10:00–22:00; none for the others.
+func genHours(zone string) *analytics.WorkingHours {
+	h := &analytics.WorkingHours{}
+	switch zone {
+	case "America/New_York":
+		for wd := time.Monday; wd <= time.Friday; wd++ {
+			h.Days[wd] = []analytics.ClockRange{{Start: 8*60 + 30, End: 12 * 60}, {Start: 12*60 + 45, End: 18 * 60}}
+		}
+		h.Days[time.Sunday] = []analytics.ClockRange{{Start: 60, End: 4 * 60}}
+		h.Closed = []analytics.Date{analytics.NewDate(2026, time.March, 9)}
+	case "Asia/Kolkata":
+		for wd := range h.Days {
+			h.Days[wd] = []analytics.ClockRange{{Start: 10 * 60, End: 22 * 60}}
+		}
+	default:
+		return nil
+	}
+	return h
+}
+
+// hoursOf returns the working hours of the teams that have some, by ID.
+func hoursOf(teams []analytics.Team) map[string]*analytics.WorkingHours {
+	out := map[string]*analytics.WorkingHours{}
+	for _, t := range teams {
+		if t.Hours != nil {
+			out[t.ID] = t.Hours
+		}
+	}
+	return out
 }
 
 // genSpan is how long generated's activity runs from its start.
@@ -229,7 +264,7 @@ func testMatchesComputeMetrics(t *testing.T, open Open) {
 	d := merge(acme(), zones(), generated(1))
 	s := open(t, d)
 	for _, window := range []time.Duration{0, time.Hour} {
-		req := analytics.AggregateRequest{Items: items(t, d), ReplyWindow: window}
+		req := analytics.AggregateRequest{Items: items(t, d), ReplyWindow: window, WorkingHours: hoursOf(d.Teams)}
 		want, err := store.ComputeMetrics(&d.Activity, req)
 		if err != nil {
 			t.Fatal(err)

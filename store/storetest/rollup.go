@@ -335,11 +335,17 @@ func forEachScope(d Dataset, f func(sc analytics.Scope, tz string)) {
 }
 
 // checkSnapshotsMatch checks that the stored snapshot of each item equals
-// Aggregate over the item, reporting the first five that differ.
+// Aggregate over the item with the teams' working hours, reporting the
+// first five that differ.
 func checkSnapshotsMatch(t *testing.T, s analytics.Store, items []analytics.ScopePeriod) {
 	t.Helper()
 	ctx := context.Background()
-	want := aggregate(t, s, analytics.AggregateRequest{Items: items})
+	teams, err := s.Teams(ctx, "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Snapshotter measures business times against the teams' hours.
+	want := aggregate(t, s, analytics.AggregateRequest{Items: items, WorkingHours: hoursOf(teams)})
 	bad := 0
 	for i, it := range items {
 		got, err := s.Snapshots(ctx, analytics.SnapshotQuery{Scope: it.Scope, Type: it.Period.Type, From: it.Period.Date, To: it.Period.Date})

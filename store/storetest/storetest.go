@@ -81,6 +81,7 @@ func Run(t *testing.T, open Open) {
 	}{
 		{"Teams", teamTests},
 		{"Aggregate", aggregateTests},
+		{"Hours", hoursTests},
 		{"Snapshots", snapshotTests},
 		{"Stream", streamTests},
 		{"IDs", idTests},

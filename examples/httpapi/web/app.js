@@ -110,12 +110,18 @@
     ["Reply rate", "messages.replyRate", fmtRate, m => `${fmtCount(m.messages.replied)} of ${fmtCount(m.messages.sent)} sent`],
     ["Avg response time", "conversations.avgResponseTime", fmtSeconds,
       m => `median ${fmtSeconds(m.conversations.medianResponseTime)} · p90 ${fmtSeconds(m.conversations.p90ResponseTime)}`],
+    // Business hours: shown only for a team with working hours, whose
+    // answered turns all have a business time (businessResponseCount).
+    ["Avg response, business hours", "conversations.avgBusinessResponseTime", fmtSeconds,
+      m => `median ${fmtSeconds(m.conversations.medianBusinessResponseTime)} · p90 ${fmtSeconds(m.conversations.p90BusinessResponseTime)}`,
+      m => m.conversations.businessResponseCount > 0],
   ];
 
   function renderTiles(rt) {
     const ul = $("#tiles");
     ul.replaceChildren();
-    for (const [name, path, fmt, sub] of TILES) {
+    for (const [name, path, fmt, sub, show] of TILES) {
+      if (show && !show(rt.metrics)) continue;
       const v = get(rt.metrics, path);
       const li = el("li", { class: "tile", "data-path": path, "data-value": String(v) });
       li.append(el("span", { class: "tile-name" }, name), el("span", { class: "tile-value" }, fmt(v)),

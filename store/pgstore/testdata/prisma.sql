@@ -13,6 +13,7 @@ CREATE TABLE "Team" (
     "id"        TEXT NOT NULL PRIMARY KEY,
     "name"      TEXT NOT NULL DEFAULT '',
     "timeZone"  TEXT NOT NULL DEFAULT 'UTC',
+    "workingHours" JSONB,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
