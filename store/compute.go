@@ -203,6 +203,7 @@ func (t *teamActivity) metrics(sp analytics.ScopePeriod, w time.Duration, sketch
 	t.countConversations(&m, sp, w)
 	t.countContacts(&m, sp, active, sketch)
 	t.countCampaigns(&m, sp)
+	m.Traffic = t.traffic(sp)
 	m.Derive()
 	return m
 }
