@@ -29,8 +29,13 @@ func keyOf(s analytics.Scope) scopeKey {
 	return scopeKey{team: s.TeamID, account: s.AccountID, teamWide: s.TeamWide()}
 }
 
-// periodKey groups items whose periods have the same instants.
-type periodKey struct{ start, end time.Time }
+// periodKey groups items whose periods have the same instants and, for
+// Aggregate, the same hour clock (an index in its clockSet; see
+// countTraffic).
+type periodKey struct {
+	start, end time.Time
+	clock      int
+}
 
 // Aggregate implements analytics.ActivityReader.
 //
@@ -64,8 +69,9 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	w := req.Window()
 	var order []periodKey
 	groups := map[periodKey][]int{}
+	var clocks clockSet
 	for i, it := range req.Items {
-		k := periodKey{start: it.Period.Start.UTC(), end: it.Period.End.UTC()}
+		k := periodKey{start: it.Period.Start.UTC(), end: it.Period.End.UTC(), clock: clocks.id(it.Period)}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -89,7 +95,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	g.SetLimit(s.cfg.AggregateParallelism)
 	for _, u := range units {
 		g.Go(func() error {
-			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w, u.accounts, req.Sketches)
+			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w, u.accounts, req.Sketches, clocks.list[u.key.clock])
 			u.res = res
 			return err
 		})
@@ -198,8 +204,9 @@ var emptySketch = analytics.SketchOf()
 
 // aggregateGroup runs the four statements of one period for teams, in one
 // read-only transaction. With sketches, each scope's metrics get the
-// sketch of its active contacts (scopes without any get none here).
-func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, accounts, sketches bool) (map[scopeKey]*analytics.Metrics, error) {
+// sketch of its active contacts (scopes without any get none here). clock
+// reads the period's hours in the items' zone, for Traffic.
+func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, accounts, sketches bool, clock *hourClock) (map[scopeKey]*analytics.Metrics, error) {
 	args := s.aggArgs(teams, start, end, w)
 	args[argAccounts] = accounts
 	res := map[scopeKey]*analytics.Metrics{}
@@ -220,7 +227,7 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 	}
 
 	err := s.inTx(ctx, "aggregating", func(tx txQuerier) error {
-		return s.aggregateStatements(ctx, tx, args, w, res, get, sketches)
+		return s.aggregateStatements(ctx, tx, args, w, res, get, sketches, clock)
 	})
 	if err != nil {
 		return nil, err
@@ -229,8 +236,8 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 }
 
 // aggregateStatements runs the statements of a group in tx.
-func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, get func(string, sql.NullString, int64) *analytics.Metrics, sketches bool) error {
-	if err := s.aggregateThreads(ctx, tx, args, w, res, sketches); err != nil {
+func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, get func(string, sql.NullString, int64) *analytics.Metrics, sketches bool, clock *hourClock) error {
+	if err := s.aggregateThreads(ctx, tx, args, w, res, sketches, clock); err != nil {
 		return err
 	}
 

@@ -62,6 +62,9 @@ type groupScan struct {
 	result map[scopeKey]*analytics.Metrics
 	// sketches asks for each scope's ActiveSketch (AggregateRequest.Sketches).
 	sketches bool
+	// clock gives the local weekday and hour of a time of the period
+	// (countTraffic).
+	clock spanClock
 }
 
 // intern returns b as a string, allocating it once per group.
@@ -118,8 +121,11 @@ func (g *groupScan) scopes(team, acct string) (*analytics.Metrics, *analytics.Me
 // contacts of the active conversations created outside it with lookupSQL,
 // and orders each conversation's messages and walks them with store.Walk,
 // as store.ComputeMetrics does.
-func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, sketches bool) error {
+func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, w time.Duration, res map[scopeKey]*analytics.Metrics, sketches bool, clock *hourClock) error {
 	g := &groupScan{teams: map[string]*teamScan{}, strs: map[string]string{}, w: w, result: res, sketches: sketches}
+	if clock != nil {
+		g.clock = clock.onScan(args[argScanLo].(time.Time))
+	}
 	var team, conv, acct sql.RawBytes
 	var id sql.NullString // a message's ID, or a conversation's contact
 	var at, flags int64
@@ -157,6 +163,7 @@ func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, 
 	}
 	for _, t := range g.teams {
 		g.count(t)
+		g.countTraffic(t)
 	}
 	g.activeContacts()
 	return nil
