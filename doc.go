@@ -35,8 +35,10 @@
 //
 // A Service (New) answers a host's handlers: RealTime (today so far, live,
 // cached 30 s), Dashboard (the last N days from team-wide daily snapshots
-// plus today, with the previous N days and growth, cached 5 min) and
-// Snapshots (stored snapshots, cached 1 h). Snapshot runs made through
+// plus today, with the previous N days and growth, cached 5 min), Heatmap
+// (the traffic of a team or account by weekday and hour over the last N
+// days, from daily snapshots plus today, cached 5 min) and Snapshots
+// (stored snapshots, cached 1 h). Snapshot runs made through
 // Service.Snapshotter invalidate the teams they touch, and warm the
 // dashboards of each team once per run that writes its latest period
 // (Config.WarmDashboards), so a catch-up of many past periods warms once;
