@@ -165,9 +165,10 @@ func TestSuites(t *testing.T) {
 		lines = append(lines, l.Suite+" | "+l.What)
 	}
 	want := []string{
-		"daily, 5 teams | (a) SDK daily job: 20 scopes (team-wide + per account)",
-		"daily, 5 teams | (b) original pattern",
-		"daily, 5 teams | (c) floor",
+		"daily, 5 teams, direct | (n) network: SELECT 1 round trip",
+		"daily, 5 teams, direct | (a) SDK daily job: 20 scopes (team-wide + per account)",
+		"daily, 5 teams, direct | (b) original pattern",
+		"daily, 5 teams, direct | (c) floor",
 		"monthly, 5 teams, 31 days | (prep)",
 		"monthly, 5 teams, 31 days | (a) SDK monthly job as scheduled (04:00 UTC on the 1st), rolled up from the dailies",
 		"monthly, 5 teams, 31 days | (b) SDK monthly job once the dailies have settled",

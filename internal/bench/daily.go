@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/msgstats/analytics"
+	"github.com/msgstats/analytics/internal/latencyproxy"
 	"github.com/msgstats/analytics/internal/synth"
 	"github.com/msgstats/analytics/store"
 	"github.com/msgstats/analytics/store/pgstore"
@@ -53,6 +56,11 @@ type Options struct {
 	// SchemaPrefix starts the name of every schema a dataset is loaded
 	// into. Defaults to "bench_".
 	SchemaPrefix string
+	// Latency is the one-way network delays the daily suite runs at: at
+	// each, every connection of the suite goes through a latencyproxy
+	// that delays both directions by it; 0 is a direct connection.
+	// Defaults to [0].
+	Latency LatencyList
 	// ProfileDir, if set, receives for each SDK job and uncached read
 	// measured a CPU profile of its runs (NAME.pprof, for go tool pprof)
 	// and the time its statements took per run (NAME.statements.txt).
@@ -77,6 +85,9 @@ func (o *Options) defaults() {
 	}
 	if o.SchemaPrefix == "" {
 		o.SchemaPrefix = "bench_"
+	}
+	if len(o.Latency) == 0 {
+		o.Latency = LatencyList{0}
 	}
 }
 
@@ -115,12 +126,20 @@ type env struct {
 	conn  *pgx.Conn
 }
 
+// openEnv loads the dataset cfg describes into schema (see Load) and
+// connects to it.
 func openEnv(ctx context.Context, o *Options, schema string, cfg synth.Config) (*env, error) {
 	ds, err := Load(ctx, o.DatabaseURL, schema, cfg, o.Reuse, o.Log)
 	if err != nil {
 		return nil, err
 	}
-	db, err := Open(ctx, o.DatabaseURL, schema, 8)
+	return connectEnv(ctx, o.DatabaseURL, ds)
+}
+
+// connectEnv connects to the loaded dataset ds at dbURL: a pool of 8,
+// its store (migrated) with an empty snapshot table, and a connection.
+func connectEnv(ctx context.Context, dbURL string, ds Dataset) (*env, error) {
+	db, err := Open(ctx, dbURL, ds.Schema, 8)
 	if err != nil {
 		return nil, err
 	}
@@ -144,12 +163,12 @@ func openEnv(ctx context.Context, o *Options, schema string, cfg synth.Config) (
 		db.Close()
 		return nil, fmt.Errorf("bench: emptying the snapshots: %w", err)
 	}
-	pc, err := pgx.ParseConfig(o.DatabaseURL)
+	pc, err := pgx.ParseConfig(dbURL)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	pc.RuntimeParams["search_path"] = schema
+	pc.RuntimeParams["search_path"] = ds.Schema
 	conn, err := pgx.ConnectConfig(ctx, pc)
 	if err != nil {
 		db.Close()
@@ -247,29 +266,82 @@ func (r DailyResult) floor() (time.Duration, string) {
 	return r.Floor.Median(), "each team's own day"
 }
 
-// Daily measures the daily job (a), the original pattern (b) and the floor
-// (c) on the daily dataset of o.Teams teams, and adds them to rep.
+// Daily measures, at each latency of o.Latency, the round trip of a
+// SELECT 1, the daily job (a), the original pattern (b) and the floor (c)
+// on the daily dataset of o.Teams teams, and adds them to rep.
 func Daily(ctx context.Context, o Options, rep *Report) error {
 	o.defaults()
-	e, err := openEnv(ctx, &o, o.SchemaPrefix+fmt.Sprintf("daily_%d", o.Teams), dailyConfig(o.Teams, o.MessagesPerTeamDay))
+	name := fmt.Sprintf("daily_%d", o.Teams)
+	ds, err := Load(ctx, o.DatabaseURL, o.SchemaPrefix+name, dailyConfig(o.Teams, o.MessagesPerTeamDay), o.Reuse, o.Log)
 	if err != nil {
 		return err
+	}
+	for _, lat := range o.Latency {
+		r, err := dailyAtLatency(ctx, &o, ds, name, lat)
+		if err != nil {
+			return err
+		}
+		for _, l := range r.lines() {
+			rep.Add(l)
+		}
+	}
+	if slices.ContainsFunc(o.Latency, func(d time.Duration) bool { return d > 0 }) {
+		rep.Note("Latency: in the daily rows named \"… ms each way\", every connection of the suite (the SDK's pool, the original pattern's and the floor's) went through internal/latencyproxy, in the harness's process, which passes each chunk of bytes on that long after reading it, in both directions; \"direct\" rows connect to Postgres directly. Row (n) gives the round trip that results.")
+	}
+	return nil
+}
+
+// dailyAtLatency measures the daily suite on ds with every connection
+// through a proxy that delays each direction by lat (none at 0); name
+// names the SDK job's profile, suffixed with the latency when not 0.
+func dailyAtLatency(ctx context.Context, o *Options, ds Dataset, name string, lat time.Duration) (dailyRun, error) {
+	r := dailyRun{Latency: lat}
+	dbURL := o.DatabaseURL
+	var proxy *latencyproxy.Proxy
+	if lat > 0 {
+		var err error
+		if dbURL, proxy, err = startLatency(dbURL, lat); err != nil {
+			return r, err
+		}
+		defer proxy.Close()
+		name += "_" + strings.ReplaceAll(lat.String(), "µ", "u")
+	}
+	e, err := connectEnv(ctx, dbURL, ds)
+	if err != nil {
+		return r, err
 	}
 	defer e.Close()
-	r, err := measureDaily(ctx, &o, e, fmt.Sprintf("daily_%d", o.Teams))
-	if err != nil {
-		return err
+	fmt.Fprintf(o.Log, "bench: daily suite on %s, %s\n", ds.Schema, latencyName(lat))
+	if r.RTT, err = roundTrips(ctx, e.conn, 1000); err != nil {
+		return r, err
 	}
+	if r.DailyResult, err = measureDaily(ctx, o, e, name); err != nil {
+		return r, err
+	}
+	if err := measureOriginal(ctx, o, e, &r); err != nil {
+		return r, err
+	}
+	if proxy != nil {
+		r.Proxy = proxy.Stats()
+	}
+	return r, nil
+}
 
+// measureOriginal runs the original pattern once on e and records its
+// time, statements and scopes in r; with o.OriginalTeams, on the first
+// OriginalTeams teams only, its time and statements then scaled to all
+// of r.Teams.
+func measureOriginal(ctx context.Context, o *Options, e *env, r *dailyRun) error {
 	orig := &Original{Conn: e.conn, Inbound: synth.SenderType(store.Message{Inbound: true})}
 	if err := orig.Setup(ctx); err != nil {
 		return err
 	}
 	teams := analytics.TeamReader(e.store)
-	scale := 1.0
+	r.OrigScale = 1
 	if o.OriginalTeams > 0 && o.OriginalTeams < r.Teams {
 		teams = firstTeams{e.store, o.OriginalTeams}
-		scale = float64(r.Teams) / float64(o.OriginalTeams)
+		r.OrigTeams = o.OriginalTeams
+		r.OrigScale = float64(r.Teams) / float64(o.OriginalTeams)
 	}
 	fmt.Fprintf(o.Log, "bench: original pattern on %s\n", e.ds.Schema)
 	start := time.Now()
@@ -277,24 +349,9 @@ func Daily(ctx context.Context, o Options, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	origTime := time.Duration(float64(time.Since(start)) * scale)
-	origStmts := int64(float64(orig.Statements) * scale)
-
-	suite := fmt.Sprintf("daily, %d teams", r.Teams)
-	a := r.SDK.Median()
-	floor, floorKind := r.floor()
-	rep.Add(Line{Suite: suite, What: fmt.Sprintf("(a) SDK daily job: %d scopes (team-wide + per account)", r.Scopes),
-		Value: join(Secs(a), fmt.Sprintf("%d statements", r.Statements), "peak heap "+MB(r.PeakHeap))})
-	what := fmt.Sprintf("(b) original pattern: 12 statements per scope, in sequence (%d scopes)", scopes)
-	if scale != 1 {
-		what = fmt.Sprintf("(b) original pattern: 12 statements per scope, in sequence (first %d teams, scaled ×%.0f)", o.OriginalTeams, scale)
-	}
-	rep.Add(Line{Suite: suite, What: what,
-		Value: join(Secs(origTime), fmt.Sprintf("%d statements", origStmts)),
-		Ratio: "(b)/(a) = " + X(Ratio(origTime, a)), Target: "≥ 15×", Met: YesNo(Ratio(origTime, a) >= 15)})
-	rep.Add(Line{Suite: suite, What: fmt.Sprintf("(c) floor: one bare aggregate pass over the day's %d messages (%s)", r.Messages, floorKind),
-		Value: Secs(floor),
-		Ratio: "(a)/(c) = " + X(Ratio(a, floor)), Target: "≤ 2×", Met: YesNo(Ratio(a, floor) <= 2)})
+	r.Orig = time.Duration(float64(time.Since(start)) * r.OrigScale)
+	r.OrigStatements = int64(float64(orig.Statements) * r.OrigScale)
+	r.OrigScopes = scopes
 	return nil
 }
 

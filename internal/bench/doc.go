@@ -7,6 +7,8 @@
 //
 // Timings on a shared machine are noisy; the harness therefore reports
 // ratios between measurements of one run, each the median of several
-// repetitions after a warm-up, next to the absolute times. The command is
+// repetitions after a warm-up, next to the absolute times. The daily suite
+// runs at each one-way network delay of Options.Latency, through
+// internal/latencyproxy. The command is
 // internal/bench/cmd/bench; see docs/performance.md.
 package bench

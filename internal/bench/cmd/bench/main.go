@@ -6,6 +6,11 @@
 //
 //	go run ./internal/bench/cmd/bench -reuse
 //	go run ./internal/bench/cmd/bench -suites daily -teams 100
+//	go run ./internal/bench/cmd/bench -reuse -suites daily -latency 0,250us,1ms
+//
+// -latency (default 0,250us) lists the one-way network delays the daily
+// suite runs at: at each but 0 every connection of the suite goes through
+// internal/latencyproxy, which delays both directions by it.
 //
 // Datasets are loaded into schemas named bench_* (the monthly and
 // 10,000-team ones take minutes to load); -reuse keeps them between runs,
@@ -21,6 +26,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 	_ "time/tzdata" // team zones load without the system's tzdata
 
 	"github.com/jackc/pgx/v5"
@@ -43,6 +49,8 @@ func main() {
 	flag.IntVar(&o.ReadsMessagesPerTeamDay, "reads-messages-per-team-day", 0, "messages per day of each team of the reads suite (0: its default, 18000)")
 	flag.IntVar(&o.OriginalTeams, "original-teams", 0, "run the original pattern on the first N teams only and scale its time (0: all)")
 	flag.IntVar(&o.BatchSize, "batch", 0, "Snapshotter.BatchSize (0: its default)")
+	o.Latency = bench.LatencyList{0, 250 * time.Microsecond}
+	flag.Var(&o.Latency, "latency", "comma-separated one-way network delays the daily suite runs at, each through a loopback proxy that delays both directions by it (0: direct), e.g. 0,250us")
 	flag.StringVar(&o.ProfileDir, "profile", "", "write a CPU profile (NAME.pprof) and per-statement times (NAME.statements.txt) of each SDK job and uncached read measured into this directory")
 	flag.Parse()
 	if o.DatabaseURL == "" {
