@@ -238,19 +238,25 @@ func acmeDay() analytics.Metrics {
 			P90ResponseTime:      86400,
 			AvgFirstResponseTime: 901.42, // 2704250/3 ms = 901.416… s
 		},
-		// Tuesday's hours (UTC): inbound, outbound, conversations created.
-		Traffic: traffic(
-			tcell{time.Tuesday, 0, 2, 2, 0},  // m11 m16; m12 m17
-			tcell{time.Tuesday, 6, 1, 0, 0},  // m13
-			tcell{time.Tuesday, 9, 3, 2, 1},  // m01 m02 m04; m03 m05; k1
-			tcell{time.Tuesday, 12, 1, 0, 0}, // m18
-			tcell{time.Tuesday, 15, 1, 1, 0}, // m21; m20 (no conversation)
-			tcell{time.Tuesday, 16, 1, 2, 1}, // m23; m22 m24; k5
-			tcell{time.Tuesday, 20, 0, 0, 1}, // k7
-			tcell{time.Tuesday, 22, 0, 1, 1}, // m07; k2
-			tcell{time.Tuesday, 23, 0, 1, 0}, // m25
-		),
+		Traffic: acmeDayTraffic(),
 	}
+}
+
+// acmeDayTraffic is acme's team-wide traffic on 2026-03-10: Tuesday's
+// hours (UTC), with inbound and outbound messages and conversations
+// created.
+func acmeDayTraffic() *analytics.Traffic {
+	return traffic(
+		tcell{time.Tuesday, 0, 2, 2, 0},  // m11 m16; m12 m17
+		tcell{time.Tuesday, 6, 1, 0, 0},  // m13
+		tcell{time.Tuesday, 9, 3, 2, 1},  // m01 m02 m04; m03 m05; k1
+		tcell{time.Tuesday, 12, 1, 0, 0}, // m18
+		tcell{time.Tuesday, 15, 1, 1, 0}, // m21; m20 (no conversation)
+		tcell{time.Tuesday, 16, 1, 2, 1}, // m23; m22 m24; k5
+		tcell{time.Tuesday, 20, 0, 0, 1}, // k7
+		tcell{time.Tuesday, 22, 0, 1, 1}, // m07; k2
+		tcell{time.Tuesday, 23, 0, 1, 0}, // m25
+	)
 }
 
 // acmeDayWA1 is acme's account wa-1 on 2026-03-10: k1, k2, m20, m21, p1, p4.
