@@ -21,8 +21,8 @@ type Config struct {
 	// error.
 	Clock Clock
 	// Cache serves repeated reads. TTLs are the cache's own tiers (see
-	// CacheTTLs: real-time 30 s, dashboard 5 min, snapshots 1 h). Defaults
-	// to nil: every read goes to the store. A typed nil (a nil
+	// CacheTTLs: real-time 30 s, dashboard 5 min, snapshots 1 h, campaigns 5
+	// min). Defaults to nil: every read goes to the store. A typed nil (a nil
 	// *gocache.Cache) makes New fail; leave the field nil for no cache.
 	//
 	// With a cache, the Service also keeps the values of its recent cached

@@ -78,6 +78,9 @@ const (
 	// KindSnapshots caches snapshot reads (SnapshotsKey); TTL tier
 	// CacheTTLs.Snapshots.
 	KindSnapshots = "snapshots"
+	// KindCampaigns caches campaign funnels (CampaignKey, CampaignsKey);
+	// TTL tier CacheTTLs.Campaigns.
+	KindCampaigns = "campaigns"
 )
 
 // Default TTL tiers, one per Kind.
@@ -88,6 +91,8 @@ const (
 	DefaultDashboardTTL = 5 * time.Minute
 	// DefaultSnapshotTTL is how long snapshot reads are cached: 1 hour.
 	DefaultSnapshotTTL = time.Hour
+	// DefaultCampaignsTTL is how long campaign funnels are cached: 5 minutes.
+	DefaultCampaignsTTL = 5 * time.Minute
 )
 
 // maxCacheQueryLength is the longest CacheKey.Query accepted, in bytes.
@@ -108,7 +113,8 @@ const maxKindLength = 64
 // as %61ll. The braces are a Redis Cluster hash tag: one team's keys share
 // a slot.
 type CacheKey struct {
-	// Kind is what is cached: KindRealTime, KindDashboard, KindSnapshots, or
+	// Kind is what is cached: KindRealTime, KindDashboard, KindSnapshots,
+	// KindCampaigns, or
 	// a host's own kind. 1–64 bytes of a–z, 0–9, '-' and '_'.
 	Kind string
 	// TeamID is the team the value belongs to; InvalidateTeam of it makes
@@ -178,6 +184,9 @@ type CacheTTLs struct {
 	// Snapshots is the TTL of KindSnapshots. Defaults to DefaultSnapshotTTL
 	// (1 hour).
 	Snapshots time.Duration
+	// Campaigns is the TTL of KindCampaigns. Defaults to
+	// DefaultCampaignsTTL (5 minutes).
+	Campaigns time.Duration
 }
 
 // WithDefaults returns t with every zero field set to its default.
@@ -191,6 +200,9 @@ func (t CacheTTLs) WithDefaults() CacheTTLs {
 	if t.Snapshots == 0 {
 		t.Snapshots = DefaultSnapshotTTL
 	}
+	if t.Campaigns == 0 {
+		t.Campaigns = DefaultCampaignsTTL
+	}
 	return t
 }
 
@@ -203,6 +215,8 @@ func (t CacheTTLs) For(kind string) time.Duration {
 		return t.Dashboard
 	case KindSnapshots:
 		return t.Snapshots
+	case KindCampaigns:
+		return t.Campaigns
 	}
 	return 0
 }

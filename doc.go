@@ -170,6 +170,46 @@
 // (Service.Heatmap) merged from daily snapshots, give the same matrix as
 // aggregating the whole range in the team's zone.
 //
+// # Campaign funnels
+//
+// A campaign funnel (CampaignFunnel) follows one campaign over its whole
+// life, not over a period: Service.Campaign reads one, Service.Campaigns a
+// page of a team's campaigns in byte order of their IDs (CampaignPage.Next
+// is the after of the next page, "" after the last). Both are computed live
+// from raw activity by the store's CampaignFunnels (store.ComputeCampaignFunnels
+// is the reference) and cached 5 minutes (CacheTTLs.Campaigns) per team, so
+// InvalidateTeam drops them.
+//
+// A campaign's messages are the messages of its team that carry its
+// reference (store.Message.CampaignID; in store/pgstore the mapped column
+// MessagesTable.CampaignID), whatever their direction, status, account or
+// time. Messages of another team never count, even with the same campaign
+// ID; a message whose reference names no campaign of its team counts in no
+// funnel; a campaign without messages has every count 0.
+//
+//   - recipients: the campaign row's total recipients (NULL or negative: 0);
+//     status, account and createdAt are the campaign row's too.
+//   - messages: the campaign's messages; sent, delivered, read and failed:
+//     those of them with the statuses that count so in Messages metrics
+//     (sent: sent, delivered or read; delivered: delivered or read; read:
+//     read; failed: failed).
+//   - replied: the campaign's outbound messages whose next message in the
+//     same conversation, in (created_at, id) order, is inbound and arrives
+//     within W of it (W: Config.Snapshotter.ReplyWindow, 24 h by default):
+//     the replied rule of Messages. A campaign message of no conversation,
+//     or followed first by another outbound message, is not replied;
+//     inbound messages carrying the reference count in messages but are
+//     never replied.
+//   - deliveryRate = delivered/sent, readRate = read/delivered, replyRate =
+//     replied/sent, failureRate = failed/messages, in percent rounded to 2
+//     decimals, 0 when the denominator is 0; score = CampaignScore of the
+//     four.
+//
+// Counts are over the campaign's life, so they change as late statuses and
+// replies arrive; a read is at most 5 minutes old, or fresh after
+// InvalidateTeam. The campaign row's own counters (messagesSent, …) are not
+// used: the funnel counts messages.
+//
 // # Rounding
 //
 // Every rate, average and score is rounded half away from zero to 2

@@ -74,6 +74,14 @@ func nilCtxCalls(svc *analytics.Service, tc *gocache.Cache) map[string]func(ctx 
 			return err
 		},
 		"Service.InvalidateTeam": func(ctx context.Context) error { return svc.InvalidateTeam(ctx, "T") },
+		"Service.Campaign": func(ctx context.Context) error {
+			_, err := svc.Campaign(ctx, "T", "C")
+			return err
+		},
+		"Service.Campaigns": func(ctx context.Context) error {
+			_, err := svc.Campaigns(ctx, "T", "", 10)
+			return err
+		},
 		"Snapshotter.Generate": func(ctx context.Context) error {
 			_, err := svc.Snapshotter().Generate(ctx, analytics.TeamScope("T"), yesterday)
 			return err

@@ -24,8 +24,9 @@ type ActiveContactsCounter interface {
 
 // SnapshotRangeReader is an optional capability of a SnapshotStore: reading
 // the snapshots of many teams in one call. A Snapshotter rolling up uses it
-// to read the daily snapshots of a batch of teams; without it, it reads them
-// scope by scope with Snapshots.
+// to read the daily snapshots of a batch of teams when the store is not a
+// SnapshotStreamer; with neither, it reads them scope by scope with
+// Snapshots (which return no sketches).
 type SnapshotRangeReader interface {
 	// SnapshotsOfTeams returns every snapshot of type typ (team-wide and
 	// per account) of the given teams with dates in [from, to], both
@@ -34,6 +35,29 @@ type SnapshotRangeReader interface {
 	// whose stored metrics or sketch cannot be decoded gives an error
 	// wrapping ErrCorrupt that names it.
 	SnapshotsOfTeams(ctx context.Context, teams []string, typ SnapshotType, from, to Date) ([]Snapshot, error)
+}
+
+// SnapshotStreamer is an optional capability of a SnapshotStore: reading
+// the snapshots of many teams one at a time, as SnapshotsOfTeams returns
+// them in one slice. A Snapshotter rolling up prefers it to
+// SnapshotRangeReader: it folds each daily snapshot into its period as it
+// comes, so that a batch holds one Metrics and one sketch per scope and
+// period, not one per scope and day.
+type SnapshotStreamer interface {
+	// StreamSnapshotsOfTeams calls fn once for every snapshot that
+	// SnapshotsOfTeams(ctx, teams, typ, from, to) would return, each with
+	// its Metrics.ActiveSketch (nil if none), in no particular order, and
+	// never for two snapshots at once. The *Snapshot is fn's only until
+	// fn returns: the store may then overwrite that Snapshot value, but
+	// never what its pointers point to, so fn may keep its ActiveSketch
+	// (which is immutable) and must copy the rest. The store holds a
+	// bounded number of rows at a time (a read buffer's worth), however
+	// many snapshots the range has. Arguments are validated as
+	// SnapshotsOfTeams validates them, before fn is first called. The
+	// first error of fn stops the stream and is returned wrapped (errors.Is
+	// finds it); a snapshot that cannot be decoded gives an error wrapping
+	// ErrCorrupt that names it, possibly after fn has seen others.
+	StreamSnapshotsOfTeams(ctx context.Context, teams []string, typ SnapshotType, from, to Date, fn func(*Snapshot) error) error
 }
 
 // Roll-ups.
@@ -128,31 +152,26 @@ func (s *Snapshotter) aggregate(ctx context.Context, items []ScopePeriod) ([]Met
 	return out, nil
 }
 
-// piece is one part of a rolled-up period: a daily snapshot's metrics, or
-// the index of an item aggregated directly.
-type piece struct {
-	metrics *Metrics // nil for a direct item
-	direct  int      // index into the direct items, or -1
-}
-
 // rollUp computes items (weekly or monthly) from daily snapshots; see
-// "Roll-ups" above.
+// "Roll-ups" above. It folds the daily snapshots into one running Metrics
+// per item as the store returns them (see rollFold), so that a batch holds
+// one Metrics and one sketch per item, not one per item and day.
 func (s *Snapshotter) rollUp(ctx context.Context, counter ActiveContactsCounter, items []ScopePeriod) ([]Metrics, error) {
 	if err := (AggregateRequest{Items: items, ReplyWindow: s.cfg.ReplyWindow}).Validate(); err != nil {
 		return nil, err
 	}
 	days, from, to := itemDays(items)
-	dailies, err := s.dailies(ctx, items, from, to)
-	if err != nil {
+	f := newRollFold(s.settled, items, days)
+	if err := s.streamDailies(ctx, items, from, to, f.add); err != nil {
 		return nil, err
 	}
-	pieces, direct := s.piecesOf(items, days, dailies)
+	direct := f.directItems()
 	directMs, err := s.aggregateDirect(ctx, direct)
 	if err != nil {
 		return nil, err
 	}
-	out := mergePieces(items, pieces, directMs)
-	if err := s.countActive(ctx, counter, items, pieces, out); err != nil {
+	out, exact := f.finish(directMs)
+	if err := s.countActive(ctx, counter, items, exact, out); err != nil {
 		return nil, err
 	}
 	for i := range out {
@@ -193,48 +212,6 @@ func itemDays(items []ScopePeriod) (days [][]Period, from, to Date) {
 	return days, from, to
 }
 
-// piecesOf splits every item into pieces: a settled daily snapshot where
-// there is one, and otherwise runs of consecutive days, each aggregated
-// directly as one period. It returns the pieces of each item and the
-// direct items the pieces index into.
-func (s *Snapshotter) piecesOf(items []ScopePeriod, days [][]Period, dailies map[SnapshotKey]*Snapshot) ([][]piece, []ScopePeriod) {
-	var direct []ScopePeriod
-	pieces := make([][]piece, len(items))
-	for i, it := range items {
-		if days[i] == nil {
-			pieces[i] = []piece{{direct: len(direct)}}
-			direct = append(direct, it)
-			continue
-		}
-		var run *Period // the run of days without a usable snapshot so far
-		flush := func() {
-			if run != nil {
-				pieces[i] = append(pieces[i], piece{direct: len(direct)})
-				direct = append(direct, ScopePeriod{Scope: it.Scope, Period: *run})
-				run = nil
-			}
-		}
-		for _, day := range days[i] {
-			if sn, ok := dailies[SnapshotKey{Scope: it.Scope, Type: Daily, Date: day.Date}]; ok && s.settled(sn, day) {
-				flush()
-				if !sketchAgrees(&sn.Metrics) {
-					sn.Metrics.ActiveSketch = nil // the snapshots are this call's own
-				}
-				pieces[i] = append(pieces[i], piece{metrics: &sn.Metrics, direct: -1})
-				continue
-			}
-			if run == nil {
-				d := day
-				run = &d
-			} else {
-				run.End = day.End
-			}
-		}
-		flush()
-	}
-	return pieces, direct
-}
-
 // aggregateDirect aggregates the direct items, with sketches so that their
 // active contacts can be merged with those of the snapshots. It returns nil
 // for no items.
@@ -252,36 +229,14 @@ func (s *Snapshotter) aggregateDirect(ctx context.Context, direct []ScopePeriod)
 	return ms, nil
 }
 
-// mergePieces merges the pieces of each item into the item's metrics, over
-// the item's period and with no GeneratedAt.
-func mergePieces(items []ScopePeriod, pieces [][]piece, directMs []Metrics) []Metrics {
-	out := make([]Metrics, len(items))
-	var ms []*Metrics
-	for i, it := range items {
-		ms = ms[:0]
-		for _, p := range pieces[i] {
-			if p.direct >= 0 {
-				ms = append(ms, &directMs[p.direct])
-			} else {
-				ms = append(ms, p.metrics)
-			}
-		}
-		m := mergeAll(ms) // with the union of the sketches, if every piece has one
-		m.Range = Range{Start: it.Period.Start, End: it.Period.End}
-		m.GeneratedAt = time.Time{}
-		out[i] = m
-	}
-	return out
-}
-
-// countActive sets out's active contacts, counted exactly, for the items
-// whose pieces did not all have a sketch, unless one direct item covers the
-// whole period (its count is exact).
-func (s *Snapshotter) countActive(ctx context.Context, counter ActiveContactsCounter, items []ScopePeriod, pieces [][]piece, out []Metrics) error {
+// countActive sets out's active contacts, counted exactly with counter,
+// for the items whose count is not exact already (exact[i] false: a day
+// lacked a usable sketch).
+func (s *Snapshotter) countActive(ctx context.Context, counter ActiveContactsCounter, items []ScopePeriod, exact []bool, out []Metrics) error {
 	var count []ScopePeriod
 	var countAt []int
 	for i, it := range items {
-		if out[i].ActiveSketch != nil || (len(pieces[i]) == 1 && pieces[i][0].direct >= 0) {
+		if exact[i] {
 			continue
 		}
 		countAt = append(countAt, i)
@@ -348,45 +303,59 @@ func daysOf(p Period) ([]Period, bool) {
 	return out, true
 }
 
-// dailies reads the daily snapshots of the items' scopes dated from from to
-// to, keyed by scope and date.
-func (s *Snapshotter) dailies(ctx context.Context, items []ScopePeriod, from, to Date) (map[SnapshotKey]*Snapshot, error) {
-	out := map[SnapshotKey]*Snapshot{}
+// streamDailies calls fn with every daily snapshot of the items' teams
+// dated from from to to, in no particular order and never concurrently:
+// through SnapshotStreamer when the store has it, else from one
+// SnapshotsOfTeams call (SnapshotRangeReader), else scope by scope with
+// Snapshots (which return no sketches). A zero from means no days: fn is
+// not called.
+func (s *Snapshotter) streamDailies(ctx context.Context, items []ScopePeriod, from, to Date, fn func(*Snapshot) error) error {
 	if from.IsZero() {
-		return out, nil
+		return nil
 	}
-	if r, ok := s.store.(SnapshotRangeReader); ok {
-		seen := map[string]bool{}
-		var teams []string
-		for _, it := range items {
-			if !seen[it.Scope.TeamID] {
-				seen[it.Scope.TeamID] = true
-				teams = append(teams, it.Scope.TeamID)
-			}
-		}
-		snaps, err := r.SnapshotsOfTeams(ctx, teams, Daily, from, to)
-		if err != nil {
-			return nil, err
-		}
-		out = make(map[SnapshotKey]*Snapshot, len(snaps))
-		for i := range snaps {
-			out[snaps[i].Key()] = &snaps[i]
-		}
-		return out, nil
-	}
-	seen := map[Scope]bool{}
+	var teams []string
+	seen := map[string]bool{}
 	for _, it := range items {
-		if seen[it.Scope] {
+		if !seen[it.Scope.TeamID] {
+			seen[it.Scope.TeamID] = true
+			teams = append(teams, it.Scope.TeamID)
+		}
+	}
+	if st, ok := s.store.(SnapshotStreamer); ok {
+		return st.StreamSnapshotsOfTeams(ctx, teams, Daily, from, to, fn)
+	}
+	var snaps []Snapshot
+	if r, ok := s.store.(SnapshotRangeReader); ok {
+		var err error
+		if snaps, err = r.SnapshotsOfTeams(ctx, teams, Daily, from, to); err != nil {
+			return err
+		}
+		return eachSnapshot(snaps, fn)
+	}
+	scopes := map[Scope]bool{}
+	for _, it := range items {
+		if scopes[it.Scope] {
 			continue
 		}
-		seen[it.Scope] = true
+		scopes[it.Scope] = true
 		snaps, err := s.store.Snapshots(ctx, SnapshotQuery{Scope: it.Scope, Type: Daily, From: from, To: to})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for i := range snaps {
-			out[snaps[i].Key()] = &snaps[i]
+		if err := eachSnapshot(snaps, fn); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// eachSnapshot calls fn with each of snaps in turn, stopping at its first
+// error.
+func eachSnapshot(snaps []Snapshot, fn func(*Snapshot) error) error {
+	for i := range snaps {
+		if err := fn(&snaps[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }

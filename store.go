@@ -25,6 +25,7 @@ type Store interface {
 	TeamReader
 	ActivityReader
 	SnapshotStore
+	CampaignReader
 }
 
 // TeamReader lists teams with their time zones and accounts. It is the

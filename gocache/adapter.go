@@ -25,7 +25,7 @@ type AdapterConfig struct {
 
 	// TTLs are the TTL tiers, used when Set or Load is given a ttl of 0.
 	// Zero fields take their defaults: see analytics.CacheTTLs (30 s,
-	// 5 min, 1 h).
+	// 5 min, 1 h, 5 min).
 	TTLs analytics.CacheTTLs
 
 	// LoadTimeout bounds one run of a Load function (its context's

@@ -87,7 +87,7 @@ type Config struct {
 
 	// TTLs are the TTL tiers, used when Set or Load is given a ttl of 0.
 	// Zero fields take their defaults: see analytics.CacheTTLs (30 s,
-	// 5 min, 1 h).
+	// 5 min, 1 h, 5 min).
 	TTLs analytics.CacheTTLs
 
 	// InvalidationBound is how long this cache may keep serving from memory
@@ -204,6 +204,7 @@ func (c *Config) validate() error {
 		{"Config.TTLs.RealTime", c.TTLs.RealTime},
 		{"Config.TTLs.Dashboard", c.TTLs.Dashboard},
 		{"Config.TTLs.Snapshots", c.TTLs.Snapshots},
+		{"Config.TTLs.Campaigns", c.TTLs.Campaigns},
 		{"Config.InvalidationBound", c.InvalidationBound},
 		{"Config.RedisTimeout", c.RedisTimeout},
 		{"Config.RedisBackoff", c.RedisBackoff},

@@ -37,7 +37,7 @@ func newMemoryTier(cfg *Config, stats *tierCounters) (*memoryTier, error) {
 		// bigcache evicts by insertion age only, never checks it on Get,
 		// and has one window for all entries: it is used here to evict
 		// dead entries, never for expiry, which every entry carries.
-		LifeWindow:         max(cfg.TTLs.RealTime, cfg.TTLs.Dashboard, cfg.TTLs.Snapshots) + time.Minute,
+		LifeWindow:         max(cfg.TTLs.RealTime, cfg.TTLs.Dashboard, cfg.TTLs.Snapshots, cfg.TTLs.Campaigns) + time.Minute,
 		CleanWindow:        time.Minute,
 		MaxEntriesInWindow: cfg.L1Shards * 16,
 		MaxEntrySize:       2048,

@@ -36,6 +36,9 @@ type Message struct {
 	// (an agent, a bot, a campaign) makes it outbound.
 	Inbound   bool
 	CreatedAt time.Time
+	// CampaignID is the campaign the message was sent for; "" none. A
+	// reference to a campaign the team does not have counts nowhere.
+	CampaignID string
 }
 
 // Conversation is one thread between the business and a contact on one account.

@@ -12,6 +12,9 @@
 //     memory. A Store's Aggregate must return exactly what it returns for
 //     the same activity. ActivityIndex keeps activity indexed for repeated
 //     aggregation;
+//   - ComputeCampaignFunnels, the reference campaign funnels that a Store's
+//     CampaignFunnels must match (ActivityIndex.CampaignFunnels on an
+//     index);
 //   - Walk and FirstResponse, the one implementation of the reply, customer
 //     turn, response time and first response rules, over a Thread: a view
 //     of one conversation's messages in CompareMessages order that a store

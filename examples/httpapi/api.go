@@ -89,6 +89,8 @@ func withClock(now func() time.Time, sleep func(time.Duration)) Option {
 //	GET  /v1/teams/{team}/analytics/dashboard?days=30
 //	GET  /v1/teams/{team}/analytics/heatmap?days=30&account=
 //	GET  /v1/teams/{team}/analytics/snapshots?type=Daily&from=&to=&limit=31&cursor=
+//	GET  /v1/teams/{team}/analytics/campaigns?after=&limit=50
+//	GET  /v1/teams/{team}/analytics/campaigns/{campaign}
 //	POST /v1/jobs/{name}/trigger
 //
 // Every route needs "Authorization: Bearer <token>". tokens maps a token to
@@ -108,7 +110,7 @@ func withClock(now func() time.Time, sleep func(time.Duration)) Option {
 // for a missing or unknown token, 403 for another team's data or a job
 // triggered without the admin token, 400 for an invalid path or query
 // parameter (unknown and repeated parameters included) or two
-// Authorization headers, 404 for an unknown team, account, job or route (a
+// Authorization headers, 404 for an unknown team, account, campaign, job or route (a
 // path with an empty, "." or ".." segment included: it is not redirected),
 // 405 for a wrong method, 409 for a job that is already running, 429 past
 // the rate limit, 500 with a generic message for anything else. Values the
@@ -178,6 +180,8 @@ func (a *api) routes() *http.ServeMux {
 	route(http.MethodGet, "/v1/teams/{team}/analytics/dashboard", a.team(a.dashboard))
 	route(http.MethodGet, "/v1/teams/{team}/analytics/heatmap", a.team(a.heatmap))
 	route(http.MethodGet, "/v1/teams/{team}/analytics/snapshots", a.team(a.snapshots))
+	route(http.MethodGet, "/v1/teams/{team}/analytics/campaigns", a.team(a.campaigns))
+	route(http.MethodGet, "/v1/teams/{team}/analytics/campaigns/{campaign}", a.team(a.campaign))
 	route(http.MethodPost, "/v1/jobs/{name}/trigger", a.trigger)
 	route(http.MethodGet, "/{$}", a.page)       // the dashboard page (page.go)
 	route(http.MethodGet, "/static/", a.static) // its scripts and styles
@@ -260,6 +264,9 @@ func (a *api) team(h func(r *http.Request, team string) (any, error)) http.Handl
 		if hm, ok := v.(analytics.TrafficReport); ok {
 			a.replyCacheable(w, r, hm, heatmapCacheControl)
 			return
+		}
+		if page, ok := v.(campaignsResponse); ok && page.HasMore {
+			w.Header().Set("Link", campaignsLink(r, page.Next))
 		}
 		a.reply(w, r, http.StatusOK, v)
 	}

@@ -292,6 +292,7 @@ func printUsage(out io.Writer, url string, teams []analytics.Team, tok map[strin
 	curl(http.MethodGet, tok[first.ID], p+"/dashboard?days=7", "")
 	curl(http.MethodGet, tok[first.ID], fmt.Sprintf("%s/snapshots?type=Daily&from=%s&to=%s&limit=7", p, yesterday.AddDays(-13), yesterday), "then add &cursor=<nextCursor>")
 	curl(http.MethodGet, tok[first.ID], fmt.Sprintf("%s/snapshots?type=Weekly&from=%s&to=%s", p, yesterday.AddDays(-42), yesterday), "")
+	curl(http.MethodGet, tok[first.ID], p+"/campaigns?limit=5", "then add &after=<next>")
 	odd := "/v1/teams/" + pathEscape(oddTeam) + "/analytics"
 	curl(http.MethodGet, tok[oddTeam], odd+"/dashboard?days=7", "the team "+oddTeam+", escaped")
 	curl(http.MethodGet, tok[first.ID], "/v1/teams/"+pathEscape(other.ID)+"/analytics/realtime", "403: another team")

@@ -65,6 +65,10 @@ type Options struct {
 	// measured a CPU profile of its runs (NAME.pprof, for go tool pprof)
 	// and the time its statements took per run (NAME.statements.txt).
 	ProfileDir string
+	// ScaleDatabaseURL is the Postgres of the scale suite's monthly
+	// dataset of 10,000 teams (MonthlyScale); its source, the monthly
+	// suite's dataset, stays in DatabaseURL. Defaults to DatabaseURL.
+	ScaleDatabaseURL string
 }
 
 func (o *Options) defaults() {

@@ -47,6 +47,10 @@ type Sink interface {
 // 48 h, so that some answers fall outside the 24-hour window; unanswered
 // runs are followed up after 1 to 72 hours. Conversations that run past
 // local midnight carry on into the next day; none goes past the last day.
+// Outbound messages of no conversation, and the first message of a
+// conversation the business opens, carry the reference of one of the
+// team's campaigns generated before them (see campaignRef), which leaves
+// every other field of the dataset as it would be without references.
 func Generate(cfg Config, sink Sink) error {
 	cfg = *cfg.WithDefaults()
 	if err := cfg.validate(); err != nil {
@@ -432,7 +436,11 @@ func (g *generator) standalone(ds, de int64) {
 	if g.r.chance(g.cfg.NoAccountRatio) {
 		acc = ""
 	}
-	g.message(at, acc, "", status, inbound)
+	campaign := ""
+	if !inbound {
+		campaign = g.campaignRef()
+	}
+	g.message(at, acc, "", status, inbound, campaign)
 }
 
 // conversation generates one conversation started in [ds, de) with at most
@@ -465,12 +473,16 @@ func (g *generator) conversation(ds, de int64, limit int) int {
 	if len(g.convs) == cfg.BatchSize {
 		g.flushConversations()
 	}
-	for _, m := range d {
+	for k, m := range d {
 		accID := conv.AccountID
 		if r.chance(cfg.NoAccountRatio) {
 			accID = ""
 		}
-		g.message(m.at, accID, conv.ID, m.status, m.inbound)
+		campaign := ""
+		if k == 0 && !m.inbound {
+			campaign = g.campaignRef() // a conversation the business opened
+		}
+		g.message(m.at, accID, conv.ID, m.status, m.inbound, campaign)
 	}
 	return len(d)
 }
@@ -612,8 +624,26 @@ func pick(u float64, thresholds []float64, vals ...string) string {
 	return vals[len(vals)-1]
 }
 
+// campaignRef returns the campaign reference of the team's next message,
+// when it is one a campaign sends: one of the team's campaigns generated
+// so far, chosen by a hash of the message's number (so that it draws
+// nothing from the random source and leaves the rest of the dataset as it
+// is); one time in 50 the ID of a campaign that does not exist; "" before
+// the team's first campaign.
+func (g *generator) campaignRef() string {
+	if g.nextCamp == 0 {
+		return ""
+	}
+	h := uint64(g.nextMsg+1) * 0x9e3779b97f4a7c15
+	h ^= h >> 29
+	if h%50 == 0 {
+		return g.id("-cp-", 0)
+	}
+	return g.id("-cp-", 1+int64(h/50%uint64(g.nextCamp)))
+}
+
 // message appends one message, its ID the next of the team's.
-func (g *generator) message(at int64, account, conv, status string, inbound bool) {
+func (g *generator) message(at int64, account, conv, status string, inbound bool, campaign string) {
 	g.nextMsg++
 	g.arena = append(g.arena, g.team.ID...)
 	g.arena = append(g.arena, "-m-"...)
@@ -626,6 +656,7 @@ func (g *generator) message(at int64, account, conv, status string, inbound bool
 		Status:         status,
 		Inbound:        inbound,
 		CreatedAt:      msTime(at),
+		CampaignID:     campaign,
 	})
 	if len(g.msgs) == g.cfg.BatchSize {
 		g.flushMessages()

@@ -93,9 +93,9 @@ func insertRows(ctx context.Context, db bun.Tx, teams []analytics.Team, a *store
 			sender = InboundSenderType
 		}
 		w.add(m.ID, m.TeamID, null(m.AccountID), null(m.ConversationID), m.Status, sender,
-			w.ts("message "+m.ID+" created_at", m.CreatedAt))
+			w.ts("message "+m.ID+" created_at", m.CreatedAt), null(m.CampaignID))
 	}
-	if err := w.flush(ctx, "messages", "id", "team_id", "account_id", "conversation_id", "status", "sender_type", "created_at"); err != nil {
+	if err := w.flush(ctx, "messages", "id", "team_id", "account_id", "conversation_id", "status", "sender_type", "created_at", "campaign_id"); err != nil {
 		return err
 	}
 	for _, c := range a.Campaigns {

@@ -223,7 +223,7 @@ func copyTeams(ctx context.Context, tx pgx.Tx, teams []analytics.Team) (nTeams, 
 }
 
 const (
-	messagesCopy      = "COPY messages (id, team_id, account_id, conversation_id, status, sender_type, created_at) FROM STDIN (FORMAT binary)"
+	messagesCopy      = "COPY messages (id, team_id, account_id, conversation_id, status, sender_type, created_at, campaign_id) FROM STDIN (FORMAT binary)"
 	conversationsCopy = "COPY conversations (id, team_id, account_id, contact_id, status, created_at) FROM STDIN (FORMAT binary)"
 	contactsCopy      = "COPY contacts (id, team_id, created_at, is_blocked, last_contacted_at, engagement_score) FROM STDIN (FORMAT binary)"
 	campaignsCopy     = "COPY campaigns (id, team_id, account_id, status, total_recipients, messages_sent, messages_delivered, messages_read, created_at) FROM STDIN (FORMAT binary)"
@@ -283,7 +283,7 @@ func (s *pgSink) Messages(ms []store.Message) error {
 	for i := range ms {
 		m := &ms[i]
 		b := s.msgs.buf
-		b = binary.BigEndian.AppendUint16(b, 7)
+		b = binary.BigEndian.AppendUint16(b, 8)
 		b = appendText(b, m.ID)
 		b = appendText(b, m.TeamID)
 		b = appendNullText(b, m.AccountID)
@@ -291,6 +291,7 @@ func (s *pgSink) Messages(ms []store.Message) error {
 		b = appendText(b, m.Status)
 		b = appendText(b, SenderType(*m))
 		b = appendTimestamp(b, m.CreatedAt)
+		b = appendNullText(b, m.CampaignID)
 		s.msgs.buf = b
 		if len(b) >= streamChunk {
 			if err := s.msgs.send(); err != nil {

@@ -251,11 +251,11 @@ func readBack(t *testing.T, conn *pgx.Conn, schema string) ([]analytics.Team, st
 
 	var a store.Activity
 	a.Messages, err = pgx.CollectRows(query(`SELECT id, team_id, coalesce(account_id, ''), coalesce(conversation_id, ''),
-		status, sender_type, created_at FROM `+s+`messages ORDER BY id`),
+		status, sender_type, created_at, coalesce(campaign_id, '') FROM `+s+`messages ORDER BY id`),
 		func(r pgx.CollectableRow) (store.Message, error) {
 			var m store.Message
 			var sender string
-			err := r.Scan(&m.ID, &m.TeamID, &m.AccountID, &m.ConversationID, &m.Status, &sender, &m.CreatedAt)
+			err := r.Scan(&m.ID, &m.TeamID, &m.AccountID, &m.ConversationID, &m.Status, &sender, &m.CreatedAt, &m.CampaignID)
 			m.Inbound = sender == InboundSenderType
 			if err == nil && sender != SenderType(m) {
 				t.Errorf("message %s has sender_type %q, want %q", m.ID, sender, SenderType(m))

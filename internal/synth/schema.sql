@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS messages (
     status          TEXT NOT NULL,
     sender_type     TEXT NOT NULL,
     created_at      TIMESTAMP(3) NOT NULL,
+    campaign_id     TEXT,
     PRIMARY KEY (team_id, id)
 );
 

@@ -87,6 +87,7 @@ var (
 	_ analytics.Store                 = (*Store)(nil)
 	_ analytics.ActiveContactsCounter = (*Store)(nil)
 	_ analytics.SnapshotRangeReader   = (*Store)(nil)
+	_ analytics.SnapshotStreamer      = (*Store)(nil)
 )
 
 // teamData is one team's raw activity. The indexes map a record ID to its
@@ -195,8 +196,8 @@ func (s *Store) AddTeams(teams ...analytics.Team) error {
 //   - the team has been added (else the error wraps analytics.ErrNotFound);
 //   - a non-empty AccountID is one of the team's AccountIDs (else
 //     ErrNotFound), as a foreign key to the team's accounts would demand;
-//   - a non-empty ConversationID or ContactID passes ValidateID (they need
-//     not refer to records added so far);
+//   - a non-empty ConversationID, ContactID or CampaignID passes
+//     ValidateID (they need not refer to records added so far);
 //   - the ID is not used by another record of the same kind and team, in
 //     the store or in a (else ErrInvalidArgument).
 //
@@ -257,7 +258,7 @@ func (s *Store) check(a store.Activity) error {
 		index   func(*teamData) map[string]int
 	}{
 		{"Messages", mapRecords(a.Messages, func(m store.Message) record {
-			return record{m.ID, m.TeamID, m.AccountID, [][2]string{{"ConversationID", m.ConversationID}}, m.CreatedAt}
+			return record{m.ID, m.TeamID, m.AccountID, [][2]string{{"ConversationID", m.ConversationID}, {"CampaignID", m.CampaignID}}, m.CreatedAt}
 		}), func(d *teamData) map[string]int { return d.messageIdx }},
 		{"Conversations", mapRecords(a.Conversations, func(c store.Conversation) record {
 			return record{c.ID, c.TeamID, c.AccountID, [][2]string{{"ContactID", c.ContactID}}, c.CreatedAt}
@@ -641,19 +642,36 @@ func (s *Store) Snapshots(ctx context.Context, q analytics.SnapshotQuery) ([]ana
 // sketches, decoded as Snapshots decodes them (the sketch with
 // DistinctSketch.UnmarshalBinary).
 func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
+	var out []analytics.Snapshot
+	err := s.StreamSnapshotsOfTeams(ctx, teams, typ, from, to, func(sn *analytics.Snapshot) error {
+		out = append(out, *sn)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// StreamSnapshotsOfTeams implements analytics.SnapshotStreamer: it lists
+// the matching rows under the read lock (their stored encodings are
+// shared, not copied: an upsert replaces them), then decodes them one at a
+// time, calling fn with each, so that the decoded snapshots are never all
+// held at once.
+func (s *Store) StreamSnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date, fn func(*analytics.Snapshot) error) error {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("memstore: %w", err)
+		return fmt.Errorf("memstore: %w", err)
 	}
 	if !typ.Valid() {
-		return nil, fmt.Errorf("memstore: %w", store.InvalidArgument("typ", "unknown snapshot type %d", typ))
+		return fmt.Errorf("memstore: %w", store.InvalidArgument("typ", "unknown snapshot type %d", typ))
 	}
 	if from.IsZero() || to.IsZero() || from.After(to) {
-		return nil, fmt.Errorf("memstore: %w", store.InvalidArgument("from", "[%s, %s] is not a range of dates", from, to))
+		return fmt.Errorf("memstore: %w", store.InvalidArgument("from", "[%s, %s] is not a range of dates", from, to))
 	}
 	want := make(map[string]bool, len(teams))
 	for i, t := range teams {
 		if err := analytics.ValidateID(fmt.Sprintf("teams[%d]", i), t); err != nil {
-			return nil, fmt.Errorf("memstore: %w", err)
+			return fmt.Errorf("memstore: %w", err)
 		}
 		want[t] = true
 	}
@@ -670,22 +688,23 @@ func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 		}
 	}
 	s.mu.RUnlock()
-	out := make([]analytics.Snapshot, len(rows))
-	for i, r := range rows {
+	for _, r := range rows {
 		sn, err := r.snapshot()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if r.sketch != nil {
 			sketch := new(analytics.DistinctSketch)
 			if err := sketch.UnmarshalBinary(r.sketch); err != nil {
-				return nil, fmt.Errorf("memstore: snapshot %q (%s %s %s): sketch: %w", r.id, r.key.Scope, r.key.Type, r.key.Date, err)
+				return fmt.Errorf("memstore: snapshot %q (%s %s %s): sketch: %w", r.id, r.key.Scope, r.key.Type, r.key.Date, err)
 			}
 			sn.Metrics.ActiveSketch = sketch
 		}
-		out[i] = sn
+		if err := fn(&sn); err != nil {
+			return fmt.Errorf("memstore: %w", err)
+		}
 	}
-	return out, nil
+	return nil
 }
 
 // snapshot decodes r, without its sketch.

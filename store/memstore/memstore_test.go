@@ -42,6 +42,9 @@ func open(t *testing.T, d storetest.Dataset) analytics.Store {
 	if fault == "replied-plus-one" {
 		return repliedPlusOne{s}
 	}
+	if fault == "funnel-other-teams" {
+		return funnelOtherTeams{s}
+	}
 	return s
 }
 
@@ -82,6 +85,7 @@ func TestConformanceCatchesFaults(t *testing.T) {
 	}{
 		{"replied-plus-one", []string{"--- FAIL: TestConformance/", "Replied:", "ReplyRate:"}},
 		{"drop-message", []string{"--- FAIL: TestConformance/", "Messages: analytics.MessageMetrics{", "Total:"}},
+		{"funnel-other-teams", []string{"--- FAIL: TestConformance/Campaigns/HandComputed", "Messages:", "Failed:"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fault, func(t *testing.T) {

@@ -198,6 +198,12 @@ type MessagesTable struct {
 	SenderType string
 	// CreatedAt defaults to "created_at".
 	CreatedAt string
+	// CampaignID is the campaign a message was sent for (an ID column;
+	// NULL or '' means none), which campaign funnels read
+	// (Store.CampaignFunnels). Defaults to "": not mapped, and
+	// CampaignFunnels then fails with an error naming this field; set it,
+	// say, to "campaign_id" or Prisma's "campaignId".
+	CampaignID string
 
 	// SentStatuses defaults to ["sent"].
 	SentStatuses []string
@@ -296,6 +302,10 @@ type ContactsTable struct {
 type CampaignsTable struct {
 	// Table defaults to "campaigns".
 	Table string
+	// ID defaults to "id". Only campaign funnels read it, so New checks it
+	// only when Messages.CampaignID is set. IDs must be unique within a
+	// team.
+	ID string
 	// TeamID defaults to "team_id". It must be empty (or "-") when
 	// TeamVia is set.
 	TeamID string
@@ -488,6 +498,7 @@ func (t ContactsTable) withDefaults() ContactsTable {
 
 func (t CampaignsTable) withDefaults() CampaignsTable {
 	def(&t.Table, "campaigns")
+	def(&t.ID, "id")
 	defTeamID(&t.TeamID, t.TeamVia)
 	def(&t.AccountID, "account_id")
 	def(&t.Status, "status")

@@ -15,7 +15,7 @@ import (
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, d storetest.Dataset) analytics.Store {
-		return newEnv(t, d.Teams, &d.Activity, envOptions{}).store
+		return newEnv(t, d.Teams, &d.Activity, envOptions{cfg: campaignConfig()}).store
 	})
 }
 

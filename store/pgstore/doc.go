@@ -195,11 +195,14 @@
 //
 // ActiveContacts (analytics.ActiveContactsCounter) counts contacts.active
 // alone, with one statement per group that reads the period's messages once
-// and sorts none of them, and SnapshotsOfTeams (analytics.SnapshotRangeReader)
-// reads the daily snapshots of a batch of teams with one statement per
-// part of the batch (Config.AggregateParallelism parts at once), from
-// their compact columns (the JSON only for rows without them), decoding
-// them in place into one slice: with them
+// and sorts none of them, and StreamSnapshotsOfTeams
+// (analytics.SnapshotStreamer) reads the daily snapshots of a batch of
+// teams with one statement per part of the batch
+// (Config.AggregateParallelism parts at once), from their compact columns
+// (the JSON only for rows without them), decoding each row as it comes
+// and handing it on, so that a roll-up's memory does not grow with its
+// days (SnapshotsOfTeams, analytics.SnapshotRangeReader, decodes the same
+// rows in place into one slice): with them
 // a Snapshotter rolls weekly and monthly snapshots up from daily ones,
 // counting active contacts from the dailies' sketches, and with
 // ActiveContacts only for periods with a day that has none.
@@ -207,6 +210,20 @@
 // IDs are compared and ordered in byte order (COLLATE "C"), as Go compares
 // strings, whatever the columns' collation. Conversation and contact IDs
 // are matched within their team, so hosts may reuse them across teams.
+//
+// # Campaign funnels
+//
+// CampaignFunnels needs the messages' campaign column
+// (Source.Messages.CampaignID, not mapped by default; ProposeSource
+// proposes a column named like campaignId). It answers a page of a team's
+// campaigns in one statement, whatever their number: the page of the
+// campaigns table in byte order of IDs, the team's messages that carry
+// their references (by the (team_id, campaign_id) index of
+// RecommendedIndexes), and, for replies, the messages of those messages'
+// conversations from the earliest of them on, each with its successor in
+// (created_at, id) order from a window function (lead), which must be
+// inbound and within the reply window. A campaign's status is read as
+// "Running", "Completed" or "Failed" when Source.Campaigns' lists have it.
 //
 // # Shapes of the host's tables
 //
@@ -307,7 +324,7 @@
 // table's name to another table than the primary's (another search_path
 // finding a same-named table of another schema). The store
 // reads on it: Aggregate, ActiveContacts, Snapshots, SnapshotsOfTeams,
-// TeamSnapshotDates, Teams, Team and CheckSource. It writes on the
+// StreamSnapshotsOfTeams, TeamSnapshotDates, Teams, Team and CheckSource. It writes on the
 // primary: UpsertSnapshots, Migrate, CreateRecommendedIndexes and the job
 // runs (claims read and write in one statement, so JobRuns stays beside
 // them); IndexPlan reads the primary's catalog, where

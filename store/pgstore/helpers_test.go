@@ -130,3 +130,9 @@ func memOf(t *testing.T, teams []analytics.Team, act store.Activity) *memstore.S
 	}
 	return mem
 }
+
+// campaignConfig is the default configuration with the reference schema's
+// messages.campaign_id mapped, as campaign funnels need.
+func campaignConfig() *pgstore.Config {
+	return &pgstore.Config{Source: pgstore.Source{Messages: pgstore.MessagesTable{CampaignID: "campaign_id"}}}
+}

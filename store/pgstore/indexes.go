@@ -58,7 +58,10 @@ func (ix Index) Concurrently() string {
 //     every aggregation statement reads a range of created_at for a set of
 //     teams (team_id = ANY(…) AND created_at >= … AND created_at < …);
 //   - whatsapp_accounts (team_id): the accounts of each team listed;
-//   - teams ((id::text COLLATE "C")): Teams pages in byte order of IDs.
+//   - teams ((id::text COLLATE "C")): Teams pages in byte order of IDs;
+//   - messages (team_id, campaign_id), only when Source.Messages.CampaignID
+//     is mapped: CampaignFunnels reads the messages of a page of campaigns
+//     (campaign_id alone for a table with a TeamVia).
 //
 // A message's conversation is looked up by (team_id, id), which the
 // conversations table's primary key (or a unique index) should cover.
@@ -108,6 +111,7 @@ func (s *Store) recommended() []recommendedIndex {
 		viaIndex(src.Campaigns.TeamVia, src.Campaigns.AccountID, src.Campaigns.CreatedAt, name(src.Campaigns.Table, "_team_created_idx"), tbl(src.Campaigns.Table), tc(src.Campaigns.TeamID, src.Campaigns.CreatedAt)),
 		{Name: name(src.Accounts.Table, "_team_idx"), Table: tbl(src.Accounts.Table), Columns: quoteIdent(src.Accounts.TeamID)},
 		{Name: name(src.Teams.Table, "_id_c_idx"), Table: tbl(src.Teams.Table), Columns: "(" + quoteIdent(src.Teams.ID) + `::text COLLATE "C")`},
+		campaignIndex(src, name(src.Messages.Table, "_team_campaign_idx"), tbl(src.Messages.Table)),
 	})
 	keys := func(via TeamVia, account, team, created string) []string {
 		switch via {
@@ -119,7 +123,7 @@ func (s *Store) recommended() []recommendedIndex {
 		return []string{team, created}
 	}
 	m, cv, ct, cp := src.Messages, src.Conversations, src.Contacts, src.Campaigns
-	return []recommendedIndex{
+	out := []recommendedIndex{
 		{ixs[0], m.Table, keys(m.TeamVia, m.AccountID, m.TeamID, m.CreatedAt)},
 		{ixs[1], cv.Table, keys(cv.TeamVia, cv.AccountID, cv.TeamID, cv.CreatedAt)},
 		{ixs[2], ct.Table, keys(ct.TeamVia, ct.AccountID, ct.TeamID, ct.CreatedAt)},
@@ -127,6 +131,10 @@ func (s *Store) recommended() []recommendedIndex {
 		{ixs[4], src.Accounts.Table, []string{src.Accounts.TeamID}},
 		{ixs[5], src.Teams.Table, nil},
 	}
+	if k := campaignKeys(src); k != nil {
+		out = append(out, recommendedIndex{ixs[6], m.Table, k})
+	}
+	return out
 }
 
 // CreateRecommendedIndexes creates every index of IndexPlan that does not
@@ -166,8 +174,12 @@ func (s *Store) CreateRecommendedIndexes(ctx context.Context) error {
 // found them.
 func (s *Store) skipViews(ixs []Index) []Index {
 	src := &s.cfg.Source
-	tables := []string{src.Messages.Table, src.Conversations.Table, src.Contacts.Table, src.Campaigns.Table, src.Accounts.Table, src.Teams.Table}
+	tables := []string{src.Messages.Table, src.Conversations.Table, src.Contacts.Table, src.Campaigns.Table, src.Accounts.Table, src.Teams.Table, src.Messages.Table}
 	for i := range ixs {
+		if ixs[i].Name == "" {
+			ixs = ixs[:i] // no campaign index: Messages.CampaignID is not mapped
+			break
+		}
 		switch s.relkinds[tables[i]] {
 		case "v":
 			ixs[i].Skip = ixs[i].Table + " is a view, which cannot have indexes"

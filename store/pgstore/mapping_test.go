@@ -58,9 +58,9 @@ INSERT INTO "Contact" ("id", "teamId", "isBlocked", "engagementScore", "lastCont
 	SELECT id, team_id, is_blocked, engagement_score, last_contacted_at, created_at FROM `+r+`.contacts;
 INSERT INTO "Conversation" ("id", "teamId", "whatsappAccountId", "contactId", "status", "createdAt")
 	SELECT id, team_id, account_id, contact_id, upper(status)::"ConversationStatus", created_at FROM `+r+`.conversations;
-INSERT INTO "Message" ("id", "teamId", "whatsappAccountId", "conversationId", "status", "senderType", "createdAt")
+INSERT INTO "Message" ("id", "teamId", "whatsappAccountId", "conversationId", "status", "senderType", "createdAt", "campaignId")
 	SELECT id, team_id, account_id, conversation_id, upper(status)::"MessageStatus",
-		(CASE sender_type WHEN 'contact' THEN 'CONTACT' ELSE 'AGENT' END)::"SenderType", created_at FROM `+r+`.messages;
+		(CASE sender_type WHEN 'contact' THEN 'CONTACT' ELSE 'AGENT' END)::"SenderType", created_at, campaign_id FROM `+r+`.messages;
 INSERT INTO "Campaign" ("id", "teamId", "whatsappAccountId", "status", "totalRecipients", "messagesSent",
 		"messagesDelivered", "messagesRead", "createdAt")
 	SELECT id, team_id, account_id, upper(status)::"CampaignStatus", total_recipients, messages_sent,
@@ -78,7 +78,8 @@ func prismaTables() pgstore.Source {
 		Teams:    pgstore.TeamsTable{Table: "Team", ID: "id", TimeZone: "timeZone"},
 		Accounts: pgstore.AccountsTable{Table: "WhatsappAccount", ID: "id", TeamID: "teamId"},
 		Messages: pgstore.MessagesTable{Table: "Message", ID: "id", TeamID: "teamId", AccountID: "whatsappAccountId",
-			ConversationID: "conversationId", Status: "status", SenderType: "senderType", CreatedAt: "createdAt"},
+			ConversationID: "conversationId", Status: "status", SenderType: "senderType", CreatedAt: "createdAt",
+			CampaignID: "campaignId"},
 		Conversations: pgstore.ConversationsTable{Table: "Conversation", ID: "id", TeamID: "teamId",
 			AccountID: "whatsappAccountId", ContactID: "contactId", Status: "status", CreatedAt: "createdAt"},
 		Contacts: pgstore.ContactsTable{Table: "Contact", ID: "id", TeamID: "teamId", CreatedAt: "createdAt",
@@ -544,12 +545,12 @@ func evalLit(e ast.Expr, v reflect.Value) error {
 
 // TestProposeSourceReference proposes the mapping of the reference schema
 // (snake_case tables and text columns): the proposal names what the
-// defaults name, and notes that the values of its text columns are left
-// to their defaults.
+// defaults name, with the optional campaign column mapped, and notes that
+// the values of its text columns are left to their defaults.
 func TestProposeSourceReference(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t, nil, nil, envOptions{})
+	e := newEnv(t, nil, nil, envOptions{cfg: campaignConfig()})
 	src, notes, err := pgstore.ProposeSource(ctx, e.db, "")
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,7 @@ func uuidSource() pgstore.Source {
 		Accounts: pgstore.AccountsTable{Table: "WhatsAppAccount", ID: "id", TeamID: "teamId"},
 		Messages: pgstore.MessagesTable{Table: "Message", ID: "id", TeamVia: pgstore.TeamViaAccount, AccountID: "whatsAppAccountId",
 			ConversationID: "conversationId", Status: "status", SenderType: "direction", CreatedAt: "createdAt",
+			CampaignID:   "campaignId",
 			SentStatuses: []string{"SENT"}, DeliveredStatuses: []string{"DELIVERED"}, ReadStatuses: []string{"READ"},
 			FailedStatuses: []string{"FAILED"}, IgnoredStatuses: []string{"PENDING", "DELETED"},
 			InboundSenderTypes: []string{"INBOUND"}, OutboundSenderTypes: []string{"OUTBOUND"}},

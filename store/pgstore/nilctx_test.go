@@ -41,6 +41,10 @@ func storeCtxCalls(e *env) map[string]func(ctx context.Context) error {
 			_, err := st().Team(ctx, "T")
 			return err
 		},
+		"CampaignFunnels": func(ctx context.Context) error {
+			_, err := st().CampaignFunnels(ctx, analytics.CampaignQuery{TeamID: "T", Limit: 1})
+			return err
+		},
 		"Aggregate": func(ctx context.Context) error {
 			_, err := st().Aggregate(ctx, req)
 			return err
@@ -57,6 +61,9 @@ func storeCtxCalls(e *env) map[string]func(ctx context.Context) error {
 		"SnapshotsOfTeams": func(ctx context.Context) error {
 			_, err := st().SnapshotsOfTeams(ctx, []string{"T"}, analytics.Daily, d, d)
 			return err
+		},
+		"StreamSnapshotsOfTeams": func(ctx context.Context) error {
+			return st().StreamSnapshotsOfTeams(ctx, []string{"T"}, analytics.Daily, d, d, func(*analytics.Snapshot) error { return nil })
 		},
 		"TeamSnapshotDates": func(ctx context.Context) error {
 			_, err := st().TeamSnapshotDates(ctx, []string{"T"}, analytics.Daily, d, d)

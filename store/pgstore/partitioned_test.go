@@ -96,7 +96,7 @@ func TestConformancePartitioned(t *testing.T) {
 		}
 	})
 	storetest.Run(t, func(t *testing.T, d storetest.Dataset) analytics.Store {
-		e := newEnv(t, d.Teams, &d.Activity, envOptions{schema: ddl})
+		e := newEnv(t, d.Teams, &d.Activity, envOptions{schema: ddl, cfg: campaignConfig()})
 		for table := range spread {
 			parts := partitionRows(t, e.db, table)
 			mu.Lock()

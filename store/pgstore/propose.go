@@ -127,6 +127,7 @@ func (p *proposer) proposeMessages(src *Source) {
 	m.Status = p.col(t, "Messages.Status", "status", "state", "deliverystatus")
 	m.SenderType = p.col(t, "Messages.SenderType", "sendertype", "sender", "direction", "from", "senderrole")
 	m.CreatedAt = p.col(t, "Messages.CreatedAt", createdNames...)
+	m.CampaignID = p.find(t, "campaignid", "broadcastid")
 	if labels, what := p.values(t, m.Status, "Messages.Status"); labels != nil {
 		p.assign("Messages", "Messages.Status", what, labels, []labelList{
 			{&m.SentStatuses, "SentStatuses", []string{"sent", "accepted"}, false},

@@ -23,6 +23,9 @@ type queries struct {
 	scanExact string
 	// active counts contacts.active alone (ActiveContacts).
 	active string
+	// funnels computes campaign funnels (CampaignFunnels); "" when
+	// Messages.CampaignID is not mapped.
+	funnels string
 
 	snapshotsTeam, snapshotsAccount string
 	snapshotsTeams                  string // of many teams, all scopes (SnapshotsOfTeams)
@@ -109,6 +112,7 @@ WHERE ` + eqText(col("t", t.ID), types.of(t.Table, t.ID), "?0", types.of(t.Table
 	q.contacts = contactsSQL(src, kinds, types, tbl, col)
 	q.campaigns = campaignsSQL(src, kinds, types, tbl, col)
 	q.active = activeSQL(src, kinds, types, tbl, col)
+	q.funnels = funnelsSQL(src, types, plainTbl, col)
 
 	snap := qualify(c.Schema, c.SnapshotTable)
 	sel := `SELECT id, team_id, whatsapp_account_id, to_char(date, 'YYYY-MM-DD'), snapshot_type::text, metrics::text,

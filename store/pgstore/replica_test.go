@@ -119,6 +119,9 @@ func TestReplicaRouting(t *testing.T) {
 			_, err := e.store.SnapshotsOfTeams(ctx, []string{team}, analytics.Daily, d, d)
 			return err
 		},
+		"StreamSnapshotsOfTeams": func() error {
+			return e.store.StreamSnapshotsOfTeams(ctx, []string{team}, analytics.Daily, d, d, func(*analytics.Snapshot) error { return nil })
+		},
 		"TeamSnapshotDates": func() error {
 			_, err := e.store.TeamSnapshotDates(ctx, []string{team}, analytics.Daily, d, d)
 			return err

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -19,6 +20,7 @@ import (
 var (
 	_ analytics.ActiveContactsCounter = (*Store)(nil)
 	_ analytics.SnapshotRangeReader   = (*Store)(nil)
+	_ analytics.SnapshotStreamer      = (*Store)(nil)
 )
 
 // ActiveContacts implements analytics.ActiveContactsCounter. Items are
@@ -128,43 +130,105 @@ const (
 // analytics.ErrInvalidArgument naming it ("teams[i]"), as the other reads
 // do.
 func (s *Store) SnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) ([]analytics.Snapshot, error) {
-	if err := checkCtx(ctx); err != nil {
+	if err := s.checkSnapshotsOfTeams(ctx, teams, typ, from, to); err != nil {
 		return nil, err
-	}
-	if !typ.Valid() {
-		return nil, store.InvalidArgument("typ", "unknown snapshot type %d", typ)
-	}
-	if from.IsZero() || to.IsZero() || from.After(to) {
-		return nil, store.InvalidArgument("from", "[%s, %s] is not a range of dates", from, to)
-	}
-	tt := s.cfg.Source.Teams
-	for i, t := range teams {
-		if err := analytics.ValidateID(fmt.Sprintf("teams[%d]", i), t); err != nil {
-			return nil, err
-		}
-		if err := s.checkID(fmt.Sprintf("teams[%d]", i), tt.Table, tt.ID, t); err != nil {
-			return nil, err
-		}
 	}
 	if len(teams) == 0 {
 		return nil, nil
 	}
 	days := int(min(31, to.In(time.UTC).Sub(from.In(time.UTC)).Hours()/24+1))
 	dst := &snapshotSlots{out: make([]analytics.Snapshot, min(estimatedScopes*len(teams)*days, maxSnapshotSlots))}
-	parts := split(teams, chunks(1, len(teams), s.cfg.AggregateParallelism))
-	g, gctx := errgroup.WithContext(ctx)
-	for _, part := range parts {
-		g.Go(func() error {
-			return s.snapshotsOfTeams(gctx, part, typ, from, to, dst)
-		})
-	}
-	if err := g.Wait(); err != nil {
-		if ctx.Err() != nil {
-			return nil, s.wrap(ctx, "reading snapshots", ctx.Err())
-		}
+	err := s.eachPart(ctx, teams, func(ctx context.Context, part []string) error {
+		return s.snapshotsOfTeams(ctx, part, typ, from, to, dst.slot, nil)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return dst.result(), nil
+}
+
+// StreamSnapshotsOfTeams implements analytics.SnapshotStreamer with
+// SnapshotsOfTeams's statements, run as it runs them, each decoding its
+// rows as they come from the connection into one Snapshot value of its
+// own and calling fn with it, one part at a time (under a mutex). A part
+// holds the driver's read buffer and one decoded snapshot: the memory
+// does not grow with the number of rows.
+func (s *Store) StreamSnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date, fn func(*analytics.Snapshot) error) error {
+	if err := s.checkSnapshotsOfTeams(ctx, teams, typ, from, to); err != nil {
+		return err
+	}
+	var (
+		mu    sync.Mutex
+		fnErr error // fn's first error: fn is not called again
+	)
+	emit := func(sn *analytics.Snapshot) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if fnErr != nil {
+			return errStreamStopped
+		}
+		fnErr = fn(sn)
+		return fnErr
+	}
+	err := s.eachPart(ctx, teams, func(ctx context.Context, part []string) error {
+		var sn analytics.Snapshot
+		slot := func() *analytics.Snapshot {
+			sn = analytics.Snapshot{}
+			return &sn
+		}
+		return s.snapshotsOfTeams(ctx, part, typ, from, to, slot, emit)
+	})
+	if fnErr != nil {
+		return s.wrap(ctx, "streaming snapshots", fnErr)
+	}
+	return err
+}
+
+// errStreamStopped ends the other parts of a stream whose fn failed;
+// StreamSnapshotsOfTeams returns fn's error instead.
+var errStreamStopped = errors.New("pgstore: stream stopped")
+
+// checkSnapshotsOfTeams validates the arguments of SnapshotsOfTeams.
+func (s *Store) checkSnapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date) error {
+	if err := checkCtx(ctx); err != nil {
+		return err
+	}
+	if !typ.Valid() {
+		return store.InvalidArgument("typ", "unknown snapshot type %d", typ)
+	}
+	if from.IsZero() || to.IsZero() || from.After(to) {
+		return store.InvalidArgument("from", "[%s, %s] is not a range of dates", from, to)
+	}
+	tt := s.cfg.Source.Teams
+	for i, t := range teams {
+		if err := analytics.ValidateID(fmt.Sprintf("teams[%d]", i), t); err != nil {
+			return err
+		}
+		if err := s.checkID(fmt.Sprintf("teams[%d]", i), tt.Table, tt.ID, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eachPart runs read over Config.AggregateParallelism parts of teams at
+// once, returning the first error (the context's, wrapped, once ctx has
+// ended).
+func (s *Store) eachPart(ctx context.Context, teams []string, read func(ctx context.Context, part []string) error) error {
+	if len(teams) == 0 {
+		return nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, part := range split(teams, chunks(1, len(teams), s.cfg.AggregateParallelism)) {
+		g.Go(func() error { return read(gctx, part) })
+	}
+	if err := g.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return s.wrap(ctx, "reading snapshots", ctx.Err())
+		}
+		return err
+	}
+	return nil
 }
 
 // estimatedScopes is the number of scopes per team SnapshotsOfTeams
@@ -216,8 +280,9 @@ func (d *snapshotSlots) result() []analytics.Snapshot {
 }
 
 // snapshotsOfTeams reads and decodes, as its rows come, the snapshots of
-// one part of SnapshotsOfTeams's teams into dst.
-func (s *Store) snapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date, dst *snapshotSlots) error {
+// one part of SnapshotsOfTeams's teams, each into a zero Snapshot that
+// slot returns, then calls emit (if not nil) with it.
+func (s *Store) snapshotsOfTeams(ctx context.Context, teams []string, typ analytics.SnapshotType, from, to analytics.Date, slot func() *analytics.Snapshot, emit func(*analytics.Snapshot) error) error {
 	var (
 		id, team         string
 		account, metrics sql.NullString
@@ -233,7 +298,7 @@ func (s *Store) snapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 		if days < -epochDays || days > maxDays {
 			return fmt.Errorf("%w: snapshot %q: date %d days from 1970-01-01", analytics.ErrCorrupt, id, days)
 		}
-		sn := dst.slot() // zero
+		sn := slot() // zero
 		sn.ID, sn.Scope, sn.Type = id, analytics.Scope{TeamID: team, AccountID: account.String}, typ
 		sn.Date = epoch.AddDays(int(days))
 		var err error
@@ -254,6 +319,9 @@ func (s *Store) snapshotsOfTeams(ctx context.Context, teams []string, typ analyt
 		}
 		if created.Valid {
 			sn.CreatedAt = time.UnixMicro(created.Int64).UTC()
+		}
+		if emit != nil {
+			return emit(sn)
 		}
 		return nil
 	})

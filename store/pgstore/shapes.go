@@ -40,13 +40,21 @@ func prepareShapes(s *Source) []error {
 
 // shapeChecks are the column checks of checkSource that depend on the
 // source's shape: the accounts column of contacts reached through their
-// account.
+// account, and, when the messages' campaign column is mapped, it and the
+// campaigns' ID column, which only campaign funnels read.
 func shapeChecks(s *Source) []tableCheck {
 	p := "Config.Source."
 	var out []tableCheck
 	if s.Contacts.TeamVia == TeamViaAccount {
 		out = append(out, tableCheck{p + "Contacts.Table", s.Contacts.Table, []colCheck{
 			{p + "Contacts.AccountID", s.Contacts.AccountID, kindID},
+		}})
+	}
+	if s.Messages.CampaignID != "" {
+		out = append(out, tableCheck{p + "Messages.Table", s.Messages.Table, []colCheck{
+			{p + "Messages.CampaignID", s.Messages.CampaignID, kindID},
+		}}, tableCheck{p + "Campaigns.Table", s.Campaigns.Table, []colCheck{
+			{p + "Campaigns.ID", s.Campaigns.ID, kindID},
 		}})
 	}
 	return out

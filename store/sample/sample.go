@@ -49,8 +49,10 @@ func Team(id, zone string, accounts int) analytics.Team {
 // conversations of one to six messages that alternate between contact and
 // business, started between 08:00 and 20:00 local time (±1 h on a
 // daylight-saving day); one conversation in three comes from a new contact.
-// Every team runs one completed campaign a day, on its first account.
-// Outbound messages are read, delivered, sent or failed; inbound ones read.
+// Every team runs one completed campaign a day, on its first account; the
+// business messages of every third conversation of the day (the first,
+// the fourth, …) carry that campaign's reference. Outbound messages are
+// read, delivered, sent or failed; inbound ones read.
 //
 // Every team needs a loadable zone and at least one account; days and
 // perDay must not be negative. Otherwise the error wraps
@@ -82,7 +84,15 @@ func Activity(teams []analytics.Team, start analytics.Date, days, perDay int) (s
 			for n, c := 0, 0; n < share; c++ {
 				id := fmt.Sprintf("%s-%s-c%d", t.ID, day, c)
 				at := morning.Add(time.Duration(r.IntN(12*3600)) * time.Second)
+				k := len(a.Messages)
 				n += addConversation(&a, t, first, id, at, min(1+r.IntN(6), share-n), r)
+				if c%3 == 0 {
+					for j := k; j < len(a.Messages); j++ {
+						if !a.Messages[j].Inbound {
+							a.Messages[j].CampaignID = campaignID(t, day)
+						}
+					}
+				}
 			}
 		}
 	}
@@ -115,10 +125,15 @@ func addConversation(a *store.Activity, t analytics.Team, first int, id string, 
 	return msgs
 }
 
+// campaignID is the ID of team t's campaign of day.
+func campaignID(t analytics.Team, day analytics.Date) string {
+	return fmt.Sprintf("%s-%s-camp", t.ID, day)
+}
+
 // addCampaign adds team t's campaign of day, created at at.
 func addCampaign(a *store.Activity, t analytics.Team, day analytics.Date, at time.Time, r *rand.Rand) {
 	sent := int64(40 + r.IntN(60))
-	a.Campaigns = append(a.Campaigns, store.Campaign{ID: fmt.Sprintf("%s-%s-camp", t.ID, day), TeamID: t.ID,
+	a.Campaigns = append(a.Campaigns, store.Campaign{ID: campaignID(t, day), TeamID: t.ID,
 		AccountID: t.AccountIDs[0], Status: store.CampaignCompleted, TotalRecipients: sent + 5, MessagesSent: sent,
 		MessagesDelivered: sent * 9 / 10, MessagesRead: sent * 6 / 10, CreatedAt: at})
 }

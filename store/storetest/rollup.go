@@ -13,6 +13,7 @@ import (
 
 var rollUpTests = []subtest{
 	{"MatchesAggregate", testRollUpMatchesAggregate},
+	{"MatchesAggregateWithoutStream", testRollUpMatchesAggregateWithoutStream},
 	{"WithoutSketches", testRollUpWithoutSketches},
 }
 
@@ -70,13 +71,24 @@ type spyCounterRange struct {
 	analytics.SnapshotRangeReader
 }
 
+type spyCounterStream struct {
+	*spy
+	countingSpy
+	analytics.SnapshotStreamer
+}
+
 // wrapSpy returns a spy over s with s's ActiveContactsCounter and
-// SnapshotRangeReader capabilities, if it has them.
-func wrapSpy(s analytics.Store) (*spy, analytics.Store) {
+// SnapshotStreamer or else SnapshotRangeReader capabilities, if it has
+// them. With noStream, it hides SnapshotStreamer: roll-ups then read
+// through SnapshotRangeReader.
+func wrapSpy(s analytics.Store, noStream bool) (*spy, analytics.Store) {
 	sp := &spy{Store: s, runs: map[string]bool{}, counted: map[string]bool{}}
 	c, ok := s.(analytics.ActiveContactsCounter)
 	if !ok {
 		return sp, sp
+	}
+	if st, ok := s.(analytics.SnapshotStreamer); ok && !noStream {
+		return sp, spyCounterStream{sp, countingSpy{sp, c}, st}
 	}
 	if r, ok := s.(analytics.SnapshotRangeReader); ok {
 		return sp, spyCounterRange{sp, countingSpy{sp, c}, r}
@@ -96,9 +108,22 @@ var rollUpFirst, rollUpLast = date("2026-02-01"), date("2026-04-19")
 // generated before their replies were settled: those must be aggregated
 // from activity, and only those.
 func testRollUpMatchesAggregate(t *testing.T, open Open) {
+	rollUpMatchesAggregate(t, open, false)
+}
+
+// testRollUpMatchesAggregateWithoutStream is testRollUpMatchesAggregate
+// with the store's SnapshotStreamer hidden, so that roll-ups read the
+// daily snapshots with SnapshotsOfTeams.
+func testRollUpMatchesAggregateWithoutStream(t *testing.T, open Open) {
+	rollUpMatchesAggregate(t, open, true)
+}
+
+// rollUpMatchesAggregate is testRollUpMatchesAggregate, with the store's
+// SnapshotStreamer hidden when noStream is set.
+func rollUpMatchesAggregate(t *testing.T, open Open, noStream bool) {
 	d := merge(acme(), zones(), generated(2))
 	s := open(t, d)
-	sp, wrapped := wrapSpy(s)
+	sp, wrapped := wrapSpy(s, noStream)
 	_, counts := s.(analytics.ActiveContactsCounter)
 	later := ts("2026-04-25T00:00:00Z")
 	clock := analytics.NewFakeClock(later)
@@ -189,7 +214,7 @@ func testRollUpWithoutSketches(t *testing.T, open Open) {
 	if _, ok := s.(analytics.ActiveContactsCounter); !ok {
 		return // no roll-ups: weeks and months are aggregated
 	}
-	sp, wrapped := wrapSpy(s)
+	sp, wrapped := wrapSpy(s, false)
 	sn := newSnapshotter(t, wrapped, analytics.NewFakeClock(ts("2026-04-25T00:00:00Z")))
 	var days []string
 	for day := date("2026-02-28"); !day.After(date("2026-04-01")); day = day.AddDays(1) {

@@ -17,7 +17,8 @@
 // store.ComputeMetrics on generated activity, and the snapshot upsert
 // and query rules (replacement keeping the ID, idempotence, concurrent
 // upserts of one key, all-or-nothing batches, date order and limits, IDs
-// that need quoting). A store that implements scheduler.JobRunStore
+// that need quoting), and campaign funnels against funnels worked out by
+// hand and against store.ComputeCampaignFunnels on generated activity. A store that implements scheduler.JobRunStore
 // runs that role's suite, scheduler/jobrunstest, from a test of its own.
 // Every subtest opens its own
 // store and runs in parallel with the others.
@@ -81,10 +82,12 @@ func Run(t *testing.T, open Open) {
 		{"Teams", teamTests},
 		{"Aggregate", aggregateTests},
 		{"Snapshots", snapshotTests},
+		{"Stream", streamTests},
 		{"IDs", idTests},
 		{"Context", contextTests},
 		{"RollUp", rollUpTests},
 		{"SnapshotDates", snapshotDatesTests},
+		{"Campaigns", campaignTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

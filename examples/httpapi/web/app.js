@@ -307,6 +307,38 @@
     try { await loadSnapshots(null, []); } catch (e) { showError(e); }
   }
 
+  // ---- campaigns -------------------------------------------------------
+  const CAMPAIGN_PAGE = 10;
+  const CAMPAIGN_COLS = ["status", "recipients", "sent", "delivered", "read", "replied", "failed",
+    "deliveryRate", "readRate", "replyRate", "score"];
+  let campaignNext = null; // the after of the next page, or null
+
+  // loadCampaigns shows the first page of the team's campaigns, or, with
+  // more, appends the next one.
+  async function loadCampaigns(more) {
+    const params = { limit: String(CAMPAIGN_PAGE) };
+    if (more && campaignNext) params.after = campaignNext;
+    const { body } = await call("campaigns", params);
+    const tbody = $("#campaigns tbody");
+    if (!more) tbody.replaceChildren();
+    for (const c of body.campaigns) {
+      const tr = el("tr", { "data-id": c.campaignId });
+      tr.append(el("th", { scope: "row" }, c.campaignId));
+      for (const k of CAMPAIGN_COLS) {
+        const v = c[k];
+        tr.append(el("td", { "data-path": k, "data-value": String(v) }, typeof v === "number" ? nf.format(v) : v));
+      }
+      tbody.append(tr);
+    }
+    if (!more && !body.campaigns.length) {
+      const tr = el("tr");
+      tr.append(el("td", { colspan: "12" }, "No campaigns."));
+      tbody.append(tr);
+    }
+    campaignNext = body.hasMore ? body.next : null;
+    $("#camp-more").disabled = !campaignNext;
+  }
+
   // ---- loading everything ---------------------------------------------
   let loads = 0; // the latest load wins when the user clicks again
 
@@ -326,13 +358,15 @@
       defaultRange(dash.body.series[dash.body.series.length - 1].date);
       await loadSnapshots(null, []);
       if (mine !== loads) return;
+      await loadCampaigns(false);
+      if (mine !== loads) return;
       status(`Team “${rt.body.teamId}”, as of ${new Date(dash.body.asOf).toLocaleString("en")}.`);
       document.body.dataset.state = "loaded";
     } catch (e) {
       if (mine !== loads) return;
       $("#data").hidden = true; // never leave another team's numbers under this team's name
       shown = null;
-      for (const t of ["#tiles", "#comparison tbody", "#snapshots tbody", "#heatmap tbody"]) $(t).replaceChildren();
+      for (const t of ["#tiles", "#comparison tbody", "#snapshots tbody", "#heatmap tbody", "#campaigns tbody"]) $(t).replaceChildren();
       for (const e of document.querySelectorAll(".chart svg, .chart .legend, .chart details")) e.remove();
       status("");
       showError(e);
@@ -382,6 +416,10 @@
     });
     $("#next").addEventListener("click", () => pageTo(1));
     $("#prev").addEventListener("click", () => pageTo(-1));
+    $("#camp-more").addEventListener("click", async () => {
+      clearError();
+      try { await loadCampaigns(true); } catch (e) { showError(e); }
+    });
 
     const team = store.getItem("team"), token = store.getItem("token");
     if (team && token) {

@@ -46,6 +46,7 @@ CREATE TABLE messages (
     status          TEXT NOT NULL,
     sender_type     TEXT NOT NULL,
     created_at      TIMESTAMP(3) NOT NULL,
+    campaign_id     TEXT,
     PRIMARY KEY (team_id, id, created_at)
 ) PARTITION BY RANGE (created_at);
 

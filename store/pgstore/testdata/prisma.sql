@@ -51,7 +51,8 @@ CREATE TABLE "Message" (
     "content"           TEXT,
     "status"            "MessageStatus" NOT NULL DEFAULT 'PENDING',
     "senderType"        "SenderType" NOT NULL,
-    "createdAt"         TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP
+    "createdAt"         TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "campaignId"        TEXT
 );
 
 CREATE TABLE "Campaign" (

@@ -54,6 +54,7 @@ CREATE TABLE "Message" (
     "status"            "MessageStatus" NOT NULL DEFAULT 'PENDING',
     "senderType"        "SenderType" NOT NULL,
     "createdAt"         TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "campaignId"        TEXT,
     PRIMARY KEY ("id", "createdAt")
 ) PARTITION BY RANGE ("createdAt");
 

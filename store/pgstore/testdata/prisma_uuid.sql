@@ -48,7 +48,8 @@ CREATE TABLE "Message" (
     "direction"         "MessageDirection" NOT NULL,
     "status"            "MessageStatus" NOT NULL DEFAULT 'PENDING',
     "body"              TEXT,
-    "createdAt"         TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP
+    "createdAt"         TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "campaignId"        TEXT
 );
 
 CREATE TABLE "Campaign" (

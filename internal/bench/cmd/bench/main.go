@@ -36,7 +36,7 @@ import (
 
 func main() {
 	var o bench.Options
-	suites := flag.String("suites", "daily,monthly,scale,reads,refresh,dailycpu,history", "comma-separated suites to run: daily, monthly, scale, reads, refresh, dailycpu, history")
+	suites := flag.String("suites", "daily,monthly,scale,reads,refresh,dailycpu,history", "comma-separated suites to run: daily, monthly, scale, reads, refresh, dailycpu, history; monthlysettled (the settled roll-up alone, on the dailies a monthly run left); monthlyscale (the scale suite's monthly rows alone)")
 	scale := flag.String("scale", "100,1000,10000", "team counts of the scale suite")
 	drop := flag.Bool("drop", false, "drop the bench_* schemas at the end")
 	flag.StringVar(&o.DatabaseURL, "database-url", os.Getenv("TEST_DATABASE_URL"), "Postgres URL (default $TEST_DATABASE_URL)")
@@ -49,6 +49,7 @@ func main() {
 	flag.IntVar(&o.ReadsMessagesPerTeamDay, "reads-messages-per-team-day", 0, "messages per day of each team of the reads suite (0: its default, 18000)")
 	flag.IntVar(&o.OriginalTeams, "original-teams", 0, "run the original pattern on the first N teams only and scale its time (0: all)")
 	flag.IntVar(&o.BatchSize, "batch", 0, "Snapshotter.BatchSize (0: its default)")
+	flag.StringVar(&o.ScaleDatabaseURL, "scale-database-url", "", "Postgres URL of the scale suite's monthly dataset (default -database-url)")
 	o.Latency = bench.LatencyList{0, 250 * time.Microsecond}
 	flag.Var(&o.Latency, "latency", "comma-separated one-way network delays the daily suite runs at, each through a loopback proxy that delays both directions by it (0: direct), e.g. 0,250us")
 	flag.StringVar(&o.ProfileDir, "profile", "", "write a CPU profile (NAME.pprof) and per-statement times (NAME.statements.txt) of each SDK job and uncached read measured into this directory")
@@ -89,6 +90,10 @@ func run(ctx context.Context, o bench.Options, suites, scale string, drop bool) 
 			err = bench.Daily(ctx, o, &rep)
 		case "monthly":
 			err = bench.Monthly(ctx, o, &rep)
+		case "monthlysettled":
+			err = bench.MonthlySettled(ctx, o, &rep)
+		case "monthlyscale":
+			err = bench.MonthlyScales(ctx, o, sizes, &rep)
 		case "scale":
 			err = bench.Scale(ctx, o, sizes, &rep)
 		case "reads":
