@@ -35,8 +35,10 @@
 //
 // A Service (New) answers a host's handlers: RealTime (today so far, live,
 // cached 30 s), Dashboard (the last N days from team-wide daily snapshots
-// plus today, with the previous N days and growth, cached 5 min) and
-// Snapshots (stored snapshots, cached 1 h). Snapshot runs made through
+// plus today, with the previous N days and growth, cached 5 min), Heatmap
+// (the traffic of a team or account by weekday and hour over the last N
+// days, from daily snapshots plus today, cached 5 min) and Snapshots
+// (stored snapshots, cached 1 h). Snapshot runs made through
 // Service.Snapshotter invalidate the teams they touch, and warm the
 // dashboards of each team once per run that writes its latest period
 // (Config.WarmDashboards), so a catch-up of many past periods warms once;
@@ -144,6 +146,29 @@
 // recipients, messages sent, delivered and read; avgDeliveryRate and
 // avgReadRate pooled over the campaigns (sum delivered / sum sent, sum
 // read / sum delivered), never averaged per campaign.
+//
+// # Traffic heatmap
+//
+// Metrics.Traffic counts an item's activity by local weekday and hour of
+// the day (a Traffic; Heatmap is its full 7 × 24 matrix), read in the time
+// zone of the item's Period.Start: the team's zone for snapshots and for
+// every Service read.
+//
+//   - Every message of the scope created in the period counts in the cell
+//     (weekday, hour) of its created_at, as Inbound or Outbound by
+//     direction; messages without a conversation count too.
+//   - Every conversation of the scope created in the period counts in
+//     Conversations of its created_at's cell.
+//
+// So the cells add up exactly to messages.inbound, messages.outbound and
+// conversations.total. A daylight-saving day has 23 or 25 hours: the hour
+// repeated when clocks go back counts in its wall-clock hour (both
+// occurrences add to one cell), and the hour skipped when they go forward
+// has no traffic. Zones with offsets that are not whole hours (+05:45,
+// −03:30) cut hours at their own local hour boundaries. Traffic adds under
+// Merge, so a week or month rolled up from its days, and an N-day read
+// (Service.Heatmap) merged from daily snapshots, give the same matrix as
+// aggregating the whole range in the team's zone.
 //
 // # Campaign funnels
 //

@@ -206,6 +206,7 @@ func (t *teamActivity) metrics(sp analytics.ScopePeriod, w time.Duration, h Hour
 	t.countConversations(&m, sp, w, h)
 	t.countContacts(&m, sp, active, sketch)
 	t.countCampaigns(&m, sp)
+	m.Traffic = t.traffic(sp)
 	m.Derive()
 	return m
 }

@@ -193,6 +193,9 @@ func TestMergeDaysEqualsPeriod(t *testing.T) {
 		i += 1 + len(ru.parts)
 		seen = analytics.Merge(seen, whole)
 		name := fmt.Sprintf("%s %s %s", ru.whole.Scope, ru.whole.Period.Type, ru.whole.Period.Date)
+		if err := trafficAddsUp(whole); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 
 		// Merge in a random order: the result must not depend on it.
 		order := r.Perm(len(parts))
@@ -229,6 +232,7 @@ func TestMergeDaysEqualsPeriod(t *testing.T) {
 		{"responses", c.ResponseCount}, {"unanswered turns", c.Unanswered}, {"first responses", c.FirstResponseCount},
 		{"conversations", c.Total}, {"campaigns", seen.Campaigns.Total}, {"new contacts", seen.Contacts.New},
 		{"new account contacts", accountNew}, {"contacts joining an account after creation", lateJoins},
+		{"traffic cells", int64(seen.Traffic.Len())},
 	} {
 		if v.n == 0 {
 			t.Errorf("the random activity has no %s: the property is checked on nothing", v.name)

@@ -87,6 +87,7 @@ func withClock(now func() time.Time, sleep func(time.Duration)) Option {
 //
 //	GET  /v1/teams/{team}/analytics/realtime?account=
 //	GET  /v1/teams/{team}/analytics/dashboard?days=30
+//	GET  /v1/teams/{team}/analytics/heatmap?days=30&account=
 //	GET  /v1/teams/{team}/analytics/snapshots?type=Daily&from=&to=&limit=31&cursor=
 //	GET  /v1/teams/{team}/analytics/campaigns?after=&limit=50
 //	GET  /v1/teams/{team}/analytics/campaigns/{campaign}
@@ -177,6 +178,7 @@ func (a *api) routes() *http.ServeMux {
 	}
 	route(http.MethodGet, "/v1/teams/{team}/analytics/realtime", a.team(a.realTime))
 	route(http.MethodGet, "/v1/teams/{team}/analytics/dashboard", a.team(a.dashboard))
+	route(http.MethodGet, "/v1/teams/{team}/analytics/heatmap", a.team(a.heatmap))
 	route(http.MethodGet, "/v1/teams/{team}/analytics/snapshots", a.team(a.snapshots))
 	route(http.MethodGet, "/v1/teams/{team}/analytics/campaigns", a.team(a.campaigns))
 	route(http.MethodGet, "/v1/teams/{team}/analytics/campaigns/{campaign}", a.team(a.campaign))
@@ -259,6 +261,10 @@ func (a *api) team(h func(r *http.Request, team string) (any, error)) http.Handl
 			a.replyCacheable(w, r, page, snapshotsCacheControl)
 			return
 		}
+		if hm, ok := v.(analytics.TrafficReport); ok {
+			a.replyCacheable(w, r, hm, heatmapCacheControl)
+			return
+		}
 		if page, ok := v.(campaignsResponse); ok && page.HasMore {
 			w.Header().Set("Link", campaignsLink(r, page.Next))
 		}
@@ -301,6 +307,27 @@ func (a *api) dashboard(r *http.Request, team string) (any, error) {
 		}
 	}
 	return a.svc.Dashboard(r.Context(), team, days)
+}
+
+// heatmap serves the traffic heatmap of the team, or of its account
+// ?account, over the last ?days days (default 30): Service.Heatmap's
+// TrafficReport.
+func (a *api) heatmap(r *http.Request, team string) (any, error) {
+	q, err := query(r, "days", "account")
+	if err != nil {
+		return nil, err
+	}
+	scope, err := scopeOf(team, q)
+	if err != nil {
+		return nil, err
+	}
+	days := defaultDashboardDays
+	if s, ok := q["days"]; ok {
+		if days, err = intParam("days", s, 1, analytics.MaxDashboardDays); err != nil {
+			return nil, err
+		}
+	}
+	return a.svc.Heatmap(r.Context(), scope, days)
 }
 
 // snapshotsResponse is the body of the snapshots route.

@@ -248,6 +248,7 @@ func TestHappyPaths(t *testing.T) {
 	ctx := context.Background()
 	metrics := must[analytics.Metrics](t)
 	dashboard := must[analytics.Dashboard](t)
+	heatmap := must[analytics.TrafficReport](t)
 	snapshots := must[[]analytics.Snapshot](t)
 	d := analytics.NewDate
 	accA := teamA + "-acc-1"
@@ -276,6 +277,15 @@ func TestHappyPaths(t *testing.T) {
 		}, false},
 		{"dashboard, 366 days", teamURL(teamA, "dashboard", url.Values{"days": {"366"}}), tokAdm, func() any {
 			return dashboard(f.svc.Dashboard(ctx, teamA, 366))
+		}, false},
+		{"heatmap, 30 days by default", teamURL(teamA, "heatmap", nil), tokA, func() any {
+			return heatmap(f.svc.Heatmap(ctx, analytics.TeamScope(teamA), 30))
+		}, false},
+		{"heatmap, account, 7 days", teamURL(teamB, "heatmap", url.Values{"days": {"7"}, "account": {teamB + "-acc-2"}}), tokB, func() any {
+			return heatmap(f.svc.Heatmap(ctx, analytics.AccountScope(teamB, teamB+"-acc-2"), 7))
+		}, false},
+		{"heatmap, 366 days", teamURL(teamB, "heatmap", url.Values{"days": {"366"}}), tokAdm, func() any {
+			return heatmap(f.svc.Heatmap(ctx, analytics.TeamScope(teamB), 366))
 		}, false},
 		{"snapshots, first page of 5 days", teamURL(teamA, "snapshots", url.Values{"type": {"Daily"}, "from": {"2026-03-01"}, "to": {"2026-03-31"}, "limit": {"5"}}), tokA, func() any {
 			return snapshotsResponse{TeamID: teamA, Type: analytics.Daily, From: d(2026, 3, 1), To: d(2026, 3, 5),
@@ -323,6 +333,9 @@ func TestHappyPaths(t *testing.T) {
 	// The data is real: the pages and reads above are not all empty.
 	if m := metrics(f.svc.RealTime(ctx, analytics.TeamScope(teamA))); m.Messages.Total == 0 {
 		t.Error("team A has no messages today: the fixture's data does not reach now")
+	}
+	if h := heatmap(f.svc.Heatmap(ctx, analytics.TeamScope(teamA), 30)); h.Traffic.Len() < 24 || h.Total.Inbound == 0 {
+		t.Errorf("team A's 30-day heatmap has %d cells, %+v", h.Traffic.Len(), h.Total)
 	}
 	if s := snapshots(f.svc.Snapshots(ctx, analytics.TeamScope(teamB), analytics.Weekly, d(2026, 2, 1), d(2026, 3, 17))); len(s) != 6 {
 		t.Errorf("team B has %d weekly snapshots; want the 6 complete weeks from 02-02 to 03-09", len(s))
@@ -503,6 +516,7 @@ func TestErrors(t *testing.T) {
 		{"team A on team B, real time", "GET", teamURL(teamB, "realtime", nil), "Bearer " + tokA, 403, "forbidden"},
 		{"team A on team B, dashboard", "GET", teamURL(teamB, "dashboard", nil), "Bearer " + tokA, 403, "forbidden"},
 		{"team A on team B, snapshots", "GET", teamURL(teamB, "snapshots", nil), "Bearer " + tokA, 403, "forbidden"},
+		{"team A on team B, heatmap", "GET", teamURL(teamB, "heatmap", nil), "Bearer " + tokA, 403, "forbidden"},
 		{"team A on an unknown team", "GET", teamURL("team-9999", "realtime", nil), "Bearer " + tokA, 403, "forbidden"},
 		{"team token on a job", "POST", "/v1/jobs/" + dailyJob + "/trigger", "Bearer " + tokA, 403, "forbidden"},
 
@@ -511,6 +525,10 @@ func TestErrors(t *testing.T) {
 		{"days not a number", "GET", teamURL(teamA, "dashboard", url.Values{"days": {"7d"}}), "Bearer " + tokA, 400, "invalid_argument"},
 		{"days empty", "GET", teamURL(teamA, "dashboard", url.Values{"days": {""}}), "Bearer " + tokA, 400, "invalid_argument"},
 		{"days twice", "GET", teamURL(teamA, "dashboard", nil) + "?days=7&days=8", "Bearer " + tokA, 400, "invalid_argument"},
+		{"heatmap days 0", "GET", teamURL(teamA, "heatmap", url.Values{"days": {"0"}}), "Bearer " + tokA, 400, "invalid_argument"},
+		{"heatmap days 367", "GET", teamURL(teamA, "heatmap", url.Values{"days": {"367"}}), "Bearer " + tokA, 400, "invalid_argument"},
+		{"heatmap unknown parameter", "GET", teamURL(teamA, "heatmap", url.Values{"type": {"Daily"}}), "Bearer " + tokA, 400, "invalid_argument"},
+		{"heatmap account too long", "GET", teamURL(teamA, "heatmap", url.Values{"account": {strings.Repeat("a", 1025)}}), "Bearer " + tokA, 400, "invalid_argument"},
 		{"unknown parameter", "GET", teamURL(teamA, "realtime", url.Values{"acount": {"x"}}), "Bearer " + tokA, 400, "invalid_argument"},
 		{"malformed query", "GET", rt + "?account=%zz", "Bearer " + tokA, 400, "invalid_argument"},
 		{"account too long", "GET", teamURL(teamA, "realtime", url.Values{"account": {strings.Repeat("a", 1025)}}), "Bearer " + tokA, 400, "invalid_argument"},
@@ -533,12 +551,15 @@ func TestErrors(t *testing.T) {
 
 		{"unknown team", "GET", teamURL("team-9999", "realtime", nil), "Bearer " + tokAdm, 404, "not_found"},
 		{"unknown team, dashboard", "GET", teamURL("team-9999", "dashboard", nil), "Bearer " + tokAdm, 404, "not_found"},
+		{"unknown team, heatmap", "GET", teamURL("team-9999", "heatmap", nil), "Bearer " + tokAdm, 404, "not_found"},
+		{"unknown account, heatmap", "GET", teamURL(teamA, "heatmap", url.Values{"account": {teamB + "-acc-1"}}), "Bearer " + tokA, 404, "not_found"},
 		{"unknown account", "GET", teamURL(teamA, "realtime", url.Values{"account": {teamB + "-acc-1"}}), "Bearer " + tokA, 404, "not_found"},
 		{"unknown job", "POST", "/v1/jobs/hourly-analytics-snapshot/trigger", "Bearer " + tokAdm, 404, "not_found"},
 		{"unknown route", "GET", "/v1/teams/" + teamA + "/analytics/weekly", "Bearer " + tokA, 404, "not_found"},
 		{"unknown path at the root (\"/\" is the page)", "GET", "/v1", "", 404, "not_found"},
 
 		{"POST on real time", "POST", rt, "Bearer " + tokA, 405, "method_not_allowed"},
+		{"POST on the heatmap", "POST", teamURL(teamA, "heatmap", nil), "Bearer " + tokA, 405, "method_not_allowed"},
 		{"GET on a trigger", "GET", "/v1/jobs/" + dailyJob + "/trigger", "Bearer " + tokAdm, 405, "method_not_allowed"},
 	}
 	for _, tc := range tests {
@@ -728,5 +749,38 @@ func TestTrigger(t *testing.T) {
 	// Done, it may run again.
 	if status, _, body := f.do(t, http.MethodPost, "/v1/jobs/blocks/trigger", tokAdm); status != http.StatusOK {
 		t.Errorf("third trigger: status %d, %s", status, body)
+	}
+}
+
+// TestHeatmapETag: a heatmap carries a strong ETag of its body and must be
+// revalidated; If-None-Match with it gives a 304 without a body, and a
+// changed heatmap (another number of days) another tag.
+func TestHeatmapETag(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	path := teamURL(teamA, "heatmap", url.Values{"days": {"7"}})
+	status, h, body := f.do(t, http.MethodGet, path, tokA)
+	etag := h.Get("ETag")
+	if status != http.StatusOK || etag != etagOf(body) || h.Get("Cache-Control") != heatmapCacheControl || h.Get("Vary") != "Authorization" {
+		t.Fatalf("status %d, ETag %q (body's %q), Cache-Control %q, Vary %q", status, etag, etagOf(body), h.Get("Cache-Control"), h.Get("Vary"))
+	}
+	req, err := http.NewRequest(http.MethodGet, f.srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tokA)
+	req.Header.Set("If-None-Match", etag)
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotModified || len(b) != 0 {
+		t.Errorf("If-None-Match with its ETag: status %d, %d bytes; want 304 and none", resp.StatusCode, len(b))
+	}
+	_, h14, _ := f.do(t, http.MethodGet, teamURL(teamA, "heatmap", url.Values{"days": {"14"}}), tokA)
+	if h14.Get("ETag") == etag {
+		t.Errorf("the 14-day heatmap has the 7-day one's ETag %s", etag)
 	}
 }

@@ -142,14 +142,28 @@ type pageData struct {
 		Date  string            `json:"date"`
 		Cells map[string]string `json:"cells"`
 	} `json:"snapshots"`
-	SnapFrom    string `json:"snapFrom"`
-	SnapTo      string `json:"snapTo"`
-	PageInfo    string `json:"pageInfo"`
-	Error       string `json:"error"`
-	ErrorStatus string `json:"errorStatus"`
-	DataHidden  bool   `json:"dataHidden"`
-	Href        string `json:"href"`
-	State       string `json:"state"`
+	// Heatmap is the traffic grid's cells in row order.
+	Heatmap     []heatCell `json:"heatmap"`
+	SnapFrom    string     `json:"snapFrom"`
+	SnapTo      string     `json:"snapTo"`
+	PageInfo    string     `json:"pageInfo"`
+	Error       string     `json:"error"`
+	ErrorStatus string     `json:"errorStatus"`
+	DataHidden  bool       `json:"dataHidden"`
+	Href        string     `json:"href"`
+	State       string     `json:"state"`
+}
+
+// heatCell is one cell of the page's traffic grid, as its data-*
+// attributes hold it.
+type heatCell struct {
+	Weekday       string `json:"weekday"`
+	Hour          string `json:"hour"`
+	Value         string `json:"value"`
+	Inbound       string `json:"inbound"`
+	Outbound      string `json:"outbound"`
+	Conversations string `json:"conversations"`
+	Text          string `json:"text"`
 }
 
 const readPage = `(() => {
@@ -163,6 +177,8 @@ const readPage = `(() => {
       previous: tr.dataset.previous, change: tr.dataset.change})),
     snapshots: all("#snapshots tbody tr[data-id]").map(tr => ({id: tr.dataset.id, date: tr.dataset.date,
       cells: Object.fromEntries([...tr.querySelectorAll("td")].map(td => [td.dataset.path, td.dataset.value]))})),
+    heatmap: all("#heatmap tbody td").map(td => ({weekday: td.dataset.weekday, hour: td.dataset.hour, value: td.dataset.value,
+      inbound: td.dataset.inbound, outbound: td.dataset.outbound, conversations: td.dataset.conversations, text: td.textContent})),
     snapFrom: document.querySelector("#snap-from").value, snapTo: document.querySelector("#snap-to").value,
     pageInfo: document.querySelector("#page-info").textContent,
     error: err.hidden ? "" : err.textContent, errorStatus: err.dataset.status || "",
@@ -454,6 +470,7 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("the page's URL is %q: it must stay %s/ and never hold the token", d.Href, srv.URL)
 	}
 	b.checkNumbers(d)
+	b.checkHeatmap(d)
 	b.checkSnapshots(d)
 	b.checkPhone()
 	b.checkHasMore()
@@ -472,6 +489,49 @@ func (b *browsing) checkNumbers(d pageData) {
 	if diff := cmp.Diff(apiView(t, rt, dash), d.view(t)); diff != "" {
 		t.Errorf("the page's numbers differ from the API's JSON for %s (-API +page):\n%s", teamA, diff)
 	}
+}
+
+// checkHeatmap checks that the traffic grid has the 7 × 24 cells of the
+// API's 30-day heatmap for A, Monday first, each with the API's counts
+// (0 for an hour the API leaves out) and its messages as text, and takes
+// a screenshot of it.
+func (b *browsing) checkHeatmap(d pageData) {
+	t := b.t
+	var api struct {
+		Traffic []struct {
+			Weekday, Hour                    int
+			Inbound, Outbound, Conversations int64
+		} `json:"traffic"`
+	}
+	if err := json.Unmarshal(b.f.get(t, teamURL(teamA, "heatmap", url.Values{"days": {"30"}}), tokA), &api); err != nil {
+		t.Fatal(err)
+	}
+	var want []heatCell
+	for _, wd := range []int{1, 2, 3, 4, 5, 6, 0} {
+		for h := range 24 {
+			c := heatCell{Weekday: strconv.Itoa(wd), Hour: strconv.Itoa(h), Value: "0", Inbound: "0", Outbound: "0", Conversations: "0"}
+			for _, x := range api.Traffic {
+				if x.Weekday == wd && x.Hour == h {
+					v := x.Inbound + x.Outbound
+					c.Value, c.Inbound, c.Outbound = strconv.FormatInt(v, 10), strconv.FormatInt(x.Inbound, 10), strconv.FormatInt(x.Outbound, 10)
+					c.Conversations = strconv.FormatInt(x.Conversations, 10)
+					if v > 0 {
+						c.Text = strconv.FormatInt(v, 10) // below 1000: no grouping
+					}
+				}
+			}
+			want = append(want, c)
+		}
+	}
+	if len(api.Traffic) < 24 {
+		t.Errorf("the API's heatmap for %s has %d cells; the check would prove little", teamA, len(api.Traffic))
+	}
+	if diff := cmp.Diff(want, d.Heatmap); diff != "" {
+		t.Errorf("the page's heatmap differs from the API's for %s (-API +page):\n%s", teamA, diff)
+	}
+	steps(t, b.ctx, "scrolling to the heatmap", chromedp.Evaluate[chromedp.Void](`document.querySelector("#heat-h").scrollIntoView()`))
+	saveScreenshot(t, b.ctx, b.dir, "heatmap-1280x800.png", false, 1280, 800)
+	steps(t, b.ctx, "scrolling back", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
 }
 
 // apiPage returns the API's snapshot page for q, straight from the API.
@@ -571,9 +631,9 @@ func (b *browsing) checkRefusals() {
 	if d.State != "error" || d.ErrorStatus != "403" || !strings.Contains(d.Error, "may not read the team “"+teamB+"”") {
 		t.Errorf("A's token on team B: state %q, status %q, message %q", d.State, d.ErrorStatus, d.Error)
 	}
-	if !d.DataHidden || len(d.Tiles)+len(d.Charts)+len(d.Comparison)+len(d.Snapshots) != 0 {
-		t.Errorf("A's token on team B: data hidden %v; still in the page: %d tiles, %d charts, %d comparison rows, %d snapshot rows",
-			d.DataHidden, len(d.Tiles), len(d.Charts), len(d.Comparison), len(d.Snapshots))
+	if !d.DataHidden || len(d.Tiles)+len(d.Charts)+len(d.Comparison)+len(d.Snapshots)+len(d.Heatmap) != 0 {
+		t.Errorf("A's token on team B: data hidden %v; still in the page: %d tiles, %d charts, %d comparison rows, %d snapshot rows, %d heatmap cells",
+			d.DataHidden, len(d.Tiles), len(d.Charts), len(d.Comparison), len(d.Snapshots), len(d.Heatmap))
 	}
 	status, err := chromedp.Run(ctx, chromedp.Evaluate[int](`fetch("/v1/teams/`+teamB+`/analytics/realtime",
 		{headers: {Authorization: "Bearer " + sessionStorage.getItem("token")}}).then(r => r.status)`, chromedp.EvalAwaitPromise))

@@ -13,6 +13,11 @@ import (
 // late, and revalidates with If-None-Match after.
 const snapshotsCacheControl = "private, max-age=60"
 
+// heatmapCacheControl is the Cache-Control of a heatmap: private (one
+// team's data), and revalidated on every use, since it covers today so
+// far; an unchanged heatmap then costs a 304 without its body.
+const heatmapCacheControl = "private, no-cache"
+
 // etagOf returns the strong entity tag of a response body: the first 128
 // bits of its SHA-256, quoted. The same bytes always get the same tag, and
 // a changed page (a new snapshot, a regenerated one with a new CreatedAt)

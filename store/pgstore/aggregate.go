@@ -29,24 +29,27 @@ func keyOf(s analytics.Scope) scopeKey {
 	return scopeKey{team: s.TeamID, account: s.AccountID, teamWide: s.TeamWide()}
 }
 
-// periodKey groups items whose periods have the same instants. zone is ""
-// but for the items of a team with working hours whose period starts in
-// another zone than the team's first item of those instants: its name
-// then puts them in a group of their own, since business times are read
-// in the zone of each item's period.
+// periodKey groups items whose periods have the same instants and the
+// same hour clock (an index in Aggregate's clockSet; see countTraffic).
+// zone is "" but for the items of a team with working hours whose period
+// starts in another zone than the team's first item of those instants:
+// its name then puts them in a group of their own, since business times
+// are read in the zone of each item's period.
 type periodKey struct {
 	start, end time.Time
+	clock      int
 	zone       string
 }
 
 // groupItems groups the items of req by periodKey, in the order of their
 // first item, with the working hours of each group's teams that have some.
-func groupItems(req analytics.AggregateRequest) ([]periodKey, map[periodKey][]int, map[periodKey]map[string]zoneHours) {
+// clocks collects the hour clocks of the periods.
+func groupItems(req analytics.AggregateRequest, clocks *clockSet) ([]periodKey, map[periodKey][]int, map[periodKey]map[string]zoneHours) {
 	var order []periodKey
 	groups := map[periodKey][]int{}
 	hours := map[periodKey]map[string]zoneHours{}
 	for i, it := range req.Items {
-		k := periodKey{start: it.Period.Start.UTC(), end: it.Period.End.UTC()}
+		k := periodKey{start: it.Period.Start.UTC(), end: it.Period.End.UTC(), clock: clocks.id(it.Period)}
 		if h := req.WorkingHours[it.Scope.TeamID]; h != nil {
 			loc := it.Period.Start.Location()
 			if first, ok := hours[k][it.Scope.TeamID]; ok && first.loc.String() != loc.String() {
@@ -97,7 +100,8 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 		return nil, err
 	}
 	w := req.Window()
-	order, groups, hours := groupItems(req)
+	var clocks clockSet
+	order, groups, hours := groupItems(req, &clocks)
 	type unit struct {
 		key      periodKey
 		teams    []string
@@ -116,7 +120,7 @@ func (s *Store) Aggregate(ctx context.Context, req analytics.AggregateRequest) (
 	g.SetLimit(s.cfg.AggregateParallelism)
 	for _, u := range units {
 		g.Go(func() error {
-			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w, hours[u.key], u.accounts, req.Sketches)
+			res, err := s.aggregateGroup(gctx, u.teams, u.key.start, u.key.end, w, hours[u.key], u.accounts, req.Sketches, clocks.list[u.key.clock])
 			u.res = res
 			return err
 		})
@@ -227,7 +231,8 @@ var emptySketch = analytics.SketchOf()
 // read-only transaction, measuring business times against hours (by team;
 // teams with none have no entry). With sketches, each scope's metrics get
 // the sketch of its active contacts (scopes without any get none here).
-func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, hours map[string]zoneHours, accounts, sketches bool) (map[scopeKey]*analytics.Metrics, error) {
+// clock reads the period's hours in the items' zone, for Traffic.
+func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end time.Time, w time.Duration, hours map[string]zoneHours, accounts, sketches bool, clock *hourClock) (map[scopeKey]*analytics.Metrics, error) {
 	args := s.aggArgs(teams, start, end, w)
 	args[argAccounts] = accounts
 	res := map[scopeKey]*analytics.Metrics{}
@@ -248,7 +253,7 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 	}
 
 	err := s.inTx(ctx, "aggregating", func(tx txQuerier) error {
-		return s.aggregateStatements(ctx, tx, args, w, hours, res, get, sketches)
+		return s.aggregateStatements(ctx, tx, args, w, hours, res, get, sketches, clock)
 	})
 	if err != nil {
 		return nil, err
@@ -257,8 +262,8 @@ func (s *Store) aggregateGroup(ctx context.Context, teams []string, start, end t
 }
 
 // aggregateStatements runs the statements of a group in tx.
-func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, w time.Duration, hours map[string]zoneHours, res map[scopeKey]*analytics.Metrics, get func(string, sql.NullString, int64) *analytics.Metrics, sketches bool) error {
-	if err := s.aggregateThreads(ctx, tx, args, w, hours, res, sketches); err != nil {
+func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []any, w time.Duration, hours map[string]zoneHours, res map[scopeKey]*analytics.Metrics, get func(string, sql.NullString, int64) *analytics.Metrics, sketches bool, clock *hourClock) error {
+	if err := s.aggregateThreads(ctx, tx, args, w, hours, res, sketches, clock); err != nil {
 		return err
 	}
 

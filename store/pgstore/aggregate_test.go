@@ -220,6 +220,26 @@ func TestAggregateEdges(t *testing.T) {
 	a2.Messages = analytics.MessageMetrics{Total: 2, Failed: 1, Outbound: 2}
 	a2.Contacts = analytics.ContactMetrics{Total: 1, New: 1, Active: 1, Blocked: 1, EngagementScoreCenti: 10000}
 	a2.Derive()
+	// Traffic, Monday (UTC): m1 in, m2 out and c1 at 01:xx; m7 in at
+	// 02:00; m5 and m6 out at 23:xx.
+	cells := func(f func(h *analytics.Heatmap)) *analytics.Traffic {
+		var h analytics.Heatmap
+		f(&h)
+		tr, err := analytics.NewTraffic(&h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	team.Traffic = cells(func(h *analytics.Heatmap) {
+		h.Add(time.Monday, 1, analytics.TrafficCell{Inbound: 1, Outbound: 1, Conversations: 1})
+		h.Add(time.Monday, 2, analytics.TrafficCell{Inbound: 1})
+		h.Add(time.Monday, 23, analytics.TrafficCell{Outbound: 2})
+	})
+	a1.Traffic = cells(func(h *analytics.Heatmap) {
+		h.Add(time.Monday, 1, analytics.TrafficCell{Inbound: 1, Outbound: 1, Conversations: 1})
+	})
+	a2.Traffic = cells(func(h *analytics.Heatmap) { h.Add(time.Monday, 23, analytics.TrafficCell{Outbound: 2}) })
 	zero := analytics.Metrics{Range: team.Range}
 	zero.Derive()
 	want := []analytics.Metrics{team, a1, a2, zero, zero}

@@ -20,7 +20,8 @@ import (
 // requires the two stores to return identical Metrics, with the sketches of
 // active contacts, for every scope of every team and every daily, weekly
 // and monthly period of the range. Two teams of three have working hours
-// (giveHours), read back from the teams table to measure business times.
+// (giveHours), read back from the teams table to measure business times;
+// the traffic heatmaps are compared too.
 func TestCrossCheckWithMemstore(t *testing.T) {
 	t.Parallel()
 	crossCheckWithMemstore(t, envOptions{}, nil)
@@ -97,6 +98,7 @@ func crossCheckWithMemstore(t *testing.T, o envOptions, edit func(*synth.Config)
 	if diffs > 0 {
 		t.Fatalf("%d of %d items differ", diffs, len(items))
 	}
+	checkTrafficCovered(t, items, want)
 	// The comparison is only as good as the data: most messages of the
 	// dataset must have been counted, in both stores.
 	if messages < int64(len(act.Messages))*9/10 {
@@ -165,4 +167,33 @@ func storedHours(t *testing.T, s *pgstore.Store, teams []analytics.Team) map[str
 		}
 	}
 	return out
+}
+
+// checkTrafficCovered fails t unless every item's traffic adds up to its
+// inbound and outbound messages and its conversations, and the weeks of
+// 2026's daylight-saving changes of New York (03-08), Berlin (03-29) and
+// Adelaide (04-05) have traffic in their zone: the comparison then covered
+// hours read across each change.
+func checkTrafficCovered(t *testing.T, items []analytics.ScopePeriod, ms []analytics.Metrics) {
+	t.Helper()
+	dstWeeks := map[string]analytics.Date{
+		"America/New_York":   analytics.NewDate(2026, 3, 2),
+		"Europe/Berlin":      analytics.NewDate(2026, 3, 23),
+		"Australia/Adelaide": analytics.NewDate(2026, 3, 30),
+	}
+	for i, it := range items {
+		m := ms[i]
+		tot := m.Traffic.Total()
+		if tot.Inbound != m.Messages.Inbound || tot.Outbound != m.Messages.Outbound || tot.Conversations != m.Conversations.Total {
+			t.Errorf("%s %s: traffic adds up to %+v; messages in %d, out %d, conversations %d",
+				it.Scope, it.Period, tot, m.Messages.Inbound, m.Messages.Outbound, m.Conversations.Total)
+		}
+		zone := it.Period.Location().String()
+		if d, ok := dstWeeks[zone]; ok && it.Period.Type == analytics.Weekly && it.Period.Date == d && it.Scope.TeamWide() && m.Traffic.Len() > 0 {
+			delete(dstWeeks, zone)
+		}
+	}
+	for zone, d := range dstWeeks {
+		t.Errorf("no team-wide week of %s in %s has traffic", d, zone)
+	}
 }

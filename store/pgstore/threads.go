@@ -71,6 +71,9 @@ type groupScan struct {
 	result map[scopeKey]*analytics.Metrics
 	// sketches asks for each scope's ActiveSketch (AggregateRequest.Sketches).
 	sketches bool
+	// clock gives the local weekday and hour of a time of the period
+	// (countTraffic).
+	clock spanClock
 }
 
 // intern returns b as a string, allocating it once per group.
@@ -127,10 +130,13 @@ func (g *groupScan) scopes(team, acct string) (*analytics.Metrics, *analytics.Me
 // contacts of the active conversations created outside it with lookupSQL,
 // and orders each conversation's messages and walks them with store.Walk,
 // as store.ComputeMetrics does, measuring business times against the
-// working hours of the teams in hours.
-func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, w time.Duration, hours map[string]zoneHours, res map[scopeKey]*analytics.Metrics, sketches bool) error {
+// working hours of the teams in hours, and traffic with clock.
+func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, w time.Duration, hours map[string]zoneHours, res map[scopeKey]*analytics.Metrics, sketches bool, clock *hourClock) error {
 	lo, hi := args[argScanLo].(time.Time), args[argScanHi].(time.Time)
 	g := &groupScan{teams: map[string]*teamScan{}, strs: map[string]string{}, w: w, base: lo.UnixMicro(), result: res, sketches: sketches}
+	if clock != nil {
+		g.clock = clock.onScan(lo)
+	}
 	scan, row := s.q.scan, g.addRow
 	switch {
 	case binaryRows(tx):
@@ -150,6 +156,7 @@ func (s *Store) aggregateThreads(ctx context.Context, tx txQuerier, args []any, 
 			t.hours = newCalendar(zh, lo, hi)
 		}
 		g.count(t)
+		g.countTraffic(t)
 	}
 	g.activeContacts()
 	return nil

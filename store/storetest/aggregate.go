@@ -17,6 +17,7 @@ var aggregateTests = []subtest{
 	{"ReplyWindow", testReplyWindow},
 	{"Contacts", testContacts},
 	{"TimeZones", testTimeZones},
+	{"Traffic", testTraffic},
 	{"Tenants", testTenants},
 	{"MatchesComputeMetrics", testMatchesComputeMetrics},
 	{"Sketches", testAggregateSketches},

@@ -238,7 +238,25 @@ func acmeDay() analytics.Metrics {
 			P90ResponseTime:      86400,
 			AvgFirstResponseTime: 901.42, // 2704250/3 ms = 901.416… s
 		},
+		Traffic: acmeDayTraffic(),
 	}
+}
+
+// acmeDayTraffic is acme's team-wide traffic on 2026-03-10: Tuesday's
+// hours (UTC), with inbound and outbound messages and conversations
+// created.
+func acmeDayTraffic() *analytics.Traffic {
+	return traffic(
+		tcell{time.Tuesday, 0, 2, 2, 0},  // m11 m16; m12 m17
+		tcell{time.Tuesday, 6, 1, 0, 0},  // m13
+		tcell{time.Tuesday, 9, 3, 2, 1},  // m01 m02 m04; m03 m05; k1
+		tcell{time.Tuesday, 12, 1, 0, 0}, // m18
+		tcell{time.Tuesday, 15, 1, 1, 0}, // m21; m20 (no conversation)
+		tcell{time.Tuesday, 16, 1, 2, 1}, // m23; m22 m24; k5
+		tcell{time.Tuesday, 20, 0, 0, 1}, // k7
+		tcell{time.Tuesday, 22, 0, 1, 1}, // m07; k2
+		tcell{time.Tuesday, 23, 0, 1, 0}, // m25
+	)
 }
 
 // acmeDayWA1 is acme's account wa-1 on 2026-03-10: k1, k2, m20, m21, p1, p4.
@@ -289,6 +307,11 @@ func acmeDayWA1() analytics.Metrics {
 			P90ResponseTime:      300,     // rank 2: bucket 5, upper bound 300 s
 			AvgFirstResponseTime: 902.13,  // 1804250/2 ms = 902.125 s
 		},
+		Traffic: traffic(
+			tcell{time.Tuesday, 9, 3, 2, 1},  // m01 m02 m04; m03 m05; k1
+			tcell{time.Tuesday, 15, 1, 1, 0}, // m21; m20
+			tcell{time.Tuesday, 22, 0, 1, 1}, // m07; k2
+		),
 	}
 }
 
@@ -338,6 +361,13 @@ func acmeDayWA2() analytics.Metrics {
 			// k7's first inbound message, m29, comes exactly W after its
 			// creation: no first response.
 		},
+		Traffic: traffic(
+			tcell{time.Tuesday, 0, 2, 2, 0},  // m11 m16; m12 m17
+			tcell{time.Tuesday, 6, 1, 0, 0},  // m13
+			tcell{time.Tuesday, 12, 1, 0, 0}, // m18
+			tcell{time.Tuesday, 20, 0, 0, 1}, // k7
+			tcell{time.Tuesday, 23, 0, 1, 0}, // m25
+		),
 	}
 }
 
@@ -524,6 +554,12 @@ func testKolkataDay(t *testing.T, s analytics.Store) {
 			Total: 2, New: 1, // kc2 is created at local midnight
 			EngagementScoreCenti: 3000, AvgEngagementScore: 15,
 		},
+		// Tuesday in IST: a2 at 00:00, a5 at 05:30, a3 at 23:59:59.999.
+		Traffic: traffic(
+			tcell{time.Tuesday, 0, 0, 1, 0},
+			tcell{time.Tuesday, 5, 0, 1, 0},
+			tcell{time.Tuesday, 23, 1, 0, 0},
+		),
 	}
 	got := aggregate(t, s, analytics.AggregateRequest{Items: []analytics.ScopePeriod{
 		{Scope: analytics.TeamScope("kolkata"), Period: kol},
@@ -648,6 +684,7 @@ func testTenants(t *testing.T, open Open) {
 			FirstResponseCount: 1, FirstResponseTimeMs: 60000,
 			AvgResponseTime: 60, MedianResponseTime: 120, P90ResponseTime: 120, AvgFirstResponseTime: 60,
 		},
+		Traffic: traffic(tcell{time.Tuesday, 10, 1, 1, 1}), // ta1, ta2, conv-1
 	}
 	aAcc := a
 	aAcc.Contacts.New = 1 // contact-1 joins a-wa with conv-1 on the day
@@ -667,6 +704,7 @@ func testTenants(t *testing.T, open Open) {
 			EngagementScoreCenti: 3000, AvgEngagementScore: 15,
 		},
 		Conversations: analytics.ConversationMetrics{Total: 1, Closed: 1, Unanswered: 1},
+		Traffic:       traffic(tcell{time.Tuesday, 10, 1, 1, 1}), // tb2, tb1, conv-1
 	}
 	bAcc := b
 	bAcc.Contacts = analytics.ContactMetrics{

@@ -185,6 +185,50 @@
     }
   }
 
+  // ---- the traffic heatmap ---------------------------------------------
+  const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+  const WEEK = [1, 2, 3, 4, 5, 6, 0]; // rows, Monday first; values are the API's weekday (Sunday = 0)
+  const hh = h => String(h).padStart(2, "0");
+
+  // heatLevel maps a count to one of six shades: 0 for none, then 1–5 in
+  // equal fifths of the busiest cell.
+  const heatLevel = (v, max) => (v === 0 || max === 0 ? 0 : Math.min(5, Math.ceil((5 * v) / max)));
+
+  // renderHeatmap draws the weekday × hour grid of a TrafficReport: each
+  // cell shows the hour's messages (inbound + outbound) and keeps its three
+  // counts in data-* attributes.
+  function renderHeatmap(r) {
+    const cells = new Map();
+    for (const c of r.traffic || []) cells.set(c.weekday * 24 + c.hour, c);
+    let max = 0;
+    for (const c of cells.values()) max = Math.max(max, c.inbound + c.outbound);
+    const head = $("#heatmap thead tr");
+    head.replaceChildren(el("th", { scope: "col" }, "Day"));
+    for (let h = 0; h < 24; h++) head.append(el("th", { scope: "col", title: `${hh(h)}:00–${hh(h)}:59` }, hh(h)));
+    const body = $("#heatmap tbody");
+    body.replaceChildren();
+    for (const wd of WEEK) {
+      const tr = el("tr", { "data-weekday": String(wd) });
+      tr.append(el("th", { scope: "row", title: DAYS[wd] }, DAYS[wd].slice(0, 3)));
+      for (let h = 0; h < 24; h++) {
+        const c = cells.get(wd * 24 + h) || { inbound: 0, outbound: 0, conversations: 0 };
+        const v = c.inbound + c.outbound;
+        const what = `${DAYS[wd]} ${hh(h)}:00–${hh(h)}:59: ${fmtCount(c.inbound)} inbound, ` +
+          `${fmtCount(c.outbound)} outbound, ${fmtCount(c.conversations)} new conversations`;
+        tr.append(el("td", {
+          class: `l${heatLevel(v, max)}`, title: what, "aria-label": what,
+          "data-weekday": String(wd), "data-hour": String(h), "data-value": String(v),
+          "data-inbound": String(c.inbound), "data-outbound": String(c.outbound), "data-conversations": String(c.conversations),
+        }, v ? fmtCount(v) : ""));
+      }
+      body.append(tr);
+    }
+    $("#heat-days").textContent = String(r.days);
+    $("#heat-zone").textContent = `(${r.timeZone})`;
+    const t = r.total;
+    $("#heat-period").textContent = `(${fmtCount(t.inbound)} in · ${fmtCount(t.outbound)} out · ${fmtCount(t.conversations)} new conversations)`;
+  }
+
   // ---- snapshots -------------------------------------------------------
   const snap = { cursors: [], cursor: null, next: null }; // cursors: the pages before this one
 
@@ -311,11 +355,12 @@
     document.body.dataset.state = "loading";
     try {
       const days = $("#days").value;
-      const [rt, dash] = await Promise.all([call("realtime"), call("dashboard", { days })]);
+      const [rt, dash, heat] = await Promise.all([call("realtime"), call("dashboard", { days }), call("heatmap", { days })]);
       if (mine !== loads) return;
       $("#data").hidden = false;
       renderTiles(rt.body);
       renderDashboard(dash.body);
+      renderHeatmap(heat.body);
       defaultRange(dash.body.series[dash.body.series.length - 1].date);
       await loadSnapshots(null, []);
       if (mine !== loads) return;
@@ -327,7 +372,7 @@
       if (mine !== loads) return;
       $("#data").hidden = true; // never leave another team's numbers under this team's name
       shown = null;
-      for (const t of ["#tiles", "#comparison tbody", "#snapshots tbody", "#campaigns tbody"]) $(t).replaceChildren();
+      for (const t of ["#tiles", "#comparison tbody", "#snapshots tbody", "#heatmap tbody", "#campaigns tbody"]) $(t).replaceChildren();
       for (const e of document.querySelectorAll(".chart svg, .chart .legend, .chart details")) e.remove();
       status("");
       showError(e);
