@@ -267,7 +267,7 @@ func (s *Store) aggregateStatements(ctx context.Context, tx txQuerier, args []an
 		return err
 	}
 
-	err := s.query(ctx, tx, "aggregating contacts", s.q.contacts, args, func(rows *sql.Rows) error {
+	err := s.query(ctx, tx, "aggregating contacts", s.contactsStatement(), args, func(rows *sql.Rows) error {
 		var team string
 		var account sql.NullString
 		var g int64

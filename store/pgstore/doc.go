@@ -149,9 +149,13 @@
 // once (team_id = ANY(array)); the campaigns statement computes the
 // team-wide and every per-account scope together with GROUPING SETS
 // ((team_id), (team_id, account_id)), and the contacts statement computes
-// them in a lateral subquery per team of the group (when the contacts and
-// conversations tables have team columns), which keeps its hash tables the
-// size of one team's rows. A group's statements
+// them in a lateral subquery per team of the group, which keeps its hash
+// tables the size of one team's rows, when the contacts and conversations
+// tables have team columns and each has an index led by it (a primary key
+// (team_id, id), or the recommended (team_id, created_at)): New and
+// CreateRecommendedIndexes check; without one, a subquery per team would
+// scan the table once per team, so the statement reads the group's rows in
+// one pass instead. A group's statements
 // run in one read-only REPEATABLE READ transaction, so they see one
 // snapshot of the data, with work_mem set for the transaction
 // (Config.AggregateWorkMem), JIT off and no parallel workers per

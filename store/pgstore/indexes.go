@@ -166,7 +166,7 @@ func (s *Store) CreateRecommendedIndexes(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return s.checkTeamIndexes(ctx)
 }
 
 // skipViews sets Skip on the indexes of ixs whose table is a view or a

@@ -18,6 +18,9 @@ type queries struct {
 	// (lookup; see scanSQL), contacts, campaigns; see aggArgs for the
 	// arguments.
 	scan, lookup, contacts, campaigns string
+	// contactsTeam is contactsPerTeamSQL's form of contacts, "" when the
+	// tables have no team column; see Store.contactsStatement.
+	contactsTeam string
 	// scanExact is scan with times computed in numeric, for scan ranges
 	// longer than maxFloatScan; scanBinary reads the same rows as stored,
 	// for the binary row path (see queryRaw).
@@ -113,6 +116,9 @@ WHERE ` + eqText(col("t", t.ID), types.of(t.Table, t.ID), "?0", types.of(t.Table
 	q.scanBinary = scanBinarySQL(src, kinds, types, tbl, col)
 	q.lookup = lookupSQL(src, types, plainTbl, col)
 	q.contacts = contactsSQL(src, kinds, types, tbl, col)
+	if src.Contacts.TeamVia == TeamViaColumn && src.Conversations.TeamVia == TeamViaColumn {
+		q.contactsTeam = contactsPerTeamSQL(src, kinds, types, tbl, col)
+	}
 	q.campaigns = campaignsSQL(src, kinds, types, tbl, col)
 	q.active = activeSQL(src, kinds, types, tbl, col)
 	q.funnels = funnelsSQL(src, types, plainTbl, col)
@@ -315,13 +321,10 @@ SELECT x.team, NULL, 1, count(*) FROM (SELECT DISTINCT ac.team, ac.contact FROM 
 // with the bounds as stored, each column against its own kind of bound.
 // The per-account part reads every conversation of the teams up to the
 // period's end; it is skipped when no item of the group is an account
-// scope (real-time and dashboard reads of a team). When both tables have
-// a team column, the statement is contactsPerTeamSQL's, which computes
-// the same rows team by team; else it reads the group's rows in one set.
+// scope (real-time and dashboard reads of a team). It reads the group's
+// rows in one set; contactsPerTeamSQL computes the same rows team by team
+// (see Store.contactsStatement).
 func contactsSQL(src *Source, kinds tsKinds, types colTypes, tbl func(string) string, col func(string, string) string) string {
-	if src.Contacts.TeamVia == TeamViaColumn && src.Conversations.TeamVia == TeamViaColumn {
-		return contactsPerTeamSQL(src, kinds, types, tbl, col)
-	}
 	ct, cv := src.Contacts, src.Conversations
 	ctTZ := kinds[ct.Table+"."+ct.CreatedAt]
 	cvTZ := kinds[cv.Table+"."+cv.CreatedAt]

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
@@ -32,6 +33,9 @@ type Store struct {
 	relkinds map[string]string
 	// rep routes reads to Config.Replica; nil without one.
 	rep *replica
+	// teamIndexed records whether the contacts and conversations tables
+	// both have an index led by their team column (contactsStatement).
+	teamIndexed atomic.Bool
 }
 
 // New returns a Store on db, which must use Bun's pgdialect (with any driver:
@@ -100,6 +104,9 @@ func New(ctx context.Context, db *bun.DB, cfg *Config) (*Store, error) {
 		s.rep = newReplica(db, c.Replica, c)
 	}
 	s.q = buildQueries(c, kinds, info.types)
+	if err := s.checkTeamIndexes(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
