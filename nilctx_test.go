@@ -74,6 +74,10 @@ func nilCtxCalls(svc *analytics.Service, tc *gocache.Cache) map[string]func(ctx 
 			return err
 		},
 		"Service.InvalidateTeam": func(ctx context.Context) error { return svc.InvalidateTeam(ctx, "T") },
+		"Service.Heatmap": func(ctx context.Context) error {
+			_, err := svc.Heatmap(ctx, analytics.TeamScope("T"), 7)
+			return err
+		},
 		"Service.Campaign": func(ctx context.Context) error {
 			_, err := svc.Campaign(ctx, "T", "C")
 			return err
