@@ -184,6 +184,8 @@ func TestSuites(t *testing.T) {
 		"reads, 1 team of 10 | decoding the value into Metrics",
 		"reads, 1 team of 10 | real-time read (Service.RealTime) uncached",
 		"reads, 1 team of 10 | 30-day dashboard uncached",
+		"reads, 1 team of 10 | uncached real-time read, CPU time per read",
+		"reads, 1 team of 10 | uncached 30-day dashboard, CPU time per read",
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(want), strings.Join(lines, "\n"))

@@ -118,15 +118,18 @@ func profile(o *Options, db *DB, name string, runs int, f func() error) error {
 }
 
 // stopKind stops recording and returns the total time of the statements
-// whose kind starts with prefix (collapsed as the kinds are).
-func (h *StatementTimes) stopKind(prefix string) time.Duration {
+// whose kind starts with any of prefixes (collapsed as the kinds are).
+func (h *StatementTimes) stopKind(prefixes ...string) time.Duration {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.recording = false
 	var d time.Duration
 	for k, t := range h.times {
-		if strings.HasPrefix(k, prefix) {
-			d += t.total
+		for _, p := range prefixes {
+			if strings.HasPrefix(k, p) {
+				d += t.total
+				break
+			}
 		}
 	}
 	return d
