@@ -355,6 +355,9 @@ func (s *Service) RealTime(ctx context.Context, scope Scope) (Metrics, error) {
 		if err != nil {
 			return Metrics{}, err
 		}
+		if team.HoursErr != nil {
+			return Metrics{}, team.HoursErr
+		}
 		ms, err := s.store.Aggregate(ctx, AggregateRequest{
 			Items: []ScopePeriod{{Scope: scope, Period: soFar(today, now)}}, ReplyWindow: s.snap.cfg.ReplyWindow,
 			WorkingHours: hoursOf([]Team{team}),

@@ -180,6 +180,9 @@ func (s *Service) dashboard(ctx context.Context, teamID string, days int) (Dashb
 		p = p.Prev()
 	}
 	live, liveAt, liveDays := livePeriods(scope, periods, days, now, prevLast, byDate)
+	if team.HoursErr != nil {
+		return Dashboard{}, team.HoursErr
+	}
 	ms, err := s.store.Aggregate(ctx, AggregateRequest{Items: live, ReplyWindow: s.snap.cfg.ReplyWindow, Sketches: true,
 		WorkingHours: hoursOf([]Team{team})})
 	if err != nil {

@@ -235,13 +235,26 @@
 //     are. businessFirstResponseCount, businessFirstResponseTimeMs and
 //     avgBusinessFirstResponseTime do the same for first response times.
 //     Each business time is at most its calendar time.
-//   - A range of a local date runs from its wall-clock start to its end as
-//     time.Date resolves them: on a day whose clocks go forward a skipped
-//     wall-clock time is the instant time.Date gives, and on a day whose
-//     clocks go back the repeated hour counts once per occurrence
-//     ("00:00-24:00" is then 25 hours). An instant inside two ranges
-//     counts once. A closed date has no hours, whatever its weekday.
+//   - A range of a local date runs from the instant its wall-clock start
+//     resolves to, by time.Date, to the instant its end resolves to. A
+//     range that covers a whole repeated hour (clocks going back) counts
+//     it once per occurrence ("00:00-24:00" is then 25 hours); a range
+//     that covers the whole skipped hour (clocks going forward) loses it.
+//     A bound inside the repeated hour resolves to its first occurrence,
+//     so "00:00-01:30" on 2026-11-01 in New York is 1 h 30 min and
+//     "01:30-03:00" is 2 h 30 min; a bound inside the skipped hour
+//     resolves as time.Date normalises it (02:30 on 2026-03-08 in New
+//     York is 01:30 EST, an hour earlier than the clock reads). Keep
+//     bounds out of the hours a zone's clocks change in when that
+//     matters. An instant inside two ranges counts once. A closed date
+//     has no hours, whatever its weekday.
 //   - A team without working hours has every business field 0.
+//   - A team whose working hours cannot be read (a stored value that does
+//     not parse, or the host callback's error) is listed with
+//     Team.HoursErr set: a snapshot run records it as that team's failure
+//     and goes on with the others, and Service.RealTime and
+//     Service.Dashboard of the team return it; reads that do not measure
+//     business time are served.
 //
 // Business counts are sums, so they merge exactly: a week's business
 // times are the sum of its days'. A snapshot keeps the business times of

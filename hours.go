@@ -1,7 +1,9 @@
 package analytics
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -77,9 +79,40 @@ func ParseWorkingHours(b []byte) (*WorkingHours, error) {
 	}
 	var h WorkingHours
 	if err := json.Unmarshal(b, &h); err != nil {
-		return nil, err
+		if errors.Is(err, ErrInvalidArgument) {
+			return nil, err
+		}
+		return nil, invalid("WorkingHours", "not JSON: %v", err)
 	}
 	return &h, nil
+}
+
+// objectMembers returns the members of the JSON object b in order, or an
+// error for anything but an object and for a key given twice (which
+// encoding/json would read as the last one alone).
+func objectMembers(b []byte) (keys []string, values []json.RawMessage, err error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, invalid("WorkingHours", "not a JSON object")
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, invalid("WorkingHours", "not a JSON object: %v", err)
+		}
+		k, _ := tok.(string)
+		if seen[k] {
+			return nil, nil, invalid("WorkingHours", "key %q given twice", k)
+		}
+		seen[k] = true
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil, invalid("WorkingHours", "not a JSON object: %v", err)
+		}
+		keys, values = append(keys, k), append(values, v)
+	}
+	return keys, values, nil
 }
 
 // MarshalJSON writes the JSON form described on WorkingHours.
@@ -103,14 +136,15 @@ func (h WorkingHours) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads the JSON form described on WorkingHours, sorts each
 // day's ranges and the closed dates, and validates them. Unknown keys are
-// an error. Errors wrap ErrInvalidArgument.
+// an error, and so is a key given twice. Errors wrap ErrInvalidArgument.
 func (h *WorkingHours) UnmarshalJSON(b []byte) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return invalid("WorkingHours", "not a JSON object: %v", err)
+	keys, values, err := objectMembers(b)
+	if err != nil {
+		return err
 	}
 	var out WorkingHours
-	for k, v := range raw {
+	for i, k := range keys {
+		v := values[i]
 		if k == "closed" {
 			if err := json.Unmarshal(v, &out.Closed); err != nil {
 				return invalid("WorkingHours.closed", "%v", err)

@@ -30,6 +30,7 @@ func TestWorkingHoursJSON(t *testing.T) {
 		`{"mon":["09:00-09:00"]}`, `{"mon":["17:00-09:00"]}`, `{"mon":["09:00-12:00","12:00-13:00"]}`,
 		`{"mon":["09:00-12:00","11:00-13:00"]}`, `{"mon":["9:00-12:00"]}`, `{"mon":["09:60-12:00"]}`,
 		`{"mon":["24:01-24:00"]}`, `{"monday":["09:00-12:00"]}`, `{"closed":["2026-02-30"]}`, `[]`,
+		`{"mon":["09:00-12:00"],"mon":["13:00-17:00"]}`, ``, `{"mon":`, `{"mon":["09:00-17:00"],}`, `not json`, `"{\"mon\":[]}"`,
 	} {
 		if _, err := ParseWorkingHours([]byte(bad)); !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("ParseWorkingHours(%s) = %v, want ErrInvalidArgument", bad, err)

@@ -201,6 +201,9 @@ func (s *Snapshotter) Generate(ctx context.Context, scope Scope, period Period) 
 	if !want.Start.Equal(period.Start) || !want.End.Equal(period.End) {
 		return Snapshot{}, invalid("period", "%s is not a period of team %q's time zone %s", period, team.ID, loc)
 	}
+	if team.HoursErr != nil {
+		return Snapshot{}, team.HoursErr
+	}
 	snaps, err := s.generate(ctx, []ScopePeriod{{Scope: scope, Period: period}}, hoursOf([]Team{team}))
 	if err != nil {
 		return Snapshot{}, err
@@ -587,6 +590,9 @@ func (s *Snapshotter) itemsFor(t Team, typ SnapshotType, now time.Time, pick Per
 	loc, err := t.Location()
 	if err != nil {
 		return nil, err
+	}
+	if t.HoursErr != nil {
+		return nil, t.HoursErr
 	}
 	periods, err := pick(t, loc)
 	if err != nil {

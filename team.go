@@ -23,6 +23,15 @@ type Team struct {
 	// source mapping (store/pgstore: TeamsTable.WorkingHours or
 	// Config.WorkingHours).
 	Hours *WorkingHours
+	// HoursErr is set, with Hours nil, when the store could not read the
+	// team's working hours: a stored value that does not parse (wrapping
+	// ErrCorrupt) or the error of the host's callback. The team is listed
+	// all the same: a Snapshotter run records HoursErr as that team's
+	// failure (a TeamError) and goes on with the other teams, and the
+	// Service's reads that measure business time (RealTime, Dashboard)
+	// return it; Heatmap, Campaign, Campaigns and Snapshots do not read
+	// working hours and are served.
+	HoursErr error
 }
 
 // Location loads the team's time zone: time.UTC for an empty TimeZone or

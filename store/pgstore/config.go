@@ -96,10 +96,11 @@ type Config struct {
 	// WorkingHours, when set, gives each team's working hours, for hosts
 	// that keep them elsewhere than a column of the teams table: Teams and
 	// Team call it once per team they return and put its result (nil: no
-	// working hours) in analytics.Team.Hours; an error fails the read,
-	// wrapped with the team's ID. Hours it returns must pass
-	// analytics.WorkingHours.Validate (else the read fails with an error
-	// wrapping analytics.ErrCorrupt). Setting both it and
+	// working hours) in analytics.Team.Hours. Its error, wrapped with the
+	// team's ID, goes to that team's analytics.Team.HoursErr, and so do
+	// hours that fail analytics.WorkingHours.Validate (wrapping
+	// analytics.ErrCorrupt): the team is still listed, and a snapshot run
+	// fails that team alone. Setting both it and
 	// Source.Teams.WorkingHours gives ErrInvalidArgument. Defaults to nil:
 	// hours come from Source.Teams.WorkingHours, or no team has any.
 	WorkingHours func(ctx context.Context, team analytics.Team) (*analytics.WorkingHours, error)
@@ -166,9 +167,10 @@ type TeamsTable struct {
 	// WorkingHours is a json, jsonb or text column holding the team's
 	// working hours in the JSON form of analytics.WorkingHours, such as
 	// {"mon": ["09:00-17:30"], "closed": ["2026-12-25"]}. NULL, '' and
-	// JSON null mean no working hours; a value that does not parse makes
-	// Teams and Team fail with an error wrapping analytics.ErrCorrupt that
-	// names the team. Defaults to "" (or "-"): the table has no such
+	// JSON null mean no working hours; a value that does not parse gives
+	// the team an analytics.Team.HoursErr wrapping analytics.ErrCorrupt
+	// that names it (the team is still listed; a snapshot run fails that
+	// team alone). Defaults to "" (or "-"): the table has no such
 	// column, and teams have working hours only through
 	// Config.WorkingHours.
 	WorkingHours string

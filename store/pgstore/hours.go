@@ -34,21 +34,26 @@ func parseTeamHours(id, v string) (*analytics.WorkingHours, error) {
 }
 
 // callHours fills the Hours of teams from Config.WorkingHours, when set.
+// A team whose callback fails, or returns hours that do not validate
+// (wrapping analytics.ErrCorrupt), gets the error in HoursErr and no
+// Hours; only the end of ctx fails the call.
 func (s *Store) callHours(ctx context.Context, teams []analytics.Team) error {
 	if s.cfg.WorkingHours == nil {
 		return nil
 	}
 	for i := range teams {
 		h, err := s.cfg.WorkingHours(ctx, teams[i])
-		if err != nil {
-			return fmt.Errorf("pgstore: working hours of team %q: %w", teams[i].ID, err)
+		if cerr := ctx.Err(); cerr != nil {
+			return cerr
 		}
-		if h != nil {
-			if err := h.Validate(); err != nil {
-				return fmt.Errorf("pgstore: %w: working hours of team %q from Config.WorkingHours: %v", analytics.ErrCorrupt, teams[i].ID, err)
-			}
+		switch {
+		case err != nil:
+			teams[i].HoursErr = fmt.Errorf("pgstore: working hours of team %q: %w", teams[i].ID, err)
+		case h != nil && h.Validate() != nil:
+			teams[i].HoursErr = fmt.Errorf("pgstore: %w: working hours of team %q from Config.WorkingHours: %v", analytics.ErrCorrupt, teams[i].ID, h.Validate())
+		default:
+			teams[i].Hours = h
 		}
-		teams[i].Hours = h
 	}
 	return nil
 }

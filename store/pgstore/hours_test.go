@@ -24,8 +24,8 @@ func hoursTeams() []analytics.Team {
 }
 
 // TestWorkingHoursColumn reads working hours from a json and a text
-// column, and fails with ErrCorrupt naming the team for a value that does
-// not parse.
+// column; a value that does not parse gives the team a HoursErr wrapping
+// ErrCorrupt naming it, and a snapshot run fails that team alone.
 func TestWorkingHoursColumn(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -53,12 +53,25 @@ func TestWorkingHoursColumn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = st.Team(ctx, "open")
-	if !errors.Is(err, analytics.ErrCorrupt) || errors.Is(err, analytics.ErrInvalidArgument) || !strings.Contains(err.Error(), `"open"`) {
-		t.Errorf("Team with bad hours: %v; want ErrCorrupt naming the team", err)
+	bad, err := st.Team(ctx, "open")
+	if err != nil || bad.Hours != nil || !errors.Is(bad.HoursErr, analytics.ErrCorrupt) ||
+		errors.Is(bad.HoursErr, analytics.ErrInvalidArgument) || !strings.Contains(bad.HoursErr.Error(), `"open"`) {
+		t.Errorf("Team with bad hours = %+v, %v; want the team, with HoursErr wrapping ErrCorrupt naming it", bad, err)
 	}
-	if _, err := st.Teams(ctx, "", 10); !errors.Is(err, analytics.ErrCorrupt) {
-		t.Errorf("Teams with bad hours: %v; want ErrCorrupt", err)
+	if list, err := st.Teams(ctx, "", 10); err != nil || len(list) != 2 || list[0].HoursErr == nil || list[1].HoursErr != nil {
+		t.Errorf("Teams with one team's bad hours = %+v, %v; want both teams, HoursErr on the first only", list, err)
+	}
+	// A snapshot run fails the team with bad hours alone.
+	snap, err := analytics.NewSnapshotter(st, &analytics.SnapshotterConfig{Clock: analytics.NewFakeClock(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := snap.GenerateAll(ctx, analytics.Daily, time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatalf("GenerateAll: %v", err)
+	}
+	if rep.Teams != 2 || rep.Succeeded != 1 || len(rep.Errors) != 1 || rep.Errors[0].TeamID != "open" || !errors.Is(rep.Errors[0].Err, analytics.ErrCorrupt) {
+		t.Errorf("GenerateAll report %+v; want team open failed with ErrCorrupt and plain's snapshot written", rep)
 	}
 	if got, err := st.Team(ctx, "plain"); err != nil || got.Hours != nil {
 		t.Errorf("Team plain = %+v, %v; want no hours", got, err)
@@ -66,7 +79,7 @@ func TestWorkingHoursColumn(t *testing.T) {
 }
 
 // TestWorkingHoursCallback reads working hours from Config.WorkingHours,
-// passes on its error naming the team, and refuses a Config that sets
+// passes on its error naming the team in Team.HoursErr, and refuses a Config that sets
 // both it and the column.
 func TestWorkingHoursCallback(t *testing.T) {
 	t.Parallel()
@@ -91,8 +104,8 @@ func TestWorkingHoursCallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Team(ctx, "plain"); !errors.Is(err, boom) || !strings.Contains(err.Error(), `"plain"`) {
-		t.Errorf("Team with a failing callback: %v; want boom naming the team", err)
+	if got, err := st.Team(ctx, "plain"); err != nil || !errors.Is(got.HoursErr, boom) || !strings.Contains(got.HoursErr.Error(), `"plain"`) {
+		t.Errorf("Team with a failing callback = %+v, %v; want HoursErr wrapping boom naming the team", got, err)
 	}
 	_, err = pgstore.New(ctx, e.db, &pgstore.Config{WorkingHours: hoursCallback(teams),
 		Source: pgstore.Source{Teams: pgstore.TeamsTable{WorkingHours: "working_hours"}}})

@@ -463,11 +463,7 @@ func scanTeams(ctx context.Context, s *Store, rows *sql.Rows, what string) ([]an
 		if len(t.AccountIDs) == 0 {
 			t.AccountIDs = nil
 		}
-		h, err := parseTeamHours(t.ID, hours.String)
-		if err != nil {
-			return nil, err
-		}
-		t.Hours = h
+		t.Hours, t.HoursErr = parseTeamHours(t.ID, hours.String)
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
