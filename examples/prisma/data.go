@@ -54,6 +54,7 @@ type (
 		conversationID        *string
 		senderType, status    string
 		content, waMessageID  *string
+		campaignID            *string
 		created               time.Time
 	}
 	campaignRow struct {
@@ -90,7 +91,34 @@ func generate(seed uint64, start, now time.Time) dataset {
 	for i, spec := range teamSpecs {
 		g.team(i, spec)
 	}
+	tagCampaignMessages(&g.ds)
 	return g.ds
+}
+
+// campaignSendWindow is how long after its scheduled time a campaign's
+// account sends for it.
+const campaignSendWindow = 6 * time.Hour
+
+// tagCampaignMessages gives the campaign references: each campaign that
+// was sent (RUNNING, COMPLETED or FAILED) claims the outbound messages of
+// its account created in [scheduledAt, scheduledAt+campaignSendWindow)
+// that no earlier campaign (in dataset order) claimed. Broadcasts (no
+// conversation) and agents' replies alike, so some are replied to. It
+// draws nothing from the generator: the other rows stay as they are.
+func tagCampaignMessages(ds *dataset) {
+	for _, c := range ds.campaigns {
+		if c.scheduled == nil || c.status == "DRAFT" || c.status == "SCHEDULED" {
+			continue
+		}
+		lo, hi := *c.scheduled, c.scheduled.Add(campaignSendWindow)
+		for i := range ds.messages {
+			m := &ds.messages[i]
+			if m.accountID == c.accountID && m.senderType != "CONTACT" && m.campaignID == nil &&
+				!m.created.Before(lo) && m.created.Before(hi) {
+				m.campaignID = ptr(c.id)
+			}
+		}
+	}
 }
 
 // uuid returns a random (version 4) UUID from the generator's stream, as
@@ -312,7 +340,7 @@ func load(ctx context.Context, conn *pgx.Conn, ds dataset) error {
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
 	for _, insert := range []func(context.Context, pgx.Tx, dataset) error{
-		insertTeams, insertAccounts, insertContacts, insertConversations, insertMessages, insertCampaigns,
+		insertTeams, insertAccounts, insertContacts, insertConversations, insertCampaigns, insertMessages,
 	} {
 		if err := insert(ctx, tx, ds); err != nil {
 			return err
@@ -390,17 +418,17 @@ func insertMessages(ctx context.Context, tx pgx.Tx, ds dataset) error {
 		id, team, account []string
 		conv              []*string
 		sender, status    []string
-		content, wa       []*string
+		content, wa, camp []*string
 		created           []time.Time
 	)
 	for _, m := range ds.messages {
 		id, team, account, conv = append(id, m.id), append(team, m.teamID), append(account, m.accountID), append(conv, m.conversationID)
 		sender, status, content = append(sender, m.senderType), append(status, m.status), append(content, m.content)
-		wa, created = append(wa, m.waMessageID), append(created, m.created)
+		wa, camp, created = append(wa, m.waMessageID), append(camp, m.campaignID), append(created, m.created)
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO "Message" ("id", "teamId", "whatsappAccountId", "conversationId", "senderType", "status", "content", "waMessageId", "createdAt")
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]::"SenderType"[], $6::text[]::"MessageStatus"[], $7::text[], $8::text[], $9::timestamp(3)[])`,
-		id, team, account, conv, sender, status, content, wa, created)
+	_, err := tx.Exec(ctx, `INSERT INTO "Message" ("id", "teamId", "whatsappAccountId", "conversationId", "senderType", "status", "content", "waMessageId", "campaignId", "createdAt")
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]::"SenderType"[], $6::text[]::"MessageStatus"[], $7::text[], $8::text[], $9::text[], $10::timestamp(3)[])`,
+		id, team, account, conv, sender, status, content, wa, camp, created)
 	return err
 }
 

@@ -9,8 +9,8 @@
 // `prisma migrate dev` generates for those models), loads a few weeks of
 // generated activity for four teams in four time zones, maps the tables for
 // pgstore, creates the SDK's tables, generates daily, weekly and monthly
-// snapshots and reads real-time and dashboard metrics through
-// analytics.Service.
+// snapshots and reads real-time and dashboard metrics and one campaign's
+// funnel through analytics.Service.
 //
 // -migrate prisma applies prisma/migrations/20261201090100_analytics instead
 // of calling Store.Migrate: the SDK's tables made by Prisma's migration
@@ -233,6 +233,9 @@ func run(ctx context.Context, out io.Writer, args []string) (err error) {
 	// 5. Reads, per team, in the store's team order.
 	yesterday, err := printReads(ctx, out, store, svc, ds, now, o.dashboardDays)
 	if err != nil {
+		return err
+	}
+	if err := printCampaign(ctx, out, svc, ds); err != nil {
 		return err
 	}
 	return printSummary(ctx, out, conn, store, o.schema, yesterday)

@@ -120,6 +120,7 @@ func TestRun(t *testing.T) {
 	}
 
 	s := outSDK
+	checkCampaignFunnel(t, s)
 	for _, want := range []string{
 		"Daily, last 14 days      4 teams, 168 snapshots written, 0 failed",
 		"Weekly, last complete    4 teams, 12 snapshots written, 0 failed",

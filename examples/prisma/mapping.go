@@ -35,6 +35,9 @@ func prismaSource(schema string) pgstore.Source {
 			Status:         "status",     // enum "MessageStatus"
 			SenderType:     "senderType", // enum "SenderType"
 			CreatedAt:      "createdAt",  // TIMESTAMP(3), UTC wall time
+			// String?: the campaign it was sent for (campaign funnels);
+			// NULL: none
+			CampaignID: "campaignId",
 
 			SentStatuses:      []string{"SENT"},
 			DeliveredStatuses: []string{"DELIVERED"},

@@ -70,6 +70,7 @@ CREATE TABLE "Message" (
     "status" "MessageStatus" NOT NULL DEFAULT 'PENDING',
     "content" TEXT,
     "waMessageId" TEXT,
+    "campaignId" TEXT,
     "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "Message_pkey" PRIMARY KEY ("id")
@@ -117,6 +118,9 @@ CREATE INDEX "Message_teamId_createdAt_idx" ON "Message"("teamId", "createdAt");
 CREATE INDEX "Message_conversationId_createdAt_idx" ON "Message"("conversationId", "createdAt");
 
 -- CreateIndex
+CREATE INDEX "Message_teamId_campaignId_idx" ON "Message"("teamId", "campaignId");
+
+-- CreateIndex
 CREATE INDEX "Campaign_teamId_createdAt_idx" ON "Campaign"("teamId", "createdAt");
 
 -- AddForeignKey
@@ -142,6 +146,9 @@ ALTER TABLE "Message" ADD CONSTRAINT "Message_whatsappAccountId_fkey" FOREIGN KE
 
 -- AddForeignKey
 ALTER TABLE "Message" ADD CONSTRAINT "Message_conversationId_fkey" FOREIGN KEY ("conversationId") REFERENCES "Conversation"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "Message" ADD CONSTRAINT "Message_campaignId_fkey" FOREIGN KEY ("campaignId") REFERENCES "Campaign"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "Campaign" ADD CONSTRAINT "Campaign_teamId_fkey" FOREIGN KEY ("teamId") REFERENCES "Team"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
