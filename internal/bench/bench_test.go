@@ -209,8 +209,8 @@ func TestSuites(t *testing.T) {
 		"monthly_direct":           "INSERT INTO",
 		"scale_3":                  "INSERT INTO",
 		"scale_5":                  "INSERT INTO",
-		"reads_realtime_uncached":  "WITH k AS",
-		"reads_dashboard_uncached": "WITH k AS",
+		"reads_realtime_uncached":  "DECLARE analytics_scan",
+		"reads_dashboard_uncached": "DECLARE analytics_scan",
 	} {
 		if fi, err := os.Stat(filepath.Join(o.ProfileDir, name+".pprof")); err != nil || fi.Size() == 0 {
 			t.Errorf("profile %s: %v, %v; want a non-empty file", name, fi, err)
