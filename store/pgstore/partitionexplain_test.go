@@ -78,6 +78,8 @@ type planNode struct {
 // statementName names an aggregation statement by its text.
 func statementName(q string) string {
 	switch {
+	case strings.Contains(q, "AS t(team)\nCROSS JOIN LATERAL"): // contacts, per team
+		return "contacts"
 	case strings.Contains(q, "CROSS JOIN LATERAL"):
 		return "lookup"
 	case strings.Contains(q, "GROUPING SETS"):
