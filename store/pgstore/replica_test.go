@@ -248,7 +248,9 @@ func TestReplicaWaitCanceled(t *testing.T) {
 func TestReplicaConformance(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, d storetest.Dataset) analytics.Store {
-		return newReplicaEnv(t, d.Teams, &d.Activity, &pgstore.Config{WorkingHours: hoursCallback(d.Teams)}, 0).store
+		cfg := campaignConfig()
+		cfg.WorkingHours = hoursCallback(d.Teams)
+		return newReplicaEnv(t, d.Teams, &d.Activity, cfg, 0).store
 	})
 }
 
