@@ -190,18 +190,17 @@ type binaryReader struct {
 
 func (r *binaryReader) varint(what errBinary) int64 {
 	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		if r.err == "" {
-			r.err = what
-		}
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
+	return advance(r, v, n, what)
 }
 
 func (r *binaryReader) uvarint(what errBinary) uint64 {
 	v, n := binary.Uvarint(r.b)
+	return advance(r, v, n, what)
+}
+
+// advance consumes the n bytes of a varint v just read, or records what
+// for a bad one (n ≤ 0) and gives 0.
+func advance[T int64 | uint64](r *binaryReader, v T, n int, what errBinary) T {
 	if n <= 0 {
 		if r.err == "" {
 			r.err = what
